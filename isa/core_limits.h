@@ -1,0 +1,18 @@
+// On-chip memory limits of one NeuronCore, as the validator, allocator and functional plane see
+// them. Filled from the "memory" section of a hardware config (sim/configs/*.json).
+#pragma once
+
+#include <cstdint>
+
+namespace trnsim::isa {
+
+struct CoreLimits {
+  int64_t partitions = 128;
+  int64_t sbuf_partition_bytes = 0;  // bytes of SBUF per partition
+  int64_t psum_partition_bytes = 0;  // bytes of PSUM per partition
+  int64_t psum_bank_bytes = 0;       // one PSUM bank per partition; a matmul result fits one bank
+  int64_t matmul_max_moving_free = 512;
+  int64_t matmul_max_stationary_free = 128;
+};
+
+}  // namespace trnsim::isa

@@ -1,0 +1,124 @@
+// A program: HBM tensors, on-chip tiles and an ordered list of instructions whose operands are
+// views of those buffers. Every front end (JSON trace, C++ builder, NKI Python) produces one;
+// the validator checks it and places tiles; the functional and timing planes consume it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "isa/dtype.h"
+#include "isa/opcodes.h"
+
+namespace trnsim::isa {
+
+enum class Memory : uint8_t { kHbm, kSbuf, kPsum };
+std::string_view memory_name(Memory m);  // "hbm", "sbuf", "psum"
+
+enum class TensorRole : uint8_t { kInput, kOutput, kConstant, kScratch };
+std::string_view role_name(TensorRole r);  // "input", "output", "constant", "scratch"
+bool parse_role(std::string_view name, TensorRole* out);
+
+// A tensor in device HBM. Its first dimension plays the partition role when viewed.
+struct HbmTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+  DType dtype = DType::kFp32;
+  TensorRole role = TensorRole::kInput;
+  int64_t elements() const;
+  int64_t bytes() const { return elements() * dtype_bytes(dtype); }
+};
+
+// A tile in SBUF or PSUM: `partitions` partitions starting at partition 0, each holding the
+// free shape in C order at byte `address` of the partition.
+struct Tile {
+  std::string name;
+  Memory memory = Memory::kSbuf;
+  int64_t partitions = 128;
+  std::vector<int64_t> free_shape;
+  DType dtype = DType::kFp32;
+  std::optional<int64_t> fixed_address;  // as declared; otherwise the allocator chooses
+  int64_t address = -1;                  // resolved byte offset within each partition
+  int64_t free_elements() const;
+  int64_t bytes_per_partition() const { return free_elements() * dtype_bytes(dtype); }
+};
+
+struct BufferRef {
+  Memory memory = Memory::kHbm;
+  int32_t index = -1;  // into Program::tensors (kHbm) or Program::tiles (kSbuf/kPsum)
+  bool operator==(const BufferRef& o) const { return memory == o.memory && index == o.index; }
+};
+
+// Half-open range with positive step, like a Python slice with explicit bounds.
+struct Slice {
+  int64_t start = 0, stop = 0, step = 1;
+  int64_t count() const { return stop > start ? (stop - start + step - 1) / step : 0; }
+  bool operator==(const Slice& o) const {
+    return start == o.start && stop == o.stop && step == o.step;
+  }
+};
+
+// A view: one slice per dimension of the buffer (partition dimension first). Its shape is the
+// slice counts; element order is C order over that shape.
+struct View {
+  BufferRef buf;
+  std::vector<Slice> dims;
+  int64_t partitions() const { return dims.empty() ? 0 : dims[0].count(); }
+  int64_t free_elements() const;  // product of counts of dims[1..]
+  std::vector<int64_t> shape() const;
+  bool operator==(const View& o) const { return buf == o.buf && dims == o.dims; }
+};
+
+struct Operand {
+  enum class Kind : uint8_t { kAbsent, kView, kImm };
+  Kind kind = Kind::kAbsent;
+  View view;
+  double imm = 0;
+  bool is_view() const { return kind == Kind::kView; }
+  bool is_imm() const { return kind == Kind::kImm; }
+  bool present() const { return kind != Kind::kAbsent; }
+};
+
+// int, float, bool, alu and act attributes live in `num` (enums as their integer value);
+// ints attributes in `ints`. `present` is false only for an optional attribute left out.
+struct AttrValue {
+  bool present = false;
+  double num = 0;
+  std::vector<int64_t> ints;
+};
+
+struct Instruction {
+  Opcode op{};
+  Engine engine = Engine::kVector;
+  std::vector<Operand> operands;  // slots as in info(op).operands
+  std::vector<AttrValue> attrs;   // slots as in info(op).attrs
+  std::string label;              // free text shown in timelines (kernel name, source line)
+
+  // Accessors by role/attribute name; throw trnsim::Error if the table has no such name.
+  const Operand& operand(std::string_view role) const;
+  Operand& operand(std::string_view role);
+  const AttrValue& attr(std::string_view name) const;
+  AttrValue& attr(std::string_view name);
+};
+
+// Builds an instruction with every slot sized and defaults applied (engine = default engine,
+// optional immediates and attributes set to their table defaults).
+Instruction make_instruction(Opcode op);
+
+struct Program {
+  std::string name;
+  std::vector<HbmTensor> tensors;
+  std::vector<Tile> tiles;
+  std::vector<Instruction> instructions;
+
+  // Name lookup over tensors and tiles; nullopt if no such buffer.
+  std::optional<BufferRef> find(std::string_view buffer_name) const;
+  DType dtype_of(BufferRef b) const;
+  std::vector<int64_t> shape_of(BufferRef b) const;  // partition dim first
+  const std::string& name_of(BufferRef b) const;
+  // A view of a whole buffer.
+  View whole(BufferRef b) const;
+};
+
+}  // namespace trnsim::isa

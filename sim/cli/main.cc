@@ -1,0 +1,27 @@
+// trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore.
+#include <iostream>
+
+#include "isa/error.h"
+#include "sim/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore"};
+  app.require_subcommand(1);
+  trnsim::cli::add_run_command(app);
+  trnsim::cli::add_isa_command(app);
+  trnsim::cli::add_schema_command(app);
+  trnsim::cli::add_compare_command(app);
+  trnsim::cli::add_nki_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const trnsim::Error& e) {
+    std::cerr << "trnsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "trnsim: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

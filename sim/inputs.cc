@@ -1,0 +1,71 @@
+#include "sim/inputs.h"
+
+#include <random>
+
+#include "isa/error.h"
+#include "isa/npy.h"
+
+namespace trnsim::sim {
+namespace {
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+void fill_random(isa::MachineState& st, int tensor, uint64_t seed) {
+  const isa::HbmTensor& t = st.program().tensors[tensor];
+  // Each tensor gets its own stream so adding a tensor does not change the others' data.
+  std::seed_seq seq{seed, uint64_t(tensor)};
+  std::mt19937_64 rng(seq);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  const bool is_signed = t.dtype == isa::DType::kInt8 || t.dtype == isa::DType::kInt16 ||
+                         t.dtype == isa::DType::kInt32;
+  std::uniform_int_distribution<int> ints(is_signed ? -8 : 0, is_signed ? 8 : 16);
+  std::vector<uint8_t>& image = st.hbm(tensor);
+  const int64_t esize = isa::dtype_bytes(t.dtype);
+  for (int64_t i = 0; i < t.elements(); ++i) {
+    float v = isa::dtype_is_float(t.dtype) ? normal(rng) : float(ints(rng));
+    isa::store_element(t.dtype, v, image.data() + i * esize);
+  }
+}
+
+}  // namespace
+
+void load_inputs(isa::MachineState& st, const std::map<std::string, std::string>& files,
+                 uint64_t seed) {
+  const isa::Program& prog = st.program();
+  for (const auto& [name, path] : files) {
+    auto ref = prog.find(name);
+    if (!ref || ref->memory != isa::Memory::kHbm)
+      throw Error("--input " + name + "=" + path + ": the program has no HBM tensor '" + name +
+                  "'");
+  }
+  for (size_t i = 0; i < prog.tensors.size(); ++i) {
+    const isa::HbmTensor& t = prog.tensors[i];
+    auto it = files.find(t.name);
+    if (it != files.end()) {
+      isa::NpyArray a = isa::read_npy(it->second);
+      if (a.shape != t.shape)
+        throw Error("--input " + t.name + "=" + it->second + ": shape " + shape_text(a.shape) +
+                    " does not match tensor shape " + shape_text(t.shape));
+      st.hbm(int(i)) = isa::npy_to_storage(a, t.dtype);
+    } else if (t.role == isa::TensorRole::kInput || t.role == isa::TensorRole::kConstant) {
+      fill_random(st, int(i), seed);
+    }
+  }
+}
+
+std::map<std::string, std::string> parse_name_file_pairs(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  for (const std::string& item : items) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw Error("--input '" + item + "': expected NAME=FILE.npy");
+    out[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace trnsim::sim
