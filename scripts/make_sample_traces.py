@@ -34,7 +34,7 @@ def rmsnorm(p=128, d=2048, eps=1e-6):
     ins += [
         {"op": "tensor_scalar", "dst": "yt", "src": "xt", "op0": "multiply", "operand0": "rstd",
          "label": "x * rstd"},
-        {"op": "tensor_tensor", "dst": "yt", "src0": "yt", "src1": "wb", "op": "multiply",
+        {"op": "tensor_tensor", "dst": "yt", "src0": "yt", "src1": "wb", "alu_op": "multiply",
          "label": "* w"},
         {"op": "dma_copy", "dst": "y", "src": "yt", "label": "store y"},
     ]

@@ -1,0 +1,6 @@
+"""Shim: nki.language is trnsim_nki.language."""
+import sys
+
+import trnsim_nki.language
+
+sys.modules[__name__] = trnsim_nki.language

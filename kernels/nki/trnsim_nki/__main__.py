@@ -1,0 +1,75 @@
+"""python3 -m trnsim_nki KERNEL.py::FUNC --input NAME=FILE.npy ... --out DIR [--target T]
+                                          [--grid 2,2] [--trace-only]
+
+Inputs are bound to the kernel's parameters by name. Results go to DIR like `trnsim run`
+(outputs/<tensor>.npy, stats.json, timeline.json) plus DIR/trace.json.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import sys
+
+import numpy as np
+
+from .errors import NkiError, TrnsimRunError
+from .runner import run_trace
+from .tracer import Kernel, trace_kernel
+
+
+def load_kernel(spec):
+    if "::" not in spec:
+        raise SystemExit("trnsim_nki: expected KERNEL.py::FUNC, got %r" % spec)
+    path, func = spec.rsplit("::", 1)
+    if not os.path.exists(path):
+        raise SystemExit("trnsim_nki: no such file %s" % path)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    modspec = importlib.util.spec_from_file_location(
+        os.path.splitext(os.path.basename(path))[0], path)
+    mod = importlib.util.module_from_spec(modspec)
+    modspec.loader.exec_module(mod)
+    if not hasattr(mod, func):
+        raise SystemExit("trnsim_nki: %s has no function %s" % (path, func))
+    return getattr(mod, func)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="trnsim nki", description=__doc__.splitlines()[0])
+    ap.add_argument("kernel", help="KERNEL.py::FUNC")
+    ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
+    ap.add_argument("--out", required=True, metavar="DIR")
+    ap.add_argument("--target", default="trn2")
+    ap.add_argument("--grid", default="", help="SPMD grid, e.g. 2,2")
+    ap.add_argument("--trace-only", action="store_true", help="write DIR/trace.json only")
+    a = ap.parse_args(argv)
+    k = load_kernel(a.kernel)
+    func, grid = (k.func, k.grid) if isinstance(k, Kernel) else (k, ())
+    if a.grid:
+        grid = tuple(int(x) for x in a.grid.split(","))
+    kwargs = {}
+    for item in a.input:
+        if "=" not in item:
+            raise SystemExit("trnsim_nki: --input expects NAME=FILE.npy, got %r" % item)
+        name, path = item.split("=", 1)
+        kwargs[name] = np.load(path)
+    try:
+        tr = trace_kernel(func, (), kwargs, grid=grid, target=a.target)
+        os.makedirs(a.out, exist_ok=True)
+        trace = tr.trace()
+        with open(os.path.join(a.out, "trace.json"), "w") as f:
+            json.dump(trace, f, indent=1)
+        if a.trace_only:
+            return 0
+        run_trace(trace, tr.inputs, out_dir=a.out, target=a.target)
+    except (NkiError, TrnsimRunError) as e:
+        print("trnsim nki: error: %s" % e, file=sys.stderr)
+        return 1
+    except TypeError as e:
+        print("trnsim nki: error: %s" % e, file=sys.stderr)
+        return 1
+    print("trnsim nki: results in %s" % a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

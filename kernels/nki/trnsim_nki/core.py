@@ -1,0 +1,448 @@
+"""Tracing state, buffers and views (NKI tensors/tiles) of the NKI front end.
+
+A Buffer is one NKI allocation (an HBM tensor or an SBUF/PSUM tile); an NkiTensor is a view of
+a buffer: one (start, count, step) per physical dimension (partition dimension first on chip)
+plus the list of logical (NKI-visible) dimensions, each a physical dimension or None for a
+size-1 dimension added by reshape. Integer indices keep the physical dimension (count 1) and
+drop the logical one, so emitted views always name every buffer dimension.
+
+Buffer rotation. NKI's dataflow gives a tile allocated inside a loop body a fresh tile per
+iteration. APPROX: like the NKI compiler's buffer rotation, each allocation site (kernel line,
+memory, shape, dtype) owns a small set of physical tiles; a new allocation takes the next one
+whose previous NKI tile is no longer referenced by the kernel (Python liveness), keeping at
+least ROTATION_MIN distinct tiles per site so consecutive iterations can overlap. Reusing a
+physical tile makes the simulator order the uses (address overlap), as the hardware would.
+"""
+import linecache
+import re
+import sys
+import weakref
+
+from . import dtypes
+from .errors import NkiError, NkiUnsupportedError, kernel_location, location_text
+from .indexing import Affine
+from .program import Program, slice_text
+
+ROTATION_MIN = 2
+
+
+class _Ctx:
+    def __init__(self, name):
+        self.program = Program(name)
+        self.pools = {}  # site -> [ [PhysTile, weakref(Buffer) or None], ... ]
+        self.rr = {}
+        self.grid = ()
+        self.pid = ()
+        self.shared = {}  # shared_hbm allocation site -> (program id, HbmTensor)
+
+
+_ctx = None
+
+
+def ctx():
+    if _ctx is None:
+        raise NkiError("nki", "NKI API used outside a traced kernel (call the kernel through "
+                       "nki.jit / trnsim_nki.run)")
+    return _ctx
+
+
+def begin_trace(name):
+    global _ctx
+    _ctx = _Ctx(name)
+    return _ctx
+
+
+def end_trace():
+    global _ctx
+    _ctx = None
+
+
+def tracing():
+    return _ctx is not None
+
+
+_ASSIGN_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
+
+
+def assigned_name(default):
+    """The variable name on the left of the kernel line being traced, else `default`."""
+    path, line = kernel_location()
+    m = _ASSIGN_RE.match(linecache.getline(path, line)) if line else None
+    return m.group(1) if m else default
+
+
+class Buffer:
+    def __init__(self, memory, phys, dtype, name):
+        self.memory = memory  # hbm | sbuf | psum
+        self.phys = phys      # program.PhysTile or program.HbmTensor
+        self.dtype = dtype
+        self.name = name
+        self.written = False
+        self.read = False
+        self.zero_ins = None  # pending memset 0 of a PSUM tile (see language.accumulate)
+
+    @property
+    def phys_shape(self):
+        return list(self.phys.shape)
+
+
+class Par:
+    """nl.par_dim(n): marks the partition dimension of a tile shape."""
+
+    def __init__(self, n):
+        self.n = int(n)
+
+    def __index__(self):
+        return self.n
+
+    def __int__(self):
+        return self.n
+
+
+def _site_key(memory, shape, dtype):
+    path, line = kernel_location()
+    return (path, line, memory, tuple(shape), dtype.name)
+
+
+def alloc(shape, dtype, memory, name=None, role="scratch"):
+    """A new NKI tensor/tile of logical `shape` (may contain one nl.par_dim) in `memory`."""
+    c = ctx()
+    dtype = dtypes.to_dtype(dtype)
+    shape = list(shape)
+    par_axis = 0
+    for i, s in enumerate(shape):
+        if isinstance(s, Par):
+            par_axis = i
+    shape = [int(s) for s in shape]
+    if any(s <= 0 for s in shape):
+        raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
+    hint = name or assigned_name("t")
+    if memory == "hbm":
+        key = _site_key(memory, shape, dtype)
+        prev = c.shared.get(key)
+        if role == "output" and prev is not None and prev[0] != c.pid:
+            t = prev[1]  # one shared_hbm tensor for all SPMD program instances
+        else:
+            t = c.program.add_tensor(hint, shape, dtype, role)
+            c.shared[key] = (c.pid, t)
+        buf = Buffer("hbm", t, dtype, t.name)
+        return NkiTensor(buf, [(0, s, 1) for s in shape], list(range(len(shape))))
+    if not shape:
+        shape = [1]
+    parts = shape[par_axis]
+    if parts > 128:
+        raise NkiError("nl.ndarray", "partition dimension %d of tile shape %s exceeds 128"
+                       % (parts, shape))
+    free = [s for i, s in enumerate(shape) if i != par_axis] or [1]
+    phys_shape = [parts] + free
+    key = _site_key(memory, phys_shape, dtype)
+    pool = c.pools.setdefault(key, [])
+    phys = None
+    if len(pool) >= ROTATION_MIN:
+        start = c.rr.get(key, 0)
+        for k in range(len(pool)):
+            j = (start + k) % len(pool)
+            ref = pool[j][1]
+            if ref is None or ref() is None:
+                phys, slot = pool[j][0], j
+                break
+    if phys is None:
+        phys = c.program.add_tile(hint, memory, parts, free, dtype)
+        pool.append([phys, None])
+        slot = len(pool) - 1
+    c.rr[key] = slot + 1
+    buf = Buffer(memory, phys, dtype, phys.name)
+    pool[slot][1] = weakref.ref(buf)
+    logical = []
+    nxt = 1
+    for i in range(len(shape)):
+        if i == par_axis:
+            logical.append(0)
+        else:
+            logical.append(nxt)
+            nxt += 1
+    if len(shape) == 1:
+        pass  # a 1-D tile: partition dim only, its free dim [1] is hidden
+    return NkiTensor(buf, [(0, s, 1) for s in phys_shape], logical)
+
+
+def _norm_index(i, n, call):
+    i = int(i)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise NkiError(call, "index %d out of range for dimension of size %d" % (i, n))
+    return i
+
+
+class NkiTensor:
+    """A view of an NKI buffer (what kernels see as a tensor or tile)."""
+
+    def __init__(self, buf, sl, dims, vars_=None):
+        self.buf = buf
+        self.sl = [tuple(s) for s in sl]  # (start, count, step) per physical dim
+        self.dims = list(dims)            # logical dim -> physical dim or None
+        self.vars = list(vars_) if vars_ is not None else [None] * len(self.dims)
+        self.fresh_ins = None             # instruction that produced this whole temp tile
+
+    # ---- NKI-visible properties ----
+    @property
+    def shape(self):
+        return tuple(1 if d is None else self.sl[d][1] for d in self.dims)
+
+    @property
+    def ndim(self):
+        return len(self.dims)
+
+    @property
+    def dtype(self):
+        return self.buf.dtype
+
+    @property
+    def buffer(self):
+        from . import language
+        return {"hbm": language.hbm, "sbuf": language.sbuf, "psum": language.psum}[self.buf.memory]
+
+    @property
+    def name(self):
+        return self.buf.name
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __repr__(self):
+        return "NkiTensor(%s, shape=%s, %s, %s)" % (self.view_text(), self.shape,
+                                                    self.dtype.name, self.buf.memory)
+
+    # ---- physical view ----
+    def view_text(self):
+        parts = [slice_text(s, s + (c - 1) * st + 1, st) for (s, c, st) in self.sl]
+        return "%s[%s]" % (self.buf.name, ", ".join(parts))
+
+    def is_whole(self):
+        return all(s == 0 and st == 1 and c == n for (s, c, st), n in
+                   zip(self.sl, self.buf.phys_shape))
+
+    def is_monotonic(self):
+        real = [d for d in self.dims if d is not None]
+        return all(a < b for a, b in zip(real, real[1:]))
+
+    def same_view(self, other):
+        return isinstance(other, NkiTensor) and other.buf is self.buf and other.sl == self.sl
+
+    def narrow(self, ldim, lo, hi):
+        """The view restricted to logical indices [lo, hi) of logical dim `ldim`."""
+        d = self.dims[ldim]
+        if d is None:
+            return self
+        s, c, st = self.sl[d]
+        lo, hi = max(0, lo), min(c, hi)
+        sl = list(self.sl)
+        sl[d] = (s + lo * st, max(0, hi - lo), st)
+        return NkiTensor(self.buf, sl, self.dims, self.vars)
+
+    def out_of_bounds(self):
+        """Text describing the first dimension the view overruns, or None."""
+        for d, ((s, c, st), n) in enumerate(zip(self.sl, self.buf.phys_shape)):
+            if c > 0 and s + (c - 1) * st >= n:
+                return "covers [%d, %d] of dimension %d of %s (size %d); mask it" % (
+                    s, s + (c - 1) * st, d, self.buf.name, n)
+        return None
+
+    def element_count(self):
+        n = 1
+        for _, c, _ in self.sl:
+            n *= c
+        return n
+
+    # ---- indexing ----
+    def _index(self, idx, call="tensor[...]"):
+        if not isinstance(idx, tuple):
+            idx = (idx,)
+        if any(i is Ellipsis for i in idx):
+            k = idx.index(Ellipsis)
+            fill = self.ndim - (len(idx) - 1)
+            idx = idx[:k] + (slice(None),) * fill + idx[k + 1:]
+        if len(idx) > self.ndim:
+            raise NkiError(call, "%d indices for a tensor of rank %d" % (len(idx), self.ndim))
+        idx = idx + (slice(None),) * (self.ndim - len(idx))
+        sl = list(self.sl)
+        kept = []  # (sort key, phys dim, var)
+        for pos, (ix, d) in enumerate(zip(idx, self.dims)):
+            n = 1 if d is None else sl[d][1]
+            s, c, st = (0, 1, 1) if d is None else sl[d]
+            if isinstance(ix, Affine) and not ix.terms:
+                ix = ix.const
+            if isinstance(ix, NkiTensor):
+                raise NkiUnsupportedError(call, "dynamic (tensor-valued) indices are not "
+                                          "supported")
+            if isinstance(ix, slice):
+                a, b, step = ix.indices(n)
+                if step <= 0:
+                    raise NkiUnsupportedError(call, "negative slice steps are not supported")
+                cnt = max(0, (b - a + step - 1) // step)
+                if d is not None:
+                    sl[d] = (s + a * st, cnt, st * step)
+                kept.append(((0, pos), d, None))
+            elif isinstance(ix, Affine):
+                one = ix.single
+                if one is None or one[1] <= 0:
+                    raise NkiUnsupportedError(call, "index expressions must be c*arange + k "
+                                              "with one arange and c > 0")
+                v, coef = one
+                if ix.const < 0:
+                    raise NkiError(call, "index expression starts at %d" % ix.const)
+                # The upper end may exceed the dimension when a mask cuts it (checked at
+                # emission, after masking).
+                if d is None:
+                    raise NkiUnsupportedError(call, "arange index on a reshaped unit dimension")
+                sl[d] = (s + ix.const * st, v.n, st * coef)
+                key = (0, v.axis) if v.axis is not None else (0, pos)
+                kept.append((key, d, v))
+            elif hasattr(ix, "__index__"):
+                i = _norm_index(ix, n, call)
+                if d is not None:
+                    sl[d] = (s + i * st, 1, st)
+            else:
+                raise NkiUnsupportedError(call, "index of type %s" % type(ix).__name__)
+        if any(v is not None and v.axis is not None for _, _, v in kept):
+            kept.sort(key=lambda k: k[0])
+        return NkiTensor(self.buf, sl, [k[1] for k in kept], [k[2] for k in kept])
+
+    def __getitem__(self, idx):
+        return self._index(idx)
+
+    def __setitem__(self, idx, value):
+        from . import language
+        dst = self._index(idx, "tensor[...] = value")
+        if isinstance(value, NkiTensor) and value.same_view(dst):
+            return  # `t[i] += x` already updated t[i] in place
+        refs = sys.getrefcount(value)
+        language.assign(dst, value, refs)
+
+    def __iadd__(self, other):
+        from . import language
+        refs = sys.getrefcount(other)
+        return language.accumulate(self, other, refs)
+
+    # ---- shape manipulation ----
+    def reshape(self, shape):
+        shape = [int(s) for s in shape]
+        mine = [s for s in self.shape if s != 1]
+        if [s for s in shape if s != 1] != mine:
+            raise NkiUnsupportedError("tensor.reshape", "reshape %s -> %s changes more than "
+                                      "unit dimensions" % (self.shape, tuple(shape)))
+        real = [(d, v) for d, v, n in zip(self.dims, self.vars, self.shape) if n != 1]
+        unit_phys = [d for d, n in zip(self.dims, self.shape) if n == 1]
+        dims, vars_ = [], []
+        for s in shape:
+            if s == 1:
+                dims.append(unit_phys.pop(0) if unit_phys else None)
+                vars_.append(None)
+            else:
+                d, v = real.pop(0)
+                dims.append(d)
+                vars_.append(v)
+        return NkiTensor(self.buf, self.sl, dims, vars_)
+
+    def broadcast_to(self, shape):
+        from . import language
+        return language.broadcast_to(self, shape)
+
+    def astype(self, dtype):
+        from . import language
+        return language.copy(self, dtype=dtype)
+
+    # ---- operators (nl.* elementwise) ----
+    def _bin(self, other, op, reverse=False):
+        from . import language
+        return language.binary(op, other, self) if reverse else language.binary(op, self, other)
+
+    def __add__(self, o):
+        return self._bin(o, "add")
+
+    def __radd__(self, o):
+        return self._bin(o, "add", True)
+
+    def __sub__(self, o):
+        return self._bin(o, "subtract")
+
+    def __rsub__(self, o):
+        return self._bin(o, "subtract", True)
+
+    def __mul__(self, o):
+        return self._bin(o, "multiply")
+
+    def __rmul__(self, o):
+        return self._bin(o, "multiply", True)
+
+    def __truediv__(self, o):
+        return self._bin(o, "divide")
+
+    def __rtruediv__(self, o):
+        return self._bin(o, "divide", True)
+
+    def __pow__(self, o):
+        return self._bin(o, "power")
+
+    def __neg__(self):
+        from . import language
+        return language.negative(self)
+
+    def __lt__(self, o):
+        return self._bin(o, "less")
+
+    def __le__(self, o):
+        return self._bin(o, "less_equal")
+
+    def __gt__(self, o):
+        return self._bin(o, "greater")
+
+    def __ge__(self, o):
+        return self._bin(o, "greater_equal")
+
+    def __and__(self, o):
+        return self._bin(o, "bitwise_and")
+
+    def __or__(self, o):
+        return self._bin(o, "bitwise_or")
+
+    def __xor__(self, o):
+        return self._bin(o, "bitwise_xor")
+
+    def __isub__(self, o):
+        return self._inplace(o, "subtract")
+
+    def __imul__(self, o):
+        return self._inplace(o, "multiply")
+
+    def __itruediv__(self, o):
+        return self._inplace(o, "divide")
+
+    def _inplace(self, o, op):
+        from . import language
+        language.binary(op, self, o, out=self)
+        return self
+
+    __hash__ = object.__hash__
+
+
+def _probe_refcounts():
+    """Reference counts a temporary argument has inside __setitem__ / __iadd__ (CPython)."""
+    out = {}
+
+    class P:
+        def __setitem__(self, k, v):
+            out["set"] = sys.getrefcount(v)
+
+        def __iadd__(self, v):
+            out["iadd"] = sys.getrefcount(v)
+            return self
+
+    p = P()
+    p[0] = object()
+    p += object()
+    return out["set"], out["iadd"]
+
+
+TEMP_REFS_SETITEM, TEMP_REFS_IADD = _probe_refcounts()

@@ -1,0 +1,102 @@
+"""Instruction emission shared by nki.language and nki.isa: operand lowering, masks, shape
+checks, result tiles."""
+from . import core
+from .core import NkiTensor
+from .errors import NkiError, NkiUnsupportedError, location_text
+from .indexing import Pred, var_ranges
+
+OUT_ROLES = ("dst", "reduce_dst")
+
+
+def apply_mask(call, mask, views):
+    """Restricts every view to the box a mask allows. Returns the new views, or None if the
+    mask leaves nothing to do. Masks must be conjunctions of one-variable affine bounds."""
+    if mask is None:
+        return views
+    if not isinstance(mask, Pred):
+        raise NkiUnsupportedError(call, "mask of type %s (use comparisons of nl.arange "
+                                  "index expressions)" % type(mask).__name__)
+    ranges = var_ranges(mask)
+    if ranges is None:
+        raise NkiUnsupportedError(call, "mask is not a box of one-variable bounds (e.g. "
+                                  "i_f < i_p); use nisa.affine_select")
+    out = []
+    for v in views:
+        if not isinstance(v, NkiTensor):
+            out.append(v)
+            continue
+        for var, (lo, hi) in ranges.items():
+            ldim = None
+            for i, vv in enumerate(v.vars):
+                if vv is var:
+                    ldim = i
+            if ldim is None and var.axis is not None and var.ndim == v.ndim and \
+                    v.vars[var.axis] is None and v.shape[var.axis] == var.n:
+                ldim = var.axis
+            if ldim is not None:
+                v = v.narrow(ldim, lo, hi)
+        if v.element_count() == 0:
+            return None
+        out.append(v)
+    return out
+
+
+def emit(opcode_, mask=None, engine=None, **fields):
+    """Emits one instruction. NkiTensor fields become view strings (after masking); numbers
+    and strings are passed as they are; None fields are omitted. Returns the instruction
+    dict, or None when the mask selects nothing."""
+    c = core.ctx()
+    keys = [k for k, v in fields.items() if isinstance(v, NkiTensor)]
+    views = apply_mask("nki." + opcode_, mask, [fields[k] for k in keys])
+    if views is None:
+        return None
+    for k, v in zip(keys, views):
+        oob = v.out_of_bounds()
+        if oob:
+            raise NkiError("nki." + opcode_, "operand %s %s" % (k, oob))
+        if not v.is_monotonic():
+            raise NkiUnsupportedError("nki." + opcode_, "operand %s is a transposed (permuted) "
+                                      "view; use a transpose instruction" % k)
+        fields[k] = v.view_text()
+        if k in OUT_ROLES:
+            v.buf.written = True
+        else:
+            v.buf.read = True
+    if engine is not None:
+        fields["engine"] = engine
+    return c.program.emit(opcode_, location_text(), **fields)
+
+
+def on_chip(call, t, what="operand"):
+    if not isinstance(t, NkiTensor):
+        raise NkiError(call, "%s must be a tile, got %s" % (what, type(t).__name__))
+    if t.buf.memory == "hbm":
+        raise NkiError(call, "%s %s is in HBM; load it into SBUF first (nl.load)"
+                       % (what, t.buf.name))
+    return t
+
+
+def free_size(shape):
+    n = 1
+    for s in shape[1:]:
+        n *= s
+    return n
+
+
+def check_same_shape(call, a, b):
+    sa, sb = tuple(a.shape), tuple(b.shape)
+    if sa == sb:
+        return
+    if sa and sb and sa[0] == sb[0] and free_size(sa) == free_size(sb):
+        return
+    raise NkiError(call, "operand shapes %s and %s differ" % (sa, sb))
+
+
+def new_tile(shape, dtype, memory="sbuf", name=None):
+    return core.alloc(list(shape), dtype, memory, name=name)
+
+
+def fresh(t, ins):
+    """Marks `t` as the whole-tile temporary result of instruction `ins`."""
+    t.fresh_ins = ins
+    return t

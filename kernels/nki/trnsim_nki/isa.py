@@ -1,0 +1,562 @@
+"""nki.isa (nisa) for trnsim: every instruction of isa/instructions.def with NKI's signatures,
+in both API generations:
+  - SDK 2.21-2.26: the instruction returns its result tile (`r = nisa.exp...(op, data)`),
+    takes `mask=` and `dtype=`;
+  - SDK 2.27+: the destination comes first (`nisa.activation(dst, op, data)` or `dst=`).
+A call is read as the newer form when `dst=` is given or when it has one more leading tile
+argument than the older form has.
+"""
+import math
+
+import numpy as np
+
+from . import core, dtypes
+from .core import NkiTensor
+from .emit import emit, new_tile, on_chip, check_same_shape, fresh
+from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
+from .indexing import Affine, Pred
+
+_REQ = object()
+
+
+# ---- enums -----------------------------------------------------------------------------------
+class engine:  # noqa: N801
+    unknown = None
+    tensor = "tensor"
+    vector = "vector"
+    scalar = "scalar"
+    activation = "scalar"
+    act = "scalar"
+    gpsimd = "gpsimd"
+    pool = "gpsimd"
+    dma = "dma"
+    sync = None
+
+
+class reduce_cmd:  # noqa: N801
+    idle = "idle"
+    reset = "reset"
+    reduce = "reduce"
+    reset_reduce = "reset_reduce"
+
+
+class dge_mode:  # noqa: N801
+    unknown = none = swdge = hwdge = None
+
+
+class oob_mode:  # noqa: N801
+    error = skip = None
+
+
+class matmul_perf_mode:  # noqa: N801
+    none = None
+    double_row = "double_row"
+
+
+class nc_version:  # noqa: N801
+    gen2 = 2
+    gen3 = 3
+    gen4 = 4
+
+
+def get_nc_version():
+    return {"trn1": nc_version.gen2, "trn2": nc_version.gen3, "trn3": nc_version.gen4}.get(
+        getattr(core.ctx(), "target", "trn2"), nc_version.gen3)
+
+
+# ---- operator names --------------------------------------------------------------------------
+_NP_NAMES = {"true_divide": "divide", "absolute": "abs", "amax": "maximum", "max": "maximum",
+             "amin": "minimum", "min": "minimum", "sum": "add", "negative": None}
+_ACT_NAMES = {"copy": "copy", "identity": "identity", "tensor_copy": "copy", "abs": "abs",
+              "gelu_apprx_tanh": "gelu_apprx_tanh"}
+
+
+def alu_name(call, op):
+    if op is None:
+        return None
+    if isinstance(op, str):
+        return op
+    name = getattr(op, "_alu", None)
+    if name:
+        return name
+    n = getattr(op, "__name__", None)
+    if n in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "equal",
+             "not_equal", "greater", "greater_equal", "less", "less_equal", "bitwise_and",
+             "bitwise_or", "bitwise_xor", "left_shift", "right_shift"):
+        return n
+    if n in _NP_NAMES and _NP_NAMES[n]:
+        return _NP_NAMES[n]
+    if n == "max":  # nl.max as a reduce op
+        return "maximum"
+    if n == "min":
+        return "minimum"
+    if n == "sum":
+        return "add"
+    raise NkiUnsupportedError(call, "operator %r" % (op,))
+
+
+def act_name(call, op):
+    if isinstance(op, str):
+        return op
+    name = getattr(op, "_act", None)
+    if name:
+        return name
+    n = getattr(op, "__name__", None)
+    if n in _ACT_NAMES:
+        return _ACT_NAMES[n]
+    if n in ("exp", "log", "tanh", "sin", "cos", "sqrt", "square", "reciprocal", "sign",
+             "sigmoid", "silu", "gelu", "relu", "rsqrt", "erf", "softplus"):
+        return n
+    raise NkiUnsupportedError(call, "activation function %r" % (op,))
+
+
+# ---- dual-signature binding ------------------------------------------------------------------
+def _bind(call, args, kwargs, old, new, old_leading):
+    """Returns (is_new, params) for a call in either API generation. `old`/`new` are lists
+    of (name, default) with _REQ for required parameters."""
+    lead = 0
+    for a in args:
+        if isinstance(a, NkiTensor):
+            lead += 1
+        else:
+            break
+    is_new = "dst" in kwargs or lead > old_leading
+    sig = new if is_new else old
+    names = [n for n, _ in sig]
+    if len(args) > len(sig):
+        raise NkiError(call, "takes %d arguments, got %d" % (len(sig), len(args)))
+    p = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names:
+            raise NkiUnsupportedError(call, "keyword argument %r (%s API)"
+                                      % (k, "dst-first" if is_new else "result-returning"))
+        if k in p:
+            raise NkiError(call, "got multiple values for %r" % k)
+        p[k] = v
+    for n, d in sig:
+        if n not in p:
+            if d is _REQ:
+                raise NkiError(call, "missing required argument %r" % n)
+            p[n] = d
+    for k in ("mask", "dtype", "engine", "name"):
+        p.setdefault(k, None)
+    return is_new, p
+
+
+def _operand(x):
+    """A tile view, or a float immediate."""
+    if isinstance(x, NkiTensor):
+        return x
+    if isinstance(x, (int, float, np.number)):
+        return float(x)
+    raise TypeError("operand must be a tile or a number, got %r" % (x,))
+
+
+def _result(call, is_new, p, shape, dtype, memory="sbuf"):
+    if is_new:
+        return on_chip(call, p["dst"], "dst")
+    return new_tile(shape, p.get("dtype") or dtype, memory)
+
+
+M = [("mask", None), ("dtype", None)]
+NEW_TAIL = [("name", None)]
+
+
+# ---- tensor engine ---------------------------------------------------------------------------
+def nc_matmul(*args, **kwargs):
+    call = "nisa.nc_matmul"
+    common = [("is_stationary_onezero", False), ("is_moving_onezero", False),
+              ("is_transpose", False)]
+    old = [("stationary", _REQ), ("moving", _REQ)] + common + [
+        ("tile_position", ()), ("tile_size", ()), ("mask", None), ("perf_mode", None)]
+    new = [("dst", _REQ), ("stationary", _REQ), ("moving", _REQ)] + common + [
+        ("accumulate", None), ("tile_position", ()), ("tile_size", ()), ("perf_mode", None),
+        ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 2)
+    st, mv = on_chip(call, p["stationary"]), on_chip(call, p["moving"])
+    if p["is_transpose"]:
+        raise NkiUnsupportedError(call, "is_transpose=True (use nisa.nc_transpose)")
+    if st.ndim != 2 or mv.ndim != 2:
+        raise NkiError(call, "stationary %s and moving %s must be 2-D" % (st.shape, mv.shape))
+    dst = _result(call, is_new, p, (st.shape[1], mv.shape[1]), dtypes.float32, "psum")
+    acc = p.get("accumulate") if is_new else False
+    if acc is None:
+        acc = bool(dst.buf.written)  # APPROX: auto = accumulate unless first write of the tile
+    ins = emit("nc_matmul", mask=p["mask"], dst=dst, stationary=st, moving=mv,
+               accumulate=bool(acc))
+    return dst if is_new else fresh(dst, ins)
+
+
+def nc_transpose(*args, **kwargs):
+    call = "nisa.nc_transpose"
+    old = [("data", _REQ), ("mask", None), ("dtype", None), ("engine", None)]
+    new = [("dst", _REQ), ("data", _REQ), ("engine", None), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = on_chip(call, p["data"])
+    eng = p["engine"] or "tensor"
+    mem = "psum" if eng == "tensor" else "sbuf"
+    dt = dtypes.float32 if eng == "tensor" else x.dtype
+    dst = _result(call, is_new, p, (x.shape[-1], x.shape[0]), dt, mem)
+    ins = emit("nc_transpose", mask=p["mask"], engine=eng if eng != "tensor" else None,
+               dst=dst, src=x)
+    return dst if is_new else fresh(dst, ins)
+
+
+# ---- scalar engine ---------------------------------------------------------------------------
+def _bias_operand(call, bias, x):
+    if bias is None or isinstance(bias, NkiTensor):
+        return bias
+    if float(bias) == 0.0:
+        return None
+    t = new_tile((x.shape[0], 1), dtypes.float32)
+    emit("memset", dst=t, value=float(bias))
+    return t
+
+
+def activation(*args, **kwargs):
+    call = "nisa.activation"
+    rest = [("bias", None), ("scale", 1.0), ("reduce_op", None), ("reduce_res", None),
+            ("reduce_cmd", "idle")]
+    old = [("op", _REQ), ("data", _REQ)] + rest + M
+    new = [("dst", _REQ), ("op", _REQ), ("data", _REQ)] + rest + [("engine", None),
+                                                                    ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 0)
+    x = on_chip(call, p["data"])
+    func = act_name(call, p["op"])
+    cmd = p["reduce_cmd"]
+    if cmd not in ("idle", "reset_reduce", None) or (cmd == "reset_reduce" and
+                                                      p["reduce_res"] is None):
+        raise NkiUnsupportedError(call, "reduce_cmd=%s (accumulation across instructions)"
+                                  % cmd)
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    red = p["reduce_res"]
+    ins = emit("activation", mask=p["mask"], engine=p["engine"], dst=dst, src=x, func=func,
+               bias=_bias_operand(call, p["bias"], x), scale=_operand(p["scale"]),
+               reduce_dst=red, reduce_op=alu_name(call, p["reduce_op"]) if red is not None
+               else None)
+    return dst if is_new else fresh(dst, ins)
+
+
+def activation_reduce(*args, **kwargs):
+    call = "nisa.activation_reduce"
+    old = [("op", _REQ), ("data", _REQ), ("reduce_op", _REQ), ("reduce_res", _REQ),
+           ("bias", None), ("scale", 1.0)] + M
+    new = [("dst", _REQ), ("op", _REQ), ("data", _REQ), ("reduce_op", _REQ),
+           ("reduce_res", _REQ), ("bias", None), ("scale", 1.0), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 0)
+    x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    ins = emit("activation_reduce", mask=p["mask"], dst=dst, src=x,
+               func=act_name(call, p["op"]), reduce_dst=on_chip(call, p["reduce_res"]),
+               reduce_op=alu_name(call, p["reduce_op"]),
+               bias=_bias_operand(call, p["bias"], x), scale=_operand(p["scale"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+# ---- vector / gpsimd elementwise -------------------------------------------------------------
+def tensor_tensor(*args, **kwargs):
+    call = "nisa.tensor_tensor"
+    old = [("data1", _REQ), ("data2", _REQ), ("op", _REQ), ("dtype", None), ("mask", None),
+           ("engine", None)]
+    new = [("dst", _REQ), ("data1", _REQ), ("data2", _REQ), ("op", _REQ), ("engine", None),
+           ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 2)
+    a, b = on_chip(call, p["data1"]), on_chip(call, p["data2"])
+    check_same_shape(call, a, b)
+    op = alu_name(call, p["op"])
+    dst = _result(call, is_new, p, a.shape, dtypes.wider(a.dtype, b.dtype))
+    eng = p["engine"] or ("gpsimd" if op == "power" else None)
+    ins = emit("tensor_tensor", mask=p["mask"], engine=eng, dst=dst, src0=a, src1=b, op=op)
+    return dst if is_new else fresh(dst, ins)
+
+
+def tensor_scalar(*args, **kwargs):
+    call = "nisa.tensor_scalar"
+    rest = [("op0", _REQ), ("operand0", _REQ), ("reverse0", False), ("op1", None),
+            ("operand1", None), ("reverse1", False)]
+    old = [("data", _REQ)] + rest + [("dtype", None), ("mask", None), ("engine", None)]
+    new = [("dst", _REQ), ("data", _REQ)] + rest + [("engine", None), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    has1 = p["op1"] is not None
+    ins = emit("tensor_scalar", mask=p["mask"], engine=p["engine"], dst=dst, src=x,
+               op0=alu_name(call, p["op0"]), operand0=_operand(p["operand0"]),
+               reverse0=bool(p["reverse0"]),
+               op1=alu_name(call, p["op1"]) if has1 else None,
+               operand1=_operand(p["operand1"]) if has1 else None,
+               reverse1=bool(p["reverse1"]) if has1 else None)
+    return dst if is_new else fresh(dst, ins)
+
+
+def scalar_tensor_tensor(*args, **kwargs):
+    call = "nisa.scalar_tensor_tensor"
+    rest = [("op0", _REQ), ("operand0", _REQ), ("op1", _REQ), ("operand1", _REQ),
+            ("reverse0", False), ("reverse1", False)]
+    old = [("data", _REQ)] + rest + M
+    new = [("dst", _REQ), ("data", _REQ)] + rest + [("engine", None), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = on_chip(call, p["data"])
+    other = on_chip(call, p["operand1"], "operand1")
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    ins = emit("scalar_tensor_tensor", mask=p["mask"], engine=p["engine"], dst=dst, src0=x,
+               operand0=_operand(p["operand0"]), src1=other, op0=alu_name(call, p["op0"]),
+               op1=alu_name(call, p["op1"]), reverse0=bool(p["reverse0"]),
+               reverse1=bool(p["reverse1"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+def tensor_scalar_reduce(*args, **kwargs):
+    call = "nisa.tensor_scalar_reduce"
+    rest = [("op0", _REQ), ("operand0", _REQ), ("reduce_op", _REQ), ("reduce_res", _REQ),
+            ("reverse0", False)]
+    old = [("data", _REQ)] + rest + M
+    new = [("dst", _REQ), ("data", _REQ)] + rest + [("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    ins = emit("tensor_scalar_reduce", mask=p["mask"], dst=dst, src=x,
+               operand0=_operand(p["operand0"]), reduce_dst=on_chip(call, p["reduce_res"]),
+               op0=alu_name(call, p["op0"]), reverse0=bool(p["reverse0"]),
+               reduce_op=alu_name(call, p["reduce_op"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+def tensor_copy(*args, **kwargs):
+    call = "nisa.tensor_copy"
+    old = [("src", _REQ), ("mask", None), ("dtype", None), ("engine", None)]
+    new = [("dst", _REQ), ("src", _REQ), ("engine", None), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = on_chip(call, p["src"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
+    return dst if is_new else fresh(dst, ins)
+
+
+def reciprocal(*args, **kwargs):
+    call = "nisa.reciprocal"
+    old = [("data", _REQ), ("dtype", None), ("mask", None)]
+    new = [("dst", _REQ), ("data", _REQ), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    ins = emit("reciprocal", mask=p["mask"], dst=dst, src=x)
+    return dst if is_new else fresh(dst, ins)
+
+
+def memset(*args, **kwargs):
+    call = "nisa.memset"
+    old = [("shape", _REQ), ("value", _REQ), ("dtype", _REQ), ("mask", None), ("engine", None)]
+    new = [("dst", _REQ), ("value", _REQ), ("engine", None), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 0)
+    dst = p["dst"] if is_new else new_tile(p["shape"], p["dtype"])
+    ins = emit("memset", mask=p["mask"], engine=p["engine"], dst=dst, value=float(p["value"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+def tensor_tensor_scan(*args, **kwargs):
+    call = "nisa.tensor_tensor_scan"
+    rest = [("initial", _REQ), ("op0", _REQ), ("op1", _REQ), ("reverse0", False),
+            ("reverse1", False)]
+    old = [("data0", _REQ), ("data1", _REQ)] + rest + M
+    new = [("dst", _REQ), ("data0", _REQ), ("data1", _REQ)] + rest + [("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 2)
+    if p["reverse0"] or p["reverse1"]:
+        raise NkiUnsupportedError(call, "reverse0/reverse1")
+    a, b = on_chip(call, p["data0"]), on_chip(call, p["data1"])
+    dst = _result(call, is_new, p, a.shape, a.dtype)
+    ins = emit("tensor_tensor_scan", mask=p["mask"], dst=dst, src0=a, src1=b,
+               initial=_operand(p["initial"]), op0=alu_name(call, p["op0"]),
+               op1=alu_name(call, p["op1"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+def range_select(*args, **kwargs):
+    call = "nisa.range_select"
+    rest = [("comp_op0", _REQ), ("comp_op1", _REQ), ("bound0", _REQ), ("bound1", _REQ),
+            ("reduce_cmd", "idle"), ("reduce_res", None), ("reduce_op", "maximum"),
+            ("range_start", 0), ("on_false_value", -3.4028234663852886e38)]
+    old = [("on_true_tile", _REQ)] + rest + M
+    new = [("dst", _REQ), ("on_true_tile", _REQ)] + rest + [("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = on_chip(call, p["on_true_tile"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    red = p["reduce_res"]
+    ins = emit("range_select", mask=p["mask"], dst=dst, src=x, bound0=p["bound0"],
+               bound1=p["bound1"], reduce_dst=red, comp_op0=alu_name(call, p["comp_op0"]),
+               comp_op1=alu_name(call, p["comp_op1"]),
+               on_false_value=float(p["on_false_value"]),
+               reduce_op=alu_name(call, p["reduce_op"]) if red is not None else None,
+               range_start=float(p["range_start"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+# ---- reductions and statistics ---------------------------------------------------------------
+def tensor_reduce(*args, **kwargs):
+    call = "nisa.tensor_reduce"
+    rest = [("axis", _REQ)]
+    old = [("op", _REQ), ("data", _REQ)] + rest + [("mask", None), ("dtype", None),
+                                                   ("negate", False), ("keepdims", False)]
+    new = [("dst", _REQ), ("op", _REQ), ("data", _REQ)] + rest + [
+        ("negate", False), ("keepdims", False), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 0)
+    x = on_chip(call, p["data"])
+    axes = p["axis"]
+    axes = [axes] if isinstance(axes, int) else list(axes)
+    axes = [a + x.ndim if a < 0 else a for a in axes]
+    if 0 in axes:
+        raise NkiError(call, "cannot reduce the partition axis (use "
+                       "nisa.tensor_partition_reduce)")
+    if p["keepdims"]:
+        shape = tuple(1 if i in axes else s for i, s in enumerate(x.shape))
+    else:
+        shape = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    dst = _result(call, is_new, p, shape, x.dtype)
+    ins = emit("tensor_reduce", mask=p["mask"], dst=dst, src=x, op=alu_name(call, p["op"]),
+               axis=sorted(x.dims[a] for a in axes if x.dims[a] is not None),
+               negate=bool(p["negate"]), keepdims=True)
+    return dst if is_new else fresh(dst, ins)
+
+
+def tensor_partition_reduce(*args, **kwargs):
+    call = "nisa.tensor_partition_reduce"
+    old = [("op", _REQ), ("data", _REQ)] + M
+    new = [("dst", _REQ), ("op", _REQ), ("data", _REQ), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 0)
+    x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, (1,) + tuple(x.shape[1:]), x.dtype)
+    ins = emit("tensor_partition_reduce", mask=p["mask"], dst=dst, src=x,
+               op=alu_name(call, p["op"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+def _simple(opname, out_cols, n_tiles=1, out_dtype=None, names=("data",)):
+    def f(*args, **kwargs):
+        call = "nisa." + opname
+        old = [(n, _REQ) for n in names] + M
+        new = [("dst", _REQ)] + [(n, _REQ) for n in names] + [("name", None)]
+        is_new, p = _bind(call, args, kwargs, old, new, len(names))
+        x = on_chip(call, p[names[0]])
+        dt = out_dtype or x.dtype
+        dst = _result(call, is_new, p, (x.shape[0], out_cols), dt)
+        fields = {"src": x}
+        if len(names) > 1:
+            fields["vals"] = on_chip(call, p[names[1]])
+        ins = emit(opname, mask=p["mask"], dst=dst, **fields)
+        return dst if is_new else fresh(dst, ins)
+    f.__name__ = opname
+    return f
+
+
+bn_stats = _simple("bn_stats", 6, out_dtype=dtypes.float32)
+bn_aggr = _simple("bn_aggr", 2, out_dtype=dtypes.float32)
+max8 = _simple("max8", 8, names=("src",))
+nc_find_index8 = _simple("nc_find_index8", 8, out_dtype=dtypes.uint32, names=("data", "vals"))
+
+
+def nc_match_replace8(*args, **kwargs):
+    call = "nisa.nc_match_replace8"
+    old = [("data", _REQ), ("vals", _REQ), ("imm", _REQ), ("dst_idx", None)] + M
+    new = [("dst", _REQ), ("data", _REQ), ("vals", _REQ), ("imm", _REQ), ("dst_idx", None),
+           ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 2)
+    if p["dst_idx"] is not None:
+        raise NkiUnsupportedError(call, "dst_idx")
+    x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    ins = emit("nc_match_replace8", mask=p["mask"], dst=dst, src=x,
+               vals=on_chip(call, p["vals"]), imm_value=float(p["imm"]))
+    return dst if is_new else fresh(dst, ins)
+
+
+# ---- gpsimd index generation -----------------------------------------------------------------
+def _grid_terms(call, expr, ndim):
+    """(offset, channel_multiplier, pattern, shape) of an affine expression on a grid."""
+    if isinstance(expr, Affine):
+        coefs, shape = [0] * ndim, [None] * ndim
+        for v, c in expr.terms.items():
+            if v.axis is None or v.ndim != ndim:
+                raise NkiUnsupportedError(call, "expression variables must be nl.arange "
+                                          "on grid axes ([:, None] / [None, :]) or nl.mgrid")
+            coefs[v.axis] = c
+            shape[v.axis] = v.n
+        return expr.const, coefs[0], coefs[1:], shape
+    raise NkiUnsupportedError(call, "expression of type %s" % type(expr).__name__)
+
+
+def iota(*args, **kwargs):
+    call = "nisa.iota"
+    old = [("expr", _REQ), ("dtype", _REQ), ("mask", None)]
+    new = [("dst", _REQ), ("expr", _REQ), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 0)
+    expr = p["expr"]
+    ndim = p["dst"].ndim if is_new else max(
+        [v.ndim for v in expr.terms] or [2]) if isinstance(expr, Affine) else 2
+    off, cm, pattern, shape = _grid_terms(call, expr, ndim)
+    if is_new:
+        dst = on_chip(call, p["dst"], "dst")
+    else:
+        if any(s is None for s in shape):
+            raise NkiUnsupportedError(call, "expression must use a variable on every grid axis")
+        dst = new_tile(shape, p["dtype"])
+    ins = emit("iota", mask=p["mask"], dst=dst, offset=float(off), channel_multiplier=int(cm),
+               pattern=[int(c) for c in pattern])
+    return dst if is_new else fresh(dst, ins)
+
+
+_CMP = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal", "==": "equal",
+        "!=": "not_equal"}
+
+
+def affine_select(*args, **kwargs):
+    call = "nisa.affine_select"
+    old = [("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ)] + M
+    new = [("dst", _REQ), ("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ),
+           ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 0)
+    x = on_chip(call, p["on_true_tile"])
+    pred = p["pred"]
+    if not isinstance(pred, Pred):
+        raise NkiUnsupportedError(call, "predicate of type %s" % type(pred).__name__)
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    src, ins = x, None
+    for expr, op in pred.clauses:
+        off, cm, pattern, _ = _grid_terms(call, expr, x.ndim)
+        ins = emit("affine_select", mask=p["mask"], dst=dst, src=src, offset=float(off),
+                   channel_multiplier=int(cm), pattern=[int(c) for c in pattern],
+                   cmp_op=_CMP[op], on_false_value=float(p["on_false_value"]))
+        src = dst
+    return dst if is_new else fresh(dst, ins)
+
+
+# ---- DMA -------------------------------------------------------------------------------------
+def dma_copy(*args, **kwargs):
+    call = "nisa.dma_copy"
+    old = [("dst", _REQ), ("src", _REQ), ("mask", None), ("dst_rmw_op", None),
+           ("oob_mode", None), ("dge_mode", None)]
+    new = [("dst", _REQ), ("src", _REQ), ("dst_rmw_op", None), ("oob_mode", None),
+           ("dge_mode", None), ("name", None)]
+    _, p = _bind(call, args, kwargs, old, new, 2)
+    if p["dst_rmw_op"] is not None:
+        raise NkiUnsupportedError(call, "dst_rmw_op (read-modify-write DMA)")
+    emit("dma_copy", mask=p["mask"], dst=p["dst"], src=p["src"])
+    return p["dst"]
+
+
+def dma_transpose(*args, **kwargs):
+    call = "nisa.dma_transpose"
+    old = [("src", _REQ), ("axes", None), ("mask", None), ("dtype", None), ("dge_mode", None)]
+    new = [("dst", _REQ), ("src", _REQ), ("axes", None), ("dge_mode", None), ("name", None)]
+    is_new, p = _bind(call, args, kwargs, old, new, 1)
+    x = p["src"]
+    if not isinstance(x, NkiTensor) or x.ndim != 2:
+        raise NkiUnsupportedError(call, "only 2-D transposes")
+    dst = p["dst"] if is_new else new_tile((x.shape[1], x.shape[0]), p["dtype"] or x.dtype)
+    ins = emit("dma_transpose", mask=p["mask"], dst=dst, src=x)
+    return dst if is_new else fresh(dst, ins)
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise NkiUnsupportedAttribute("nki.isa." + name)

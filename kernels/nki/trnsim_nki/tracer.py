@@ -1,0 +1,219 @@
+"""Tracing an NKI kernel into a trnsim program, and the NKI entry points (nki.jit,
+nki.simulate_kernel, nki.baremetal, nki.benchmark) that run it on trnsim.
+
+The kernel is executed as plain Python with numpy arrays replaced by HBM tensors: shapes are
+static, loops unroll, every nl/nisa call appends instructions. Kernel parameters that receive
+arrays become input tensors named after the parameter; tensors the kernel allocates in
+nl.shared_hbm and returns become outputs. An SPMD grid (kernel[2, 2](...)) traces the body
+once per program id; APPROX: all instances run one after another on one NeuronCore.
+"""
+import inspect
+import itertools
+import os
+
+import numpy as np
+
+from . import core, dtypes
+from .core import NkiTensor
+from .errors import NkiError
+from .runner import run_trace
+
+
+class Typed:
+    """A host array tagged with an NKI dtype (e.g. bf16, which numpy lacks)."""
+
+    def __init__(self, array, dtype):
+        self.array = np.asarray(array, dtype=np.float32 if dtypes.to_dtype(dtype).is_float
+                                else None)
+        self.dtype = dtypes.to_dtype(dtype)
+        self.shape = self.array.shape
+
+
+def as_dtype(array, dtype):
+    return Typed(array, dtype)
+
+
+def _host(x):
+    return isinstance(x, (np.ndarray, Typed))
+
+
+class TraceResult:
+    def __init__(self, program, inputs, out_struct, out_names):
+        self.program = program
+        self.inputs = inputs          # {tensor name: ndarray}
+        self.out_struct = out_struct  # returned structure with tensor names in place of tensors
+        self.out_names = out_names
+
+    def trace(self):
+        return self.program.to_json()
+
+
+def trace_kernel(func, args, kwargs=None, grid=(), target="trn2"):
+    """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult."""
+    kwargs = dict(kwargs or {})
+    sig = inspect.signature(func)
+    bound = sig.bind(*args, **kwargs)
+    c = core.begin_trace(getattr(func, "__name__", "kernel"))
+    c.target = target
+    try:
+        inputs = {}
+        call_args = {}
+        for pname, val in bound.arguments.items():
+            if _host(val):
+                dt = val.dtype if isinstance(val, Typed) else dtypes.to_dtype(val.dtype)
+                arr = val.array if isinstance(val, Typed) else np.asarray(val)
+                t = core.alloc(list(arr.shape), dt, "hbm", name=pname, role="input")
+                inputs[t.buf.name] = arr.astype(dt.np_dtype) if dt.is_float else arr
+                call_args[pname] = t
+            else:
+                call_args[pname] = val
+        grid = tuple(int(g) for g in (grid if isinstance(grid, tuple) else (grid,))) \
+            if grid else ()
+        c.grid = grid
+        result = None
+        for pid in (itertools.product(*[range(g) for g in grid]) if grid else [()]):
+            c.pid = pid
+            result = func(**call_args)
+        prog = c.program
+        returned = []
+
+        def conv(r):
+            if isinstance(r, NkiTensor):
+                if r.buf.memory != "hbm":
+                    raise NkiError("return", "kernel returned an on-chip tile; return HBM "
+                                   "tensors (nl.ndarray(..., buffer=nl.shared_hbm))")
+                returned.append(r.buf.phys)
+                return r.buf.name
+            if isinstance(r, (tuple, list)):
+                return type(r)(conv(x) for x in r)
+            if isinstance(r, dict):
+                return {k: conv(v) for k, v in r.items()}
+            return r
+
+        out_struct = conv(result)
+        for t in prog.tensors:
+            if t.role == "input":
+                written = any(ins.get("dst", "").split("[", 1)[0] == t.name
+                              for ins in prog.instructions)
+                if written:
+                    t.role = "output"  # APPROX: an input the kernel writes starts zeroed
+                    inputs.pop(t.name, None)
+            elif t in returned:
+                t.role = "output"
+            else:
+                t.role = "scratch"
+        if out_struct is None:
+            out_struct = {t.name: t.name for t in prog.tensors if t.role == "output"}
+        out_names = [t.name for t in prog.tensors if t.role == "output"]
+        return TraceResult(prog, inputs, out_struct, out_names)
+    finally:
+        core.end_trace()
+
+
+def _restructure(struct, outputs):
+    if isinstance(struct, str):
+        return outputs[struct]
+    if isinstance(struct, (tuple, list)):
+        return type(struct)(_restructure(x, outputs) for x in struct)
+    if isinstance(struct, dict):
+        return {k: _restructure(v, outputs) for k, v in struct.items()}
+    return struct
+
+
+def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, **kwargs):
+    """Traces and runs `kernel` on trnsim. Returns (outputs, stats): outputs in the structure
+    the kernel returned (arrays in place of tensors), or {name: array} of the input tensors it
+    wrote if it returned nothing; stats is stats.json as a dict."""
+    func, g = _unwrap(kernel)
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=target)
+    outputs, stats, _ = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, target=target)
+    return _restructure(tr.out_struct, outputs), stats
+
+
+def _unwrap(kernel):
+    if isinstance(kernel, Kernel):
+        return kernel.func, kernel.grid
+    return kernel, ()
+
+
+class Kernel:
+    """What nki.jit / nki.baremetal / nki.simulate_kernel wrap a kernel function in. Called
+    inside a trace it is a plain function call; called with host arrays it traces and runs on
+    trnsim and returns the outputs (stats in .last_stats)."""
+
+    def __init__(self, func, grid=(), target=None, mode="auto"):
+        self.func = func
+        self.grid = grid
+        self.target = target
+        self.mode = mode
+        self.last_stats = None
+        self.benchmark_result = None
+        self.__name__ = getattr(func, "__name__", "kernel")
+        self.__doc__ = getattr(func, "__doc__", None)
+        self.__wrapped__ = func
+
+    def __getitem__(self, grid):
+        if not isinstance(grid, tuple):
+            grid = (grid,)
+        return Kernel(self.func, grid, self.target, self.mode)
+
+    def __call__(self, *args, **kwargs):
+        if core.tracing():
+            return self.func(*args, **kwargs)
+        target = kwargs.pop("target", None) or self.target or os.environ.get(
+            "TRNSIM_TARGET", "trn2")
+        out, stats = run(self, *args, target=target, **kwargs)
+        self.last_stats = stats
+        return out
+
+
+def jit(func=None, mode="auto", **kwargs):
+    if func is None:
+        return lambda f: Kernel(f, mode=mode)
+    return Kernel(func, mode=mode)
+
+
+def baremetal(func=None, **kwargs):
+    return jit(func, **kwargs)
+
+
+def simulate_kernel(kernel, *args, **kwargs):
+    func, grid = _unwrap(kernel)
+    k = Kernel(func, grid)
+    return k(*args, **kwargs)
+
+
+class _Latency:
+    def __init__(self, us):
+        self.us = us
+
+    def get_latency_percentile(self, p):
+        return self.us
+
+
+class _BenchResult:
+    def __init__(self, stats):
+        self.stats = stats
+        ns = float(stats.get("total_time_ns", stats.get("total_ns", 0.0)) or 0.0)
+        self.nc_latency = _Latency(ns / 1000.0)  # microseconds, like NKI's benchmark
+
+
+def benchmark(func=None, warmup=None, iters=None, **kwargs):
+    """nki.benchmark: one trnsim run; .benchmark_result.nc_latency gives the simulated time
+    (APPROX: every percentile is the single simulated latency)."""
+    def wrap(f):
+        k = BenchKernel(f)
+        return k
+    return wrap if func is None else wrap(func)
+
+
+class BenchKernel(Kernel):
+    def __call__(self, *args, **kwargs):
+        out = Kernel.__call__(self, *args, **kwargs)
+        if self.last_stats is not None:
+            self.benchmark_result = _BenchResult(self.last_stats)
+        return out
+
+    def __getitem__(self, grid):
+        k = BenchKernel(self.func, grid if isinstance(grid, tuple) else (grid,))
+        return k
