@@ -37,7 +37,8 @@ std::string_view dtype_name(DType t);
 bool parse_dtype(std::string_view name, DType* out);
 
 // Encodes `v` into the storage bits of `t` (low bytes of the result, little endian in memory).
-// Floats: round to nearest even; NaN stays NaN; fp8 finite overflow saturates (see header).
+// Floats: round to nearest even; NaN stays NaN; fp8 finite overflow saturates to +-max finite.
+// +-Inf: fp16/bf16/e5m2 keep Inf, e4m3 (no Inf encoding) saturates to +-448 (see dtype.cc).
 // Integers: round to nearest even, saturate to the type's range, NaN -> 0.
 uint32_t encode(DType t, float v);
 // Decodes storage bits of `t` into fp32 (exact for every type except int32/uint32 beyond 2^24).

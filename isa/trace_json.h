@@ -30,6 +30,9 @@ inline constexpr int kTraceFormatVersion = 1;
 Program program_from_json(const nlohmann::json& j);
 Program read_trace_file(const std::string& path);
 nlohmann::json program_to_json(const Program& prog);  // round trip is exact
+// The canonical file text: program_to_json's content with "op" first in each instruction and
+// one tensor, tile or instruction per line. Stable: equal programs give equal text.
+std::string trace_to_text(const Program& prog);
 void write_trace_file(const Program& prog, const std::string& path);
 
 // View text <-> View (the text form used in traces and error messages).

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "isa/access_pattern.h"
 #include "isa/core_limits.h"
 #include "isa/program.h"
 
@@ -28,6 +29,10 @@ class MachineState {
   void write(const View& v, const Matrix& m);
   // Per-partition operand: a [P,1] view read as a column, or an immediate broadcast to P rows.
   Eigen::ArrayXf read_scalar_operand(const Operand& op, int64_t partitions) const;
+  // Raw storage bits of each element (low dtype_bytes of each value), C order, partition-major:
+  // for bit-exact copies between views of one dtype (DMA), where fp32 would lose int32 bits.
+  std::vector<uint32_t> read_bits(const View& v) const;
+  void write_bits(const View& v, const std::vector<uint32_t>& bits);
 
   std::vector<uint8_t>& hbm(int tensor) { return hbm_[tensor]; }
   const std::vector<uint8_t>& hbm(int tensor) const { return hbm_[tensor]; }

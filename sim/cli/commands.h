@@ -11,5 +11,7 @@ void add_isa_command(CLI::App& app);
 void add_schema_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
 void add_nki_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_rank_command(CLI::App& app);
 
 }  // namespace trnsim::cli

@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   trnsim::cli::add_schema_command(app);
   trnsim::cli::add_compare_command(app);
   trnsim::cli::add_nki_command(app);
+  trnsim::cli::add_bench_command(app);
+  trnsim::cli::add_rank_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,115 @@
+// The tile allocator: fixed-address tiles stay where they are declared (checked for alignment,
+// capacity and overlap); the others are placed first fit in declaration order. Every tile
+// spans partitions [0, partitions), so two tiles of one memory conflict whenever their byte
+// ranges within a partition overlap.
+// APPROX: one static placement for the whole program (no lifetime-based reuse); kernels reuse
+// storage explicitly (kernels/builder.h TilePool).
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "isa/error.h"
+#include "isa/validate.h"
+
+namespace trnsim::isa {
+namespace {
+
+constexpr int64_t kSbufAlignBytes = 64;
+constexpr int64_t kPsumAlignBytes = 4;
+
+struct Range {
+  int64_t lo, hi;  // [lo, hi) bytes within a partition
+  int tile;
+};
+
+int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
+
+std::string tile_desc(const Tile& t, int64_t lo) {
+  return "tile '" + t.name + "' (" + std::string(memory_name(t.memory)) + " bytes [" +
+         std::to_string(lo) + ", " + std::to_string(lo + t.bytes_per_partition()) + "))";
+}
+
+// Moves `a` up to the first address where a tile of `size` bytes obeys the PSUM bank rule:
+// a tile that fits one bank stays inside one bank; a larger one starts on a bank boundary.
+int64_t apply_bank_rule(int64_t a, int64_t size, int64_t bank_bytes) {
+  if (bank_bytes <= 0) return a;
+  if (size <= bank_bytes && a / bank_bytes == (a + size - 1) / bank_bytes) return a;
+  return align_up(a, bank_bytes);
+}
+
+// First fit: the lowest aligned address where [a, a + size) misses every used range and obeys
+// the bank rule (bank_bytes > 0 only for PSUM). `a` only grows, so this terminates.
+int64_t first_fit(const std::vector<Range>& used, int64_t size, int64_t align, int64_t bank_bytes) {
+  int64_t a = 0;
+  for (;;) {
+    a = apply_bank_rule(a, size, bank_bytes);
+    bool collided = false;
+    for (const Range& r : used) {
+      if (a < r.hi && r.lo < a + size) {
+        a = align_up(r.hi, align);
+        collided = true;
+        break;
+      }
+    }
+    if (!collided) return a;
+  }
+}
+
+void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem) {
+  const bool psum = mem == Memory::kPsum;
+  const int64_t capacity = psum ? limits.psum_partition_bytes : limits.sbuf_partition_bytes;
+  const int64_t align = psum ? kPsumAlignBytes : kSbufAlignBytes;
+  const int64_t bank = psum ? limits.psum_bank_bytes : 0;
+  bool any = false;
+  for (const Tile& t : prog.tiles) any = any || t.memory == mem;
+  if (!any) return;
+  if (capacity <= 0)
+    throw Error(std::string("core limits: ") + (psum ? "psum" : "sbuf") +
+                "_partition_bytes is not set");
+  if (psum && bank <= 0) throw Error("core limits: psum_bank_bytes is not set");
+
+  std::vector<Range> used;
+  for (int i = 0; i < int(prog.tiles.size()); ++i) {
+    Tile& t = prog.tiles[i];
+    if (t.memory != mem || !t.fixed_address) continue;
+    const int64_t lo = *t.fixed_address, hi = lo + t.bytes_per_partition();
+    const int64_t esize = dtype_bytes(t.dtype);
+    if (lo < 0 || lo % esize != 0)
+      throw Error("tile '" + t.name + "': fixed address " + std::to_string(lo) +
+                  " is not a non-negative multiple of its element size " + std::to_string(esize));
+    if (hi > capacity)
+      throw Error(tile_desc(t, lo) + ": ends past the " + std::string(memory_name(mem)) +
+                  " capacity of " + std::to_string(capacity) + " bytes per partition");
+    for (const Range& r : used) {
+      if (lo < r.hi && r.lo < hi)
+        throw Error(tile_desc(t, lo) + " overlaps " + tile_desc(prog.tiles[r.tile], r.lo));
+    }
+    t.address = lo;
+    used.push_back({lo, hi, i});
+  }
+  for (int i = 0; i < int(prog.tiles.size()); ++i) {
+    Tile& t = prog.tiles[i];
+    if (t.memory != mem || t.fixed_address) continue;
+    const int64_t size = t.bytes_per_partition();
+    const int64_t a = first_fit(used, size, align, bank);
+    if (a + size > capacity) {
+      int64_t in_use = 0;
+      for (const Range& r : used) in_use += r.hi - r.lo;
+      throw Error("tile '" + t.name + "': does not fit in " + std::string(memory_name(mem)) +
+                  ": needs " + std::to_string(size) + " bytes per partition, capacity " +
+                  std::to_string(capacity) + " bytes per partition, " + std::to_string(in_use) +
+                  " already in use by " + std::to_string(used.size()) + " tiles");
+    }
+    t.address = a;
+    used.push_back({a, a + size, i});
+  }
+}
+
+}  // namespace
+
+void allocate_tiles(Program& prog, const CoreLimits& limits) {
+  allocate_memory(prog, limits, Memory::kSbuf);
+  allocate_memory(prog, limits, Memory::kPsum);
+}
+
+}  // namespace trnsim::isa

@@ -1,0 +1,345 @@
+// The JSON trace reader (format: isa/trace_json.h). Strict: unknown keys, wrong JSON types,
+// unknown names and malformed views are errors that name where ("instruction 17 (nc_matmul):
+// field 'moving': ..."). Shape contracts and bounds are the validator's job (isa/validate.h).
+#include "isa/trace_json.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "isa/error.h"
+#include "isa/trace_json_internal.h"
+
+namespace trnsim::isa {
+namespace {
+
+using nlohmann::json;
+using trace_internal::attr_key;
+
+std::string type_name(const json& j) { return j.type_name(); }
+
+// Where an error is: "tensor 'x'", "instruction 3 (nc_matmul) 'label'", ...
+class Where {
+ public:
+  explicit Where(std::string where) : where_(std::move(where)) {}
+  Error error(const std::string& what) const { return Error(where_ + ": " + what); }
+  Error field_error(std::string_view field, const std::string& what) const {
+    return error("field '" + std::string(field) + "': " + what);
+  }
+  const json& required(const json& obj, std::string_view key) const {
+    auto it = obj.find(key);
+    if (it == obj.end()) throw field_error(key, "missing");
+    return *it;
+  }
+  void check_keys(const json& obj, const std::set<std::string, std::less<>>& allowed) const {
+    for (auto it = obj.begin(); it != obj.end(); ++it)
+      if (!allowed.count(it.key())) throw error("unknown field '" + it.key() + "'");
+  }
+  std::string string_field(const json& obj, std::string_view key) const {
+    const json& j = required(obj, key);
+    if (!j.is_string()) throw field_error(key, "expected a string, got " + type_name(j));
+    return j.get<std::string>();
+  }
+  int64_t int_value(const json& j, std::string_view key) const {
+    if (!j.is_number_integer())
+      throw field_error(key, "expected an integer, got " + type_name(j) + " " + j.dump());
+    return j.get<int64_t>();
+  }
+  std::vector<int64_t> shape_field(const json& obj, std::string_view key) const {
+    const json& j = required(obj, key);
+    if (!j.is_array() || j.empty())
+      throw field_error(key, "expected a non-empty array of positive integers, got " + j.dump());
+    std::vector<int64_t> shape;
+    for (const json& d : j) {
+      const int64_t n = int_value(d, key);
+      if (n <= 0) throw field_error(key, "dimension " + std::to_string(n) + " is not positive");
+      shape.push_back(n);
+    }
+    return shape;
+  }
+
+ private:
+  std::string where_;
+};
+
+void check_buffer_name(const Where& w, const std::string& name) {
+  if (name.empty()) throw w.field_error("name", "empty");
+  if (name.find_first_of("[]:, \t\n") != std::string::npos)
+    throw w.field_error("name", "'" + name + "' contains one of '[', ']', ':', ',' or space");
+  if (name == "inf" || name == "-inf" || name == "nan")
+    throw w.field_error("name", "'" + name + "' is reserved for numbers");
+}
+
+DType dtype_field(const Where& w, const json& obj) {
+  const std::string name = w.string_field(obj, "dtype");
+  DType t;
+  if (!parse_dtype(name, &t)) throw w.field_error("dtype", "unknown dtype '" + name + "'");
+  return t;
+}
+
+HbmTensor parse_tensor(const json& j, size_t index) {
+  Where w("tensor " + std::to_string(index));
+  if (!j.is_object()) throw w.error("expected an object, got " + type_name(j));
+  HbmTensor t;
+  t.name = w.string_field(j, "name");
+  w = Where("tensor '" + t.name + "'");
+  check_buffer_name(w, t.name);
+  w.check_keys(j, {"name", "shape", "dtype", "role", "comment"});
+  t.shape = w.shape_field(j, "shape");
+  t.dtype = dtype_field(w, j);
+  const std::string role = w.string_field(j, "role");
+  if (!parse_role(role, &t.role))
+    throw w.field_error("role", "unknown role '" + role + "' (input, output, constant or scratch)");
+  return t;
+}
+
+Tile parse_tile(const json& j, size_t index) {
+  Where w("tile " + std::to_string(index));
+  if (!j.is_object()) throw w.error("expected an object, got " + type_name(j));
+  Tile t;
+  t.name = w.string_field(j, "name");
+  w = Where("tile '" + t.name + "'");
+  check_buffer_name(w, t.name);
+  w.check_keys(j, {"name", "memory", "partitions", "shape", "dtype", "address", "comment"});
+  const std::string memory = w.string_field(j, "memory");
+  if (memory == "sbuf") {
+    t.memory = Memory::kSbuf;
+  } else if (memory == "psum") {
+    t.memory = Memory::kPsum;
+  } else {
+    throw w.field_error("memory", "unknown on-chip memory '" + memory + "' (sbuf or psum)");
+  }
+  t.partitions = w.int_value(w.required(j, "partitions"), "partitions");
+  if (t.partitions <= 0)
+    throw w.field_error("partitions", std::to_string(t.partitions) + " is not positive");
+  t.free_shape = w.shape_field(j, "shape");
+  t.dtype = dtype_field(w, j);
+  if (auto it = j.find("address"); it != j.end()) {
+    t.fixed_address = w.int_value(*it, "address");
+    if (*t.fixed_address < 0)
+      throw w.field_error("address", std::to_string(*t.fixed_address) + " is negative");
+  }
+  return t;
+}
+
+Operand parse_operand(const Program& prog, const Where& w, const OperandSpec& spec, const json& j) {
+  Operand o;
+  if (j.is_null()) {
+    if (!spec.optional) throw w.field_error(spec.role, "required operand is null");
+    return o;  // explicitly absent
+  }
+  if (spec.kind == OperandKind::kInOrImm) {
+    double v = 0;
+    if (trace_internal::json_to_number(j, &v)) {
+      o.kind = Operand::Kind::kImm;
+      o.imm = v;
+      return o;
+    }
+  }
+  if (!j.is_string()) {
+    const char* expected =
+        spec.kind == OperandKind::kInOrImm ? "a view string or a number" : "a view string";
+    throw w.field_error(
+        spec.role, std::string("expected ") + expected + ", got " + type_name(j) + " " + j.dump());
+  }
+  try {
+    o.view = parse_view(prog, j.get<std::string>());
+  } catch (const Error& e) {
+    throw w.field_error(spec.role, e.what());
+  }
+  o.kind = Operand::Kind::kView;
+  return o;
+}
+
+AttrValue parse_attr(const Where& w, const AttrSpec& spec, const std::string& key, const json& j) {
+  AttrValue a;
+  if (j.is_null()) {
+    if (!spec.optional) throw w.field_error(key, "required attribute is null");
+    return a;
+  }
+  a.present = true;
+  auto expected = [&](const char* what) {
+    return w.field_error(
+        key, std::string("expected ") + what + ", got " + type_name(j) + " " + j.dump());
+  };
+  switch (spec.type) {
+    case AttrType::kInt:
+      if (!j.is_number_integer()) throw expected("an integer");
+      a.num = double(j.get<int64_t>());
+      break;
+    case AttrType::kFloat:
+      if (!trace_internal::json_to_number(j, &a.num)) throw expected("a number");
+      break;
+    case AttrType::kBool:
+      if (!j.is_boolean()) throw expected("true or false");
+      a.num = j.get<bool>() ? 1 : 0;
+      break;
+    case AttrType::kAlu: {
+      if (!j.is_string()) throw expected("an ALU operator name");
+      AluOp op;
+      if (!parse_alu(j.get<std::string>(), &op))
+        throw w.field_error(key, "unknown ALU operator '" + j.get<std::string>() + "'");
+      a.num = static_cast<int>(op);
+      break;
+    }
+    case AttrType::kAct: {
+      if (!j.is_string()) throw expected("an activation function name");
+      ActFunc f;
+      if (!parse_act(j.get<std::string>(), &f))
+        throw w.field_error(key, "unknown activation function '" + j.get<std::string>() + "'");
+      a.num = static_cast<int>(f);
+      break;
+    }
+    case AttrType::kInts:
+      if (!j.is_array()) throw expected("an array of integers");
+      for (const json& x : j) {
+        if (!x.is_number_integer()) throw expected("an array of integers");
+        a.ints.push_back(x.get<int64_t>());
+      }
+      break;
+  }
+  return a;
+}
+
+Instruction parse_instruction(const Program& prog, const json& j, size_t index) {
+  const std::string where = "instruction " + std::to_string(index);
+  if (!j.is_object()) throw Error(where + ": expected an object, got " + type_name(j));
+  Where w(where);
+  const std::string name = w.string_field(j, "op");
+  Opcode op;
+  if (!parse_opcode(name, &op)) {
+    AluOp alu;
+    const std::string hint = parse_alu(name, &alu)
+                                 ? " ('" + name +
+                                       "' is an ALU operator: write the opcode in "
+                                       "'op' and the operator in 'alu_op', 'op0', ...)"
+                                 : "";
+    throw w.field_error("op", "unknown opcode '" + name + "'" + hint);
+  }
+  std::string label;
+  if (auto it = j.find("label"); it != j.end()) {
+    if (!it->is_string()) throw w.field_error("label", "expected a string");
+    label = it->get<std::string>();
+  }
+  w = Where(where + " (" + name + ")" + (label.empty() ? "" : " '" + label + "'"));
+  const InstrInfo& in = info(op);
+  std::set<std::string, std::less<>> allowed{"op", "engine", "label", "comment"};
+  for (const OperandSpec& s : in.operands) allowed.insert(s.role);
+  for (const AttrSpec& s : in.attrs) allowed.insert(attr_key(s));
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (allowed.count(it.key())) continue;
+    std::string valid;
+    for (const std::string& k : allowed) valid += (valid.empty() ? "" : ", ") + k;
+    throw w.error("unknown field '" + it.key() + "' (" + name + " has: " + valid + ")");
+  }
+
+  Instruction ins = make_instruction(op);
+  ins.label = label;
+  if (auto it = j.find("engine"); it != j.end()) {
+    if (!it->is_string()) throw w.field_error("engine", "expected a string");
+    if (!parse_engine(it->get<std::string>(), &ins.engine))
+      throw w.field_error("engine", "unknown engine '" + it->get<std::string>() + "'");
+    if (!(in.engines & engine_bit(ins.engine)))
+      throw w.field_error("engine", std::string(name) + " cannot run on the " +
+                                        std::string(engine_name(ins.engine)) + " engine");
+  }
+  for (size_t s = 0; s < in.operands.size(); ++s) {
+    const OperandSpec& spec = in.operands[s];
+    auto it = j.find(spec.role);
+    if (it == j.end()) {
+      if (!spec.optional) throw w.field_error(spec.role, "missing (required operand)");
+      continue;  // keeps the default immediate of make_instruction
+    }
+    ins.operands[s] = parse_operand(prog, w, spec, *it);
+  }
+  for (size_t s = 0; s < in.attrs.size(); ++s) {
+    const AttrSpec& spec = in.attrs[s];
+    const std::string key = attr_key(spec);
+    auto it = j.find(key);
+    if (it == j.end()) {
+      if (!spec.optional) throw w.field_error(key, "missing (required attribute)");
+      continue;  // keeps the table default (or absent)
+    }
+    ins.attrs[s] = parse_attr(w, spec, key, *it);
+  }
+  return ins;
+}
+
+const json* optional_array(const json& j, std::string_view key) {
+  auto it = j.find(key);
+  if (it == j.end()) return nullptr;
+  if (!it->is_array())
+    throw Error("trace: field '" + std::string(key) + "': expected an array, got " +
+                type_name(*it));
+  return &*it;
+}
+
+}  // namespace
+
+Program program_from_json(const json& j) {
+  const Where top("trace");
+  if (!j.is_object()) throw top.error("expected a JSON object, got " + type_name(j));
+  top.check_keys(j, {"format", "version", "name", "tensors", "tiles", "instructions", "comment"});
+  const std::string format = top.string_field(j, "format");
+  if (format != trace_internal::kFormatName)
+    throw top.field_error("format", "expected \"trnsim-trace\", got \"" + format + "\"");
+  const int64_t version = top.int_value(top.required(j, "version"), "version");
+  if (version != kTraceFormatVersion)
+    throw top.field_error("version", "unsupported version " + std::to_string(version) +
+                                         " (this build reads version " +
+                                         std::to_string(kTraceFormatVersion) + ")");
+  Program prog;
+  if (j.contains("name")) prog.name = top.string_field(j, "name");
+  std::set<std::string, std::less<>> names;
+  auto check_unique = [&](const std::string& kind, const std::string& name) {
+    if (!names.insert(name).second) throw Error(kind + " '" + name + "': duplicate buffer name");
+  };
+  if (const json* a = optional_array(j, "tensors")) {
+    for (size_t i = 0; i < a->size(); ++i) {
+      prog.tensors.push_back(parse_tensor((*a)[i], i));
+      check_unique("tensor", prog.tensors.back().name);
+    }
+  }
+  if (const json* a = optional_array(j, "tiles")) {
+    for (size_t i = 0; i < a->size(); ++i) {
+      prog.tiles.push_back(parse_tile((*a)[i], i));
+      check_unique("tile", prog.tiles.back().name);
+    }
+  }
+  const json& instructions = top.required(j, "instructions");
+  if (!instructions.is_array())
+    throw top.field_error("instructions", "expected an array, got " + type_name(instructions));
+  prog.instructions.reserve(instructions.size());
+  for (size_t i = 0; i < instructions.size(); ++i)
+    prog.instructions.push_back(parse_instruction(prog, instructions[i], i));
+  return prog;
+}
+
+Program read_trace_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path + ": cannot open trace file");
+  // JSON objects keep the last of repeated keys; a trace with a repeated key is an error.
+  std::vector<std::set<std::string>> open_objects;
+  auto reject_duplicate_keys = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+    if (event == json::parse_event_t::object_end) open_objects.pop_back();
+    if (event == json::parse_event_t::key && !open_objects.back().insert(parsed).second)
+      throw Error(path + ": key '" + parsed.get<std::string>() + "' repeated in one object " +
+                  "(depth " + std::to_string(depth) + ")");
+    return true;
+  };
+  json j;
+  try {
+    j = json::parse(in, reject_duplicate_keys);
+  } catch (const json::parse_error& e) {
+    throw Error(path + ": not valid JSON: " + e.what());
+  }
+  try {
+    return program_from_json(j);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+}  // namespace trnsim::isa

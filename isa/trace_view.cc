@@ -1,0 +1,163 @@
+// View text <-> View, and the number encoding shared by the trace reader and writer.
+//
+// Grammar: name | name "[" slice ("," slice)* "]", slice = int | [int] ":" [int] [":" [int]].
+// Negative indices count from the end of the dimension (as in NumPy). Bounds beyond the
+// dimension are kept as written; the validator reports them.
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "isa/error.h"
+#include "isa/trace_json.h"
+#include "isa/trace_json_internal.h"
+
+namespace trnsim::isa {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+Error view_error(std::string_view text, const std::string& why) {
+  return Error("bad view '" + std::string(text) + "': " + why);
+}
+
+// Parses an optional integer; empty text leaves *out unchanged and returns false.
+bool parse_index(std::string_view part, std::string_view text, int64_t* out) {
+  part = trim(part);
+  if (part.empty()) return false;
+  const char* begin = part.data();
+  if (*begin == '+') ++begin;
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(begin, part.data() + part.size(), v);
+  if (ec != std::errc() || ptr != part.data() + part.size())
+    throw view_error(text, "'" + std::string(part) + "' is not an integer");
+  *out = v;
+  return true;
+}
+
+int64_t resolve_negative(int64_t v, int64_t dim_size, size_t dim, std::string_view text) {
+  if (v >= 0) return v;
+  if (v + dim_size < 0)
+    throw view_error(text, "index " + std::to_string(v) + " is before the start of dim " +
+                               std::to_string(dim) + " (size " + std::to_string(dim_size) + ")");
+  return v + dim_size;
+}
+
+Slice parse_slice(std::string_view part, int64_t dim_size, size_t dim, std::string_view text) {
+  part = trim(part);
+  if (part.empty()) throw view_error(text, "empty slice for dim " + std::to_string(dim));
+  Slice s{0, dim_size, 1};
+  const size_t c1 = part.find(':');
+  if (c1 == std::string_view::npos) {
+    int64_t i = 0;
+    parse_index(part, text, &i);
+    i = resolve_negative(i, dim_size, dim, text);
+    return Slice{i, i + 1, 1};
+  }
+  const size_t c2 = part.find(':', c1 + 1);
+  if (c2 != std::string_view::npos && part.find(':', c2 + 1) != std::string_view::npos)
+    throw view_error(text, "slice '" + std::string(part) + "' has more than two ':'");
+  if (parse_index(part.substr(0, c1), text, &s.start))
+    s.start = resolve_negative(s.start, dim_size, dim, text);
+  const std::string_view stop_text =
+      c2 == std::string_view::npos ? part.substr(c1 + 1) : part.substr(c1 + 1, c2 - c1 - 1);
+  if (parse_index(stop_text, text, &s.stop)) s.stop = resolve_negative(s.stop, dim_size, dim, text);
+  if (c2 != std::string_view::npos && parse_index(part.substr(c2 + 1), text, &s.step) &&
+      s.step <= 0) {
+    throw view_error(text, "step " + std::to_string(s.step) + " of dim " + std::to_string(dim) +
+                               " must be positive");
+  }
+  return s;
+}
+
+std::string slice_to_string(const Slice& s, int64_t dim_size) {
+  if (s.start == 0 && s.stop == dim_size && s.step == 1) return ":";
+  if (s.step == 1 && s.stop == s.start + 1) return std::to_string(s.start);
+  std::string out = std::to_string(s.start) + ":" + std::to_string(s.stop);
+  if (s.step != 1) out += ":" + std::to_string(s.step);
+  return out;
+}
+
+}  // namespace
+
+View parse_view(const Program& prog, std::string_view text) {
+  const std::string_view t = trim(text);
+  const size_t bracket = t.find('[');
+  const std::string_view name = trim(t.substr(0, bracket));
+  if (name.empty()) throw view_error(text, "no buffer name");
+  const std::optional<BufferRef> buf = prog.find(name);
+  if (!buf) throw view_error(text, "unknown buffer '" + std::string(name) + "'");
+  View v = prog.whole(*buf);
+  if (bracket == std::string_view::npos) return v;
+  if (t.back() != ']') throw view_error(text, "missing closing ']'");
+  const std::string_view body = t.substr(bracket + 1, t.size() - bracket - 2);
+  if (body.find_first_of("[]") != std::string_view::npos) throw view_error(text, "nested brackets");
+  if (trim(body).empty()) throw view_error(text, "empty slice list");
+  std::vector<std::string_view> parts;
+  for (size_t from = 0;;) {
+    const size_t comma = body.find(',', from);
+    parts.push_back(body.substr(from, comma == std::string_view::npos ? comma : comma - from));
+    if (comma == std::string_view::npos) break;
+    from = comma + 1;
+  }
+  if (parts.size() > v.dims.size())
+    throw view_error(text, std::to_string(parts.size()) + " slices for a " +
+                               std::to_string(v.dims.size()) + "-D buffer '" + std::string(name) +
+                               "'");
+  for (size_t d = 0; d < parts.size(); ++d)
+    v.dims[d] = parse_slice(parts[d], v.dims[d].stop, d, text);
+  return v;
+}
+
+std::string view_to_string(const Program& prog, const View& v) {
+  const bool valid_buf =
+      v.buf.index >= 0 && size_t(v.buf.index) < (v.buf.memory == Memory::kHbm ? prog.tensors.size()
+                                                                              : prog.tiles.size());
+  if (!valid_buf) return "<invalid buffer " + std::to_string(v.buf.index) + ">";
+  const std::vector<int64_t> shape = prog.shape_of(v.buf);
+  std::vector<std::string> parts;
+  for (size_t d = 0; d < v.dims.size(); ++d)
+    parts.push_back(slice_to_string(v.dims[d], d < shape.size() ? shape[d] : -1));
+  // Trailing whole dims are implied, unless the view has a different rank than its buffer.
+  if (v.dims.size() == shape.size())
+    while (!parts.empty() && parts.back() == ":") parts.pop_back();
+  std::string out = prog.name_of(v.buf);
+  if (parts.empty() && v.dims.size() == shape.size()) return out;
+  out += "[";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+  return out + "]";
+}
+
+namespace trace_internal {
+
+nlohmann::json number_to_json(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+bool json_to_number(const nlohmann::json& j, double* out) {
+  if (j.is_number()) {
+    *out = j.get<double>();
+    return true;
+  }
+  if (!j.is_string()) return false;
+  const std::string& s = j.get_ref<const std::string&>();
+  if (s == "inf" || s == "-inf") {
+    *out = s == "inf" ? std::numeric_limits<double>::infinity()
+                      : -std::numeric_limits<double>::infinity();
+    return true;
+  }
+  if (s == "nan") {
+    *out = std::numeric_limits<double>::quiet_NaN();
+    return true;
+  }
+  return false;
+}
+
+}  // namespace trace_internal
+}  // namespace trnsim::isa

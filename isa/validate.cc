@@ -1,0 +1,247 @@
+// The validator's program-level and common per-instruction checks; the per-opcode shape
+// contracts are in isa/validate_contracts.cc, tile placement in isa/allocator.cc.
+#include "isa/validate.h"
+
+#include <cmath>
+#include <set>
+
+#include "isa/trace_json.h"
+#include "isa/trace_json_internal.h"
+#include "isa/validate_internal.h"
+
+namespace trnsim::isa {
+namespace validate_internal {
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+InstrChecker::InstrChecker(const Program& prog, const CoreLimits& limits, size_t index)
+    : prog_(prog), limits_(limits), ins_(prog.instructions[index]) {
+  where_ = "instruction " + std::to_string(index) + " (" + std::string(opcode_name(ins_.op)) + ")" +
+           (ins_.label.empty() ? "" : " '" + ins_.label + "'");
+}
+
+bool InstrChecker::has(std::string_view role) const { return ins_.operand(role).present(); }
+bool InstrChecker::is_view(std::string_view role) const { return ins_.operand(role).is_view(); }
+const View& InstrChecker::view(std::string_view role) const { return ins_.operand(role).view; }
+
+std::string InstrChecker::describe(std::string_view role) const {
+  const Operand& o = ins_.operand(role);
+  if (o.is_imm()) return std::string(role) + " (immediate)";
+  return std::string(role) + " '" + view_to_string(prog_, o.view) + "'";
+}
+
+void InstrChecker::expect_pf(std::string_view role, int64_t p, int64_t f,
+                             std::string_view form) const {
+  const View& v = view(role);
+  if (v.partitions() == p && v.free_elements() == f) return;
+  throw error(describe(role) + " has shape " + shape_text(v.shape()) + " (" +
+              std::to_string(v.partitions()) + " partitions x " +
+              std::to_string(v.free_elements()) + " elements), expected " + std::string(form) +
+              " = " + std::to_string(p) + " partitions x " + std::to_string(f) + " elements");
+}
+
+void InstrChecker::expect_same_pf(std::string_view role, std::string_view like) const {
+  expect_pf(role, partitions(like), free_elements(like),
+            "the shape of " + std::string(like) + " [P, N]");
+}
+
+void InstrChecker::expect_scalar_operand(std::string_view role, std::string_view like) const {
+  if (!is_view(role)) return;
+  expect_pf(role, partitions(like), 1, "per-partition [P, 1]");
+}
+
+void InstrChecker::expect_memory(std::string_view role, Memory m, std::string_view why) const {
+  if (memory(role) == m) return;
+  throw error(describe(role) + " is in " + std::string(memory_name(memory(role))) +
+              ", must be in " + std::string(memory_name(m)) + " (" + std::string(why) + ")");
+}
+
+void InstrChecker::expect_integer_dtype(std::string_view role, std::string_view why) const {
+  if (!dtype_is_float(dtype(role))) return;
+  throw error(describe(role) + " has dtype " + std::string(dtype_name(dtype(role))) +
+              ", needs an integer dtype (" + std::string(why) + ")");
+}
+
+std::string InstrChecker::attr_label(std::string_view name) const {
+  const InstrInfo& in = info(ins_.op);
+  const int i = in.attr_index(name);
+  return "attribute '" + (i < 0 ? std::string(name) : trace_internal::attr_key(in.attrs[i])) + "'";
+}
+
+void InstrChecker::expect_reduce_op(std::string_view name) const {
+  const AluOp op = alu(name);
+  const bool ok = alu_kind(op) == AluKind::Bitwise || op == AluOp::kAdd || op == AluOp::kMultiply ||
+                  op == AluOp::kMax || op == AluOp::kMin;
+  if (!ok)
+    throw error(attr_label(name) + ": '" + std::string(alu_name(op)) +
+                "' is not a reduction operator (add, multiply, maximum, minimum, bitwise)");
+}
+
+void InstrChecker::expect_compare_op(std::string_view name) const {
+  const AluOp op = alu(name);
+  if (alu_kind(op) != AluKind::Compare)
+    throw error(attr_label(name) + ": '" + std::string(alu_name(op)) +
+                "' is not a comparison operator");
+}
+
+namespace {
+
+void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
+  const Program& prog = c.prog();
+  const View& v = c.view(role);
+  const size_t nbuf = v.buf.memory == Memory::kHbm ? prog.tensors.size() : prog.tiles.size();
+  if (v.buf.index < 0 || size_t(v.buf.index) >= nbuf ||
+      (v.buf.memory != Memory::kHbm && prog.tiles[v.buf.index].memory != v.buf.memory))
+    throw c.error(std::string(role) + ": refers to no buffer (index " +
+                  std::to_string(v.buf.index) + ")");
+  const std::vector<int64_t> shape = prog.shape_of(v.buf);
+  const std::string& name = prog.name_of(v.buf);
+  if (v.dims.size() != shape.size())
+    throw c.error(c.describe(role) + " has " + std::to_string(v.dims.size()) + " slices, buffer '" +
+                  name + "' has " + std::to_string(shape.size()) + " dims");
+  for (size_t d = 0; d < shape.size(); ++d) {
+    const Slice& s = v.dims[d];
+    const std::string dim = "dim " + std::to_string(d) + " slice " + std::to_string(s.start) + ":" +
+                            std::to_string(s.stop) + ":" + std::to_string(s.step);
+    if (s.step <= 0) throw c.error(c.describe(role) + ": " + dim + " has a non-positive step");
+    if (s.start < 0 || s.stop > shape[d])
+      throw c.error(c.describe(role) + ": " + dim + " is out of bounds of buffer '" + name + "' " +
+                    shape_text(shape));
+    if (s.count() == 0) throw c.error(c.describe(role) + ": " + dim + " is empty");
+  }
+  if (v.buf.memory == Memory::kHbm) {
+    if (engine != Engine::kDma)
+      throw c.error(c.describe(role) + " is in HBM; the " + std::string(engine_name(engine)) +
+                    " engine reads and writes only SBUF/PSUM (move data with dma_copy)");
+    return;
+  }
+  if (v.dims[0].step != 1)
+    throw c.error(c.describe(role) + ": partition step " + std::to_string(v.dims[0].step) +
+                  ", on-chip views need step 1");
+  if (v.partitions() > c.limits().partitions)
+    throw c.error(c.describe(role) + " has " + std::to_string(v.partitions()) +
+                  " partitions, limit " + std::to_string(c.limits().partitions));
+  if (engine == Engine::kGpsimd && v.buf.memory == Memory::kPsum)
+    throw c.error(c.describe(role) + " is in PSUM; the gpsimd engine cannot access PSUM");
+}
+
+void check_attr(const InstrChecker& c, const AttrSpec& spec, const AttrValue& a) {
+  if (!a.present) {
+    if (!spec.optional) throw c.error(c.attr_label(spec.name) + " is missing (required)");
+    return;
+  }
+  auto bad = [&](const std::string& why) { return c.error(c.attr_label(spec.name) + ": " + why); };
+  switch (spec.type) {
+    case AttrType::kInt:
+      if (a.num != std::floor(a.num)) throw bad(std::to_string(a.num) + " is not an integer");
+      break;
+    case AttrType::kBool:
+      if (a.num != 0 && a.num != 1) throw bad(std::to_string(a.num) + " is not a bool");
+      break;
+    case AttrType::kAlu:
+      if (!(a.num >= 0 && a.num < kNumAluOps && a.num == std::floor(a.num)))
+        throw bad(std::to_string(a.num) + " is not an ALU operator");
+      break;
+    case AttrType::kAct:
+      if (!(a.num >= 0 && a.num < num_act_funcs() && a.num == std::floor(a.num)))
+        throw bad(std::to_string(a.num) + " is not an activation function");
+      break;
+    case AttrType::kFloat:
+    case AttrType::kInts:
+      break;
+  }
+}
+
+// Bitwise ALU operators work on integer values: their operands and results need integer dtypes.
+void check_bitwise_dtypes(const InstrChecker& c) {
+  const InstrInfo& in = info(c.ins().op);
+  for (const AttrSpec& spec : in.attrs) {
+    if (spec.type != AttrType::kAlu || !c.attr_present(spec.name)) continue;
+    if (alu_kind(c.alu(spec.name)) != AluKind::Bitwise) continue;
+    const std::string why =
+        std::string(alu_name(c.alu(spec.name))) + " in " + c.attr_label(spec.name);
+    const bool reduction = spec.name == "reduce_op";
+    for (const char* role : {"dst", "src", "src0", "src1", "reduce_dst"}) {
+      if (in.operand_index(role) < 0 || !c.has(role) || !c.is_view(role)) continue;
+      const bool is_reduce_dst = std::string_view(role) == "reduce_dst";
+      if (reduction == is_reduce_dst || (reduction && std::string_view(role) == "dst"))
+        c.expect_integer_dtype(role, why);
+    }
+  }
+}
+
+}  // namespace
+
+void check_common(const InstrChecker& c) {
+  const Instruction& ins = c.ins();
+  const InstrInfo& in = info(ins.op);
+  if (ins.operands.size() != in.operands.size() || ins.attrs.size() != in.attrs.size())
+    throw c.error("has " + std::to_string(ins.operands.size()) + " operand and " +
+                  std::to_string(ins.attrs.size()) + " attribute slots, the table says " +
+                  std::to_string(in.operands.size()) + " and " + std::to_string(in.attrs.size()));
+  if (!(in.engines & engine_bit(ins.engine)))
+    throw c.error("cannot run on the " + std::string(engine_name(ins.engine)) + " engine");
+  for (size_t s = 0; s < in.operands.size(); ++s) {
+    const OperandSpec& spec = in.operands[s];
+    const Operand& o = ins.operands[s];
+    if (!o.present()) {
+      if (!spec.optional) throw c.error("operand '" + spec.role + "' is missing (required)");
+      continue;
+    }
+    if (o.is_imm() && spec.kind != OperandKind::kInOrImm)
+      throw c.error("operand '" + spec.role + "' is an immediate, must be a view");
+    if (o.is_view()) check_view(c, spec.role, ins.engine);
+  }
+  for (size_t s = 0; s < in.attrs.size(); ++s) check_attr(c, in.attrs[s], ins.attrs[s]);
+  check_bitwise_dtypes(c);
+}
+
+}  // namespace validate_internal
+
+namespace {
+
+void check_declarations(const Program& prog, const CoreLimits& limits) {
+  std::set<std::string, std::less<>> names;
+  auto check_name = [&](const std::string& kind, const std::string& name) {
+    if (name.empty()) throw Error(kind + " with an empty name");
+    if (!names.insert(name).second) throw Error(kind + " '" + name + "': duplicate buffer name");
+  };
+  auto check_shape = [](const std::string& what, const std::vector<int64_t>& shape) {
+    if (shape.empty()) throw Error(what + ": shape has no dims");
+    for (int64_t n : shape)
+      if (n <= 0)
+        throw Error(what + ": shape " + validate_internal::shape_text(shape) +
+                    " has a non-positive dim");
+  };
+  for (const HbmTensor& t : prog.tensors) {
+    check_name("tensor", t.name);
+    check_shape("tensor '" + t.name + "'", t.shape);
+  }
+  for (const Tile& t : prog.tiles) {
+    const std::string what = "tile '" + t.name + "'";
+    check_name("tile", t.name);
+    check_shape(what, t.free_shape);
+    if (t.memory == Memory::kHbm) throw Error(what + ": memory must be sbuf or psum");
+    if (t.partitions <= 0 || t.partitions > limits.partitions)
+      throw Error(what + ": " + std::to_string(t.partitions) + " partitions, limit " +
+                  std::to_string(limits.partitions));
+  }
+}
+
+}  // namespace
+
+void validate(Program& prog, const CoreLimits& limits) {
+  check_declarations(prog, limits);
+  allocate_tiles(prog, limits);
+  for (size_t i = 0; i < prog.instructions.size(); ++i) {
+    const validate_internal::InstrChecker c(prog, limits, i);
+    validate_internal::check_common(c);
+    validate_internal::check_contract(c);
+  }
+}
+
+}  // namespace trnsim::isa

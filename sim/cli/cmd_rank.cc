@@ -1,0 +1,140 @@
+// `trnsim rank KERNEL ...` ranks a kernel's schedule variants and parameter points;
+// `trnsim rank merge` joins sharded sweeps; `trnsim kernels` lists the kernel library;
+// `trnsim kernel-trace` writes one kernel variant as a JSON trace.
+#include <filesystem>
+#include <iostream>
+
+#include "isa/error.h"
+#include "isa/trace_json.h"
+#include "kernels/rank.h"
+#include "kernels/registry.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/hw_options.h"
+
+namespace trnsim::cli {
+namespace {
+
+struct RankArgs {
+  std::string kernel, shape, dtype, variants, shard, out = "results/rank";
+  std::vector<std::string> grid;
+  int jobs = 1;
+  bool no_check = false;
+  uint64_t seed = 1;
+  sim::HwSelection hw;
+};
+
+isa::DType dtype_or_default(const std::string& text, const kernels::KernelDef& def) {
+  if (text.empty()) return def.dtypes.at(0);
+  isa::DType t;
+  if (!isa::parse_dtype(text, &t)) throw Error("--dtype: unknown dtype '" + text + "'");
+  return t;
+}
+
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+void write_report(const kernels::RankReport& report, const std::string& out_dir) {
+  std::filesystem::create_directories(out_dir);
+  kernels::write_report_files(report, out_dir + "/rank.json", out_dir + "/rank.csv");
+  std::cout << kernels::report_table(report) << "written: " << out_dir << "/rank.json, "
+            << out_dir << "/rank.csv (plot: scripts/plot_rank.py " << out_dir << "/rank.json)\n";
+}
+
+void run_rank(const RankArgs& a) {
+  if (a.kernel.empty()) throw Error("rank: name a kernel (see `trnsim kernels`)");
+  const kernels::KernelDef& def = kernels::find_kernel(a.kernel);
+  kernels::RankRequest req;
+  req.kernel = a.kernel;
+  req.shape = kernels::parse_params(a.shape);
+  req.dtype = dtype_or_default(a.dtype, def);
+  req.target = a.hw.hw_file.empty() ? a.hw.target : a.hw.hw_file;
+  req.variants = split_commas(a.variants);
+  for (const std::string& g : a.grid) kernels::parse_grid_item(g, &req.grid);
+  req.jobs = a.jobs;
+  if (!a.shard.empty()) kernels::parse_shard(a.shard, &req.shard_index, &req.shard_count);
+  req.check_values = !a.no_check;
+  req.seed = a.seed;
+  const kernels::RankReport report =
+      kernels::rank_kernel(req, sim::resolve_config(a.hw), kernels::simulator_timing());
+  write_report(report, a.out);
+}
+
+void list_kernels() {
+  for (const kernels::KernelDef& def : kernels::all_kernels()) {
+    std::cout << def.name << ": " << def.summary << "\n  variants:";
+    for (const auto& v : def.variants) std::cout << " " << v.name;
+    std::cout << "\n  params:";
+    for (const auto& p : def.params)
+      std::cout << " " << p.name << "=" << p.default_value << (p.schedule ? "(schedule)" : "");
+    std::cout << "\n  dtypes:";
+    for (isa::DType t : def.dtypes) std::cout << " " << isa::dtype_name(t);
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
+void add_rank_command(CLI::App& app) {
+  auto a = std::make_shared<RankArgs>();
+  auto* cmd = app.add_subcommand("rank", "Rank a kernel's schedule variants by simulated time");
+  cmd->add_option("kernel", a->kernel, "kernel name (see `trnsim kernels`)");
+  cmd->add_option("--shape,-s", a->shape, "problem parameters, e.g. m=512,k=2048,n=1024");
+  cmd->add_option("--dtype,-d", a->dtype, "HBM dtype of activations/weights");
+  cmd->add_option("--variants", a->variants, "comma-separated variants (default: all)");
+  cmd->add_option("--grid,-g", a->grid, "PARAM=v1,v2,... sweep a parameter (repeatable)");
+  cmd->add_option("--jobs,-j", a->jobs, "points simulated in parallel (one process each)");
+  cmd->add_option("--shard", a->shard, "I/N: run slice I (0-based) of N of the sweep");
+  cmd->add_option("--out,-o", a->out, "folder for rank.json and rank.csv")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "seed of the input data for the values check");
+  cmd->add_flag("--no-check", a->no_check, "skip the values check against the reference");
+  add_hw_options(*cmd, a->hw);
+  cmd->require_subcommand(0, 1);
+
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto merge_out = std::make_shared<std::string>("results/rank");
+  auto* merge = cmd->add_subcommand("merge", "Join the rank.json files of sharded sweeps");
+  merge->add_option("files", *files, "rank.json of every shard")->required();
+  merge->add_option("--out,-o", *merge_out, "folder for the merged rank.json/csv");
+  merge->callback([files, merge_out] {
+    std::vector<kernels::RankReport> shards;
+    for (const auto& f : *files) shards.push_back(kernels::read_report_file(f));
+    write_report(kernels::merge_reports(shards), *merge_out);
+  });
+  cmd->callback([cmd, a] {
+    if (cmd->got_subcommand("merge")) return;
+    run_rank(*a);
+  });
+
+  auto* list = app.add_subcommand("kernels", "List the kernel library (variants, parameters)");
+  list->callback([] { list_kernels(); });
+
+  struct TraceArgs {
+    std::string kernel, shape, dtype, variant, out;
+  };
+  auto t = std::make_shared<TraceArgs>();
+  auto* export_cmd = app.add_subcommand("kernel-trace", "Write a kernel variant as a JSON trace");
+  export_cmd->add_option("kernel", t->kernel, "kernel name")->required();
+  export_cmd->add_option("--shape,-s", t->shape, "problem and schedule parameters");
+  export_cmd->add_option("--dtype,-d", t->dtype, "HBM dtype");
+  export_cmd->add_option("--variant", t->variant, "variant (default: the baseline)");
+  export_cmd->add_option("--out,-o", t->out, "trace file to write")->required();
+  export_cmd->callback([t] {
+    const kernels::KernelDef& def = kernels::find_kernel(t->kernel);
+    const std::string variant = t->variant.empty() ? def.variants.at(0).name : t->variant;
+    if (!def.has_variant(variant)) throw Error("kernel-trace: unknown variant '" + variant + "'");
+    const kernels::KernelConfig cfg = kernels::resolve_config(
+        def, kernels::parse_params(t->shape), dtype_or_default(t->dtype, def));
+    isa::write_trace_file(def.build(cfg, variant), t->out);
+  });
+}
+
+}  // namespace trnsim::cli

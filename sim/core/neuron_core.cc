@@ -1,0 +1,161 @@
+#include "sim/core/neuron_core.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "isa/access_pattern.h"  // before semantics.h, which uses AccessPattern
+#include "isa/error.h"
+#include "isa/semantics/semantics.h"
+
+// SystemC's library defines main() (which calls sc_main); trnsim programs have their own main,
+// so this definition only satisfies the linker and is never called.
+int sc_main(int, char**) { return 1; }
+
+namespace trnsim::sim {
+namespace {
+
+std::string queue_name(int q) {
+  static const char* kCompute[kNumComputeQueues] = {"tensor", "vector", "scalar", "gpsimd"};
+  if (q < kNumComputeQueues) return kCompute[q];
+  return "dma" + std::to_string(q - kNumComputeQueues);
+}
+
+std::string describe(const RunState& st, int32_t i) {
+  return "instruction " + std::to_string(i) + " (" +
+         std::string(isa::opcode_name(st.prog->instructions[i].op)) + ", queue " +
+         queue_name(st.plan->queue_of[i]) + ")";
+}
+
+}  // namespace
+
+NeuronCoreModel& NeuronCoreModel::instance() {
+  static NeuronCoreModel* model = [] {
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    return new NeuronCoreModel("trnsim_neuron_core");
+  }();
+  return *model;
+}
+
+NeuronCoreModel::NeuronCoreModel(const sc_core::sc_module_name& name) : sc_module(name) {
+  sc_core::sc_spawn_options opts;
+  // The functional plane (Eigen) runs inside these processes: give them a real stack.
+  opts.set_stack_size(1 << 20);
+  for (int q = 0; q < kMaxQueues; ++q) {
+    sc_core::sc_spawn(sc_bind(&NeuronCoreModel::queue_process, this, q),
+                      sc_core::sc_gen_unique_name("queue"), &opts);
+  }
+}
+
+int64_t NeuronCoreModel::now_ps() const {
+  return static_cast<int64_t>(sc_core::sc_time_stamp().value() - run_origin_ps_);
+}
+
+void NeuronCoreModel::wake_all() {
+  for (sc_core::sc_event& e : wake_event_) e.notify();
+}
+
+void NeuronCoreModel::wake_waiters(int q) {
+  uint64_t bits = waiters_[q];
+  if (bits == 0) return;
+  const RunState& st = *state_;
+  while (bits != 0) {
+    const int w = __builtin_ctzll(bits);
+    bits &= bits - 1;
+    if (st.issued[waiting_for_[w]]) {
+      waiters_[q] &= ~(uint64_t{1} << w);
+      wake_event_[w].notify();
+    }
+  }
+}
+
+void NeuronCoreModel::queue_process(int q) {
+  for (;;) {
+    wait(start_event_);
+    if (state_ != nullptr && q < state_->plan->num_queues) run_queue(q);
+  }
+}
+
+void NeuronCoreModel::run_queue(int q) {
+  RunState& st = *state_;
+  const TimingPlan& p = *st.plan;
+  for (int32_t k = p.queue_begin[q]; k < p.queue_begin[q + 1]; ++k) {
+    const int32_t i = p.queue_instrs[k];
+    st.next[q] = k;
+    for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
+      const int32_t producer = p.dep_producer[d];
+      while (!st.issued[producer]) {
+        waiting_for_[q] = producer;
+        waiters_[p.queue_of[producer]] |= uint64_t{1} << q;
+        ++st.waits;
+        wait(wake_event_[q]);
+        if (st.abort) return;
+      }
+    }
+    int64_t now = now_ps();
+    const int64_t ready = st.dependency_ready(i);
+    if (ready > now && (p.ports[i] != 0 || p.hbm_ps[i] != 0)) {
+      // Shared ports and HBM are granted in simulated-time order: request them at `ready`.
+      ++st.waits;
+      wait(sc_core::sc_time::from_value(static_cast<uint64_t>(ready - now)));
+      if (st.abort) return;
+      now = ready;
+    }
+    // Without shared resources the start is known now: issue ahead (one wait per instruction).
+    const int64_t busy_end = st.issue(i, std::max(now, ready));
+    if (st.values != nullptr) {
+      try {
+        isa::execute(st.prog->instructions[i], *st.values);
+      } catch (...) {
+        st.error = std::current_exception();
+        st.abort = true;
+        wake_all();
+        return;
+      }
+    }
+    wake_waiters(q);
+    ++st.waits;
+    wait(sc_core::sc_time::from_value(static_cast<uint64_t>(busy_end - now)));
+    if (st.abort) return;
+  }
+  st.next[q] = p.queue_begin[q + 1];
+}
+
+void NeuronCoreModel::run(RunState& st) {
+  state_ = &st;
+  for (uint64_t& w : waiters_) w = 0;
+  if (!initialized_) {
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // processes reach their start wait
+    initialized_ = true;
+  }
+  run_origin_ps_ = sc_core::sc_time_stamp().value();
+  start_event_.notify(sc_core::SC_ZERO_TIME);
+  sc_core::sc_start();
+  if (st.error) {
+    state_ = nullptr;
+    std::rethrow_exception(st.error);
+  }
+  const TimingPlan& p = *st.plan;
+  std::string stuck;
+  for (int q = 0; q < p.num_queues; ++q) {
+    if (st.next[q] >= p.queue_begin[q + 1]) continue;
+    const int32_t i = p.queue_instrs[st.next[q]];
+    if (st.issued[i]) continue;
+    std::string waits;
+    for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
+      if (!st.issued[p.dep_producer[d]]) waits = describe(st, p.dep_producer[d]);
+    }
+    stuck += "\n  " + describe(st, i) + " waits for " + (waits.empty() ? "?" : waits);
+  }
+  if (!stuck.empty()) {
+    st.abort = true;
+    for (sc_core::sc_event& e : wake_event_) e.notify(sc_core::SC_ZERO_TIME);
+    sc_core::sc_start();  // stuck processes see abort and return to their start wait
+    state_ = nullptr;
+    throw Error("deadlock: dependencies that can never be satisfied (program '" +
+                st.prog->name + "'):" + stuck);
+  }
+  state_ = nullptr;
+}
+
+}  // namespace trnsim::sim

@@ -1,0 +1,135 @@
+#include "sim/deps/dependencies.h"
+
+#include <algorithm>
+
+#include "isa/access_pattern.h"
+
+namespace trnsim::sim {
+namespace {
+
+constexpr int64_t kMaxBuckets = 64;
+constexpr int64_t kMinBucketBytes = 64;
+
+struct Access {
+  isa::Footprint box;
+  int32_t instr = 0;
+  int32_t queue = 0;
+  bool write = false;
+  bool dead = false;
+};
+
+bool covers(const isa::Footprint& a, const isa::Footprint& b) {
+  return a.p_lo <= b.p_lo && b.p_hi <= a.p_hi && a.lo <= b.lo && b.hi <= a.hi;
+}
+
+// Space id: 0 = SBUF, 1 = PSUM, 2 + t = HBM tensor t.
+int space_of(const isa::Footprint& f) {
+  switch (f.memory) {
+    case isa::Memory::kSbuf:
+      return 0;
+    case isa::Memory::kPsum:
+      return 1;
+    case isa::Memory::kHbm:
+      return 2 + f.tensor;
+  }
+  return 0;
+}
+
+struct Space {
+  int64_t bucket_bytes = kMinBucketBytes;
+  std::vector<std::vector<int32_t>> buckets;  // access ids
+  int64_t first(int64_t lo) const {
+    return std::min<int64_t>(int64_t(buckets.size()) - 1, lo / bucket_bytes);
+  }
+  int64_t last(int64_t hi) const {
+    return std::min<int64_t>(int64_t(buckets.size()) - 1, (hi - 1) / bucket_bytes);
+  }
+};
+
+}  // namespace
+
+Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& queue_of,
+                                  int num_queues) {
+  const int32_t n = static_cast<int32_t>(prog.instructions.size());
+  // Footprints of every operand, flat, and the extent of every space.
+  std::vector<int32_t> fp_begin(n + 1, 0);
+  std::vector<isa::Footprint> fps;
+  std::vector<uint8_t> fp_write;
+  std::vector<int64_t> extent(2 + prog.tensors.size(), 0);
+  for (int32_t i = 0; i < n; ++i) {
+    const isa::Instruction& ins = prog.instructions[i];
+    const isa::InstrInfo& in = isa::info(ins.op);
+    for (size_t k = 0; k < ins.operands.size() && k < in.operands.size(); ++k) {
+      if (!ins.operands[k].is_view()) continue;
+      const isa::Footprint f = isa::footprint(prog, ins.operands[k].view);
+      if (f.hi <= f.lo || f.p_hi <= f.p_lo) continue;
+      fps.push_back(f);
+      fp_write.push_back(in.operands[k].kind == isa::OperandKind::kOut);
+      int64_t& e = extent[space_of(f)];
+      e = std::max(e, f.hi);
+    }
+    fp_begin[i + 1] = static_cast<int32_t>(fps.size());
+  }
+  std::vector<Space> spaces(extent.size());
+  for (size_t s = 0; s < spaces.size(); ++s) {
+    spaces[s].bucket_bytes =
+        std::max(kMinBucketBytes, (extent[s] + kMaxBuckets - 1) / kMaxBuckets);
+    const int64_t count = extent[s] == 0 ? 0 : (extent[s] - 1) / spaces[s].bucket_bytes + 1;
+    spaces[s].buckets.resize(count);
+  }
+
+  Dependencies deps;
+  deps.begin.assign(n + 1, 0);
+  std::vector<Access> accesses;
+  accesses.reserve(fps.size());
+  std::vector<int32_t> latest(num_queues, -1);
+  std::vector<int32_t> touched;
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t my_queue = queue_of[i];
+    for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
+      const isa::Footprint& box = fps[f];
+      const bool write = fp_write[f];
+      Space& sp = spaces[space_of(box)];
+      for (int64_t b = sp.first(box.lo); b <= sp.last(box.hi); ++b) {
+        std::vector<int32_t>& ids = sp.buckets[b];
+        size_t keep = 0;
+        for (size_t k = 0; k < ids.size(); ++k) {
+          Access& a = accesses[ids[k]];
+          if (a.dead) continue;
+          if (a.box.overlaps(box)) {
+            if (write || a.write) {
+              int32_t& l = latest[a.queue];
+              if (l < 0) touched.push_back(a.queue);
+              l = std::max(l, a.instr);
+            }
+            if (covers(box, a.box) && (write || (!a.write && a.queue == my_queue))) {
+              a.dead = true;
+              continue;
+            }
+          }
+          ids[keep++] = ids[k];
+        }
+        ids.resize(keep);
+      }
+    }
+    std::sort(touched.begin(), touched.end(),
+              [&](int32_t a, int32_t b) { return latest[a] < latest[b]; });
+    for (int32_t q : touched) {
+      deps.producers.push_back(latest[q]);
+      latest[q] = -1;
+    }
+    touched.clear();
+    deps.begin[i + 1] = static_cast<int32_t>(deps.producers.size());
+    for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
+      const int32_t id = static_cast<int32_t>(accesses.size());
+      accesses.push_back({fps[f], i, my_queue, fp_write[f] != 0, false});
+      Space& sp = spaces[space_of(fps[f])];
+      for (int64_t b = sp.first(fps[f].lo); b <= sp.last(fps[f].hi); ++b) {
+        sp.buckets[b].push_back(id);
+      }
+    }
+  }
+  return deps;
+}
+
+}  // namespace trnsim::sim

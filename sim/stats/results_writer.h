@@ -1,0 +1,40 @@
+// The results folder of one run:
+//   stats.json      statistics (stats_to_json)
+//   timeline.json   Chrome/Perfetto timeline (sim/trace/timeline.h)
+//   config.json     the resolved hardware config (HwConfig::source)
+//   outputs/<tensor>.npy  every HBM tensor with role "output" (every HBM tensor with
+//                   all_tensors), when values were computed; bf16/fp8 as float32 (isa/npy.h)
+// Folders are created as needed; existing files of the same names are overwritten.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "isa/program.h"
+#include "isa/semantics/machine_state.h"
+#include "sim/config/hw_config.h"
+#include "sim/run_result.h"
+#include "sim/stats/stats.h"
+#include "sim/stats/summary.h"
+
+namespace trnsim::sim {
+
+// Throws trnsim::Error naming the file or folder that cannot be created or written, or the
+// tensor whose value image does not match its declared size.
+void write_results(const std::string& dir, const isa::Program& prog, const RunResult& result,
+                   const HwConfig& cfg, const Stats& stats,
+                   const isa::MachineState* values = nullptr, bool all_tensors = false);
+
+// The outputs/ part alone: writes <dir>/<npy_file_name(name)> for each selected HBM tensor,
+// taking tensor i's storage bytes from hbm_bytes(i). Creates `dir` only if a tensor is written.
+void write_output_tensors(const std::string& dir, const isa::Program& prog,
+                          const std::function<const std::vector<uint8_t>&(int)>& hbm_bytes,
+                          bool all_tensors);
+
+// File name used for a tensor under outputs/: the tensor name with every character outside
+// [A-Za-z0-9_.-] replaced by '_' (and a leading '.' too), plus ".npy".
+std::string npy_file_name(const std::string& tensor_name);
+
+}  // namespace trnsim::sim

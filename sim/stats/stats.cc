@@ -1,0 +1,175 @@
+#include "sim/stats/stats.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "isa/error.h"
+
+namespace trnsim::sim {
+namespace {
+
+double ratio(double num, double den) { return den > 0 ? num / den : 0; }
+
+std::string record_where(size_t i, const InstrRecord& r) {
+  return "timing record " + std::to_string(i) + " (instruction " + std::to_string(r.index) + ")";
+}
+
+void check_record(const isa::Program& prog, size_t i, const InstrRecord& r, int queues) {
+  if (r.index < 0 || size_t(r.index) >= prog.instructions.size())
+    throw Error(record_where(i, r) + ": instruction index out of range, program has " +
+                std::to_string(prog.instructions.size()) + " instructions");
+  if (static_cast<int>(r.engine) >= isa::kNumEngines)
+    throw Error(record_where(i, r) + ": invalid engine");
+  if (r.engine == isa::Engine::kDma && (r.queue < 0 || r.queue >= queues))
+    throw Error(record_where(i, r) + ": DMA queue " + std::to_string(r.queue) +
+                " outside 0.." + std::to_string(queues - 1));
+  if (!(r.start_ns >= 0) || !(r.busy_ns >= 0) || !(r.dep_wait_ns >= 0) ||
+      !(r.end_ns >= r.start_ns))
+    throw Error(record_where(i, r) + ": negative or inconsistent times (start " +
+                std::to_string(r.start_ns) + ", end " + std::to_string(r.end_ns) + ", busy " +
+                std::to_string(r.busy_ns) + ", dep wait " + std::to_string(r.dep_wait_ns) + ")");
+}
+
+// Length of the union of [start, end) intervals.
+double union_length(std::vector<std::pair<double, double>> intervals) {
+  std::sort(intervals.begin(), intervals.end());
+  double total = 0, cur_start = 0, cur_end = -1;
+  for (const auto& [start, end] : intervals) {
+    if (start > cur_end) {
+      if (cur_end > cur_start) total += cur_end - cur_start;
+      cur_start = start;
+      cur_end = end;
+    } else {
+      cur_end = std::max(cur_end, end);
+    }
+  }
+  if (cur_end > cur_start) total += cur_end - cur_start;
+  return total;
+}
+
+}  // namespace
+
+int64_t Stats::total_cycles(isa::Engine e) const {
+  return std::llround(total_ns * engine(e).clock_ghz);
+}
+
+Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwConfig& cfg) {
+  Stats s;
+  s.program = prog.name;
+  s.config = cfg.name;
+  s.total_ns = result.total_ns;
+  s.timed = !result.records.empty();
+  s.instructions = static_cast<int64_t>(prog.instructions.size());
+  for (int e = 0; e < isa::kNumEngines; ++e)
+    s.engines[e].clock_ghz = cfg.clocks.ghz(static_cast<isa::Engine>(e));
+  for (const isa::Instruction& ins : prog.instructions) {
+    ++s.opcode_counts[std::string(isa::opcode_name(ins.op))];
+    ++s.engines[static_cast<int>(ins.engine)].instructions;
+  }
+
+  const int queues = std::max(cfg.dma.queues, 0);
+  s.dma_queues.resize(queues);
+  for (int q = 0; q < queues; ++q) s.dma_queues[q].queue = q;
+  std::vector<std::pair<double, double>> dma_intervals;
+  for (size_t i = 0; i < result.records.size(); ++i) {
+    const InstrRecord& r = result.records[i];
+    check_record(prog, i, r, queues);
+    EngineStats& es = s.engines[static_cast<int>(r.engine)];
+    es.busy_cycles += r.cycles;
+    es.dep_wait_ns += r.dep_wait_ns;
+    s.flops += r.flops;
+    if (r.engine == isa::Engine::kDma) {
+      DmaQueueStats& qs = s.dma_queues[r.queue];
+      qs.busy_ns += r.busy_ns;
+      ++qs.transfers;
+      qs.bytes += r.bytes;
+      qs.dep_wait_ns += r.dep_wait_ns;
+      s.dma_bytes += r.bytes;
+      dma_intervals.emplace_back(r.start_ns, r.start_ns + r.busy_ns);
+    } else {
+      es.busy_ns += r.busy_ns;  // one queue per compute engine: occupancies do not overlap
+    }
+  }
+  // The DMA row is the time at least one queue was moving data, so that it stays within the
+  // total time and is comparable with the compute engines (summed queue time can exceed it).
+  s.engines[static_cast<int>(isa::Engine::kDma)].busy_ns = union_length(std::move(dma_intervals));
+
+  for (EngineStats& es : s.engines) es.utilisation = ratio(es.busy_ns, s.total_ns);
+  for (DmaQueueStats& qs : s.dma_queues) qs.utilisation = ratio(qs.busy_ns, s.total_ns);
+
+  s.dma_bytes_per_ns = ratio(double(s.dma_bytes), s.total_ns);
+  s.dma_peak_bytes_per_ns = queues * cfg.dma.queue_bytes_per_ns;
+  s.dma_peak_fraction = ratio(s.dma_bytes_per_ns, s.dma_peak_bytes_per_ns);
+
+  s.flops_per_ns = ratio(s.flops, s.total_ns);
+  s.tensor_peak_flops_per_ns =
+      2.0 * double(cfg.tensor.rows) * double(cfg.tensor.cols) * cfg.clocks.tensor_ghz;
+  s.tensor_peak_fraction = ratio(s.flops_per_ns, s.tensor_peak_flops_per_ns);
+
+  // Bottleneck: the engine with the largest busy time. The run cannot be shorter than that
+  // engine's busy time whatever the overlap, so it is the first place to look for a speed-up
+  // (and a run whose total is far above it is latency- or dependency-bound instead: compare
+  // with dep_wait_ns). Ties go to the engine listed first (tensor, vector, scalar, gpsimd, dma).
+  int best = 0;
+  for (int e = 1; e < isa::kNumEngines; ++e)
+    if (s.engines[e].busy_ns > s.engines[best].busy_ns) best = e;
+  s.bottleneck = static_cast<isa::Engine>(best);
+  return s;
+}
+
+nlohmann::json stats_to_json(const Stats& s) {
+  using nlohmann::json;
+  json j;
+  j["format"] = "trnsim-stats";
+  j["version"] = kStatsFormatVersion;
+  j["program"] = s.program;
+  j["config"] = s.config;
+  j["timed"] = s.timed;
+  j["total_ns"] = s.total_ns;
+  json cycles = json::object();
+  for (int e = 0; e < isa::kNumEngines; ++e) {
+    const auto engine = static_cast<isa::Engine>(e);
+    if (engine != isa::Engine::kDma)
+      cycles[std::string(isa::engine_name(engine))] = s.total_cycles(engine);
+  }
+  j["total_cycles"] = cycles;
+  j["instructions"] = s.instructions;
+
+  json engines = json::object();
+  for (int e = 0; e < isa::kNumEngines; ++e) {
+    const EngineStats& es = s.engines[e];
+    engines[std::string(isa::engine_name(static_cast<isa::Engine>(e)))] = {
+        {"clock_ghz", es.clock_ghz},     {"busy_ns", es.busy_ns},
+        {"busy_cycles", es.busy_cycles}, {"utilisation", es.utilisation},
+        {"instructions", es.instructions}, {"dep_wait_ns", es.dep_wait_ns}};
+  }
+  j["engines"] = engines;
+
+  json queues = json::array();
+  for (const DmaQueueStats& q : s.dma_queues)
+    queues.push_back({{"queue", q.queue},
+                      {"busy_ns", q.busy_ns},
+                      {"utilisation", q.utilisation},
+                      {"transfers", q.transfers},
+                      {"bytes", q.bytes},
+                      {"dep_wait_ns", q.dep_wait_ns}});
+  j["dma_queues"] = queues;
+  j["opcodes"] = s.opcode_counts;
+  j["dma"] = {{"bytes", s.dma_bytes},
+              {"bytes_per_ns", s.dma_bytes_per_ns},
+              {"peak_bytes_per_ns", s.dma_peak_bytes_per_ns},
+              {"peak_fraction", s.dma_peak_fraction},
+              {"peak_basis", "queues * queue_bytes_per_ns"}};
+  j["flops"] = {{"total", s.flops},
+                {"per_ns", s.flops_per_ns},
+                {"peak_per_ns", s.tensor_peak_flops_per_ns},
+                {"peak_fraction", s.tensor_peak_fraction},
+                {"peak_basis", kTensorPeakBasis}};
+  j["bottleneck"] = {{"engine", std::string(isa::engine_name(s.bottleneck))},
+                     {"busy_ns", s.engine(s.bottleneck).busy_ns},
+                     {"utilisation", s.engine(s.bottleneck).utilisation}};
+  return j;
+}
+
+}  // namespace trnsim::sim

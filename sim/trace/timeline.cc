@@ -1,0 +1,184 @@
+#include "sim/trace/timeline.h"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <vector>
+
+#include "isa/error.h"
+#include "isa/trace_json.h"
+
+namespace trnsim::sim {
+namespace {
+
+constexpr int kFirstDmaTid = 16;
+
+bool needs_escape(const std::string& s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return true;
+  return false;
+}
+
+// A JSON string literal (nlohmann escapes, and replaces invalid UTF-8, when needed).
+std::string quoted(const std::string& s) {
+  if (!needs_escape(s)) return '"' + s + '"';
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Shortest round-trip text of a finite double; null otherwise (JSON has no NaN/Inf).
+std::string number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  const auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
+}
+
+// Whole picoseconds of a ns time (rounding is monotonic, so back-to-back slices stay disjoint).
+int64_t to_ps(double ns) { return std::llround(ns * 1000.0); }
+
+// Microseconds as an exact decimal of picoseconds: 1234567 ps -> "1.234567".
+std::string ps_as_us(int64_t ps) {
+  const char* sign = ps < 0 ? "-" : "";
+  const int64_t a = ps < 0 ? -ps : ps;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s%lld.%06lld", sign, static_cast<long long>(a / 1000000),
+                static_cast<long long>(a % 1000000));
+  return buf;
+}
+
+std::string track_name(isa::Engine e, int queue) {
+  switch (e) {
+    case isa::Engine::kTensor:
+      return "Tensor engine";
+    case isa::Engine::kVector:
+      return "Vector engine";
+    case isa::Engine::kScalar:
+      return "Scalar engine";
+    case isa::Engine::kGpsimd:
+      return "GpSimd engine";
+    case isa::Engine::kDma:
+      break;
+  }
+  return "DMA queue " + std::to_string(queue);
+}
+
+void write_metadata(std::ostream& os, const char* name, int tid, const std::string& args) {
+  os << "{\"name\":\"" << name << "\",\"ph\":\"M\",\"pid\":" << kTimelinePid
+     << ",\"tid\":" << tid << ",\"args\":{" << args << "}},\n";
+}
+
+void write_track(std::ostream& os, isa::Engine e, int queue) {
+  const int tid = timeline_tid(e, queue);
+  write_metadata(os, "thread_name", tid, "\"name\":" + quoted(track_name(e, queue)));
+  write_metadata(os, "thread_sort_index", tid, "\"sort_index\":" + std::to_string(tid));
+}
+
+std::string operand_args(const isa::Program& prog, const isa::Instruction& ins) {
+  const isa::InstrInfo& inf = isa::info(ins.op);
+  std::string out;
+  for (size_t k = 0; k < ins.operands.size() && k < inf.operands.size(); ++k) {
+    const isa::Operand& o = ins.operands[k];
+    if (o.is_view()) {
+      out += "," + quoted(inf.operands[k].role) + ":" +
+             quoted(isa::view_to_string(prog, o.view));
+    } else if (o.is_imm()) {
+      out += "," + quoted(inf.operands[k].role) + ":" + number(o.imm);
+    }
+  }
+  return out;
+}
+
+const InstrRecord& record_of(const std::vector<const InstrRecord*>& by_index, int32_t index,
+                             const char* what) {
+  if (index < 0 || size_t(index) >= by_index.size() || !by_index[index])
+    throw Error(std::string("timeline: ") + what + " instruction " + std::to_string(index) +
+                " has no timing record");
+  return *by_index[index];
+}
+
+}  // namespace
+
+int timeline_tid(isa::Engine e, int queue) {
+  return e == isa::Engine::kDma ? kFirstDmaTid + queue : static_cast<int>(e) + 1;
+}
+
+void write_timeline(std::ostream& os, const isa::Program& prog, const RunResult& result) {
+  std::vector<const InstrRecord*> by_index(prog.instructions.size(), nullptr);
+  std::set<int> dma_queues;
+  for (size_t i = 0; i < result.records.size(); ++i) {
+    const InstrRecord& r = result.records[i];
+    if (r.index < 0 || size_t(r.index) >= prog.instructions.size())
+      throw Error("timeline: timing record " + std::to_string(i) + " names instruction " +
+                  std::to_string(r.index) + ", program has " +
+                  std::to_string(prog.instructions.size()));
+    if (r.engine == isa::Engine::kDma && r.queue < 0)
+      throw Error("timeline: timing record " + std::to_string(i) + " (instruction " +
+                  std::to_string(r.index) + ") is a DMA without a queue");
+    by_index[r.index] = &r;
+    if (r.engine == isa::Engine::kDma) dma_queues.insert(r.queue);
+  }
+  for (const DepEdge& edge : result.cross_engine_edges) {  // checked before anything is written
+    record_of(by_index, edge.producer, "dependency producer");
+    record_of(by_index, edge.consumer, "dependency consumer");
+  }
+
+  os << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":" << quoted(prog.name)
+     << ",\"total_ns\":" << number(result.total_ns) << "},\n\"traceEvents\":[\n";
+  write_metadata(os, "process_name", 0, "\"name\":\"NeuronCore\"");
+  for (isa::Engine e : {isa::Engine::kTensor, isa::Engine::kVector, isa::Engine::kScalar,
+                        isa::Engine::kGpsimd})
+    write_track(os, e, -1);
+  for (int q : dma_queues) write_track(os, isa::Engine::kDma, q);
+
+  for (const InstrRecord& r : result.records) {
+    const isa::Instruction& ins = prog.instructions[r.index];
+    std::string name(isa::opcode_name(ins.op));
+    if (!ins.label.empty()) name += " " + ins.label;
+    const int64_t ts_ps = to_ps(r.start_ns);
+    const int64_t dur_ps = to_ps(r.start_ns + r.busy_ns) - ts_ps;
+    os << "{\"name\":" << quoted(name) << ",\"cat\":\"" << isa::engine_name(r.engine)
+       << "\",\"ph\":\"X\",\"pid\":" << kTimelinePid
+       << ",\"tid\":" << timeline_tid(r.engine, r.queue)
+       << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(dur_ps)
+       << ",\"args\":{\"index\":" << r.index << operand_args(prog, ins)
+       << ",\"cycles\":" << r.cycles << ",\"dep_wait_ns\":" << number(r.dep_wait_ns)
+       << ",\"end_ns\":" << number(r.end_ns);
+    if (r.bytes) os << ",\"bytes\":" << r.bytes;
+    if (r.flops > 0) os << ",\"flops\":" << number(r.flops);
+    os << "}},\n";
+  }
+
+  // Flow arrows: each end sits at the middle of its slice so it binds to that slice.
+  int64_t flow_id = 0;
+  for (const DepEdge& edge : result.cross_engine_edges) {
+    const InstrRecord& p = record_of(by_index, edge.producer, "dependency producer");
+    const InstrRecord& c = record_of(by_index, edge.consumer, "dependency consumer");
+    ++flow_id;
+    const auto mid_us = [](const InstrRecord& r) {
+      const int64_t ts = to_ps(r.start_ns);
+      return ps_as_us(ts + (to_ps(r.start_ns + r.busy_ns) - ts) / 2);
+    };
+    os << "{\"name\":\"dependency\",\"cat\":\"dep\",\"ph\":\"s\",\"id\":" << flow_id
+       << ",\"pid\":" << kTimelinePid << ",\"tid\":" << timeline_tid(p.engine, p.queue)
+       << ",\"ts\":" << mid_us(p) << "},\n";
+    os << "{\"name\":\"dependency\",\"cat\":\"dep\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" << flow_id
+       << ",\"pid\":" << kTimelinePid << ",\"tid\":" << timeline_tid(c.engine, c.queue)
+       << ",\"ts\":" << mid_us(c) << "},\n";
+  }
+  // The last event carries no comma: the process sort index closes the array.
+  os << "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" << kTimelinePid
+     << ",\"tid\":0,\"args\":{\"sort_index\":0}}\n]}\n";
+}
+
+void write_timeline_file(const std::string& path, const isa::Program& prog,
+                         const RunResult& result) {
+  std::ofstream os(path, std::ios::binary);
+  if (!os) throw Error("cannot open '" + path + "' for writing");
+  write_timeline(os, prog, result);
+  os.flush();
+  if (!os) throw Error("error writing '" + path + "'");
+}
+
+}  // namespace trnsim::sim

@@ -1,0 +1,89 @@
+#include "workloads/model_timing.h"
+
+#include <algorithm>
+#include <map>
+
+#include "isa/error.h"
+
+namespace trnsim::workloads {
+namespace {
+
+OpSummary summarise(const OpInstance& op, Phase phase, OpTimer& timer) {
+  const KernelChoice& ch = timer.kernel_set().choice(op.role, phase);
+  const OpTiming t = timer.time(op, phase);
+  return {op.name, ch.kernel, ch.variant, op.count, t.ns, t.macs, ch.custom};
+}
+
+}  // namespace
+
+PhaseTiming time_phase(const ModelConfig& c, const RunShape& rs, Phase phase, int64_t kv_len,
+                       OpTimer& timer) {
+  const RankShapes r = rank_shapes(c, rs.tp);
+  PlanShape ps{phase, rs.batch, phase == Phase::kPrefill ? rs.prompt_len : 1, kv_len};
+  PhaseTiming pt;
+  double layer_macs = 0, layer_custom = 0;
+  for (const OpInstance& op : layer_ops(c, r, ps)) {
+    pt.layer_ops.push_back(summarise(op, phase, timer));
+    const OpSummary& s = pt.layer_ops.back();
+    pt.layer_compute_ns += s.ns();
+    layer_macs += s.count * s.macs_each;
+    if (s.custom) layer_custom += s.count * s.macs_each;
+  }
+  const isa::DType dt = timer.kernel_set().dtype;
+  pt.layer_collective_ns = 2 * all_reduce_ns(layer_all_reduce_bytes(c, ps, dt), rs.tp, rs.link);
+  for (const OpInstance& op : head_ops(c, r, ps)) {
+    pt.head_ops.push_back(summarise(op, phase, timer));
+    const OpSummary& s = pt.head_ops.back();
+    pt.head_ns += s.ns();
+    pt.macs += s.count * s.macs_each;
+    if (s.custom) pt.custom_macs += s.count * s.macs_each;
+  }
+  const double tokens = double(rs.batch * ps.tokens);
+  pt.embed_ns = tokens * double(c.hidden_size * isa::dtype_bytes(dt)) /
+                timer.hw().dma.hbm_bytes_per_ns;
+  pt.logits_gather_ns = all_gather_ns(rs.batch * c.vocab_size * 4, rs.tp, rs.link);
+  pt.macs += layer_macs * double(c.num_layers);
+  pt.custom_macs += layer_custom * double(c.num_layers);
+  pt.total_ns = pt.embed_ns + double(c.num_layers) * pt.layer_ns() + pt.head_ns +
+                pt.logits_gather_ns;
+  return pt;
+}
+
+ModelTiming time_model(const ModelConfig& c, const RunShape& rs, OpTimer& timer,
+                       const std::function<void(int64_t, int64_t)>& progress) {
+  if (rs.prompt_len < 1 || rs.gen < 0 || rs.batch < 1)
+    throw Error("model run: prompt length and batch must be >= 1 and gen >= 0");
+  if (rs.prompt_len + rs.gen > c.max_position_embeddings)
+    throw Error("model run: prompt + generated tokens (" + std::to_string(rs.prompt_len + rs.gen) +
+                ") exceed max_position_embeddings " + std::to_string(c.max_position_embeddings));
+  ModelTiming mt;
+  mt.prefill = time_phase(c, rs, Phase::kPrefill, rs.prompt_len, timer);
+  mt.ttft_ns = mt.prefill.total_ns;
+  mt.macs = mt.prefill.macs;
+  mt.custom_macs = mt.prefill.custom_macs;
+  std::map<int64_t, PhaseTiming> by_len;
+  const int64_t bucket = std::max<int64_t>(1, rs.decode_bucket);
+  double sum = 0;
+  for (int64_t g = 0; g < rs.gen; ++g) {
+    const int64_t len = rs.prompt_len + g + 1;
+    const int64_t timed_len =
+        std::min(((len + bucket - 1) / bucket) * bucket, c.max_position_embeddings);
+    auto it = by_len.find(timed_len);
+    if (it == by_len.end())
+      it = by_len.emplace(timed_len, time_phase(c, rs, Phase::kDecode, timed_len, timer)).first;
+    mt.decode_step_ns.push_back(it->second.total_ns);
+    sum += it->second.total_ns;
+    mt.macs += it->second.macs;
+    mt.custom_macs += it->second.custom_macs;
+    mt.decode_last = it->second;
+    if (progress) progress(g + 1, rs.gen);
+  }
+  if (rs.gen > 0) {
+    mt.decode_ns_per_step = sum / double(rs.gen);
+    mt.tokens_per_s = double(rs.batch) / (mt.decode_ns_per_step * 1e-9);
+  }
+  mt.simulations = timer.simulations();
+  return mt;
+}
+
+}  // namespace trnsim::workloads

@@ -1,0 +1,127 @@
+#include "workloads/weights.h"
+
+#include <cmath>
+#include <random>
+
+#include "isa/dtype.h"
+#include "isa/error.h"
+#include "workloads/safetensors.h"
+
+namespace trnsim::workloads {
+namespace {
+
+// One independent normal stream per tensor name (seed mixed with a hash of the name).
+MatF random_mat(int64_t rows, int64_t cols, double scale, double offset, uint64_t seed,
+                const std::string& name) {
+  std::mt19937_64 rng(seed ^ (std::hash<std::string>{}(name) * 0x9E3779B97F4A7C15ull));
+  std::normal_distribution<double> nd(0.0, 1.0);
+  MatF m(rows, cols);
+  for (int64_t i = 0; i < m.size(); ++i)
+    m.data()[i] = isa::round_to(isa::DType::kBf16, float(offset + scale * nd(rng)));
+  return m;
+}
+
+MatF proj(int64_t in, int64_t out, uint64_t seed, const std::string& name) {
+  return random_mat(in, out, 1.0 / std::sqrt(double(in)), 0.0, seed, name);
+}
+MatF norm(int64_t n, uint64_t seed, const std::string& name) {
+  return random_mat(1, n, 0.1, 1.0, seed, name);
+}
+
+}  // namespace
+
+ModelWeights random_weights(const ModelConfig& c, uint64_t seed) {
+  ModelWeights w;
+  const int64_t h = c.hidden_size;
+  w.embed = random_mat(c.vocab_size, h, 1.0, 0.0, seed, "embed");
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const std::string p = "l" + std::to_string(l) + ".";
+    LayerWeights lw;
+    lw.attn_norm = norm(h, seed, p + "attn_norm");
+    lw.wq = proj(h, c.q_size(), seed, p + "wq");
+    lw.wk = proj(h, c.kv_size(), seed, p + "wk");
+    lw.wv = proj(h, c.kv_size(), seed, p + "wv");
+    lw.wo = proj(c.q_size(), h, seed, p + "wo");
+    if (c.qk_norm) {
+      lw.q_norm = norm(c.head_dim, seed, p + "q_norm");
+      lw.k_norm = norm(c.head_dim, seed, p + "k_norm");
+    }
+    lw.mlp_norm = norm(h, seed, p + "mlp_norm");
+    if (c.is_moe()) {
+      lw.router = proj(h, c.num_experts, seed, p + "router");
+      for (int64_t e = 0; e < c.num_experts; ++e) {
+        const std::string q = p + "e" + std::to_string(e) + ".";
+        lw.experts.push_back({proj(h, c.moe_intermediate_size, seed, q + "gate"),
+                              proj(h, c.moe_intermediate_size, seed, q + "up"),
+                              proj(c.moe_intermediate_size, h, seed, q + "down")});
+      }
+    } else {
+      lw.gate = proj(h, c.intermediate_size, seed, p + "gate");
+      lw.up = proj(h, c.intermediate_size, seed, p + "up");
+      lw.down = proj(c.intermediate_size, h, seed, p + "down");
+    }
+    w.layers.push_back(std::move(lw));
+  }
+  w.final_norm = norm(h, seed, "final_norm");
+  if (!c.tie_word_embeddings) w.lm_head = proj(h, c.vocab_size, seed, "lm_head");
+  return w;
+}
+
+namespace {
+
+// HF [out, in] (or a 1-D vector as [1, n]) -> ours; transposes 2-D projections.
+MatF take(const SafeTensorsFile& f, const std::string& name, int64_t rows, int64_t cols,
+          bool transpose) {
+  const SafeTensor& t = f.at(name);
+  const int64_t hr = transpose ? cols : rows, hc = transpose ? rows : cols;
+  const bool vec = rows == 1 && t.shape.size() == 1 && t.shape[0] == cols;
+  if (!vec && (t.shape.size() != 2 || t.shape[0] != hr || t.shape[1] != hc))
+    throw Error("weights: tensor '" + name + "' has the wrong shape for the model config (want [" +
+                std::to_string(hr) + ", " + std::to_string(hc) + "])");
+  Eigen::Map<const MatF> m(t.values.data(), vec ? 1 : hr, vec ? cols : hc);
+  if (transpose && !vec) return m.transpose();
+  return m;
+}
+
+}  // namespace
+
+ModelWeights load_weights(const ModelConfig& c, const std::string& path) {
+  const SafeTensorsFile f = read_safetensors(path);
+  ModelWeights w;
+  const int64_t h = c.hidden_size;
+  w.embed = take(f, "model.embed_tokens.weight", c.vocab_size, h, false);
+  for (int64_t l = 0; l < c.num_layers; ++l) {
+    const std::string p = "model.layers." + std::to_string(l) + ".";
+    LayerWeights lw;
+    lw.attn_norm = take(f, p + "input_layernorm.weight", 1, h, false);
+    lw.wq = take(f, p + "self_attn.q_proj.weight", h, c.q_size(), true);
+    lw.wk = take(f, p + "self_attn.k_proj.weight", h, c.kv_size(), true);
+    lw.wv = take(f, p + "self_attn.v_proj.weight", h, c.kv_size(), true);
+    lw.wo = take(f, p + "self_attn.o_proj.weight", c.q_size(), h, true);
+    if (c.qk_norm) {
+      lw.q_norm = take(f, p + "self_attn.q_norm.weight", 1, c.head_dim, false);
+      lw.k_norm = take(f, p + "self_attn.k_norm.weight", 1, c.head_dim, false);
+    }
+    lw.mlp_norm = take(f, p + "post_attention_layernorm.weight", 1, h, false);
+    if (c.is_moe()) {
+      lw.router = take(f, p + "mlp.gate.weight", h, c.num_experts, true);
+      const int64_t ie = c.moe_intermediate_size;
+      for (int64_t e = 0; e < c.num_experts; ++e) {
+        const std::string q = p + "mlp.experts." + std::to_string(e) + ".";
+        lw.experts.push_back({take(f, q + "gate_proj.weight", h, ie, true),
+                              take(f, q + "up_proj.weight", h, ie, true),
+                              take(f, q + "down_proj.weight", ie, h, true)});
+      }
+    } else {
+      lw.gate = take(f, p + "mlp.gate_proj.weight", h, c.intermediate_size, true);
+      lw.up = take(f, p + "mlp.up_proj.weight", h, c.intermediate_size, true);
+      lw.down = take(f, p + "mlp.down_proj.weight", c.intermediate_size, h, true);
+    }
+    w.layers.push_back(std::move(lw));
+  }
+  w.final_norm = take(f, "model.norm.weight", 1, h, false);
+  if (!c.tie_word_embeddings) w.lm_head = take(f, "lm_head.weight", h, c.vocab_size, true);
+  return w;
+}
+
+}  // namespace trnsim::workloads
