@@ -13,6 +13,8 @@ namespace {
 // bn_stats processes at most this many elements per partition (NKI ISA: BN_STATS_FMAX).
 constexpr int64_t kBnStatsMaxFree = 512;
 constexpr int64_t kBnStatsWidth = 6;
+// bn_aggr reads (count, mean, count*var) triples: half a bn_stats output is a valid group.
+constexpr int64_t kBnStatsTripleWidth = 3;
 constexpr int64_t kVectorTransposeMax = 32;
 
 std::string num(int64_t v) { return std::to_string(v); }
@@ -206,9 +208,10 @@ void check_contract(const InstrChecker& c) {
       c.expect_pf("dst", c.partitions("src"), kBnStatsWidth, "[P, 6]");
       break;
     case Opcode::bn_aggr:
-      if (c.free_elements("src") % kBnStatsWidth != 0)
+      if (c.free_elements("src") % kBnStatsTripleWidth != 0)
         throw c.error(c.describe("src") + " has " + num(c.free_elements("src")) +
-                      " elements per partition, expected bn_stats groups [P, 6*k]");
+                      " elements per partition, expected (count, mean, count*var) triples "
+                      "[P, 3*k]");
       c.expect_pf("dst", c.partitions("src"), 2, "[P, 2]");
       break;
     case Opcode::max8:

@@ -12,6 +12,7 @@
 #include "isa/error.h"
 #include "isa/validate.h"
 #include "kernels/harness.h"
+#include "sim/stats/stats.h"
 
 namespace trnsim::kernels {
 namespace {
@@ -24,28 +25,20 @@ double tensor_peak_flops_per_ns(const sim::HwConfig& cfg, isa::DType dtype) {
   return peak;
 }
 
-void fill_timing(RankPoint& p, const sim::RunResult& run, const sim::HwConfig& cfg,
-                 isa::DType dtype) {
+// Utilisation and bottleneck come from sim::compute_stats (the numbers stats.json reports; the
+// DMA row is the time at least one queue was busy). fraction_of_peak uses the kernel's own FLOP
+// count and the tensor-engine peak of the kernel's dtype (fp32 runs at 1/fp32_pass_factor).
+void fill_timing(RankPoint& p, const isa::Program& prog, const sim::RunResult& run,
+                 const sim::HwConfig& cfg, isa::DType dtype) {
   p.time_ns = run.total_ns;
-  std::map<std::string, double> busy;
+  const sim::Stats s = sim::compute_stats(prog, run, cfg);
   for (int e = 0; e < isa::kNumEngines; ++e)
-    busy[std::string(isa::engine_name(isa::Engine(e)))] = 0;
-  for (const sim::InstrRecord& r : run.records)
-    busy[std::string(isa::engine_name(r.engine))] += r.busy_ns;
+    p.utilisation[std::string(isa::engine_name(isa::Engine(e)))] = s.engines[e].utilisation;
+  p.bottleneck = std::string(isa::engine_name(s.bottleneck));
   const double t = std::max(run.total_ns, 1e-9);
-  double best = -1;
-  for (auto& [name, b] : busy) {
-    // DMA: busy summed over queues, so utilisation is per queue on average.
-    const double u = name == "dma" ? b / (t * std::max(1, cfg.dma.queues)) : b / t;
-    p.utilisation[name] = u;
-    // The bottleneck is the engine (or the DMA queues) busy the longest.
-    const double critical = name == "dma" ? b / std::max(1, cfg.dma.queues) : b;
-    if (critical > best) {
-      best = critical;
-      p.bottleneck = name;
-    }
-  }
-  p.fraction_of_peak = p.flops / (t * tensor_peak_flops_per_ns(cfg, dtype));
+  // A config without a tensor engine or HBM bandwidth gives 0 (never inf: JSON has no inf).
+  const double peak = tensor_peak_flops_per_ns(cfg, dtype);
+  p.fraction_of_peak = peak > 0 ? p.flops / (t * peak) : 0;
   p.fraction_of_hbm =
       cfg.dma.hbm_bytes_per_ns > 0 ? p.min_hbm_bytes / (t * cfg.dma.hbm_bytes_per_ns) : 0;
 }
@@ -225,7 +218,7 @@ RankPoint run_point(const KernelDef& def, const RankRequest& req, const PointSpe
         return p;
       }
     }
-    fill_timing(p, timing(prog, cfg), cfg, kc.dtype);
+    fill_timing(p, prog, timing(prog, cfg), cfg, kc.dtype);
     p.status = "ok";
   } catch (const std::exception& e) {
     p.status = "ERROR";

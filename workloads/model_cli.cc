@@ -45,14 +45,15 @@ void print_ops(std::ostream& out, const std::string& title, const PhaseTiming& p
       << strformat("%.2f", p.layer_compute_ns / 1e3) << " us, all-reduce "
       << strformat("%.2f", p.layer_collective_ns / 1e3) << " us)\n";
   sim::TextTable t;
-  t.add_row({"op", "kernel", "variant", "count", "us each", "us total", "% layer"});
+  t.add_row({"op", "kernel", "variant", "count", "instrs", "us each", "us total", "% layer"});
   for (const OpSummary& s : p.layer_ops)
     t.add_row({s.name, s.kernel, s.variant + (s.custom ? " *" : ""), strformat("%g", s.count),
-               strformat("%.3f", s.ns_each / 1e3), strformat("%.2f", s.ns() / 1e3),
-               strformat("%.1f", p.layer_ns() > 0 ? 100 * s.ns() / p.layer_ns() : 0)});
+               strformat("%lld", (long long)s.instructions), strformat("%.3f", s.ns_each / 1e3),
+               strformat("%.2f", s.ns() / 1e3), strformat("%.1f", p.layer_ns() > 0 ? 100 * s.ns() / p.layer_ns() : 0)});
   for (const OpSummary& s : p.head_ops)
     t.add_row({"(head) " + s.name, s.kernel, s.variant + (s.custom ? " *" : ""),
-               strformat("%g", s.count), strformat("%.3f", s.ns_each / 1e3),
+               strformat("%g", s.count), strformat("%lld", (long long)s.instructions),
+               strformat("%.3f", s.ns_each / 1e3),
                strformat("%.2f", s.ns() / 1e3), "-"});
   out << t.str();
 }

@@ -11,7 +11,7 @@ namespace {
 OpSummary summarise(const OpInstance& op, Phase phase, OpTimer& timer) {
   const KernelChoice& ch = timer.kernel_set().choice(op.role, phase);
   const OpTiming t = timer.time(op, phase);
-  return {op.name, ch.kernel, ch.variant, op.count, t.ns, t.macs, ch.custom};
+  return {op.name, ch.kernel, ch.variant, op.count, t.ns, t.macs, ch.custom, t.instructions};
 }
 
 }  // namespace

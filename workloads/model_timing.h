@@ -35,6 +35,7 @@ struct OpSummary {
   double ns_each = 0;
   double macs_each = 0;
   bool custom = false;
+  int64_t instructions = 0;  // of one invocation's program
   double ns() const { return count * ns_each; }
 };
 

@@ -10,13 +10,13 @@
 
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
+#include "isa/semantics/semantics_util.h"
 
 namespace trnsim::isa::sem {
 namespace {
 
-Error instr_error(const Instruction& ins, const std::string& what) {
-  return Error("instruction (" + std::string(opcode_name(ins.op)) + "): " + what);
-}
+using sem_util::sem_error;
+using sem_util::view_of;
 
 // The affine expression over `view` ([partitions x free elements], C order), as
 // fp32.
@@ -25,8 +25,8 @@ Matrix affine_values(const Instruction& ins, const View& view) {
   const std::vector<int64_t> shape = view.shape();
   const size_t free_dims = shape.empty() ? 0 : shape.size() - 1;
   if (pattern.size() != free_dims)
-    throw instr_error(ins, "pattern has " + std::to_string(pattern.size()) + " steps but dst has " +
-                               std::to_string(free_dims) + " free dims (one step per free dim)");
+    throw sem_error(ins, "pattern has " + std::to_string(pattern.size()) + " steps but dst has " +
+                             std::to_string(free_dims) + " free dims (one step per free dim)");
   const double offset = ins.attr("offset").num;
   const double channel_multiplier = ins.attr("channel_multiplier").num;
   const int64_t partitions = view.partitions();
@@ -55,17 +55,15 @@ Matrix affine_values(const Instruction& ins, const View& view) {
 }  // namespace
 
 void iota(const Instruction& ins, MachineState& st) {
-  const View& dst_view = ins.operand("dst").view;
+  const View& dst_view = view_of(ins, "dst");
   st.write(dst_view, affine_values(ins, dst_view));
 }
 
 // dst = src where cmp_op(affine value, 0) holds, else on_false_value.
 void affine_select(const Instruction& ins, MachineState& st) {
-  const View& dst_view = ins.operand("dst").view;
-  const View& src_view = ins.operand("src").view;
-  if (src_view.partitions() != dst_view.partitions() ||
-      src_view.free_elements() != dst_view.free_elements())
-    throw instr_error(ins, "src and dst must have the same number of elements per partition");
+  const View& dst_view = view_of(ins, "dst");
+  const View& src_view = view_of(ins, "src");
+  sem_util::check_same_dims(ins, "src", src_view, "dst", dst_view);
   const AluOp cmp = static_cast<AluOp>(static_cast<int>(ins.attr("cmp_op").num));
   const float on_false = static_cast<float>(ins.attr("on_false_value").num);
   const Matrix affine = affine_values(ins, dst_view);

@@ -4,6 +4,7 @@
 // innermost [stride, count] pair with one dtype switch per run (memcpy for dense fp32).
 #include "isa/semantics/machine_state.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -70,9 +71,29 @@ void load_run(DType t, const uint8_t* p, int64_t stride, int64_t n, float* out) 
   }
 }
 
+// bf16 round-to-nearest-even of fp32 bits, NaN quieted: the same bits as encode(kBf16, v)
+// (isa/dtype.cc), inlined for the hot write path; semantics_state_test sweeps the equality.
+inline uint16_t bf16_bits(uint32_t in) {
+  if ((in & 0x7FFFFFFFu) > 0x7F800000u) return uint16_t((in >> 16) | 0x0040u);
+  return uint16_t((in + 0x7FFFu + ((in >> 16) & 1u)) >> 16);
+}
+
 void store_run(DType t, const float* in, uint8_t* p, int64_t stride, int64_t n) {
-  if (t == DType::kFp32 && stride == 1) {
-    std::memcpy(p, in, size_t(n) * 4);
+  if (t == DType::kFp32) {
+    if (stride == 1) {
+      std::memcpy(p, in, size_t(n) * 4);
+    } else {
+      for (int64_t i = 0; i < n; ++i) std::memcpy(p + i * stride * 4, in + i, 4);
+    }
+    return;
+  }
+  if (t == DType::kBf16) {
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, in + i, 4);
+      const uint16_t h = bf16_bits(bits);
+      std::memcpy(p + i * stride * 2, &h, 2);
+    }
     return;
   }
   const int esize = dtype_bytes(t);
@@ -112,7 +133,9 @@ void check_bounds(const Program& prog, const CoreLimits& limits,
                   const AccessPattern& ap) {
   if (ap.partitions == 0 || ap.elems_per_partition() == 0) return;
   const bool hbm_view = ap.memory == Memory::kHbm;
-  const int64_t count = hbm_view ? int64_t(prog.tensors.size()) : int64_t(prog.tiles.size());
+  // HBM images exist for the tensors declared when the state was built.
+  const int64_t count = hbm_view ? int64_t(std::min(prog.tensors.size(), hbm.size()))
+                                 : int64_t(prog.tiles.size());
   if (ap.tensor < 0 || ap.tensor >= count)
     throw Error("functional plane: view of " + std::string(memory_name(ap.memory)) +
                 " buffer index " + std::to_string(ap.tensor) + " out of range");

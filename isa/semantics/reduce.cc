@@ -9,17 +9,14 @@
 
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
+#include "isa/semantics/semantics_util.h"
 
 namespace trnsim::isa::sem {
 namespace {
 
-AluOp alu_attr(const Instruction& ins, std::string_view name) {
-  return static_cast<AluOp>(static_cast<int>(ins.attr(name).num));
-}
-
-Error shape_error(const Instruction& ins, const std::string& what) {
-  return Error("instruction (" + std::string(opcode_name(ins.op)) + "): " + what);
-}
+using sem_util::alu_attr;
+using sem_util::sem_error;
+using sem_util::view_of;
 
 }  // namespace
 
@@ -28,8 +25,8 @@ Error shape_error(const Instruction& ins, const std::string& what) {
 // both forms are accepted: dst must hold the product of the kept free dims per
 // partition.
 void tensor_reduce(const Instruction& ins, MachineState& st) {
-  const View& src_view = ins.operand("src").view;
-  const View& dst_view = ins.operand("dst").view;
+  const View& src_view = view_of(ins, "src");
+  const View& dst_view = view_of(ins, "dst");
   const AluOp op = alu_attr(ins, "op");
   const bool negate = ins.attr("negate").num != 0 && alu_kind(op) == AluKind::Arith;
   const std::vector<int64_t> shape = src_view.shape();
@@ -38,8 +35,8 @@ void tensor_reduce(const Instruction& ins, MachineState& st) {
   std::vector<bool> reduced(ndims, false);
   for (int64_t a : ins.attr("axis").ints) {
     if (a < 1 || a >= ndims)
-      throw shape_error(ins, "axis " + std::to_string(a) + " is not a free axis of src (rank " +
-                                 std::to_string(ndims) + ")");
+      throw sem_error(ins, "axis " + std::to_string(a) + " is not a free axis of src (rank " +
+                               std::to_string(ndims) + ")");
     reduced[a] = true;
   }
   // Output index of each src element: C-order index over the kept free dims.
@@ -51,10 +48,10 @@ void tensor_reduce(const Instruction& ins, MachineState& st) {
     out_elems *= shape[d];
   }
   if (dst_view.free_elements() != out_elems || dst_view.partitions() != src_view.partitions())
-    throw shape_error(ins, "dst has " + std::to_string(dst_view.partitions()) + " x " +
-                               std::to_string(dst_view.free_elements()) + " elements, expected " +
-                               std::to_string(src_view.partitions()) + " x " +
-                               std::to_string(out_elems));
+    throw sem_error(ins, "dst has " + std::to_string(dst_view.partitions()) + " x " +
+                             std::to_string(dst_view.free_elements()) + " elements, expected " +
+                             std::to_string(src_view.partitions()) + " x " +
+                             std::to_string(out_elems));
 
   const Matrix src = st.read(src_view);
   Matrix out = Matrix::Constant(src.rows(), out_elems, reduce_identity(op));
@@ -75,11 +72,11 @@ void tensor_reduce(const Instruction& ins, MachineState& st) {
 // dst[0, f] = op-reduction of src[:, f] over the partitions, in partition
 // order.
 void tensor_partition_reduce(const Instruction& ins, MachineState& st) {
-  const View& src_view = ins.operand("src").view;
-  const View& dst_view = ins.operand("dst").view;
+  const View& src_view = view_of(ins, "src");
+  const View& dst_view = view_of(ins, "dst");
   const AluOp op = alu_attr(ins, "op");
   if (dst_view.partitions() != 1 || dst_view.free_elements() != src_view.free_elements())
-    throw shape_error(ins, "dst must be [1, " + std::to_string(src_view.free_elements()) + "]");
+    throw sem_error(ins, "dst must be [1, " + std::to_string(src_view.free_elements()) + "]");
   const Matrix src = st.read(src_view);
   Matrix out = Matrix::Constant(1, src.cols(), reduce_identity(op));
   for (int64_t p = 0; p < src.rows(); ++p)

@@ -5,26 +5,15 @@
 
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
+#include "isa/semantics/semantics_util.h"
 
 namespace trnsim::isa::sem {
 namespace {
 
-Error instr_error(const Instruction& ins, const std::string& what) {
-  return Error("instruction (" + std::string(opcode_name(ins.op)) + "): " + what);
-}
-
-AluOp alu_attr(const Instruction& ins, std::string_view name) {
-  return static_cast<AluOp>(static_cast<int>(ins.attr(name).num));
-}
-
-void check_same_shape(const Instruction& ins, const View& a, const char* a_role, const View& b,
-                      const char* b_role) {
-  if (a.partitions() != b.partitions() || a.free_elements() != b.free_elements())
-    throw instr_error(ins, std::string(a_role) + " [" + std::to_string(a.partitions()) + " x " +
-                               std::to_string(a.free_elements()) + "] and " + b_role + " [" +
-                               std::to_string(b.partitions()) + " x " +
-                               std::to_string(b.free_elements()) + "] differ in size");
-}
+using sem_util::alu_attr;
+using sem_util::check_same_dims;
+using sem_util::sem_error;
+using sem_util::view_of;
 
 }  // namespace
 
@@ -32,11 +21,11 @@ void check_same_shape(const Instruction& ins, const View& a, const char* a_role,
 // op1 src1[i]; dst[i] = acc. The carried acc stays fp32 (it is not rounded to
 // the dst dtype between steps).
 void tensor_tensor_scan(const Instruction& ins, MachineState& st) {
-  const View& dst_view = ins.operand("dst").view;
-  const View& src0_view = ins.operand("src0").view;
-  const View& src1_view = ins.operand("src1").view;
-  check_same_shape(ins, src0_view, "src0", src1_view, "src1");
-  check_same_shape(ins, src0_view, "src0", dst_view, "dst");
+  const View& dst_view = view_of(ins, "dst");
+  const View& src0_view = view_of(ins, "src0");
+  const View& src1_view = view_of(ins, "src1");
+  check_same_dims(ins, "src0", src0_view, "src1", src1_view);
+  check_same_dims(ins, "src0", src0_view, "dst", dst_view);
   const AluOp op0 = alu_attr(ins, "op0");
   const AluOp op1 = alu_attr(ins, "op1");
   const Matrix src0 = st.read(src0_view);
@@ -58,9 +47,9 @@ void tensor_tensor_scan(const Instruction& ins, MachineState& st) {
 // gets the reduce_op reduction of the selected fp32 values (before their
 // rounding to the dst dtype).
 void range_select(const Instruction& ins, MachineState& st) {
-  const View& dst_view = ins.operand("dst").view;
-  const View& src_view = ins.operand("src").view;
-  check_same_shape(ins, src_view, "src", dst_view, "dst");
+  const View& dst_view = view_of(ins, "dst");
+  const View& src_view = view_of(ins, "src");
+  check_same_dims(ins, "src", src_view, "dst", dst_view);
   const AluOp cmp0 = alu_attr(ins, "comp_op0");
   const AluOp cmp1 = alu_attr(ins, "comp_op1");
   const AluOp reduce_op = alu_attr(ins, "reduce_op");
@@ -70,23 +59,17 @@ void range_select(const Instruction& ins, MachineState& st) {
   const int64_t partitions = out.rows();
   const Eigen::ArrayXf bound0 = st.read_scalar_operand(ins.operand("bound0"), partitions);
   const Eigen::ArrayXf bound1 = st.read_scalar_operand(ins.operand("bound1"), partitions);
-  Matrix reduced = Matrix::Constant(partitions, 1, reduce_identity(reduce_op));
   for (int64_t p = 0; p < partitions; ++p) {
     for (int64_t f = 0; f < out.cols(); ++f) {
       const float i = range_start + static_cast<float>(f);
       const bool keep =
           apply_alu(cmp0, i, bound0(p)) != 0.0f && apply_alu(cmp1, i, bound1(p)) != 0.0f;
       if (!keep) out(p, f) = on_false;
-      reduced(p, 0) = apply_alu(reduce_op, reduced(p, 0), out(p, f));
     }
   }
   st.write(dst_view, out);
   const Operand& reduce_dst = ins.operand("reduce_dst");
-  if (reduce_dst.is_view()) {
-    if (reduce_dst.view.partitions() != partitions || reduce_dst.view.free_elements() != 1)
-      throw instr_error(ins, "reduce_dst must be [" + std::to_string(partitions) + ", 1]");
-    st.write(reduce_dst.view, reduced);
-  }
+  if (reduce_dst.is_view()) sem_util::write_reduction(ins, st, reduce_dst.view, reduce_op, out);
 }
 
 }  // namespace trnsim::isa::sem

@@ -9,13 +9,13 @@
 
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
+#include "isa/semantics/semantics_util.h"
 
 namespace trnsim::isa::sem {
 namespace {
 
-Error shape_error(const Instruction& ins, const std::string& what) {
-  return Error("instruction (" + std::string(opcode_name(ins.op)) + "): " + what);
-}
+using sem_util::sem_error;
+using sem_util::view_of;
 
 // (count, mean, m2) with m2 = sum of squared deviations from the mean = count *
 // variance.
@@ -55,10 +55,10 @@ Moments combine(const Moments& a, const Moments& b) {
 }  // namespace
 
 void bn_stats(const Instruction& ins, MachineState& st) {
-  const View& src_view = ins.operand("src").view;
-  const View& dst_view = ins.operand("dst").view;
+  const View& src_view = view_of(ins, "src");
+  const View& dst_view = view_of(ins, "dst");
   if (dst_view.free_elements() != 6 || dst_view.partitions() != src_view.partitions())
-    throw shape_error(ins, "dst must be [" + std::to_string(src_view.partitions()) + ", 6]");
+    throw sem_error(ins, "dst must be [" + std::to_string(src_view.partitions()) + ", 6]");
   const Matrix src = st.read(src_view);
   Matrix out(src.rows(), 6);
   for (int64_t p = 0; p < src.rows(); ++p) {
@@ -75,14 +75,14 @@ void bn_stats(const Instruction& ins, MachineState& st) {
 // Triples with count 0 (e.g. the odd half of a 1-element bn_stats) are ignored;
 // a partition whose triples all have count 0 gets (0, 0).
 void bn_aggr(const Instruction& ins, MachineState& st) {
-  const View& src_view = ins.operand("src").view;
-  const View& dst_view = ins.operand("dst").view;
+  const View& src_view = view_of(ins, "src");
+  const View& dst_view = view_of(ins, "dst");
   const int64_t n = src_view.free_elements();
   if (n % 3 != 0)
-    throw shape_error(
+    throw sem_error(
         ins, "src has " + std::to_string(n) + " elements per partition, not a multiple of 3");
   if (dst_view.free_elements() != 2 || dst_view.partitions() != src_view.partitions())
-    throw shape_error(ins, "dst must be [" + std::to_string(src_view.partitions()) + ", 2]");
+    throw sem_error(ins, "dst must be [" + std::to_string(src_view.partitions()) + ", 2]");
   const Matrix src = st.read(src_view);
   Matrix out(src.rows(), 2);
   for (int64_t p = 0; p < src.rows(); ++p) {

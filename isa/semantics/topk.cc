@@ -10,21 +10,21 @@
 
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
+#include "isa/semantics/semantics_util.h"
 
 namespace trnsim::isa::sem {
 namespace {
 
-constexpr int kTopK = 8;
+using sem_util::sem_error;
+using sem_util::view_of;
 
-Error shape_error(const Instruction& ins, const std::string& what) {
-  return Error("instruction (" + std::string(opcode_name(ins.op)) + "): " + what);
-}
+constexpr int kTopK = 8;
 
 void check_rows(const Instruction& ins, const View& v, const char* role, int64_t partitions,
                 int64_t elems) {
   if (v.partitions() != partitions || v.free_elements() != elems)
-    throw shape_error(ins, std::string(role) + " must be [" + std::to_string(partitions) + ", " +
-                               std::to_string(elems) + "]");
+    throw sem_error(ins, std::string(role) + " must be [" + std::to_string(partitions) + ", " +
+                             std::to_string(elems) + "]");
 }
 
 // A strict weak order (also with NaN, which sorts above every number), largest first.
@@ -39,8 +39,8 @@ bool descending_nan_first(float a, float b) {
 // elements (below the documented minimum of 8) pad with -inf. NaN ranks above every number
 // (APPROX: the device NaN ordering is not documented).
 void max8(const Instruction& ins, MachineState& st) {
-  const View& src_view = ins.operand("src").view;
-  const View& dst_view = ins.operand("dst").view;
+  const View& src_view = view_of(ins, "src");
+  const View& dst_view = view_of(ins, "dst");
   check_rows(ins, dst_view, "dst", src_view.partitions(), kTopK);
   const Matrix src = st.read(src_view);
   Matrix out = Matrix::Constant(src.rows(), kTopK, -std::numeric_limits<float>::infinity());
@@ -62,9 +62,9 @@ void max8(const Instruction& ins, MachineState& st) {
 // sentinel (0xFFFFFFFF for uint32, 0xFFFF for uint16: the write saturates), as
 // documented for nc_find_index8 in NKI SDK 2.32.
 void nc_find_index8(const Instruction& ins, MachineState& st) {
-  const View& src_view = ins.operand("src").view;
-  const View& dst_view = ins.operand("dst").view;
-  const View& vals_view = ins.operand("vals").view;
+  const View& src_view = view_of(ins, "src");
+  const View& dst_view = view_of(ins, "dst");
+  const View& vals_view = view_of(ins, "vals");
   check_rows(ins, dst_view, "dst", src_view.partitions(), kTopK);
   check_rows(ins, vals_view, "vals", src_view.partitions(), kTopK);
   const Matrix src = st.read(src_view);
@@ -93,9 +93,9 @@ void nc_find_index8(const Instruction& ins, MachineState& st) {
 // (NKI SDK 2.32 docs). Values not present replace nothing. The optional dst_idx
 // output of NKI is not modelled (use nc_find_index8).
 void nc_match_replace8(const Instruction& ins, MachineState& st) {
-  const View& src_view = ins.operand("src").view;
-  const View& dst_view = ins.operand("dst").view;
-  const View& vals_view = ins.operand("vals").view;
+  const View& src_view = view_of(ins, "src");
+  const View& dst_view = view_of(ins, "dst");
+  const View& vals_view = view_of(ins, "vals");
   check_rows(ins, dst_view, "dst", src_view.partitions(), src_view.free_elements());
   check_rows(ins, vals_view, "vals", src_view.partitions(), kTopK);
   const float imm = static_cast<float>(ins.attr("imm_value").num);

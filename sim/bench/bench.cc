@@ -78,6 +78,7 @@ isa::Program make_bench_program(int64_t instructions, int64_t free_elems) {
   isa::Instruction& ws = add(isa::Opcode::memset);
   ws.operand("dst") = view_operand(p.whole(w));
   ws.attr("value").num = 0.01;
+  ws.attr("value").present = true;
   for (int64_t i = 0; int64_t(p.instructions.size()) + kSteps <= instructions + 1; ++i) {
     const int r = int(i % kRotate), q = int(i % 2);
     const int64_t block = i % kHbmRows;
@@ -92,11 +93,13 @@ isa::Program make_bench_program(int64_t instructions, int64_t free_elems) {
     act.operand("dst") = view_operand(p.whole(s[r]));
     act.operand("src") = view_operand(p.whole(ps[q]));
     act.attr("func").num = int(isa::ActFunc::kExp);
+    act.attr("func").present = true;
     isa::Instruction& tt = add(isa::Opcode::tensor_tensor);
     tt.operand("dst") = view_operand(p.whole(v[r]));
     tt.operand("src0") = view_operand(p.whole(s[r]));
     tt.operand("src1") = view_operand(p.whole(a[r]));
     tt.attr("op").num = int(isa::AluOp::kAdd);
+    tt.attr("op").present = true;
     isa::Instruction& io = add(isa::Opcode::iota);
     io.operand("dst") = view_operand(p.whole(g[r]));
     io.attr("pattern").ints = {1};

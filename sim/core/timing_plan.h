@@ -26,7 +26,10 @@ struct TimingPlan {
   std::vector<uint8_t> ports;         // shared ports used (sim/memory/shared_resources.h)
   std::vector<int32_t> dep_begin;     // size n + 1, CSR into dep_producer / dep_sync_ps
   std::vector<int32_t> dep_producer;
-  std::vector<int64_t> dep_sync_ps;   // extra wait after the producer's end (0 on same queue)
+  // Extra wait after the producer's end: 0 on the same queue, sync.cross_engine_ns for a
+  // compute consumer on another queue, sync.dma_trigger_ns for a DMA consumer on another
+  // queue. Same-queue edges of the tensor engine are dropped (program order suffices).
+  std::vector<int64_t> dep_sync_ps;
   // Record data.
   std::vector<isa::Engine> engine;
   std::vector<int64_t> cycles;        // occupancy in engine cycles (DMA: ns)

@@ -2,7 +2,7 @@
 // the byte footprints of its operands in program order, as the Neuron compiler does for NKI:
 // RAW (reads what an earlier one wrote), WAR (writes what an earlier one read), WAW (writes
 // what an earlier one wrote), on SBUF, PSUM and per-tensor HBM byte ranges.
-// Abstracts away: footprints are conservative boxes (isa::footprint), so strided views that
+// APPROX: footprints are conservative boxes (isa::footprint), so strided views that
 // interleave without touching the same bytes still count as overlapping.
 //
 // Output is reduced to at most one producer per queue (the latest one): the timing model

@@ -5,7 +5,10 @@
 // Models: an engine queue issues in order; an instruction starts when the engine is free, its
 // dependencies' results are visible (+ sync cost across queues) and its shared ports are free;
 // it occupies the engine for its occupancy and its result is visible after its latency.
-// Results of one queue become visible in order (like in-order semaphore increments).
+// APPROX: results of one queue become visible in order (like in-order semaphore increments),
+// so a short instruction behind a long-latency one waits for it.
+// APPROX: a dependency waits for the producer's whole latency (no partial forwarding), plus a
+// constant sync cost when producer and consumer are on different queues.
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "isa/error.h"
@@ -22,7 +24,7 @@ bool needs_escape(const std::string& s) {
 }
 
 // A JSON string literal (nlohmann escapes, and replaces invalid UTF-8, when needed).
-std::string quoted(const std::string& s) {
+std::string json_string(const std::string& s) {
   if (!needs_escape(s)) return '"' + s + '"';
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -40,13 +42,45 @@ int64_t to_ps(double ns) { return std::llround(ns * 1000.0); }
 
 // Microseconds as an exact decimal of picoseconds: 1234567 ps -> "1.234567".
 std::string ps_as_us(int64_t ps) {
-  const char* sign = ps < 0 ? "-" : "";
+  std::string out = ps < 0 ? "-" : "";
   const int64_t a = ps < 0 ? -ps : ps;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%s%lld.%06lld", sign, static_cast<long long>(a / 1000000),
-                static_cast<long long>(a % 1000000));
-  return buf;
+  char digits[24];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, a / 1000000).ptr);
+  const auto frac_end = std::to_chars(digits, digits + sizeof digits, a % 1000000 + 1000000).ptr;
+  digits[0] = '.';  // "1xxxxxx" -> ".xxxxxx": six digits with leading zeros
+  out.append(digits, frac_end);
+  return out;
 }
+
+// Appends text to a buffer and hands it to the stream in large blocks (an ostream insertion per
+// field is the main cost for million-instruction timelines).
+class BufferedSink {
+ public:
+  explicit BufferedSink(std::ostream& os) : os_(os) { buf_.reserve(kBlockBytes + 4096); }
+  ~BufferedSink() { flush(); }
+  BufferedSink& operator<<(std::string_view s) {
+    buf_.append(s.data(), s.size());
+    if (buf_.size() >= kBlockBytes) flush();
+    return *this;
+  }
+  BufferedSink& operator<<(const char* s) { return *this << std::string_view(s); }
+  BufferedSink& operator<<(const std::string& s) { return *this << std::string_view(s); }
+  template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
+  BufferedSink& operator<<(Int v) {
+    char digits[24];
+    const auto res = std::to_chars(digits, digits + sizeof digits, v);
+    return *this << std::string_view(digits, size_t(res.ptr - digits));
+  }
+  void flush() {
+    os_.write(buf_.data(), std::streamsize(buf_.size()));
+    buf_.clear();
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = 1 << 20;
+  std::ostream& os_;
+  std::string buf_;
+};
 
 std::string track_name(isa::Engine e, int queue) {
   switch (e) {
@@ -64,14 +98,14 @@ std::string track_name(isa::Engine e, int queue) {
   return "DMA queue " + std::to_string(queue);
 }
 
-void write_metadata(std::ostream& os, const char* name, int tid, const std::string& args) {
+void write_metadata(BufferedSink& os, const char* name, int tid, const std::string& args) {
   os << "{\"name\":\"" << name << "\",\"ph\":\"M\",\"pid\":" << kTimelinePid
      << ",\"tid\":" << tid << ",\"args\":{" << args << "}},\n";
 }
 
-void write_track(std::ostream& os, isa::Engine e, int queue) {
+void write_track(BufferedSink& os, isa::Engine e, int queue) {
   const int tid = timeline_tid(e, queue);
-  write_metadata(os, "thread_name", tid, "\"name\":" + quoted(track_name(e, queue)));
+  write_metadata(os, "thread_name", tid, "\"name\":" + json_string(track_name(e, queue)));
   write_metadata(os, "thread_sort_index", tid, "\"sort_index\":" + std::to_string(tid));
 }
 
@@ -81,10 +115,10 @@ std::string operand_args(const isa::Program& prog, const isa::Instruction& ins) 
   for (size_t k = 0; k < ins.operands.size() && k < inf.operands.size(); ++k) {
     const isa::Operand& o = ins.operands[k];
     if (o.is_view()) {
-      out += "," + quoted(inf.operands[k].role) + ":" +
-             quoted(isa::view_to_string(prog, o.view));
+      out += "," + json_string(inf.operands[k].role) + ":" +
+             json_string(isa::view_to_string(prog, o.view));
     } else if (o.is_imm()) {
-      out += "," + quoted(inf.operands[k].role) + ":" + number(o.imm);
+      out += "," + json_string(inf.operands[k].role) + ":" + number(o.imm);
     }
   }
   return out;
@@ -104,7 +138,7 @@ int timeline_tid(isa::Engine e, int queue) {
   return e == isa::Engine::kDma ? kFirstDmaTid + queue : static_cast<int>(e) + 1;
 }
 
-void write_timeline(std::ostream& os, const isa::Program& prog, const RunResult& result) {
+void write_timeline(std::ostream& stream, const isa::Program& prog, const RunResult& result) {
   std::vector<const InstrRecord*> by_index(prog.instructions.size(), nullptr);
   std::set<int> dma_queues;
   for (size_t i = 0; i < result.records.size(); ++i) {
@@ -124,7 +158,8 @@ void write_timeline(std::ostream& os, const isa::Program& prog, const RunResult&
     record_of(by_index, edge.consumer, "dependency consumer");
   }
 
-  os << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":" << quoted(prog.name)
+  BufferedSink os(stream);
+  os << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":" << json_string(prog.name)
      << ",\"total_ns\":" << number(result.total_ns) << "},\n\"traceEvents\":[\n";
   write_metadata(os, "process_name", 0, "\"name\":\"NeuronCore\"");
   for (isa::Engine e : {isa::Engine::kTensor, isa::Engine::kVector, isa::Engine::kScalar,
@@ -138,7 +173,7 @@ void write_timeline(std::ostream& os, const isa::Program& prog, const RunResult&
     if (!ins.label.empty()) name += " " + ins.label;
     const int64_t ts_ps = to_ps(r.start_ns);
     const int64_t dur_ps = to_ps(r.start_ns + r.busy_ns) - ts_ps;
-    os << "{\"name\":" << quoted(name) << ",\"cat\":\"" << isa::engine_name(r.engine)
+    os << "{\"name\":" << json_string(name) << ",\"cat\":\"" << isa::engine_name(r.engine)
        << "\",\"ph\":\"X\",\"pid\":" << kTimelinePid
        << ",\"tid\":" << timeline_tid(r.engine, r.queue)
        << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(dur_ps)

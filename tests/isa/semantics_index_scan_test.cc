@@ -56,6 +56,17 @@ TEST(IotaSemantics, ViewOfPartitionsCountsFromViewStart) {
   EXPECT_EQ(r(7, 3), 33.0f);
 }
 
+TEST(IotaSemantics, RunsThroughExecuteDispatch) {
+  SemBench b;
+  View dst = b.add_tile("dst", 2, {3});
+  Instruction ins = make_instruction(Opcode::iota);
+  ins.operand("dst") = view_operand(dst);
+  set_attr(ins, "channel_multiplier", 3);
+  set_ints(ins, "pattern", {1});
+  execute(ins, b.state());
+  EXPECT_EQ(b.get(dst)(1, 2), 5.0f);
+}
+
 TEST(IotaSemantics, PatternRankMismatchIsAnError) {
   SemBench b;
   View dst = b.add_tile("dst", 2, {3, 4});

@@ -281,7 +281,7 @@ TEST(Validate, EveryErrorClassNamesIndexFieldAndReason) {
        {"instruction 2 (bn_stats)", "dst 'st[:, 0:5]'", "[P, 6]"}},
       {"bn_aggr src groups",
        R"({"op": "bn_aggr", "dst": "mv", "src": "st[:, 0:8]"})",
-       {"instruction 2 (bn_aggr)", "src 'st[:, 0:8]'", "[P, 6*k]"}},
+       {"instruction 2 (bn_aggr)", "src 'st[:, 0:8]'", "[P, 3*k]"}},
       {"bn_aggr dst",
        R"({"op": "bn_aggr", "dst": "v8", "src": "st"})",
        {"instruction 2 (bn_aggr)", "dst 'v8'", "[P, 2]"}},

@@ -17,6 +17,7 @@ sim::RunResult fake_timing(const isa::Program& prog, const sim::HwConfig&) {
     sim::InstrRecord rec;
     rec.index = int32_t(i);
     rec.engine = prog.instructions[i].engine;
+    if (rec.engine == isa::Engine::kDma) rec.queue = int16_t(i % 16);  // stats need a queue
     rec.start_ns = 10.0 * double(i);
     rec.end_ns = rec.start_ns + 10;
     rec.busy_ns = 10;

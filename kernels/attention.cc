@@ -34,29 +34,40 @@ void causal_mask(Builder& b, const Ref& s, int64_t q0, int64_t kv0) {
   b.affine_select(s, s, {-1}, double(q0 - kv0), 1, AluOp::kGreaterEqual, kMaskedScore);
 }
 
-// P@V for one block of probabilities p [tq, kn] (dtype of the kernel) and values vt
-// [128, chunks*D] (chunk j of 128 keys at columns j*D): o_ps [tq, D] = sum_j p_j^T^T @ v_j.
-void emit_pv(Prefill& g, TilePool& pt_ps, TilePool& pt_sb, const Ref& p, const Ref& vt,
-             const Ref& o_ps, int* flip) {
-  const int64_t tq = p.rows();
-  for_tiles(p.dim(1), kPartitions, [&](int64_t c0, int64_t cn) {
-    const int64_t j = c0 / kPartitions;
-    Ref tp = pt_ps.next().p(0, cn).f(0, tq);
-    g.b.nc_transpose(tp, p.f(c0, c0 + cn));
-    Ref ts = pt_sb.next().p(0, cn).f(0, tq);
-    g.b.tensor_copy(ts, tp, (*flip)++ % 2 ? Engine::kVector : Engine::kScalar);
-    g.b.nc_matmul(o_ps, ts, vt.p(0, cn).f(j * g.d, j * g.d + g.d), c0 > 0);
-  });
-}
-
-// Loads keys [kv0, kv0+kn) of kv head `kvh`: kt [D, kn] and vt (128-key chunks side by side).
-void load_kv(Prefill& g, const Ref& kt, const Ref& vt, int64_t kvh, int64_t kv0, int64_t kn) {
-  g.b.load(kt, g.k_t.p(kvh * g.d, kvh * g.d + g.d).f(kv0, kv0 + kn));
+// Values of keys [kv0, kv0 + kn) of kv head `kvh` in a tile vt [128, c*D], c = ceil(kn / 128).
+// When kn is a multiple of 128, the tile uses the key-interleaved layout vt[p, i*D + d] = v[kv0 + p*c + i, d]:
+// each partition holds c consecutive rows, so the whole tile is one DMA of c*D elements per
+// partition. Other tiles hold chunk j of 128 consecutive keys at columns j*D (one DMA each).
+// Returns true for the interleaved layout.
+bool load_v(Prefill& g, const Ref& vt, int64_t kvh, int64_t kv0, int64_t kn) {
+  Ref src = g.v.p(kv0, kv0 + kn).f(kvh * g.d, kvh * g.d + g.d);
+  const int64_t c = kn / kPartitions;
+  if (kn % kPartitions == 0) {
+    g.b.load(vt.f(0, c * g.d), src);
+    return true;
+  }
   for_tiles(kn, kPartitions, [&](int64_t c0, int64_t cn) {
     const int64_t j = c0 / kPartitions;
-    g.b.load(vt.p(0, cn).f(j * g.d, j * g.d + g.d),
-             g.v.p(kv0 + c0, kv0 + c0 + cn).f(kvh * g.d, kvh * g.d + g.d));
+    g.b.load(vt.p(0, cn).f(j * g.d, j * g.d + g.d), src.p(c0, c0 + cn));
   });
+  return false;
+}
+
+// P@V for one block of probabilities p [tq, kn] (dtype of the kernel) and values vt laid out
+// as load_v describes: o_ps [tq, D] = sum over chunks of (p_chunk^T)^T @ v_chunk, where p_chunk
+// holds the columns of the chunk's keys (every c-th column for the interleaved layout).
+void emit_pv(Prefill& g, TilePool& pt_ps, TilePool& pt_sb, const Ref& p, const Ref& vt,
+             bool interleaved, const Ref& o_ps, int* flip) {
+  const int64_t tq = p.rows(), kn = p.dim(1), chunks = ceil_div(kn, kPartitions);
+  for (int64_t j = 0; j < chunks; ++j) {
+    const int64_t cn = interleaved ? kPartitions : std::min(kPartitions, kn - j * kPartitions);
+    Ref pc = interleaved ? p.f(j, kn, chunks) : p.f(j * kPartitions, j * kPartitions + cn);
+    Ref tp = pt_ps.next().p(0, cn).f(0, tq);
+    g.b.nc_transpose(tp, pc);
+    Ref ts = pt_sb.next().p(0, cn).f(0, tq);
+    g.b.tensor_copy(ts, tp, (*flip)++ % 2 ? Engine::kVector : Engine::kScalar);
+    g.b.nc_matmul(o_ps, ts, vt.p(0, cn).f(j * g.d, j * g.d + g.d), j > 0);
+  }
 }
 
 void build_naive(Prefill& g) {
@@ -126,11 +137,15 @@ void build_naive(Prefill& g) {
   }
 }
 
-void build_flash(Prefill& g) {
+// resident: K^T and V of a kv head are loaded once (K^T in one DMA, V in 128-key chunks) and
+// serve every query tile of every query head of its group.
+void build_flash(Prefill& g, bool resident) {
   const int64_t tk = g.kv_tile, chunks = ceil_div(tk, kPartitions);
   TilePool qs(g.b, "q", 2, Memory::kSbuf, kPartitions, {kTileQ}, g.dt);
-  TilePool ks(g.b, "k", 2, Memory::kSbuf, kPartitions, {tk}, g.dt);
-  TilePool vs(g.b, "v", 2, Memory::kSbuf, kPartitions, {chunks * g.d}, g.dt);
+  const int64_t kw = resident ? g.seq : tk;
+  const int64_t vw = (resident ? ceil_div(g.seq, kPartitions) : chunks) * g.d;
+  TilePool ks(g.b, "k", 2, Memory::kSbuf, kPartitions, {kw}, g.dt);
+  TilePool vs(g.b, "v", 2, Memory::kSbuf, kPartitions, {vw}, g.dt);
   TilePool s_ps(g.b, "s_ps", 2, Memory::kPsum, kTileQ, {tk});
   TilePool s_sb(g.b, "s", 2, Memory::kSbuf, kTileQ, {tk});
   TilePool p_sb(g.b, "p", 2, Memory::kSbuf, kTileQ, {tk}, g.dt);
@@ -143,8 +158,20 @@ void build_flash(Prefill& g) {
   TilePool sums(g.b, "sum", 2, Memory::kSbuf, kTileQ, {1});
   TilePool os(g.b, "o", 2, Memory::kSbuf, kTileQ, {g.d}, g.dt);
   int flip = 0;
+  Ref k_res, v_res;
   for (int64_t h = 0; h < g.hq; ++h) {
     const int64_t kvh = g.kv_head(h);
+    if (resident && h % (g.hq / g.hkv) == 0) {
+      LabelScope lab(g.b, "load k, v of kv head " + std::to_string(kvh));
+      k_res = ks.next();
+      v_res = vs.next();
+      g.b.load(k_res.p(0, g.d), g.k_t.p(kvh * g.d, kvh * g.d + g.d));
+      for_tiles(g.seq, kPartitions, [&](int64_t c0, int64_t cn) {
+        const int64_t j = c0 / kPartitions;
+        g.b.load(v_res.p(0, cn).f(j * g.d, j * g.d + g.d),
+                 g.v.p(c0, c0 + cn).f(kvh * g.d, kvh * g.d + g.d));
+      });
+    }
     for_tiles(g.seq, kTileQ, [&](int64_t q0, int64_t tq) {
       Ref qt = qs.next().p(0, g.d).f(0, tq);
       g.b.load(qt, g.q_t.p(h * g.d, h * g.d + g.d).f(q0, q0 + tq));
@@ -155,8 +182,18 @@ void build_flash(Prefill& g) {
         LabelScope lab(g.b, "flash h" + std::to_string(h) + " q" + std::to_string(q0) + " kv" +
                                 std::to_string(kv0));
         const bool first = kv0 == 0;
-        Ref kt = ks.next().p(0, g.d).f(0, kn), vt = vs.next();
-        load_kv(g, kt, vt, kvh, kv0, kn);
+        Ref kt, vt;
+        bool interleaved = false;
+        if (resident) {
+          kt = k_res.p(0, g.d).f(kv0, kv0 + kn);
+          const int64_t c0 = kv0 / kPartitions, c1 = c0 + ceil_div(kn, kPartitions);
+          vt = v_res.f(c0 * g.d, c1 * g.d);
+        } else {
+          kt = ks.next().p(0, g.d).f(0, kn);
+          vt = vs.next();
+          g.b.load(kt, g.k_t.p(kvh * g.d, kvh * g.d + g.d).f(kv0, kv0 + kn));
+          interleaved = load_v(g, vt, kvh, kv0, kn);
+        }
         Ref sp = s_ps.next().p(0, tq).f(0, kn);
         g.b.nc_matmul(sp, qt, kt, false);
         Ref s = s_sb.next().p(0, tq).f(0, kn);
@@ -179,7 +216,7 @@ void build_flash(Prefill& g) {
         g.b.activation(p, s, ActFunc::kExp, m_new, 1.0, first ? l : rowsum);
         if (!first) g.b.scalar_tensor_tensor(l, l, AluOp::kMultiply, alpha, AluOp::kAdd, rowsum);
         Ref op = o_ps.next().p(0, tq);
-        emit_pv(g, pt_ps, pt_sb, p, vt, op, &flip);
+        emit_pv(g, pt_ps, pt_sb, p, vt, interleaved, op, &flip);
         if (first) {
           g.b.tensor_copy(acc, op);
         } else {
@@ -227,7 +264,10 @@ KernelDef flash_attention_kernel() {
               {"head_dim", 128, "head dimension D (64 or 128)", false},
               {"kv_tile", 512, "keys per online-softmax step (128, 256, 384 or 512; flash)", true}};
   d.variants = {{"naive", "each query tile materialises its full score row, one softmax"},
-                {"flash", "online softmax over kv_tile-key steps, running max/sum rescaling"}};
+                {"flash", "online softmax over kv_tile-key steps, running max/sum rescaling; "
+                          "K/V tiles loaded per step (V key-interleaved, one DMA)"},
+                {"flash_kv_resident", "flash with K^T and V of each kv head loaded once and "
+                                      "shared by its query tiles and query heads"}};
   d.dtypes = {DType::kBf16, DType::kFp32};
   d.test_points = {{{"seq", 200}, {"q_heads", 2}, {"kv_heads", 1}, {"head_dim", 64},
                     {"kv_tile", 128}},
@@ -255,8 +295,8 @@ KernelDef flash_attention_kernel() {
               b.input("v", {s, hkv * hd}, c.dtype), b.output("o", {s, hq * hd}, c.dtype)};
     if (variant == "naive") {
       build_naive(g);
-    } else if (variant == "flash") {
-      build_flash(g);
+    } else if (variant == "flash" || variant == "flash_kv_resident") {
+      build_flash(g, variant == "flash_kv_resident");
     } else {
       throw Error("kernel flash_attention: unknown variant '" + variant + "'");
     }
