@@ -17,6 +17,8 @@ using isa::Engine;
 using isa::Memory;
 
 constexpr int64_t kTileQ = 128;  // queries per tile (PSUM partitions of the scores)
+// Loads round-robin over queues 0..7 (Builder::set_dma_round_robin); flash stores use 8..11.
+constexpr int kStoreQueue0 = 8, kStoreQueues = 4;
 
 struct Prefill {
   Builder& b;
@@ -35,9 +37,10 @@ void causal_mask(Builder& b, const Ref& s, int64_t q0, int64_t kv0) {
 }
 
 // Values of keys [kv0, kv0 + kn) of kv head `kvh` in a tile vt [128, c*D], c = ceil(kn / 128).
-// When kn is a multiple of 128, the tile uses the key-interleaved layout vt[p, i*D + d] = v[kv0 + p*c + i, d]:
-// each partition holds c consecutive rows, so the whole tile is one DMA of c*D elements per
-// partition. Other tiles hold chunk j of 128 consecutive keys at columns j*D (one DMA each).
+// When kn is a multiple of 128, the tile uses the key-interleaved layout
+// vt[p, i*D + d] = v[kv0 + p*c + i, d]: each partition holds c consecutive rows, so the whole
+// tile is one DMA of c*D elements per partition. Other tiles hold chunk j of 128 consecutive
+// keys at columns j*D (one DMA each).
 // Returns true for the interleaved layout.
 bool load_v(Prefill& g, const Ref& vt, int64_t kvh, int64_t kv0, int64_t kn) {
   Ref src = g.v.p(kv0, kv0 + kn).f(kvh * g.d, kvh * g.d + g.d);
@@ -146,6 +149,8 @@ void build_flash(Prefill& g, bool resident) {
   const int64_t vw = (resident ? ceil_div(g.seq, kPartitions) : chunks) * g.d;
   TilePool ks(g.b, "k", 2, Memory::kSbuf, kPartitions, {kw}, g.dt);
   TilePool vs(g.b, "v", 2, Memory::kSbuf, kPartitions, {vw}, g.dt);
+  TilePool q_heads(g.b, "q_head", resident ? 2 : 1, Memory::kSbuf, kPartitions,
+                   {resident ? g.seq : 1}, g.dt);
   TilePool s_ps(g.b, "s_ps", 2, Memory::kPsum, kTileQ, {tk});
   TilePool s_sb(g.b, "s", 2, Memory::kSbuf, kTileQ, {tk});
   TilePool p_sb(g.b, "p", 2, Memory::kSbuf, kTileQ, {tk}, g.dt);
@@ -157,7 +162,7 @@ void build_flash(Prefill& g, bool resident) {
   TilePool stats(g.b, "stat", 6, Memory::kSbuf, kTileQ, {1});
   TilePool sums(g.b, "sum", 2, Memory::kSbuf, kTileQ, {1});
   TilePool os(g.b, "o", 2, Memory::kSbuf, kTileQ, {g.d}, g.dt);
-  int flip = 0;
+  int flip = 0, stores = 0;
   Ref k_res, v_res;
   for (int64_t h = 0; h < g.hq; ++h) {
     const int64_t kvh = g.kv_head(h);
@@ -172,9 +177,20 @@ void build_flash(Prefill& g, bool resident) {
                  g.v.p(c0, c0 + cn).f(kvh * g.d, kvh * g.d + g.d));
       });
     }
+    Ref q_res;
+    if (resident) {
+      LabelScope lab(g.b, "load q of head " + std::to_string(h));
+      q_res = q_heads.next();
+      g.b.load(q_res.p(0, g.d), g.q_t.p(h * g.d, h * g.d + g.d));
+    }
     for_tiles(g.seq, kTileQ, [&](int64_t q0, int64_t tq) {
-      Ref qt = qs.next().p(0, g.d).f(0, tq);
-      g.b.load(qt, g.q_t.p(h * g.d, h * g.d + g.d).f(q0, q0 + tq));
+      Ref qt;
+      if (resident) {
+        qt = q_res.p(0, g.d).f(q0, q0 + tq);
+      } else {
+        qt = qs.next().p(0, g.d).f(0, tq);
+        g.b.load(qt, g.q_t.p(h * g.d, h * g.d + g.d).f(q0, q0 + tq));
+      }
       Ref negm = negms.next().p(0, tq), l = sums.next().p(0, tq), acc = accs.next().p(0, tq);
       // kv_tile is a multiple of 128 and q0 of 128, so every processed key tile starts at or
       // before q0: no query row of a tile is fully masked.
@@ -229,7 +245,9 @@ void build_flash(Prefill& g, bool resident) {
       g.b.reciprocal(rs, l);
       Ref o = os.next().p(0, tq);
       g.b.tensor_scalar(o, acc, AluOp::kMultiply, rs);
-      g.b.store(g.out.p(q0, q0 + tq).f(h * g.d, h * g.d + g.d), o);
+      // Stores get their own queues so that loads of later tiles never wait behind them.
+      g.b.store(g.out.p(q0, q0 + tq).f(h * g.d, h * g.d + g.d), o,
+                kStoreQueue0 + (stores++ % kStoreQueues));
     });
   }
 }
@@ -266,8 +284,8 @@ KernelDef flash_attention_kernel() {
   d.variants = {{"naive", "each query tile materialises its full score row, one softmax"},
                 {"flash", "online softmax over kv_tile-key steps, running max/sum rescaling; "
                           "K/V tiles loaded per step (V key-interleaved, one DMA)"},
-                {"flash_kv_resident", "flash with K^T and V of each kv head loaded once and "
-                                      "shared by its query tiles and query heads"}};
+                {"flash_kv_resident", "flash with q^T of each head and K^T, V of each kv head "
+                                      "loaded once, shared by all query tiles of the group"}};
   d.dtypes = {DType::kBf16, DType::kFp32};
   d.test_points = {{{"seq", 200}, {"q_heads", 2}, {"kv_heads", 1}, {"head_dim", 64},
                     {"kv_tile", 128}},

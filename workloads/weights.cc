@@ -69,13 +69,16 @@ ModelWeights random_weights(const ModelConfig& c, uint64_t seed) {
 
 namespace {
 
-// HF [out, in] (or a 1-D vector as [1, n]) -> ours; transposes 2-D projections.
+// HF [out, in] (or a 1-D vector as [1, n]) -> ours; transposes 2-D projections. With
+// `vocab_prefix`, the file's first dimension may be longer (a vocabulary capped for a values
+// run keeps the first rows).
 MatF take(const SafeTensorsFile& f, const std::string& name, int64_t rows, int64_t cols,
-          bool transpose) {
+          bool transpose, bool vocab_prefix = false) {
   const SafeTensor& t = f.at(name);
   const int64_t hr = transpose ? cols : rows, hc = transpose ? rows : cols;
   const bool vec = rows == 1 && t.shape.size() == 1 && t.shape[0] == cols;
-  if (!vec && (t.shape.size() != 2 || t.shape[0] != hr || t.shape[1] != hc))
+  const bool rows_ok = t.shape.size() == 2 && (vocab_prefix ? t.shape[0] >= hr : t.shape[0] == hr);
+  if (!vec && (!rows_ok || t.shape[1] != hc))
     throw Error("weights: tensor '" + name + "' has the wrong shape for the model config (want [" +
                 std::to_string(hr) + ", " + std::to_string(hc) + "])");
   Eigen::Map<const MatF> m(t.values.data(), vec ? 1 : hr, vec ? cols : hc);
@@ -89,7 +92,7 @@ ModelWeights load_weights(const ModelConfig& c, const std::string& path) {
   const SafeTensorsFile f = read_safetensors(path);
   ModelWeights w;
   const int64_t h = c.hidden_size;
-  w.embed = take(f, "model.embed_tokens.weight", c.vocab_size, h, false);
+  w.embed = take(f, "model.embed_tokens.weight", c.vocab_size, h, false, true);
   for (int64_t l = 0; l < c.num_layers; ++l) {
     const std::string p = "model.layers." + std::to_string(l) + ".";
     LayerWeights lw;
@@ -120,7 +123,7 @@ ModelWeights load_weights(const ModelConfig& c, const std::string& path) {
     w.layers.push_back(std::move(lw));
   }
   w.final_norm = take(f, "model.norm.weight", 1, h, false);
-  if (!c.tie_word_embeddings) w.lm_head = take(f, "lm_head.weight", h, c.vocab_size, true);
+  if (!c.tie_word_embeddings) w.lm_head = take(f, "lm_head.weight", h, c.vocab_size, true, true);
   return w;
 }
 
