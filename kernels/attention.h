@@ -10,7 +10,9 @@
 //   flash_attention   prefill: softmax(q k^T / sqrt(D) + causal mask) v
 //                       naive: each 128-query tile materialises its whole score row in SBUF
 //                       flash: online softmax over key tiles (running max and sum, rescaled
-//                              accumulator), kv_tile keys per step
+//                              accumulator), kv_tile keys per step, K/V loaded per step
+//                       flash_kv_resident: flash with q^T per head and K^T/V per kv head
+//                              loaded once and reused by every query tile of the group
 //   decode_attention  one new token per sequence against a KV cache of `context` tokens:
 //                       single_pass: all scores of a (sequence, kv head) at once
 //                       flash_decode: the cache split into `splits` parts, each with its own

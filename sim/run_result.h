@@ -10,6 +10,10 @@
 
 namespace trnsim::sim {
 
+// For a DMA spread over several queues (sim/dma/dma_queues.h) the record spans its pieces:
+// queue is the first piece's queue, start the earliest piece start, end the latest piece end,
+// busy_ns runs from start to the latest end of a piece's queue occupancy, and cycles and
+// dep_wait_ns are summed over the pieces (queue time). RunResult::dma_pieces has the pieces.
 struct InstrRecord {
   int32_t index = 0;             // instruction index in the program
   isa::Engine engine{};
@@ -23,6 +27,17 @@ struct InstrRecord {
   double flops = 0;              // tensor-engine FLOPs (2*M*N*K for nc_matmul)
 };
 
+// One piece of a DMA transfer: its share of the transfer on one DMA queue.
+struct DmaPieceRecord {
+  int32_t index = 0;       // instruction index in the program
+  int16_t queue = 0;       // DMA queue
+  double start_ns = 0;
+  double end_ns = 0;       // this piece's data visible
+  double busy_ns = 0;      // queue occupancy, including any wait for shared HBM bandwidth
+  double dep_wait_ns = 0;  // time the queue sat idle before it
+  int64_t bytes = 0;
+};
+
 // A cross-engine dependency edge the timing model honoured (for timeline flow arrows).
 struct DepEdge {
   int32_t producer = 0, consumer = 0;
@@ -31,6 +46,10 @@ struct DepEdge {
 struct RunResult {
   std::vector<InstrRecord> records;  // in program order (records[i].index == i)
   std::vector<DepEdge> cross_engine_edges;
+  // Every DMA piece, in program order (pieces of one instruction by queue rotation). Timing
+  // runs fill it; when it is empty (hand-made results), consumers treat each DMA record as one
+  // piece on records[i].queue.
+  std::vector<DmaPieceRecord> dma_pieces;
   double total_ns = 0;
 };
 

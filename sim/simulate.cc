@@ -1,5 +1,8 @@
 #include "sim/simulate.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "isa/access_pattern.h"  // before semantics.h, which uses AccessPattern
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
@@ -11,6 +14,8 @@ namespace {
 
 constexpr double kPsPerNs = 1000.0;
 
+double ns(int64_t ps) { return static_cast<double>(ps) / kPsPerNs; }
+
 RunResult collect(const TimingPlan& plan, const RunState& st) {
   RunResult r;
   const int32_t n = plan.size();
@@ -19,24 +24,38 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
   for (int32_t i = 0; i < n; ++i) {
     InstrRecord& rec = r.records[i];
     const int q = plan.queue_of[i];
+    const bool dma = plan.engine[i] == isa::Engine::kDma;
     rec.index = i;
     rec.engine = plan.engine[i];
     rec.queue = static_cast<int16_t>(q >= kNumComputeQueues ? q - kNumComputeQueues : -1);
-    rec.start_ns = static_cast<double>(st.start_ps[i]) / kPsPerNs;
-    rec.end_ns = static_cast<double>(st.end_ps[i]) / kPsPerNs;
-    rec.busy_ns = static_cast<double>(plan.occupancy_ps[i]) / kPsPerNs;
-    rec.dep_wait_ns = static_cast<double>(st.idle_ps[i]) / kPsPerNs;
+    int64_t start = INT64_MAX, end = 0, busy_end = 0, idle = 0;
+    for (int32_t k = plan.piece_begin[i]; k < plan.piece_begin[i + 1]; ++k) {
+      start = std::min(start, st.start_ps[k]);
+      end = std::max(end, st.end_ps[k]);
+      busy_end = std::max(busy_end, st.busy_end_ps[k]);
+      idle += st.idle_ps[k];
+      if (dma) {
+        r.dma_pieces.push_back({i, static_cast<int16_t>(plan.piece_queue[k] - kNumComputeQueues),
+                                ns(st.start_ps[k]), ns(st.end_ps[k]),
+                                ns(st.busy_end_ps[k] - st.start_ps[k]), ns(st.idle_ps[k]),
+                                plan.piece_bytes[k]});
+      }
+    }
+    rec.start_ns = ns(start);
+    rec.end_ns = ns(end);
+    rec.busy_ns = ns(busy_end - start);
+    rec.dep_wait_ns = ns(idle);
     rec.cycles = plan.cycles[i];
     rec.bytes = plan.bytes[i];
     rec.flops = plan.flops[i];
-    last_ps = std::max(last_ps, st.end_ps[i]);
+    last_ps = std::max(last_ps, end);
     for (int32_t k = plan.dep_begin[i]; k < plan.dep_begin[i + 1]; ++k) {
-      if (plan.queue_of[plan.dep_producer[k]] != q) {
+      if (!plan.same_queue(plan.dep_producer[k], i)) {
         r.cross_engine_edges.push_back({plan.dep_producer[k], i});
       }
     }
   }
-  r.total_ns = static_cast<double>(last_ps) / kPsPerNs;
+  r.total_ns = ns(last_ps);
   return r;
 }
 

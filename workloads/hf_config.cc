@@ -14,10 +14,10 @@ using nlohmann::json;
 // Keys HF configs carry that do not change the computation modelled here (token ids, training
 // hyper-parameters, library versions) or that are checked to have their neutral value below.
 const std::vector<std::string> kIgnoredHfKeys = {
-    "_name_or_path", "attention_dropout",   "bos_token_id",      "eos_token_id",
-    "pad_token_id",  "initializer_range",   "pretraining_tp",    "transformers_version",
-    "use_cache",     "output_router_logits", "router_aux_loss_coef", "max_window_layers",
-    "sliding_window", "use_sliding_window", "model_type",        "torch_dtype",
+    "_name_or_path",    "attention_dropout",    "bos_token_id",         "eos_token_id",
+    "pad_token_id",     "initializer_range",    "pretraining_tp",       "transformers_version",
+    "use_cache",        "output_router_logits", "router_aux_loss_coef", "max_window_layers",
+    "sliding_window",   "use_sliding_window",   "model_type",           "torch_dtype",
     "intermediate_size"};
 
 class Reader {
@@ -146,8 +146,7 @@ ModelConfig parse_hf_config(const json& j, const std::string& where) {
     c.experts_per_token = r.positive_int("num_experts_per_tok");
     c.moe_intermediate_size = r.positive_int("moe_intermediate_size");
     c.norm_topk_prob = r.boolean("norm_topk_prob");
-    if (c.experts_per_token > c.num_experts)
-      r.fail("num_experts_per_tok", "exceeds num_experts");
+    if (c.experts_per_token > c.num_experts) r.fail("num_experts_per_tok", "exceeds num_experts");
     if (r.has("decoder_sparse_step") && r.positive_int("decoder_sparse_step") != 1)
       r.fail("decoder_sparse_step", "only 1 (every layer MoE) is supported");
     if (r.has("mlp_only_layers")) {

@@ -16,12 +16,20 @@ using nlohmann::json;
 const std::vector<std::pair<std::string, std::string>> kRoles = {
     {"norm", "rmsnorm_residual"},  // input/post-attention/final norm with the residual add
     {"qk_norm", "rmsnorm"},        // Qwen3 per-head norm of q and k
-    {"qkv_proj", "matmul"},        {"rope", "rope"},
-    {"attn_scores", "matmul"},     // q k^T per KV head (its query group stacked)
-    {"attn_softmax", "softmax"},   {"attn_values", "matmul"},
-    {"o_proj", "matmul"},          {"mlp", "swiglu"},
-    {"router", "matmul"},          {"router_softmax", "softmax"},
-    {"expert_mlp", "swiglu"},      {"lm_head", "matmul"}};
+    {"qkv_proj", "matmul"},
+    {"rope", "rope"},
+    {"attn_scores", "matmul"},  // q k^T per KV head (its query group stacked)
+    {"attn_softmax", "softmax"},
+    {"attn_values", "matmul"},
+    {"o_proj", "matmul"},
+    {"mlp", "swiglu"},
+    {"router", "matmul"},
+    {"router_softmax", "softmax"},
+    {"expert_mlp", "swiglu"},
+    {"lm_head", "matmul"},
+    // Fused attention, used instead of attn_scores/attn_softmax/attn_values when present.
+    {"attention_prefill", "flash_attention"},
+    {"attention_decode", "decode_attention"}};
 
 bool is_schedule_param(const kernels::KernelDef& def, const std::string& p) {
   for (const kernels::ParamSpec& s : def.params)
@@ -115,9 +123,11 @@ KernelSet parse_kernel_set(const std::string& text, const std::string& where) {
           throw Error(at + ": unknown op role (known: " + known + ")");
         }
         const kernels::KernelDef& def = kernels::find_kernel(role->second);
+        s.given.insert(op.key());
         apply_entry(*op, def, &s.prefill[op.key()], at);
         s.decode[op.key()] = s.prefill[op.key()];
-        if (op->contains("decode")) apply_entry((*op)["decode"], def, &s.decode[op.key()], at + ".decode");
+        if (op->contains("decode"))
+          apply_entry((*op)["decode"], def, &s.decode[op.key()], at + ".decode");
       }
     } else if (k != "_comment" && k != "description") {
       throw Error(where + ": unknown key '" + k + "'");

@@ -4,12 +4,14 @@
 // are identical; only weights differ).
 //   prefill: B sequences of P tokens, rows = B*P for the token-wise ops;
 //   decode:  B sequences, one new token each, attention over a KV cache of L positions.
-// Attention is composed per KV head from matmul + softmax + matmul: the query heads of a GQA
-// group are stacked as rows (M = tokens x group), scores [M, L], values [M, D].
-// APPROX: causal masking does not shorten the prefill attention work (full L per row); MoE
-// tokens are spread uniformly over the experts (expected distinct experts for T*k picks);
-// the top-k selection and the weighted combine of expert outputs are not simulated (small
-// elementwise work); layouts handed from one kernel to the next (transposes) are free.
+// Attention is one fused kernel (flash_attention per sequence in prefill, decode_attention for
+// the batch in decode) when the kernel set names one; otherwise it is composed per KV head from
+// matmul + softmax + matmul: the query heads of a GQA group are stacked as rows (M = tokens x
+// group), scores [M, L], values [M, D]. APPROX: causal masking does not shorten the prefill
+// attention work (full L per row); MoE tokens are spread uniformly over the experts (expected
+// distinct experts for T*k picks); the top-k selection and the weighted combine of expert outputs
+// are not simulated (small elementwise work); layouts handed from one kernel to the next
+// (transposes) are free.
 #pragma once
 
 #include <cstdint>
@@ -33,8 +35,9 @@ struct OpInstance {
 struct PlanShape {
   Phase phase = Phase::kPrefill;
   int64_t batch = 1;
-  int64_t tokens = 1;  // per sequence: P (prefill) or 1 (decode)
-  int64_t kv_len = 1;  // cache length attended to, including the new tokens
+  int64_t tokens = 1;            // per sequence: P (prefill) or 1 (decode)
+  int64_t kv_len = 1;            // cache length attended to, including the new tokens
+  bool fused_attention = false;  // one attention kernel instead of scores/softmax/values
 };
 
 std::vector<OpInstance> layer_ops(const ModelConfig& c, const RankShapes& r, const PlanShape& s);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <random>
 
 #include "isa/error.h"
@@ -22,8 +23,8 @@ namespace {
 using sim::strformat;
 
 sim::HwConfig resolve_hw(const sim::HwSelection& sel) {
-  sim::HwConfig base = sel.hw_file.empty() ? sim::load_target(sel.target)
-                                           : sim::load_config_file(sel.hw_file);
+  sim::HwConfig base =
+      sel.hw_file.empty() ? sim::load_target(sel.target) : sim::load_config_file(sel.hw_file);
   return sel.sets.empty() ? base : sim::with_overrides(base, sel.sets);
 }
 
@@ -49,12 +50,12 @@ void print_ops(std::ostream& out, const std::string& title, const PhaseTiming& p
   for (const OpSummary& s : p.layer_ops)
     t.add_row({s.name, s.kernel, s.variant + (s.custom ? " *" : ""), strformat("%g", s.count),
                strformat("%lld", (long long)s.instructions), strformat("%.3f", s.ns_each / 1e3),
-               strformat("%.2f", s.ns() / 1e3), strformat("%.1f", p.layer_ns() > 0 ? 100 * s.ns() / p.layer_ns() : 0)});
+               strformat("%.2f", s.ns() / 1e3),
+               strformat("%.1f", p.layer_ns() > 0 ? 100 * s.ns() / p.layer_ns() : 0)});
   for (const OpSummary& s : p.head_ops)
     t.add_row({"(head) " + s.name, s.kernel, s.variant + (s.custom ? " *" : ""),
                strformat("%g", s.count), strformat("%lld", (long long)s.instructions),
-               strformat("%.3f", s.ns_each / 1e3),
-               strformat("%.2f", s.ns() / 1e3), "-"});
+               strformat("%.3f", s.ns_each / 1e3), strformat("%.2f", s.ns() / 1e3), "-"});
   out << t.str();
 }
 
@@ -71,9 +72,8 @@ void print_timing(std::ostream& out, const ModelConfig& c, const ModelTiming& mt
   out << strformat("per layer: prefill %.2f us, decode (last step) %.2f us; %lld layers\n",
                    mt.prefill.layer_ns() / 1e3, mt.decode_last.layer_ns() / 1e3,
                    (long long)c.num_layers);
-  out << strformat("MACs: %.4g total, %.1f%% in custom kernels; %lld kernel simulations\n",
-                   mt.macs, mt.macs > 0 ? 100 * mt.custom_macs / mt.macs : 0.0,
-                   (long long)mt.simulations);
+  out << strformat("MACs: %.4g total, %.1f%% in custom kernels; %lld kernel simulations\n", mt.macs,
+                   mt.macs > 0 ? 100 * mt.custom_macs / mt.macs : 0.0, (long long)mt.simulations);
   if (summary_only) return;
   print_ops(out, "prefill per-op breakdown", mt.prefill);
   if (rs.gen > 0) print_ops(out, "decode per-op breakdown, last step", mt.decode_last);
@@ -93,10 +93,10 @@ ValuesReport run_values(const ModelArgs& a, const ModelConfig& c, const KernelSe
   out << strformat("values check: %lld layers, vocab %lld", (long long)vc.num_layers,
                    (long long)vc.vocab_size);
   if (vc.is_moe()) out << strformat(", %lld experts", (long long)vc.num_experts);
-  out << strformat(", prompt %lld, %lld greedy tokens, kernel set %s\n",
-                   (long long)a.prompt_len, (long long)a.gen, set.name.c_str());
-  const ModelWeights w = a.weights.empty() ? random_weights(vc, a.seed)
-                                           : load_weights(vc, a.weights);
+  out << strformat(", prompt %lld, %lld greedy tokens, kernel set %s\n", (long long)a.prompt_len,
+                   (long long)a.gen, set.name.c_str());
+  const ModelWeights w =
+      a.weights.empty() ? random_weights(vc, a.seed) : load_weights(vc, a.weights);
   const ValuesReport r =
       check_values(vc, w, set, random_prompt(a.prompt_len, vc.vocab_size, a.seed), a.gen);
   out << r.text();
@@ -139,8 +139,9 @@ void add_model_options(CLI::App& cmd, ModelArgs& a) {
       ->capture_default_str();
   cmd.add_option("--link-latency-us", a.link_latency_us, "collective per-step latency, us")
       ->capture_default_str();
-  cmd.add_flag("--values", a.values, "also run the numerics on a truncated model and compare "
-                                     "with the float64 reference");
+  cmd.add_flag("--values", a.values,
+               "also run the numerics on a truncated model and compare "
+               "with the float64 reference");
   cmd.add_option("--values-layers", a.values_layers, "layers of the --values model")
       ->capture_default_str();
   cmd.add_option("--values-vocab", a.values_vocab, "vocabulary cap of the --values model (0: full)")
@@ -150,6 +151,18 @@ void add_model_options(CLI::App& cmd, ModelArgs& a) {
   cmd.add_option("--weights", a.weights, "safetensors weights (default: seeded random)");
   cmd.add_option("--seed", a.seed, "seed of random weights and prompt")->capture_default_str();
   cmd.add_flag("--summary", a.layers_only, "print only the summary lines, no per-op tables");
+}
+
+CLI::App* add_model_subcommand(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand(
+      "model", "time a Llama / Qwen3-MoE model (prefill, decode) from a HF config.json");
+  auto args = std::make_shared<ModelArgs>();
+  add_model_options(*cmd, *args);
+  cmd->callback([args] {
+    const int rc = run_model_command(*args, std::cout);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+  return cmd;
 }
 
 int run_model_command(const ModelArgs& a, std::ostream& out) {

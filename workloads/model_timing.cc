@@ -19,7 +19,8 @@ OpSummary summarise(const OpInstance& op, Phase phase, OpTimer& timer) {
 PhaseTiming time_phase(const ModelConfig& c, const RunShape& rs, Phase phase, int64_t kv_len,
                        OpTimer& timer) {
   const RankShapes r = rank_shapes(c, rs.tp);
-  PlanShape ps{phase, rs.batch, phase == Phase::kPrefill ? rs.prompt_len : 1, kv_len};
+  PlanShape ps{phase, rs.batch, phase == Phase::kPrefill ? rs.prompt_len : 1, kv_len,
+               timer.kernel_set().fused_attention(phase)};
   PhaseTiming pt;
   double layer_macs = 0, layer_custom = 0;
   for (const OpInstance& op : layer_ops(c, r, ps)) {
@@ -39,13 +40,13 @@ PhaseTiming time_phase(const ModelConfig& c, const RunShape& rs, Phase phase, in
     if (s.custom) pt.custom_macs += s.count * s.macs_each;
   }
   const double tokens = double(rs.batch * ps.tokens);
-  pt.embed_ns = tokens * double(c.hidden_size * isa::dtype_bytes(dt)) /
-                timer.hw().dma.hbm_bytes_per_ns;
+  pt.embed_ns =
+      tokens * double(c.hidden_size * isa::dtype_bytes(dt)) / timer.hw().dma.hbm_bytes_per_ns;
   pt.logits_gather_ns = all_gather_ns(rs.batch * c.vocab_size * 4, rs.tp, rs.link);
   pt.macs += layer_macs * double(c.num_layers);
   pt.custom_macs += layer_custom * double(c.num_layers);
-  pt.total_ns = pt.embed_ns + double(c.num_layers) * pt.layer_ns() + pt.head_ns +
-                pt.logits_gather_ns;
+  pt.total_ns =
+      pt.embed_ns + double(c.num_layers) * pt.layer_ns() + pt.head_ns + pt.logits_gather_ns;
   return pt;
 }
 

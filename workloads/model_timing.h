@@ -31,7 +31,7 @@ struct RunShape {
 
 struct OpSummary {
   std::string name, kernel, variant;
-  double count = 0;      // invocations per layer (or per model for head ops)
+  double count = 0;  // invocations per layer (or per model for head ops)
   double ns_each = 0;
   double macs_each = 0;
   bool custom = false;
@@ -55,8 +55,8 @@ struct ModelTiming {
   PhaseTiming decode_last;  // breakdown of the last decode step (longest cache)
   std::vector<double> decode_step_ns;
   double ttft_ns = 0;
-  double decode_ns_per_step = 0;  // mean over steps
-  double tokens_per_s = 0;        // batch / decode_ns_per_step
+  double decode_ns_per_step = 0;     // mean over steps
+  double tokens_per_s = 0;           // batch / decode_ns_per_step
   double macs = 0, custom_macs = 0;  // prefill + all decode steps
   int64_t simulations = 0;
 };

@@ -15,8 +15,8 @@
 namespace trnsim::workloads {
 
 struct OpTiming {
-  double ns = 0;      // one invocation
-  double macs = 0;    // one invocation (flops / 2 of the kernel's FLOP count)
+  double ns = 0;    // one invocation
+  double macs = 0;  // one invocation (flops / 2 of the kernel's FLOP count)
   int64_t instructions = 0;
 };
 
@@ -36,7 +36,6 @@ class OpTimer {
 };
 
 // The kernel configuration (shape + schedule parameters, dtype) of an op under a choice.
-kernels::KernelConfig op_config(const OpInstance& op, const KernelChoice& choice,
-                                isa::DType dtype);
+kernels::KernelConfig op_config(const OpInstance& op, const KernelChoice& choice, isa::DType dtype);
 
 }  // namespace trnsim::workloads

@@ -69,7 +69,7 @@ std::vector<double> rope_inv_freq(const ModelConfig& c) {
     if (s.enabled) {
       const double orig = double(s.original_max_position_embeddings);
       const double wavelen = 2 * kPi / inv;
-      const double low_wavelen = orig / s.low_freq_factor;   // longer: fully scaled
+      const double low_wavelen = orig / s.low_freq_factor;    // longer: fully scaled
       const double high_wavelen = orig / s.high_freq_factor;  // shorter: unchanged
       if (wavelen > low_wavelen) {
         inv /= s.factor;

@@ -13,19 +13,27 @@ namespace {
 using nlohmann::json;
 
 bool dtype_from_safetensors(const std::string& s, isa::DType* out) {
-  if (s == "BF16") *out = isa::DType::kBf16;
-  else if (s == "F16") *out = isa::DType::kFp16;
-  else if (s == "F32") *out = isa::DType::kFp32;
-  else return false;
+  if (s == "BF16")
+    *out = isa::DType::kBf16;
+  else if (s == "F16")
+    *out = isa::DType::kFp16;
+  else if (s == "F32")
+    *out = isa::DType::kFp32;
+  else
+    return false;
   return true;
 }
 
 std::string dtype_to_safetensors(isa::DType t) {
   switch (t) {
-    case isa::DType::kBf16: return "BF16";
-    case isa::DType::kFp16: return "F16";
-    case isa::DType::kFp32: return "F32";
-    default: throw Error("safetensors: cannot write dtype " + std::string(isa::dtype_name(t)));
+    case isa::DType::kBf16:
+      return "BF16";
+    case isa::DType::kFp16:
+      return "F16";
+    case isa::DType::kFp32:
+      return "F32";
+    default:
+      throw Error("safetensors: cannot write dtype " + std::string(isa::dtype_name(t)));
   }
 }
 
@@ -87,7 +95,8 @@ SafeTensorsFile parse_safetensors(const std::string& bytes, const std::string& w
       throw Error(at + ": unsupported dtype " + v["dtype"].dump() + " (BF16, F16, F32)");
     if (!v["shape"].is_array()) throw Error(at + ": shape must be a list");
     for (const json& d : v["shape"]) {
-      if (!d.is_number_unsigned()) throw Error(at + ": shape entries must be non-negative integers");
+      if (!d.is_number_unsigned())
+        throw Error(at + ": shape entries must be non-negative integers");
       t.shape.push_back(d.get<int64_t>());
     }
     const json& off = v["data_offsets"];
@@ -140,7 +149,8 @@ std::string serialize_safetensors(const SafeTensorsFile& file) {
     const uint64_t b = data.size();
     data.resize(data.size() + t.values.size() * size_t(eb));
     auto* p = reinterpret_cast<uint8_t*>(&data[b]);
-    for (size_t i = 0; i < t.values.size(); ++i) isa::store_element(t.dtype, t.values[i], p + i * eb);
+    for (size_t i = 0; i < t.values.size(); ++i)
+      isa::store_element(t.dtype, t.values[i], p + i * eb);
     header[name] = {{"dtype", dtype_to_safetensors(t.dtype)},
                     {"shape", t.shape},
                     {"data_offsets", {b, uint64_t(data.size())}}};

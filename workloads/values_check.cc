@@ -41,9 +41,9 @@ class KernelModel {
     const int64_t pos0 = cache_k_[0].rows();
     for (int64_t l = 0; l < c_.num_layers; ++l) layer(l, x, delta, pos0);
     // Final norm of the last row only, then lm_head.
-    Tensors n = run("norm", {{"rows", 1}, {"cols", c_.hidden_size}},
-                    {{"x", delta.bottomRows(1)}, {"res", x.bottomRows(1)},
-                     {"w", to_d(w_.final_norm)}});
+    Tensors n =
+        run("norm", {{"rows", 1}, {"cols", c_.hidden_size}},
+            {{"x", delta.bottomRows(1)}, {"res", x.bottomRows(1)}, {"w", to_d(w_.final_norm)}});
     const MatD head = c_.tie_word_embeddings ? MatD(to_d(w_.embed).transpose()) : to_d(w_.lm_head);
     return matmul("lm_head", n.at("y"), head);
   }
@@ -76,8 +76,7 @@ class KernelModel {
         .at("y");
   }
 
-  MatD swiglu(const std::string& role, const MatD& x, const MatF& g, const MatF& u,
-              const MatF& d) {
+  MatD swiglu(const std::string& role, const MatD& x, const MatF& g, const MatF& u, const MatF& d) {
     return run(role, {{"tokens", x.rows()}, {"hidden", x.cols()}, {"inter", g.cols()}},
                {{"x_t", x.transpose()}, {"wg", to_d(g)}, {"wu", to_d(u)}, {"wd", to_d(d)}})
         .at("y");
@@ -112,7 +111,36 @@ class KernelModel {
     k = out.at("k_out");
   }
 
+  // One fused attention kernel: flash_attention for a prefill from an empty cache,
+  // decode_attention for one new token.
+  MatD fused_attention(const MatD& q, int64_t l, int64_t pos0) {
+    const int64_t t = q.rows(), d = c_.head_dim, hq = c_.num_heads, hkv = c_.num_kv_heads;
+    const MatD& kc = cache_k_[size_t(l)];
+    const MatD& vc = cache_v_[size_t(l)];
+    if (phase_ == Phase::kPrefill) {
+      if (pos0 != 0) throw Error("values: fused prefill attention needs an empty KV cache");
+      return run("attention_prefill",
+                 {{"seq", t}, {"q_heads", hq}, {"kv_heads", hkv}, {"head_dim", d}},
+                 {{"q_t", q.transpose()}, {"k_t", kc.transpose()}, {"v", vc}})
+          .at("o");
+    }
+    const int64_t len = kc.rows();
+    MatD q_t(d, hq), k_t(d, hkv * len), v(hkv * len, d);
+    for (int64_t h = 0; h < hq; ++h) q_t.col(h) = q.row(0).segment(h * d, d).transpose();
+    for (int64_t g = 0; g < hkv; ++g) {
+      k_t.middleCols(g * len, len) = kc.middleCols(g * d, d).transpose();
+      v.middleRows(g * len, len) = vc.middleCols(g * d, d);
+    }
+    const MatD o =
+        run("attention_decode",
+            {{"batch", 1}, {"q_heads", hq}, {"kv_heads", hkv}, {"head_dim", d}, {"context", len}},
+            {{"q_t", q_t}, {"k_t", k_t}, {"v", v}})
+            .at("o");
+    return Eigen::Map<const MatD>(o.data(), 1, hq * d);
+  }
+
   MatD attention(const MatD& q, int64_t l, int64_t pos0) {
+    if (set_.fused_attention(phase_)) return fused_attention(q, l, pos0);
     const int64_t t = q.rows(), d = c_.head_dim, group = c_.num_heads / c_.num_kv_heads;
     const MatD& kc = cache_k_[size_t(l)];
     const MatD& vc = cache_v_[size_t(l)];
@@ -188,7 +216,8 @@ class KernelModel {
     vc.bottomRows(t) = v;
     const MatD attn = attention(q, l, pos0);
     delta = matmul("o_proj", attn, to_d(w.wo));
-    n = run("norm", {{"rows", t}, {"cols", h}}, {{"x", delta}, {"res", x}, {"w", to_d(w.mlp_norm)}});
+    n = run("norm", {{"rows", t}, {"cols", h}},
+            {{"x", delta}, {"res", x}, {"w", to_d(w.mlp_norm)}});
     x = n.at("h");
     delta = c_.is_moe() ? moe(n.at("y"), w) : swiglu("mlp", n.at("y"), w.gate, w.up, w.down);
   }
@@ -201,7 +230,9 @@ class KernelModel {
   int64_t runs_ = 0;
 };
 
-double rms(const MatD& m) { return std::sqrt(m.squaredNorm() / double(std::max<Eigen::Index>(1, m.size()))); }
+double rms(const MatD& m) {
+  return std::sqrt(m.squaredNorm() / double(std::max<Eigen::Index>(1, m.size())));
+}
 
 }  // namespace
 
@@ -250,7 +281,8 @@ ValuesReport check_values(const ModelConfig& c, const ModelWeights& w, const Ker
   for (int64_t g = 0; g < gen; ++g) {
     const MatD& k = got[size_t(g)];
     const double scale = rms(ref_logits);
-    r.max_err_over_rms = std::max(r.max_err_over_rms, (k - ref_logits).cwiseAbs().maxCoeff() / scale);
+    r.max_err_over_rms =
+        std::max(r.max_err_over_rms, (k - ref_logits).cwiseAbs().maxCoeff() / scale);
     r.rms_err_over_rms = std::max(r.rms_err_over_rms, rms(k - ref_logits) / scale);
     const int64_t ref_tok = argmax_row(ref_logits, 0);
     r.reference_tokens.push_back(ref_tok);
@@ -271,8 +303,8 @@ std::string ValuesReport::text() const {
                 "  logits: rms(kernel - reference) / rms(reference) = %.4g (tolerance %.3g), "
                 "max |kernel - reference| / rms(reference) = %.4g\n"
                 "  greedy tokens agree: %s (%lld kernel runs)\n  values: %s\n",
-                rms_err_over_rms, tolerance, max_err_over_rms, tokens_agree ? "yes" : "NO", (long long)kernel_runs,
-                ok ? "PASS" : "FAIL");
+                rms_err_over_rms, tolerance, max_err_over_rms, tokens_agree ? "yes" : "NO",
+                (long long)kernel_runs, ok ? "PASS" : "FAIL");
   s += buf;
   s += "  kernel tokens:";
   for (int64_t t : kernel_tokens) s += " " + std::to_string(t);

@@ -18,11 +18,11 @@
 namespace trnsim::workloads {
 
 struct ValuesReport {
-  bool ok = false;               // logits within tolerance and tokens agree
+  bool ok = false;  // logits within tolerance and tokens agree
   bool tokens_agree = false;
-  double max_err_over_rms = 0;   // max |logit - ref| / rms(ref logits), over all steps
-  double rms_err_over_rms = 0;   // rms(logit - ref) / rms(ref logits), worst step
-  double tolerance = 0;          // on rms_err_over_rms
+  double max_err_over_rms = 0;  // max |logit - ref| / rms(ref logits), over all steps
+  double rms_err_over_rms = 0;  // rms(logit - ref) / rms(ref logits), worst step
+  double tolerance = 0;         // on rms_err_over_rms
   std::vector<int64_t> reference_tokens, kernel_tokens;
   int64_t kernel_runs = 0;
   std::string text() const;

@@ -13,7 +13,7 @@ namespace {
 // One independent normal stream per tensor name (seed mixed with a hash of the name).
 MatF random_mat(int64_t rows, int64_t cols, double scale, double offset, uint64_t seed,
                 const std::string& name) {
-  std::mt19937_64 rng(seed ^ (std::hash<std::string>{}(name) * 0x9E3779B97F4A7C15ull));
+  std::mt19937_64 rng(seed ^ (std::hash<std::string>{}(name)*0x9E3779B97F4A7C15ull));
   std::normal_distribution<double> nd(0.0, 1.0);
   MatF m(rows, cols);
   for (int64_t i = 0; i < m.size(); ++i)

@@ -21,18 +21,18 @@ struct ExpertWeights {
 };
 
 struct LayerWeights {
-  MatF attn_norm;           // [1, H]
-  MatF wq, wk, wv;          // [H, Hq*D], [H, Hkv*D], [H, Hkv*D]
-  MatF wo;                  // [Hq*D, H]
-  MatF q_norm, k_norm;      // [1, D] (Qwen3 only)
-  MatF mlp_norm;            // [1, H]
-  MatF gate, up, down;      // dense MLP (Llama): [H, I], [H, I], [I, H]
-  MatF router;              // [H, E] (MoE)
+  MatF attn_norm;       // [1, H]
+  MatF wq, wk, wv;      // [H, Hq*D], [H, Hkv*D], [H, Hkv*D]
+  MatF wo;              // [Hq*D, H]
+  MatF q_norm, k_norm;  // [1, D] (Qwen3 only)
+  MatF mlp_norm;        // [1, H]
+  MatF gate, up, down;  // dense MLP (Llama): [H, I], [H, I], [I, H]
+  MatF router;          // [H, E] (MoE)
   std::vector<ExpertWeights> experts;
 };
 
 struct ModelWeights {
-  MatF embed;       // [V, H]
+  MatF embed;  // [V, H]
   std::vector<LayerWeights> layers;
   MatF final_norm;  // [1, H]
   MatF lm_head;     // [H, V]; empty when tied (use embed^T)

@@ -18,7 +18,9 @@ isa::Program make_bench_program(int64_t instructions, int64_t free_elems);
 struct BenchFigures {
   int64_t instructions = 0;
   double build_s = 0;            // program generation + validation
-  double timing_only_s = 0;      // simulate() in timing-only mode
+  double timing_only_s = 0;      // simulate() in timing-only mode = plan_s + run_s
+  double plan_s = 0;             // build_plan (costs, queues, dependency analysis)
+  double run_s = 0;              // run_plan (the SystemC run) and result collection
   double values_s = 0;           // simulate() with values (0 if skipped)
   int64_t values_instructions = 0;
   double simulated_ns = 0;

@@ -3,6 +3,7 @@
 
 #include "isa/error.h"
 #include "sim/cli/commands.h"
+#include "workloads/model_cli.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore"};
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   trnsim::cli::add_nki_command(app);
   trnsim::cli::add_bench_command(app);
   trnsim::cli::add_rank_command(app);
+  trnsim::workloads::add_model_subcommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

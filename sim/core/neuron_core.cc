@@ -21,10 +21,19 @@ std::string queue_name(int q) {
   return "dma" + std::to_string(q - kNumComputeQueues);
 }
 
-std::string describe(const RunState& st, int32_t i) {
+std::string describe(const RunState& st, int32_t i, int queue) {
   return "instruction " + std::to_string(i) + " (" +
          std::string(isa::opcode_name(st.prog->instructions[i].op)) + ", queue " +
-         queue_name(st.plan->queue_of[i]) + ")";
+         queue_name(queue) + ")";
+}
+
+// The queue of the first piece of instruction i not issued yet (its first queue if none).
+int pending_queue(const RunState& st, int32_t i) {
+  const TimingPlan& p = *st.plan;
+  for (int32_t k = p.piece_begin[i]; k < p.piece_begin[i + 1]; ++k) {
+    if (!st.issued[k]) return p.piece_queue[k];
+  }
+  return p.queue_of[i];
 }
 
 }  // namespace
@@ -80,30 +89,34 @@ void NeuronCoreModel::run_queue(int q) {
   RunState& st = *state_;
   const TimingPlan& p = *st.plan;
   for (int32_t k = p.queue_begin[q]; k < p.queue_begin[q + 1]; ++k) {
-    const int32_t i = p.queue_instrs[k];
+    const int32_t piece = p.queue_pieces[k];
+    const int32_t i = p.piece_instr[piece];
     st.next[q] = k;
     for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
       const int32_t producer = p.dep_producer[d];
-      while (!st.issued[producer]) {
-        waiting_for_[q] = producer;
-        waiters_[p.queue_of[producer]] |= uint64_t{1} << q;
+      while (!st.instruction_done(producer)) {
+        // Wait for the queue of the producer's first piece not issued yet.
+        int32_t w = p.piece_begin[producer];
+        while (st.issued[w]) ++w;
+        waiting_for_[q] = w;
+        waiters_[p.piece_queue[w]] |= uint64_t{1} << q;
         ++st.waits;
         wait(wake_event_[q]);
         if (st.abort) return;
       }
     }
     int64_t now = now_ps();
-    const int64_t ready = st.dependency_ready(i);
-    if (ready > now && (p.ports[i] != 0 || p.hbm_ps[i] != 0)) {
+    const int64_t ready = st.dependency_ready(piece);
+    if (ready > now && (p.ports[i] != 0 || p.hbm_ps[piece] != 0)) {
       // Shared ports and HBM are granted in simulated-time order: request them at `ready`.
       ++st.waits;
       wait(sc_core::sc_time::from_value(static_cast<uint64_t>(ready - now)));
       if (st.abort) return;
       now = ready;
     }
-    // Without shared resources the start is known now: issue ahead (one wait per instruction).
-    const int64_t busy_end = st.issue(i, std::max(now, ready));
-    if (st.values != nullptr) {
+    // Without shared resources the start is known now: issue ahead (one wait per piece).
+    const int64_t busy_end = st.issue(piece, std::max(now, ready));
+    if (st.values != nullptr && st.instruction_done(i)) {
       try {
         isa::execute(st.prog->instructions[i], *st.values);
       } catch (...) {
@@ -139,13 +152,17 @@ void NeuronCoreModel::run(RunState& st) {
   std::string stuck;
   for (int q = 0; q < p.num_queues; ++q) {
     if (st.next[q] >= p.queue_begin[q + 1]) continue;
-    const int32_t i = p.queue_instrs[st.next[q]];
-    if (st.issued[i]) continue;
+    const int32_t piece = p.queue_pieces[st.next[q]];
+    if (st.issued[piece]) continue;
+    const int32_t i = p.piece_instr[piece];
     std::string waits;
     for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
-      if (!st.issued[p.dep_producer[d]]) waits = describe(st, p.dep_producer[d]);
+      const int32_t producer = p.dep_producer[d];
+      if (!st.instruction_done(producer)) {
+        waits = describe(st, producer, pending_queue(st, producer));
+      }
     }
-    stuck += "\n  " + describe(st, i) + " waits for " + (waits.empty() ? "?" : waits);
+    stuck += "\n  " + describe(st, i, q) + " waits for " + (waits.empty() ? "?" : waits);
   }
   if (!stuck.empty()) {
     st.abort = true;

@@ -1,10 +1,12 @@
 // The SystemC top of the timing plane: one SC_THREAD per engine queue (tensor, vector, scalar,
-// gpsimd) and per DMA queue. Each process walks its queue in order and calls wait() once per
-// instruction (until its occupancy ends); an instruction that needs a shared port or HBM
+// gpsimd) and per DMA queue. Each process walks its queue's pieces (sim/core/timing_plan.h: a
+// compute instruction, or one queue's share of a spread DMA) in order and calls wait() once
+// per piece (until its occupancy ends); a piece that needs a shared port or HBM
 // bandwidth and must first idle for a dependency waits once more, so that shared resources are
 // granted in simulated-time order. A process also waits while a producer on another queue has
-// not issued yet; the producer's queue wakes exactly the processes waiting for it (no spurious
-// wake-ups). No sc_clock, no sc_signal: producers publish their result time in a RunState.
+// not issued yet (for a spread producer: on the queue of its first piece not issued yet); that
+// queue wakes exactly the processes waiting for it (no spurious wake-ups). No sc_clock, no
+// sc_signal: producers publish their result time in a RunState.
 //
 // Reuse (SystemC 2.3.4 cannot restart its kernel or elaborate new modules after the first
 // sc_start, and sc_stop is final): the model is created once per process, on first use, with
@@ -59,7 +61,7 @@ class NeuronCoreModel : public sc_core::sc_module {
   sc_core::sc_event start_event_;
   sc_core::sc_event wake_event_[kMaxQueues];     // one per waiting queue process
   uint64_t waiters_[kMaxQueues] = {};            // per producer queue: bit w = queue w waits
-  int32_t waiting_for_[kMaxQueues] = {};         // per waiting queue: the producer it waits for
+  int32_t waiting_for_[kMaxQueues] = {};         // per waiting queue: the piece it waits for
   RunState* state_ = nullptr;
   uint64_t run_origin_ps_ = 0;
   bool initialized_ = false;

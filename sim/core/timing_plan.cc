@@ -1,5 +1,6 @@
 #include "sim/core/timing_plan.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/cost/cost_model.h"
@@ -36,48 +37,112 @@ int64_t cycles_to_ps(int64_t cycles, double ghz) {
 
 void index_queues(TimingPlan* plan) {
   plan->queue_begin.assign(plan->num_queues + 1, 0);
-  for (int32_t q : plan->queue_of) ++plan->queue_begin[q + 1];
+  for (int32_t q : plan->piece_queue) ++plan->queue_begin[q + 1];
   for (int q = 0; q < plan->num_queues; ++q) plan->queue_begin[q + 1] += plan->queue_begin[q];
-  plan->queue_instrs.assign(plan->queue_of.size(), 0);
+  plan->queue_pieces.assign(plan->piece_queue.size(), 0);
   std::vector<int32_t> fill(plan->queue_begin.begin(), plan->queue_begin.end() - 1);
-  for (int32_t i = 0; i < plan->size(); ++i) plan->queue_instrs[fill[plan->queue_of[i]]++] = i;
+  for (int32_t k = 0; k < plan->num_pieces(); ++k) {
+    plan->queue_pieces[fill[plan->piece_queue[k]]++] = k;
+  }
 }
+
+namespace {
+
+void add_piece(TimingPlan* plan, int32_t instr, int32_t queue, const Cost& c, double ghz,
+               int64_t hbm_ps, int64_t bytes) {
+  plan->piece_instr.push_back(instr);
+  plan->piece_queue.push_back(queue);
+  plan->occupancy_ps.push_back(cycles_to_ps(c.occupancy_cycles, ghz));
+  plan->latency_ps.push_back(cycles_to_ps(std::max(c.latency_cycles, c.occupancy_cycles), ghz));
+  plan->hbm_ps.push_back(hbm_ps);
+  plan->piece_bytes.push_back(bytes);
+}
+
+int64_t hbm_reservation_ps(int64_t hbm_bytes, const HwConfig& cfg) {
+  return std::llround(static_cast<double>(hbm_bytes) * 1000.0 / cfg.dma.hbm_bytes_per_ns);
+}
+
+// Adds the pieces of DMA instruction i (placed by place_dma) and returns its occupancy in ns
+// summed over its pieces.
+int64_t add_dma_pieces(TimingPlan* plan, const isa::Program& prog, int32_t i,
+                       const DmaPlacement& pl, const HwConfig& cfg) {
+  const isa::Instruction& ins = prog.instructions[i];
+  if (pl.pieces == 1) {
+    const Cost c = instruction_cost(prog, ins, cfg);
+    add_piece(plan, i, TimingPlan::dma_queue(pl.first_queue), c, cfg.clocks.ghz(ins.engine),
+              hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg), plan->bytes[i]);
+    return c.occupancy_cycles;
+  }
+  const int64_t bytes_per_row = plan->bytes[i] / pl.rows;
+  const int64_t hbm_sides = dma_hbm_bytes(prog, ins) / std::max<int64_t>(1, plan->bytes[i]);
+  int64_t total = 0;
+  for (int32_t k = 0; k < pl.pieces; ++k) {
+    const int64_t piece_bytes = bytes_per_row * piece_rows(pl.rows, pl.pieces, k);
+    const Cost c = dma_transfer_cost(cfg.dma, static_cast<double>(piece_bytes),
+                                     static_cast<double>(bytes_per_row), 1.0);
+    const int32_t queue = TimingPlan::dma_queue((pl.first_queue + k) % cfg.dma.queues);
+    add_piece(plan, i, queue, c, cfg.clocks.ghz(ins.engine), hbm_reservation_ps(hbm_sides * piece_bytes, cfg),
+              piece_bytes);
+    total += c.occupancy_cycles;
+  }
+  return total;
+}
+
+}  // namespace
 
 TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   const int32_t n = static_cast<int32_t>(prog.instructions.size());
   TimingPlan plan;
   plan.num_queues = kNumComputeQueues + cfg.dma.queues;
-  const std::vector<int32_t> dma_queue = assign_dma_queues(prog, cfg);
+  const std::vector<DmaPlacement> placement = place_dma(prog, cfg);
   plan.queue_of.resize(n);
-  plan.occupancy_ps.resize(n);
-  plan.latency_ps.resize(n);
-  plan.hbm_ps.assign(n, 0);
+  plan.piece_begin.assign(n + 1, 0);
   plan.ports.resize(n);
   plan.engine.resize(n);
   plan.cycles.resize(n);
   plan.bytes.assign(n, 0);
   plan.flops.assign(n, 0);
+  for (std::vector<int64_t>* v : {&plan.occupancy_ps, &plan.latency_ps, &plan.hbm_ps,
+                                  &plan.piece_bytes}) {
+    v->reserve(n);
+  }
+  plan.piece_instr.reserve(n);
+  plan.piece_queue.reserve(n);
+  // Dependency-analysis keys: instructions with one key complete in program order (pieces on
+  // one queue complete in order). A single piece is keyed by its queue; a spread DMA by its set
+  // of queues (first queue, piece count): two spreads on the same set have their pieces in the
+  // same order on every queue of it. All full-width spreads share one set.
+  const int32_t dma_queues = cfg.dma.queues;
+  std::vector<int32_t> order_key(n);
+  const int32_t num_keys = plan.num_queues + dma_queues * dma_queues + 1;
   for (int32_t i = 0; i < n; ++i) {
     const isa::Instruction& ins = prog.instructions[i];
-    const bool dma = ins.engine == isa::Engine::kDma;
-    plan.queue_of[i] = dma ? TimingPlan::dma_queue(dma_queue[i])
-                           : TimingPlan::compute_queue(ins.engine);
-    const Cost c = instruction_cost(prog, ins, cfg);
-    const double ghz = cfg.clocks.ghz(ins.engine);
-    plan.occupancy_ps[i] = cycles_to_ps(c.occupancy_cycles, ghz);
-    plan.latency_ps[i] = cycles_to_ps(std::max(c.latency_cycles, c.occupancy_cycles), ghz);
     plan.ports[i] = shared_ports(ins);
     plan.engine[i] = ins.engine;
-    plan.cycles[i] = c.occupancy_cycles;
-    plan.flops[i] = instruction_flops(prog, ins);
-    if (dma) {
+    if (ins.engine == isa::Engine::kDma) {
+      const DmaPlacement& pl = placement[i];
       plan.bytes[i] = dma_bytes(prog, ins);
-      plan.hbm_ps[i] = std::llround(static_cast<double>(dma_hbm_bytes(prog, ins)) * 1000.0 /
-                                    cfg.dma.hbm_bytes_per_ns);
+      plan.queue_of[i] = TimingPlan::dma_queue(pl.first_queue);
+      plan.cycles[i] = add_dma_pieces(&plan, prog, i, pl, cfg);
+      if (pl.pieces == 1) {
+        order_key[i] = plan.queue_of[i];
+      } else if (pl.pieces == dma_queues) {
+        order_key[i] = num_keys - 1;
+      } else {
+        order_key[i] = plan.num_queues + pl.first_queue * dma_queues + pl.pieces - 1;
+      }
+    } else {
+      plan.queue_of[i] = TimingPlan::compute_queue(ins.engine);
+      const Cost c = instruction_cost(prog, ins, cfg);
+      add_piece(&plan, i, plan.queue_of[i], c, cfg.clocks.ghz(ins.engine), 0, 0);
+      plan.cycles[i] = c.occupancy_cycles;
+      plan.flops[i] = instruction_flops(prog, ins);
+      order_key[i] = plan.queue_of[i];
     }
+    plan.piece_begin[i + 1] = plan.num_pieces();
   }
   index_queues(&plan);
-  const Dependencies deps = analyze_dependencies(prog, plan.queue_of, plan.num_queues);
+  const Dependencies deps = analyze_dependencies(prog, order_key, num_keys);
   const int64_t cross_ps = std::llround(cfg.sync.cross_engine_ns * 1000.0);
   const int64_t trigger_ps = std::llround(cfg.sync.dma_trigger_ns * 1000.0);
   plan.dep_begin.assign(n + 1, 0);
@@ -87,7 +152,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
     for (int32_t k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
       const int32_t p = deps.producers[k];
       int64_t sync_ps = 0;
-      if (plan.queue_of[p] != plan.queue_of[i]) {
+      if (!plan.same_queue(p, i)) {
         sync_ps = plan.engine[i] == isa::Engine::kDma ? trigger_ps : cross_ps;
       } else if (plan.engine[i] == isa::Engine::kTensor) {
         // APPROX: on the tensor engine, program order is enough: matmuls accumulating into

@@ -1,8 +1,12 @@
 // The timing plan: everything the SystemC run needs, precomputed into flat arrays before
 // sc_start so that simulating an instruction allocates nothing and touches no strings:
-// queue assignment, per-queue instruction lists, costs in ps, shared ports, HBM reservations
+// queue assignment, per-queue work lists, costs in ps, shared ports, HBM reservations
 // and dependency edges with their synchronisation cost.
 // Queues: 0 tensor, 1 vector, 2 scalar, 3 gpsimd, 4.. DMA queues.
+// Pieces: the unit of queue work. A compute instruction is one piece; a DMA transfer spread
+// over k DMA queues (sim/dma/dma_queues.h) is k pieces, one per queue, that run in parallel;
+// the instruction completes when its last piece completes. Dependencies are between
+// instructions: every piece of a consumer waits for every piece of its producers.
 #pragma once
 
 #include <cstdint>
@@ -17,26 +21,41 @@ inline constexpr int kNumComputeQueues = 4;
 
 struct TimingPlan {
   int num_queues = 0;
-  std::vector<int32_t> queue_of;      // per instruction
-  std::vector<int32_t> queue_begin;   // size num_queues + 1, CSR into queue_instrs
-  std::vector<int32_t> queue_instrs;  // instructions of each queue, in program order
-  std::vector<int64_t> occupancy_ps;  // per instruction
-  std::vector<int64_t> latency_ps;    // per instruction, >= occupancy_ps
-  std::vector<int64_t> hbm_ps;        // HBM bandwidth reservation (DMA), else 0
+  // Per instruction.
+  std::vector<int32_t> queue_of;      // queue of its first piece
+  std::vector<int32_t> piece_begin;   // size n + 1, CSR: pieces of i are [begin[i], begin[i+1])
   std::vector<uint8_t> ports;         // shared ports used (sim/memory/shared_resources.h)
   std::vector<int32_t> dep_begin;     // size n + 1, CSR into dep_producer / dep_sync_ps
   std::vector<int32_t> dep_producer;
-  // Extra wait after the producer's end: 0 on the same queue, sync.cross_engine_ns for a
-  // compute consumer on another queue, sync.dma_trigger_ns for a DMA consumer on another
-  // queue. Same-queue edges of the tensor engine are dropped (program order suffices).
+  // Extra wait after the producer's end: 0 when producer and consumer are single pieces on the
+  // same queue, else sync.dma_trigger_ns for a DMA consumer and sync.cross_engine_ns for a
+  // compute consumer. Same-queue edges of the tensor engine are dropped (program order
+  // suffices).
   std::vector<int64_t> dep_sync_ps;
-  // Record data.
+  // Per piece.
+  std::vector<int32_t> piece_instr;   // the instruction it belongs to
+  std::vector<int32_t> piece_queue;   // the queue it runs on
+  std::vector<int64_t> occupancy_ps;
+  std::vector<int64_t> latency_ps;    // >= occupancy_ps
+  std::vector<int64_t> hbm_ps;        // HBM bandwidth reservation (DMA), else 0
+  std::vector<int64_t> piece_bytes;   // DMA bytes of the piece, else 0
+  std::vector<int32_t> queue_begin;   // size num_queues + 1, CSR into queue_pieces
+  std::vector<int32_t> queue_pieces;  // pieces of each queue, in program order
+  // Record data, per instruction.
   std::vector<isa::Engine> engine;
-  std::vector<int64_t> cycles;        // occupancy in engine cycles (DMA: ns)
+  std::vector<int64_t> cycles;        // occupancy in engine cycles (DMA: ns, summed over pieces)
   std::vector<int64_t> bytes;         // DMA bytes
   std::vector<double> flops;
 
   int32_t size() const { return static_cast<int32_t>(queue_of.size()); }
+  int32_t num_pieces() const { return static_cast<int32_t>(piece_instr.size()); }
+  int32_t pieces_of(int32_t i) const { return piece_begin[i + 1] - piece_begin[i]; }
+  // Whether the edge producer -> consumer needs no synchronisation: both are single pieces on
+  // the same queue.
+  bool same_queue(int32_t producer, int32_t consumer) const {
+    return pieces_of(producer) == 1 && pieces_of(consumer) == 1 &&
+           queue_of[producer] == queue_of[consumer];
+  }
   // Queue numbering helpers.
   static int compute_queue(isa::Engine e) { return static_cast<int>(e); }
   static int dma_queue(int q) { return kNumComputeQueues + q; }
@@ -45,7 +64,7 @@ struct TimingPlan {
 // Builds the plan of a validated program. Throws trnsim::Error for a bad DMA queue.
 TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg);
 
-// Rebuilds queue_begin/queue_instrs from queue_of (for tests that edit a plan).
+// Rebuilds queue_begin/queue_pieces from piece_queue (for tests that edit a plan).
 void index_queues(TimingPlan* plan);
 
 // Converts engine cycles at `ghz` to ps, rounded to nearest.

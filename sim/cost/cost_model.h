@@ -35,6 +35,12 @@ Cost partition_reduce_cost(const isa::Program& prog, const isa::Instruction& ins
 Cost dma_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);
 Cost dma_transpose_cost(const isa::Program& prog, const isa::Instruction& ins,
                         const HwConfig& cfg);
+// One DMA transfer (or one piece of a transfer spread over several queues, sim/dma/) of
+// `bytes` on one queue, with descriptors of `bytes_per_partition`; `efficiency_factor` is 1 for
+// a copy and dma.transpose_efficiency for a transpose. dma_cost() is the whole transfer on one
+// queue.
+Cost dma_transfer_cost(const DmaSpec& dma, double bytes, double bytes_per_partition,
+                       double efficiency_factor);
 
 // Dispatches on info(ins.op).cost_class.
 Cost instruction_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);

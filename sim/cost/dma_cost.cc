@@ -11,16 +11,20 @@ namespace {
 
 Cost transfer(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg,
               double efficiency_factor) {
-  const DmaSpec& d = cfg.dma;
-  const double bytes = static_cast<double>(dma_bytes(prog, ins));
-  const double eff = dma_efficiency(d, dma_bytes_per_partition(prog, ins)) * efficiency_factor;
-  Cost c;
-  c.occupancy_cycles = ceil_cycles(d.fixed_ns + bytes / (d.queue_bytes_per_ns * eff));
-  c.latency_cycles = c.occupancy_cycles + ceil_cycles(d.completion_latency_ns);
-  return c;
+  return dma_transfer_cost(cfg.dma, static_cast<double>(dma_bytes(prog, ins)),
+                           dma_bytes_per_partition(prog, ins), efficiency_factor);
 }
 
 }  // namespace
+
+Cost dma_transfer_cost(const DmaSpec& dma, double bytes, double bytes_per_partition,
+                       double efficiency_factor) {
+  const double eff = dma_efficiency(dma, bytes_per_partition) * efficiency_factor;
+  Cost c;
+  c.occupancy_cycles = ceil_cycles(dma.fixed_ns + bytes / (dma.queue_bytes_per_ns * eff));
+  c.latency_cycles = c.occupancy_cycles + ceil_cycles(dma.completion_latency_ns);
+  return c;
+}
 
 Cost dma_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg) {
   return transfer(prog, ins, cfg, 1.0);

@@ -5,9 +5,10 @@
 // APPROX: footprints are conservative boxes (isa::footprint), so strided views that
 // interleave without touching the same bytes still count as overlapping.
 //
-// Output is reduced to at most one producer per queue (the latest one): the timing model
-// completes each queue's instructions in order, so waiting for the latest overlapping producer
-// of a queue implies waiting for the earlier ones.
+// Output is reduced to at most one producer per order key (the latest one): the caller keys
+// instructions so that those with one key complete in program order (a queue; a DMA spread
+// over several queues gets a key of its own), so waiting for the latest overlapping producer
+// of a key implies waiting for the earlier ones.
 //
 // Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into at most 64 address buckets;
 // an access only scans the live records of the buckets it touches. A write retires every
@@ -27,8 +28,8 @@ struct Dependencies {
   std::vector<int32_t> producers;  // earlier instruction indices, ascending per instruction
 };
 
-// `queue_of[i]` is the queue (engine queue or DMA queue) instruction i runs on.
-Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& queue_of,
-                                  int num_queues);
+// `order_key[i]` in [0, num_keys) is the order key of instruction i (see above).
+Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& order_key,
+                                  int num_keys);
 
 }  // namespace trnsim::sim

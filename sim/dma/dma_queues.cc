@@ -1,5 +1,6 @@
 #include "sim/dma/dma_queues.h"
 
+#include <algorithm>
 #include <string>
 
 #include "isa/error.h"
@@ -7,28 +8,36 @@
 
 namespace trnsim::sim {
 
-std::vector<int32_t> assign_dma_queues(const isa::Program& prog, const HwConfig& cfg) {
-  std::vector<int32_t> queue(prog.instructions.size(), -1);
+std::vector<DmaPlacement> place_dma(const isa::Program& prog, const HwConfig& cfg) {
+  std::vector<DmaPlacement> out(prog.instructions.size());
+  const int32_t queues = cfg.dma.queues;
   int32_t next = 0;
+  int copy_slot = -2, transpose_slot = -2;  // "queue" attribute slot per opcode, looked up once
   for (size_t i = 0; i < prog.instructions.size(); ++i) {
     const isa::Instruction& ins = prog.instructions[i];
     if (ins.engine != isa::Engine::kDma) continue;
-    const int slot = isa::info(ins.op).attr_index("queue");
+    const bool copy = ins.op == isa::Opcode::dma_copy;
+    int& slot = copy ? copy_slot : transpose_slot;
+    if (slot == -2) slot = isa::info(ins.op).attr_index("queue");
     const double fixed = slot >= 0 && ins.attrs[slot].present ? ins.attrs[slot].num : -1;
+    DmaPlacement& pl = out[i];
+    pl.rows = std::max<int64_t>(1, ins.operand("dst").view.partitions());
     if (fixed >= 0) {
-      if (fixed >= cfg.dma.queues) {
+      if (fixed >= queues) {
         throw Error("instruction " + std::to_string(i) + " (" +
                     std::string(isa::opcode_name(ins.op)) + "): queue " +
                     std::to_string(static_cast<int64_t>(fixed)) + " out of range, " +
-                    cfg.name + " has " + std::to_string(cfg.dma.queues) + " DMA queues");
+                    cfg.name + " has " + std::to_string(queues) + " DMA queues");
       }
-      queue[i] = static_cast<int32_t>(fixed);
-    } else {
-      queue[i] = next;
-      next = (next + 1) % cfg.dma.queues;
+      pl.first_queue = static_cast<int32_t>(fixed);
+      pl.pieces = 1;
+      continue;
     }
+    pl.first_queue = next;
+    pl.pieces = copy ? static_cast<int32_t>(std::min<int64_t>(queues, pl.rows)) : 1;
+    next = (next + pl.pieces) % queues;
   }
-  return queue;
+  return out;
 }
 
 int64_t dma_hbm_bytes(const isa::Program& prog, const isa::Instruction& ins) {

@@ -1,5 +1,16 @@
-// DMA queue assignment: an instruction's "queue" attribute if >= 0, else round robin over the
-// configured queues in program order (counting only DMA instructions without a fixed queue).
+// DMA queue placement: which DMA queues each transfer runs on, and how it is cut into pieces.
+// Models the documented default (NKI DMA overview): "each DMA transfer is by default
+// parallelized up to 16 DMA engines, depending on the shape". A dma_copy without a "queue"
+// attribute (or with queue -1) is split into min(dma.queues, descriptors) pieces, each on its
+// own queue; pieces take consecutive queues starting at a rotating pointer that advances by
+// the piece count, so consecutive transfers also spread over the queues. A transfer with an
+// explicit queue >= 0 stays whole on that queue.
+// APPROX: a descriptor is one partition row of the destination view (dim 0 of an HBM view):
+// strided rows are not cut into more descriptors, and large rows are not cut either, so a
+// one-row transfer runs on one queue. Pieces get contiguous blocks of rows, the first
+// (rows % pieces) pieces one row more than the others.
+// APPROX: dma_transpose is element-granular and not spread (the documentation does not say
+// how its descriptors are distributed): it takes one queue, round robin with the pointer.
 #pragma once
 
 #include <cstdint>
@@ -10,10 +21,21 @@
 
 namespace trnsim::sim {
 
-// Returns, per instruction, its DMA queue in [0, cfg.dma.queues), or -1 for compute
-// instructions. Throws trnsim::Error naming the instruction if a queue attribute is out of
-// range.
-std::vector<int32_t> assign_dma_queues(const isa::Program& prog, const HwConfig& cfg);
+struct DmaPlacement {
+  int32_t first_queue = -1;  // DMA queue of the first piece, -1 for compute instructions
+  int32_t pieces = 0;        // >= 1 for DMA instructions; piece k runs on queue
+                             // (first_queue + k) % dma.queues
+  int64_t rows = 0;          // descriptors (partition rows of the destination) to share out
+};
+
+// Per instruction placement. Throws trnsim::Error naming the instruction if a queue attribute
+// is out of range.
+std::vector<DmaPlacement> place_dma(const isa::Program& prog, const HwConfig& cfg);
+
+// Rows of piece k of a transfer of `rows` rows cut into `pieces` pieces.
+inline int64_t piece_rows(int64_t rows, int32_t pieces, int32_t k) {
+  return rows / pieces + (k < rows % pieces ? 1 : 0);
+}
 
 // Bytes a DMA moves through HBM (once per side that is in HBM).
 int64_t dma_hbm_bytes(const isa::Program& prog, const isa::Instruction& ins);

@@ -8,11 +8,16 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   plan = &p;
   prog = program;
   values = vals;
+  const size_t pieces = p.piece_instr.size();
+  issued.assign(pieces, 0);
+  start_ps.assign(pieces, 0);
+  end_ps.assign(pieces, 0);
+  busy_end_ps.assign(pieces, 0);
+  idle_ps.assign(pieces, 0);
   const size_t n = p.queue_of.size();
-  issued.assign(n, 0);
-  start_ps.assign(n, 0);
-  end_ps.assign(n, 0);
-  idle_ps.assign(n, 0);
+  pieces_left.resize(n);
+  for (size_t i = 0; i < n; ++i) pieces_left[i] = p.piece_begin[i + 1] - p.piece_begin[i];
+  instr_end_ps.assign(n, 0);
   engine_free_ps.assign(p.num_queues, 0);
   last_end_ps.assign(p.num_queues, 0);
   next.assign(p.num_queues, 0);
@@ -22,30 +27,35 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   error = nullptr;
 }
 
-int64_t RunState::dependency_ready(int32_t i) const {
-  int64_t t = engine_free_ps[plan->queue_of[i]];
-  for (int32_t k = plan->dep_begin[i]; k < plan->dep_begin[i + 1]; ++k) {
-    t = std::max(t, end_ps[plan->dep_producer[k]] + plan->dep_sync_ps[k]);
+int64_t RunState::dependency_ready(int32_t k) const {
+  const int32_t i = plan->piece_instr[k];
+  int64_t t = engine_free_ps[plan->piece_queue[k]];
+  for (int32_t d = plan->dep_begin[i]; d < plan->dep_begin[i + 1]; ++d) {
+    t = std::max(t, instr_end_ps[plan->dep_producer[d]] + plan->dep_sync_ps[d]);
   }
   return t;
 }
 
-int64_t RunState::issue(int32_t i, int64_t now_ps) {
+int64_t RunState::issue(int32_t k, int64_t now_ps) {
   const TimingPlan& p = *plan;
-  const int q = p.queue_of[i];
+  const int32_t i = p.piece_instr[k];
+  const int q = p.piece_queue[k];
   const uint8_t ports = p.ports[i];
   const int64_t start = shared.earliest_start(ports, now_ps);
-  int64_t busy_end = start + p.occupancy_ps[i];
-  if (p.hbm_ps[i] > 0) busy_end = std::max(busy_end, shared.reserve_hbm(start, p.hbm_ps[i]));
+  int64_t busy_end = start + p.occupancy_ps[k];
+  if (p.hbm_ps[k] > 0) busy_end = std::max(busy_end, shared.reserve_hbm(start, p.hbm_ps[k]));
   shared.hold(ports, busy_end);
-  const int64_t stretch = busy_end - start - p.occupancy_ps[i];
-  const int64_t end = std::max(start + p.latency_ps[i] + stretch, last_end_ps[q]);
-  start_ps[i] = start;
-  idle_ps[i] = start - engine_free_ps[q];
-  end_ps[i] = end;
+  const int64_t stretch = busy_end - start - p.occupancy_ps[k];
+  const int64_t end = std::max(start + p.latency_ps[k] + stretch, last_end_ps[q]);
+  start_ps[k] = start;
+  idle_ps[k] = start - engine_free_ps[q];
+  end_ps[k] = end;
+  busy_end_ps[k] = busy_end;
   last_end_ps[q] = end;
   engine_free_ps[q] = busy_end;
-  issued[i] = 1;
+  issued[k] = 1;
+  instr_end_ps[i] = std::max(instr_end_ps[i], end);
+  --pieces_left[i];
   return busy_end;
 }
 

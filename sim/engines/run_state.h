@@ -29,13 +29,19 @@ struct RunState {
   const isa::Program* prog = nullptr;
   isa::MachineState* values = nullptr;  // null in timing-only mode
 
-  std::vector<uint8_t> issued;     // per instruction: start/end known
-  std::vector<int64_t> start_ps;   // per instruction
-  std::vector<int64_t> end_ps;     // per instruction: result visible
-  std::vector<int64_t> idle_ps;    // per instruction: engine idle before it (deps, sync, ports)
-  std::vector<int64_t> engine_free_ps;  // per queue: end of the last occupancy
-  std::vector<int64_t> last_end_ps;     // per queue: last result visible
-  std::vector<int32_t> next;            // per queue: position in its instruction list
+  // Per piece (TimingPlan pieces).
+  std::vector<uint8_t> issued;       // start/end known
+  std::vector<int64_t> start_ps;
+  std::vector<int64_t> end_ps;       // result of the piece visible
+  std::vector<int64_t> busy_end_ps;  // end of its queue occupancy (HBM stretch included)
+  std::vector<int64_t> idle_ps;      // queue idle before it (deps, sync, ports)
+  // Per instruction.
+  std::vector<int32_t> pieces_left;  // pieces not issued yet; 0 = instruction end known
+  std::vector<int64_t> instr_end_ps;  // latest end of its issued pieces
+  // Per queue.
+  std::vector<int64_t> engine_free_ps;  // end of the last occupancy
+  std::vector<int64_t> last_end_ps;     // last result visible
+  std::vector<int32_t> next;            // position in its piece list
   SharedResources shared;
   int64_t waits = 0;  // wait() calls of all queue processes (performance counter)
   bool abort = false;
@@ -43,12 +49,13 @@ struct RunState {
 
   void reset(const TimingPlan& p, const isa::Program* program, isa::MachineState* vals);
 
-  // Earliest time instruction `i` may start as far as its engine and its dependencies allow;
-  // every producer must have been issued.
-  int64_t dependency_ready(int32_t i) const;
-  // Issues `i` at `now_ps` (>= dependency_ready(i)): books shared ports and HBM, records start
-  // and end. Returns when the queue's occupancy ends.
-  int64_t issue(int32_t i, int64_t now_ps);
+  bool instruction_done(int32_t i) const { return pieces_left[i] == 0; }
+  // Earliest time piece `k` may start as far as its queue and its instruction's dependencies
+  // allow; every producer must be done (instruction_done).
+  int64_t dependency_ready(int32_t k) const;
+  // Issues piece `k` at `now_ps` (>= dependency_ready(k)): books shared ports and HBM, records
+  // start and end. Returns when the queue's occupancy ends.
+  int64_t issue(int32_t k, int64_t now_ps);
 };
 
 }  // namespace trnsim::sim

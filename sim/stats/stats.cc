@@ -72,6 +72,24 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   s.dma_queues.resize(queues);
   for (int q = 0; q < queues; ++q) s.dma_queues[q].queue = q;
   std::vector<std::pair<double, double>> dma_intervals;
+  // Per-queue DMA figures come from the transfer pieces (a DMA spread over k queues is k).
+  const auto add_piece = [&](int queue, double start_ns, double busy_ns, double dep_wait_ns,
+                             int64_t bytes) {
+    DmaQueueStats& qs = s.dma_queues[queue];
+    qs.busy_ns += busy_ns;
+    ++qs.transfers;
+    qs.bytes += bytes;
+    qs.dep_wait_ns += dep_wait_ns;
+    dma_intervals.emplace_back(start_ns, start_ns + busy_ns);
+  };
+  for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
+    const DmaPieceRecord& piece = result.dma_pieces[i];
+    if (piece.queue < 0 || piece.queue >= queues || piece.index < 0 ||
+        size_t(piece.index) >= prog.instructions.size() || !(piece.busy_ns >= 0))
+      throw Error("DMA piece record " + std::to_string(i) + " (instruction " +
+                  std::to_string(piece.index) + "): queue, index or busy time out of range");
+    add_piece(piece.queue, piece.start_ns, piece.busy_ns, piece.dep_wait_ns, piece.bytes);
+  }
   for (size_t i = 0; i < result.records.size(); ++i) {
     const InstrRecord& r = result.records[i];
     check_record(prog, i, r, queues);
@@ -80,13 +98,10 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
     es.dep_wait_ns += r.dep_wait_ns;
     s.flops += r.flops;
     if (r.engine == isa::Engine::kDma) {
-      DmaQueueStats& qs = s.dma_queues[r.queue];
-      qs.busy_ns += r.busy_ns;
-      ++qs.transfers;
-      qs.bytes += r.bytes;
-      qs.dep_wait_ns += r.dep_wait_ns;
       s.dma_bytes += r.bytes;
-      dma_intervals.emplace_back(r.start_ns, r.start_ns + r.busy_ns);
+      if (result.dma_pieces.empty()) {  // hand-made result: each DMA record is one piece
+        add_piece(r.queue, r.start_ns, r.busy_ns, r.dep_wait_ns, r.bytes);
+      }
     } else {
       es.busy_ns += r.busy_ns;  // one queue per compute engine: occupancies do not overlap
     }

@@ -35,7 +35,7 @@ struct DmaQueueStats {
   int queue = 0;
   double busy_ns = 0;
   double utilisation = 0;
-  int64_t transfers = 0;
+  int64_t transfers = 0;  // transfer pieces run on this queue (a spread DMA has one per queue)
   int64_t bytes = 0;
   double dep_wait_ns = 0;
 };

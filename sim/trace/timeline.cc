@@ -7,6 +7,7 @@
 #include <set>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "isa/error.h"
@@ -141,6 +142,19 @@ int timeline_tid(isa::Engine e, int queue) {
 void write_timeline(std::ostream& stream, const isa::Program& prog, const RunResult& result) {
   std::vector<const InstrRecord*> by_index(prog.instructions.size(), nullptr);
   std::set<int> dma_queues;
+  // DMA transfers are drawn by piece (one slice per queue a transfer was spread over) when the
+  // result has pieces; flow arrows of a DMA then bind to its first piece.
+  const bool by_piece = !result.dma_pieces.empty();
+  std::vector<const DmaPieceRecord*> first_piece(by_piece ? prog.instructions.size() : 0);
+  for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
+    const DmaPieceRecord& piece = result.dma_pieces[i];
+    if (piece.index < 0 || size_t(piece.index) >= prog.instructions.size() || piece.queue < 0)
+      throw Error("timeline: DMA piece record " + std::to_string(i) + " names instruction " +
+                  std::to_string(piece.index) + " or queue " + std::to_string(piece.queue) +
+                  ", out of range");
+    if (!first_piece[piece.index]) first_piece[piece.index] = &piece;
+    dma_queues.insert(piece.queue);
+  }
   for (size_t i = 0; i < result.records.size(); ++i) {
     const InstrRecord& r = result.records[i];
     if (r.index < 0 || size_t(r.index) >= prog.instructions.size())
@@ -151,7 +165,7 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
       throw Error("timeline: timing record " + std::to_string(i) + " (instruction " +
                   std::to_string(r.index) + ") is a DMA without a queue");
     by_index[r.index] = &r;
-    if (r.engine == isa::Engine::kDma) dma_queues.insert(r.queue);
+    if (r.engine == isa::Engine::kDma && !by_piece) dma_queues.insert(r.queue);
   }
   for (const DepEdge& edge : result.cross_engine_edges) {  // checked before anything is written
     record_of(by_index, edge.producer, "dependency producer");
@@ -167,10 +181,33 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
     write_track(os, e, -1);
   for (int q : dma_queues) write_track(os, isa::Engine::kDma, q);
 
+  size_t next_piece = 0;  // pieces are in program order, like the records
   for (const InstrRecord& r : result.records) {
     const isa::Instruction& ins = prog.instructions[r.index];
     std::string name(isa::opcode_name(ins.op));
     if (!ins.label.empty()) name += " " + ins.label;
+    if (by_piece && r.engine == isa::Engine::kDma) {
+      while (next_piece < result.dma_pieces.size() &&
+             result.dma_pieces[next_piece].index < r.index) {
+        ++next_piece;
+      }
+      const std::string operands = operand_args(prog, ins);
+      for (; next_piece < result.dma_pieces.size() &&
+             result.dma_pieces[next_piece].index == r.index;
+           ++next_piece) {
+        const DmaPieceRecord& piece = result.dma_pieces[next_piece];
+        const int64_t piece_ts_ps = to_ps(piece.start_ns);
+        const int64_t piece_dur_ps = to_ps(piece.start_ns + piece.busy_ns) - piece_ts_ps;
+        os << "{\"name\":" << json_string(name) << ",\"cat\":\"dma\",\"ph\":\"X\",\"pid\":"
+           << kTimelinePid << ",\"tid\":" << timeline_tid(isa::Engine::kDma, piece.queue)
+           << ",\"ts\":" << ps_as_us(piece_ts_ps) << ",\"dur\":" << ps_as_us(piece_dur_ps)
+           << ",\"args\":{\"index\":" << r.index << operands
+           << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
+           << ",\"end_ns\":" << number(piece.end_ns) << ",\"bytes\":" << piece.bytes
+           << ",\"transfer_bytes\":" << r.bytes << "}},\n";
+      }
+      continue;
+    }
     const int64_t ts_ps = to_ps(r.start_ns);
     const int64_t dur_ps = to_ps(r.start_ns + r.busy_ns) - ts_ps;
     os << "{\"name\":" << json_string(name) << ",\"cat\":\"" << isa::engine_name(r.engine)
@@ -191,16 +228,25 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
     const InstrRecord& p = record_of(by_index, edge.producer, "dependency producer");
     const InstrRecord& c = record_of(by_index, edge.consumer, "dependency consumer");
     ++flow_id;
-    const auto mid_us = [](const InstrRecord& r) {
-      const int64_t ts = to_ps(r.start_ns);
-      return ps_as_us(ts + (to_ps(r.start_ns + r.busy_ns) - ts) / 2);
+    // Track and middle of the slice an end binds to: the record's, or its first piece's.
+    const auto anchor = [&](const InstrRecord& r) {
+      double start_ns = r.start_ns, busy_ns = r.busy_ns;
+      int tid = timeline_tid(r.engine, r.queue);
+      if (by_piece && r.engine == isa::Engine::kDma && first_piece[r.index]) {
+        const DmaPieceRecord& piece = *first_piece[r.index];
+        start_ns = piece.start_ns;
+        busy_ns = piece.busy_ns;
+        tid = timeline_tid(isa::Engine::kDma, piece.queue);
+      }
+      const int64_t ts = to_ps(start_ns);
+      return std::make_pair(tid, ps_as_us(ts + (to_ps(start_ns + busy_ns) - ts) / 2));
     };
+    const auto [p_tid, p_mid] = anchor(p);
+    const auto [c_tid, c_mid] = anchor(c);
     os << "{\"name\":\"dependency\",\"cat\":\"dep\",\"ph\":\"s\",\"id\":" << flow_id
-       << ",\"pid\":" << kTimelinePid << ",\"tid\":" << timeline_tid(p.engine, p.queue)
-       << ",\"ts\":" << mid_us(p) << "},\n";
+       << ",\"pid\":" << kTimelinePid << ",\"tid\":" << p_tid << ",\"ts\":" << p_mid << "},\n";
     os << "{\"name\":\"dependency\",\"cat\":\"dep\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" << flow_id
-       << ",\"pid\":" << kTimelinePid << ",\"tid\":" << timeline_tid(c.engine, c.queue)
-       << ",\"ts\":" << mid_us(c) << "},\n";
+       << ",\"pid\":" << kTimelinePid << ",\"tid\":" << c_tid << ",\"ts\":" << c_mid << "},\n";
   }
   // The last event carries no comma: the process sort index closes the array.
   os << "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" << kTimelinePid

@@ -5,6 +5,8 @@
 //   one complete event ("ph":"X") per instruction, named opcode + " " + label, lasting the
 //   engine's occupancy (busy_ns) so slices on one track never overlap; args give the index,
 //   operand views, bytes, cycles, dependency wait and the time the result became visible;
+//   a DMA transfer spread over several queues has one such event per piece (RunResult::
+//   dma_pieces), on its queue's track, with the piece's bytes and the transfer's bytes;
 //   one flow ("ph":"s" / "f") per cross-engine dependency edge, producer -> consumer.
 // Timestamps are microseconds (the format's unit) written as exact decimals of whole
 // picoseconds, so ns-scale times survive. Written event by event: memory does not grow with

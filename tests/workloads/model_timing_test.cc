@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "isa/error.h"
 #include "workloads/kernel_set.h"
 #include "workloads/model_cli.h"
@@ -29,6 +31,9 @@ TEST(KernelSet, ShippedSetsParse) {
   EXPECT_EQ(o.choice("qkv_proj", Phase::kPrefill).variant, "blocked");
   EXPECT_EQ(o.choice("qkv_proj", Phase::kDecode).variant, "thin");
   EXPECT_TRUE(o.choice("mlp", Phase::kDecode).custom);
+  EXPECT_FALSE(b.fused_attention(Phase::kPrefill));
+  EXPECT_TRUE(o.fused_attention(Phase::kPrefill));
+  EXPECT_TRUE(o.fused_attention(Phase::kDecode));
   for (const auto& [role, kernel] : kernel_roles())
     EXPECT_EQ(b.choice(role, Phase::kDecode).kernel, kernel);
 }
@@ -72,6 +77,25 @@ TEST(ModelTiming, LayersMultiplyAndCacheRepeats) {
     if (s.name == "qkv_proj") {
       EXPECT_DOUBLE_EQ(s.macs_each, 64.0 * (256 + 2 * 128) * 256);
     }
+}
+
+TEST(ModelTiming, FusedAttentionReplacesDecomposedOps) {
+  const ModelConfig c = small_llama();
+  const RankShapes r = rank_shapes(c, 1);
+  PlanShape ps{Phase::kDecode, 2, 1, 100, false};
+  std::vector<std::string> names;
+  for (const OpInstance& op : layer_ops(c, r, ps)) names.push_back(op.name);
+  EXPECT_NE(std::find(names.begin(), names.end(), "attn_scores"), names.end());
+  ps.fused_attention = true;
+  const std::vector<OpInstance> fused = layer_ops(c, r, ps);
+  EXPECT_EQ(fused.size(), names.size() - 2);
+  for (const OpInstance& op : fused) {
+    if (op.name == "attention") {
+      EXPECT_EQ(op.role, "attention_decode");
+      EXPECT_EQ(op.shape.at("context"), 100);
+      EXPECT_EQ(op.shape.at("batch"), 2);
+    }
+  }
 }
 
 TEST(ModelTiming, TensorParallelAddsCollectives) {

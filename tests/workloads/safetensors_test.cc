@@ -37,8 +37,7 @@ TEST(Safetensors, HandBuiltFileDecodes) {
       R"({"__metadata__":{"format":"pt"},"a":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]},)"
       R"("b":{"dtype":"F32","shape":[1,1],"data_offsets":[4,8]},)"
       R"("c":{"dtype":"F16","shape":[1],"data_offsets":[8,10]}})";
-  const std::string data =
-      bytes({0x80, 0x3F, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x3F, 0x00, 0x3E});
+  const std::string data = bytes({0x80, 0x3F, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x3F, 0x00, 0x3E});
   const SafeTensorsFile f = parse_safetensors(make_file(header, data), "w");
   EXPECT_EQ(f.metadata.at("format"), "pt");
   ASSERT_EQ(f.at("a").values.size(), 2u);
@@ -67,8 +66,8 @@ TEST(Safetensors, RoundTripThroughFile) {
 
 TEST(Safetensors, Errors) {
   EXPECT_NE(error_of("abc").find("truncated"), std::string::npos);
-  std::string good = make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
-                               std::string(8, '\0'));
+  std::string good =
+      make_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", std::string(8, '\0'));
   EXPECT_EQ(error_of(good), "");
   EXPECT_NE(error_of(good.substr(0, good.size() - 1)).find("beyond"), std::string::npos);
   EXPECT_NE(error_of(good.substr(0, 20)).find("truncated"), std::string::npos);

@@ -12,11 +12,11 @@ TEST(Score, FactorsMultiply) {
   in.values_checked = true;
   in.values_ok = true;
   in.ref_ttft_ns = 300;
-  in.ttft_ns = 100;            // 3x faster prefill
+  in.ttft_ns = 100;  // 3x faster prefill
   in.ref_tokens_per_s = 50;
-  in.tokens_per_s = 100;       // 2x throughput
+  in.tokens_per_s = 100;  // 2x throughput
   in.macs = 1000;
-  in.custom_macs = 250;        // 1.25
+  in.custom_macs = 250;  // 1.25
   const Score s = contest_score(in);
   EXPECT_DOUBLE_EQ(s.accuracy, 1);
   EXPECT_DOUBLE_EQ(s.ttft_factor, 3);

@@ -12,12 +12,12 @@ namespace {
 TEST(TensorParallel, LlamaTp2) {
   const ModelConfig c = load_hf_config(model_config_path("llama-3.2-1b"));
   const RankShapes r = rank_shapes(c, 2);
-  EXPECT_EQ(r.q_cols, 1024);      // Q 2048 -> 1024
-  EXPECT_EQ(r.kv_cols, 256);      // K, V 2048 -> 256
+  EXPECT_EQ(r.q_cols, 1024);         // Q 2048 -> 1024
+  EXPECT_EQ(r.kv_cols, 256);         // K, V 2048 -> 256
   EXPECT_EQ(2 * r.mlp_inter, 8192);  // gate+up fused 2 x 4096
-  EXPECT_EQ(r.mlp_inter, 4096);   // down 4096 -> 2048
-  EXPECT_EQ(r.o_in, 1024);        // O 1024 -> 2048
-  EXPECT_EQ(r.vocab, 64128);      // lm_head 2048 -> 64128
+  EXPECT_EQ(r.mlp_inter, 4096);      // down 4096 -> 2048
+  EXPECT_EQ(r.o_in, 1024);           // O 1024 -> 2048
+  EXPECT_EQ(r.vocab, 64128);         // lm_head 2048 -> 64128
   // The plan's ops carry those shapes.
   PlanShape ps{Phase::kPrefill, 1, 16, 16};
   for (const OpInstance& op : layer_ops(c, r, ps)) {
