@@ -78,13 +78,20 @@ DType dtype_field(const Where& w, const json& obj) {
   return t;
 }
 
+// Checks that buffer `index` of `kind` ("tensor" or "tile") is an object with a valid name,
+// stores the name in *name and returns where the buffer is ("tile 'x'") for its other fields.
+Where buffer_where(const std::string& kind, const json& j, size_t index, std::string* name) {
+  const Where by_index(kind + " " + std::to_string(index));
+  if (!j.is_object()) throw by_index.error("expected an object, got " + type_name(j));
+  *name = by_index.string_field(j, "name");
+  Where w(kind + " '" + *name + "'");
+  check_buffer_name(w, *name);
+  return w;
+}
+
 HbmTensor parse_tensor(const json& j, size_t index) {
-  Where w("tensor " + std::to_string(index));
-  if (!j.is_object()) throw w.error("expected an object, got " + type_name(j));
   HbmTensor t;
-  t.name = w.string_field(j, "name");
-  w = Where("tensor '" + t.name + "'");
-  check_buffer_name(w, t.name);
+  const Where w = buffer_where("tensor", j, index, &t.name);
   w.check_keys(j, {"name", "shape", "dtype", "role", "comment"});
   t.shape = w.shape_field(j, "shape");
   t.dtype = dtype_field(w, j);
@@ -95,12 +102,8 @@ HbmTensor parse_tensor(const json& j, size_t index) {
 }
 
 Tile parse_tile(const json& j, size_t index) {
-  Where w("tile " + std::to_string(index));
-  if (!j.is_object()) throw w.error("expected an object, got " + type_name(j));
   Tile t;
-  t.name = w.string_field(j, "name");
-  w = Where("tile '" + t.name + "'");
-  check_buffer_name(w, t.name);
+  const Where w = buffer_where("tile", j, index, &t.name);
   w.check_keys(j, {"name", "memory", "partitions", "shape", "dtype", "address", "comment"});
   const std::string memory = w.string_field(j, "memory");
   if (memory == "sbuf") {

@@ -42,6 +42,14 @@ void set_ints(Instruction& ins, std::string_view name, std::vector<int64_t> v) {
   a.ints = std::move(v);
 }
 
+// An instruction of `op` with its "dst" and "src" operands set, the shape most opcodes share.
+Instruction dst_src_instruction(Opcode op, const Ref& dst, const Ref& src) {
+  Instruction ins = isa::make_instruction(op);
+  set_view(ins, "dst", dst);
+  set_view(ins, "src", src);
+  return ins;
+}
+
 }  // namespace
 
 Ref Ref::sl(int d, int64_t start, int64_t stop, int64_t step) const {
@@ -115,9 +123,7 @@ Instruction& Builder::emit(Instruction ins) {
 }
 
 void Builder::dma_copy(const Ref& dst, const Ref& src, int queue) {
-  Instruction ins = isa::make_instruction(Opcode::dma_copy);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::dma_copy, dst, src);
   set_num(ins, "queue", queue);
   emit(std::move(ins));
 }
@@ -131,9 +137,7 @@ void Builder::store(const Ref& dst_hbm, const Ref& src_tile, int queue) {
 }
 
 void Builder::dma_transpose(const Ref& dst, const Ref& src, int queue) {
-  Instruction ins = isa::make_instruction(Opcode::dma_transpose);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::dma_transpose, dst, src);
   set_num(ins, "queue", queue >= 0 ? queue : next_queue());
   emit(std::move(ins));
 }
@@ -149,18 +153,14 @@ void Builder::nc_matmul(const Ref& dst_psum, const Ref& stationary, const Ref& m
 }
 
 void Builder::nc_transpose(const Ref& dst, const Ref& src, isa::Engine e) {
-  Instruction ins = isa::make_instruction(Opcode::nc_transpose);
+  Instruction ins = dst_src_instruction(Opcode::nc_transpose, dst, src);
   ins.engine = e;
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
   emit(std::move(ins));
 }
 
 void Builder::activation(const Ref& dst, const Ref& src, isa::ActFunc func, std::optional<Ref> bias,
                          Scalar scale, std::optional<Ref> reduce_dst, isa::AluOp reduce_op) {
-  Instruction ins = isa::make_instruction(Opcode::activation);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::activation, dst, src);
   if (bias) set_view(ins, "bias", *bias);
   set_scalar(ins, "scale", scale);
   if (reduce_dst) set_view(ins, "reduce_dst", *reduce_dst);
@@ -183,10 +183,8 @@ void Builder::tensor_tensor(const Ref& dst, const Ref& a, const Ref& b, isa::Alu
 void Builder::tensor_scalar(const Ref& dst, const Ref& src, isa::AluOp op0, Scalar operand0,
                             std::optional<isa::AluOp> op1, Scalar operand1, isa::Engine e,
                             bool reverse0, bool reverse1) {
-  Instruction ins = isa::make_instruction(Opcode::tensor_scalar);
+  Instruction ins = dst_src_instruction(Opcode::tensor_scalar, dst, src);
   ins.engine = e;
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
   set_scalar(ins, "operand0", operand0);
   set_alu(ins, "op0", op0);
   set_num(ins, "reverse0", reverse0 ? 1 : 0);
@@ -215,9 +213,7 @@ void Builder::scalar_tensor_tensor(const Ref& dst, const Ref& src0, isa::AluOp o
 void Builder::tensor_scalar_reduce(const Ref& dst, const Ref& src, isa::AluOp op0,
                                    Scalar operand0, const Ref& reduce_dst,
                                    isa::AluOp reduce_op) {
-  Instruction ins = isa::make_instruction(Opcode::tensor_scalar_reduce);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::tensor_scalar_reduce, dst, src);
   set_scalar(ins, "operand0", operand0);
   set_view(ins, "reduce_dst", reduce_dst);
   set_alu(ins, "op0", op0);
@@ -226,18 +222,13 @@ void Builder::tensor_scalar_reduce(const Ref& dst, const Ref& src, isa::AluOp op
 }
 
 void Builder::tensor_copy(const Ref& dst, const Ref& src, isa::Engine e) {
-  Instruction ins = isa::make_instruction(Opcode::tensor_copy);
+  Instruction ins = dst_src_instruction(Opcode::tensor_copy, dst, src);
   ins.engine = e;
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
   emit(std::move(ins));
 }
 
 void Builder::reciprocal(const Ref& dst, const Ref& src) {
-  Instruction ins = isa::make_instruction(Opcode::reciprocal);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
-  emit(std::move(ins));
+  emit(dst_src_instruction(Opcode::reciprocal, dst, src));
 }
 
 void Builder::memset(const Ref& dst, double value, isa::Engine e) {
@@ -252,10 +243,8 @@ void Builder::tensor_reduce(const Ref& dst, const Ref& src, isa::AluOp op,
                             std::vector<int64_t> axis, bool negate, isa::Engine e) {
   if (axis.empty())
     for (int d = 1; d < src.rank(); ++d) axis.push_back(d);
-  Instruction ins = isa::make_instruction(Opcode::tensor_reduce);
+  Instruction ins = dst_src_instruction(Opcode::tensor_reduce, dst, src);
   ins.engine = e;
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
   set_alu(ins, "op", op);
   set_ints(ins, "axis", std::move(axis));
   set_num(ins, "negate", negate ? 1 : 0);
@@ -263,47 +252,32 @@ void Builder::tensor_reduce(const Ref& dst, const Ref& src, isa::AluOp op,
 }
 
 void Builder::tensor_partition_reduce(const Ref& dst, const Ref& src, isa::AluOp op) {
-  Instruction ins = isa::make_instruction(Opcode::tensor_partition_reduce);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::tensor_partition_reduce, dst, src);
   set_alu(ins, "op", op);
   emit(std::move(ins));
 }
 
 void Builder::bn_stats(const Ref& dst, const Ref& src) {
-  Instruction ins = isa::make_instruction(Opcode::bn_stats);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
-  emit(std::move(ins));
+  emit(dst_src_instruction(Opcode::bn_stats, dst, src));
 }
 
 void Builder::bn_aggr(const Ref& dst, const Ref& src) {
-  Instruction ins = isa::make_instruction(Opcode::bn_aggr);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
-  emit(std::move(ins));
+  emit(dst_src_instruction(Opcode::bn_aggr, dst, src));
 }
 
 void Builder::max8(const Ref& dst, const Ref& src) {
-  Instruction ins = isa::make_instruction(Opcode::max8);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
-  emit(std::move(ins));
+  emit(dst_src_instruction(Opcode::max8, dst, src));
 }
 
 void Builder::nc_find_index8(const Ref& dst, const Ref& src, const Ref& vals) {
-  Instruction ins = isa::make_instruction(Opcode::nc_find_index8);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::nc_find_index8, dst, src);
   set_view(ins, "vals", vals);
   emit(std::move(ins));
 }
 
 void Builder::nc_match_replace8(const Ref& dst, const Ref& src, const Ref& vals,
                                 double imm_value) {
-  Instruction ins = isa::make_instruction(Opcode::nc_match_replace8);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::nc_match_replace8, dst, src);
   set_view(ins, "vals", vals);
   set_num(ins, "imm_value", imm_value);
   emit(std::move(ins));
@@ -322,9 +296,7 @@ void Builder::iota(const Ref& dst, std::vector<int64_t> pattern, double offset,
 void Builder::affine_select(const Ref& dst, const Ref& src, std::vector<int64_t> pattern,
                             double offset, int64_t channel_multiplier, isa::AluOp cmp_op,
                             double on_false_value) {
-  Instruction ins = isa::make_instruction(Opcode::affine_select);
-  set_view(ins, "dst", dst);
-  set_view(ins, "src", src);
+  Instruction ins = dst_src_instruction(Opcode::affine_select, dst, src);
   set_ints(ins, "pattern", std::move(pattern));
   set_num(ins, "offset", offset);
   set_num(ins, "channel_multiplier", double(channel_multiplier));

@@ -14,6 +14,7 @@ using sem_util::alu_attr;
 using sem_util::bool_attr;
 using sem_util::check_same_dims;
 using sem_util::sem_error;
+using sem_util::two_source_views;
 using sem_util::view_of;
 
 float alu_ordered(AluOp op, float tensor_value, float operand, bool reverse) {
@@ -32,11 +33,7 @@ void apply_scalar_op(Matrix& values, AluOp op, const Eigen::ArrayXf& operand, bo
 }  // namespace
 
 void tensor_tensor(const Instruction& ins, MachineState& st) {
-  const View& dst = view_of(ins, "dst");
-  const View& src0 = view_of(ins, "src0");
-  const View& src1 = view_of(ins, "src1");
-  check_same_dims(ins, "dst", dst, "src0", src0);
-  check_same_dims(ins, "src0", src0, "src1", src1);
+  const auto [dst, src0, src1] = two_source_views(ins);
   const AluOp op = alu_attr(ins, "op");
   const Matrix a = st.read(src0);
   const Matrix b = st.read(src1);
@@ -62,11 +59,7 @@ void tensor_scalar(const Instruction& ins, MachineState& st) {
 }
 
 void scalar_tensor_tensor(const Instruction& ins, MachineState& st) {
-  const View& dst = view_of(ins, "dst");
-  const View& src0 = view_of(ins, "src0");
-  const View& src1 = view_of(ins, "src1");
-  check_same_dims(ins, "dst", dst, "src0", src0);
-  check_same_dims(ins, "src0", src0, "src1", src1);
+  const auto [dst, src0, src1] = two_source_views(ins);
   Matrix values = st.read(src0);
   apply_scalar_op(values, alu_attr(ins, "op0"),
                   st.read_scalar_operand(ins.operand("operand0"), src0.partitions()),

@@ -13,6 +13,7 @@ namespace {
 using sem_util::alu_attr;
 using sem_util::check_same_dims;
 using sem_util::sem_error;
+using sem_util::two_source_views;
 using sem_util::view_of;
 
 }  // namespace
@@ -21,11 +22,7 @@ using sem_util::view_of;
 // op1 src1[i]; dst[i] = acc. The carried acc stays fp32 (it is not rounded to
 // the dst dtype between steps).
 void tensor_tensor_scan(const Instruction& ins, MachineState& st) {
-  const View& dst_view = view_of(ins, "dst");
-  const View& src0_view = view_of(ins, "src0");
-  const View& src1_view = view_of(ins, "src1");
-  check_same_dims(ins, "src0", src0_view, "src1", src1_view);
-  check_same_dims(ins, "src0", src0_view, "dst", dst_view);
+  const auto [dst_view, src0_view, src1_view] = two_source_views(ins);
   const AluOp op0 = alu_attr(ins, "op0");
   const AluOp op1 = alu_attr(ins, "op1");
   const Matrix src0 = st.read(src0_view);

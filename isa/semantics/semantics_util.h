@@ -45,6 +45,22 @@ inline void check_same_dims(const Instruction& ins, std::string_view a_role, con
                              std::string(b_role) + " is " + dims_text(b));
 }
 
+// The "dst", "src0" and "src1" views of a two-source elementwise instruction, checked to have
+// the same partitions and elements per partition.
+struct TwoSourceViews {
+  const View& dst;
+  const View& src0;
+  const View& src1;
+};
+inline TwoSourceViews two_source_views(const Instruction& ins) {
+  const View& dst = view_of(ins, "dst");
+  const View& src0 = view_of(ins, "src0");
+  const View& src1 = view_of(ins, "src1");
+  check_same_dims(ins, "dst", dst, "src0", src0);
+  check_same_dims(ins, "src0", src0, "src1", src1);
+  return {dst, src0, src1};
+}
+
 // Per-partition fold of `m` along its columns with `op`, in free-index order from the
 // reduction identity, in fp32: the [P,1] result of a fused reduction.
 inline Matrix fold_rows(AluOp op, const Matrix& m) {

@@ -1,5 +1,6 @@
-// Test bench for the functional-plane core tests: a program with SBUF/PSUM tiles at hand-placed
-// addresses and HBM tensors, a MachineState over it, and instruction-building helpers.
+// Test bench for every functional-plane semantics test: a program with SBUF/PSUM tiles at
+// hand-placed addresses (no validator needed) and HBM tensors, a MachineState over it, and
+// instruction-building helpers.
 #pragma once
 
 #include <cstdint>
@@ -102,6 +103,10 @@ inline void set_alu(Instruction& ins, const char* name, AluOp op) {
 }
 inline void set_act(Instruction& ins, const char* name, ActFunc f) {
   set_num(ins, name, static_cast<int>(f));
+}
+inline void set_ints(Instruction& ins, const char* name, std::vector<int64_t> values) {
+  ins.attr(name).present = true;
+  ins.attr(name).ints = std::move(values);
 }
 
 // Row-major matrix from a flat list.

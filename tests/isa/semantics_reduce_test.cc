@@ -3,62 +3,52 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "isa/dtype.h"
 #include "isa/error.h"
-#include "tests/isa/semantics_bench.h"
+#include "tests/isa/semantics_core_bench.h"
 
 namespace trnsim::isa {
 namespace {
 
-using testing::imm_operand;
-using testing::rows;
-using testing::SemBench;
-using testing::set_alu;
-using testing::set_attr;
-using testing::set_ints;
-using testing::view_operand;
-
-Matrix random_matrix(int64_t r, int64_t c, unsigned seed, float lo, float hi) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  Matrix m(r, c);
-  for (int64_t i = 0; i < r; ++i)
-    for (int64_t j = 0; j < c; ++j) m(i, j) = dist(gen);
-  return m;
-}
+using core_testing::CoreBench;
+using core_testing::imm_op;
+using core_testing::mat;
+using core_testing::random_matrix;
+using core_testing::set_alu;
+using core_testing::set_ints;
+using core_testing::set_num;
+using core_testing::two_operand;
+using core_testing::view_op;
 
 Instruction reduce_instr(const View& dst, const View& src, AluOp op, std::vector<int64_t> axes) {
-  Instruction ins = make_instruction(Opcode::tensor_reduce);
-  ins.operand("dst") = view_operand(dst);
-  ins.operand("src") = view_operand(src);
+  Instruction ins = two_operand(Opcode::tensor_reduce, dst, src);
   set_alu(ins, "op", op);
   set_ints(ins, "axis", std::move(axes));
   return ins;
 }
 
 TEST(TensorReduceSemantics, AddAndNegateHandComputed) {
-  SemBench b;
-  View src = b.add_tile("src", 2, {3});
-  View dst = b.add_tile("dst", 2, {1});
-  b.fill(src, rows(2, 3, {1, 2, 3, 4, 5, 6}));
+  CoreBench b;
+  View src = b.sbuf("src", 2, {3});
+  View dst = b.sbuf("dst", 2, {1});
+  b.fill(src, mat(2, 3, {1, 2, 3, 4, 5, 6}));
   Instruction ins = reduce_instr(dst, src, AluOp::kAdd, {1});
   sem::tensor_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), 6.0f);
   EXPECT_EQ(b.get(dst)(1, 0), 15.0f);
-  set_attr(ins, "negate", 1);
+  set_num(ins, "negate", 1);
   sem::tensor_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), -6.0f);
   EXPECT_EQ(b.get(dst)(1, 0), -15.0f);
 }
 
 TEST(TensorReduceSemantics, MaxMinMultiplyHandComputed) {
-  SemBench b;
-  View src = b.add_tile("src", 1, {4});
-  View dst = b.add_tile("dst", 1, {1});
-  b.fill(src, rows(1, 4, {-3, 7, 2, -8}));
+  CoreBench b;
+  View src = b.sbuf("src", 1, {4});
+  View dst = b.sbuf("dst", 1, {1});
+  b.fill(src, mat(1, 4, {-3, 7, 2, -8}));
   Instruction ins = reduce_instr(dst, src, AluOp::kMax, {1});
   sem::tensor_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), 7.0f);
@@ -74,17 +64,17 @@ TEST(TensorReduceSemantics, MaxMinMultiplyHandComputed) {
 // middle axis {2} (keepdims and not) against a float64 reference.
 TEST(TensorReduceSemantics, MultiAxisRandomVsFloat64) {
   constexpr int64_t P = 16, A = 3, B = 4, C = 5;
-  SemBench b;
-  View src = b.add_tile("src", P, {A, B, C});
-  View d3 = b.add_tile("d3", P, {A, B});
-  View d23 = b.add_tile("d23", P, {A, 1, 1});  // keepdims form
-  View d123 = b.add_tile("d123", P, {1});
-  View d2 = b.add_tile("d2", P, {A, C});
+  CoreBench b;
+  View src = b.sbuf("src", P, {A, B, C});
+  View d3 = b.sbuf("d3", P, {A, B});
+  View d23 = b.sbuf("d23", P, {A, 1, 1});  // keepdims form
+  View d123 = b.sbuf("d123", P, {1});
+  View d2 = b.sbuf("d2", P, {A, C});
   const Matrix x = random_matrix(P, A * B * C, 7, -2.0f, 2.0f);
   b.fill(src, x);
   sem::tensor_reduce(reduce_instr(d3, src, AluOp::kAdd, {3}), b.state());
   Instruction k23 = reduce_instr(d23, src, AluOp::kAdd, {2, 3});
-  set_attr(k23, "keepdims", 1);
+  set_num(k23, "keepdims", 1);
   sem::tensor_reduce(k23, b.state());
   sem::tensor_reduce(reduce_instr(d123, src, AluOp::kAdd, {1, 2, 3}), b.state());
   sem::tensor_reduce(reduce_instr(d2, src, AluOp::kMax, {2}), b.state());
@@ -112,31 +102,29 @@ TEST(TensorReduceSemantics, MultiAxisRandomVsFloat64) {
 }
 
 TEST(TensorReduceSemantics, ResultRoundedToDstDtype) {
-  SemBench b;
-  View src = b.add_tile("src", 1, {2});
-  View dst = b.add_tile("dst", 1, {1}, DType::kBf16);
-  b.fill(src, rows(1, 2, {1.0f, std::ldexp(1.0f, -10)}));
+  CoreBench b;
+  View src = b.sbuf("src", 1, {2});
+  View dst = b.sbuf("dst", 1, {1}, DType::kBf16);
+  b.fill(src, mat(1, 2, {1.0f, std::ldexp(1.0f, -10)}));
   sem::tensor_reduce(reduce_instr(dst, src, AluOp::kAdd, {1}), b.state());
   EXPECT_EQ(b.get(dst)(0, 0),
             1.0f);  // 1 + 2^-10 is not a bf16 value; nearest is 1
 }
 
 TEST(TensorReduceSemantics, PartitionAxisIsAnError) {
-  SemBench b;
-  View src = b.add_tile("src", 2, {3});
-  View dst = b.add_tile("dst", 1, {3});
+  CoreBench b;
+  View src = b.sbuf("src", 2, {3});
+  View dst = b.sbuf("dst", 1, {3});
   EXPECT_THROW(sem::tensor_reduce(reduce_instr(dst, src, AluOp::kAdd, {0}), b.state()), Error);
   EXPECT_THROW(sem::tensor_reduce(reduce_instr(dst, src, AluOp::kAdd, {2}), b.state()), Error);
 }
 
 TEST(TensorPartitionReduceSemantics, AddAndMaxAcrossPartitions) {
-  SemBench b;
-  View src = b.add_tile("src", 4, {3});
-  View dst = b.add_tile("dst", 1, {3});
-  b.fill(src, rows(4, 3, {1, -2, 3, 4, 5, -6, 7, 8, 9, -10, 11, 12}));
-  Instruction ins = make_instruction(Opcode::tensor_partition_reduce);
-  ins.operand("dst") = view_operand(dst);
-  ins.operand("src") = view_operand(src);
+  CoreBench b;
+  View src = b.sbuf("src", 4, {3});
+  View dst = b.sbuf("dst", 1, {3});
+  b.fill(src, mat(4, 3, {1, -2, 3, 4, 5, -6, 7, 8, 9, -10, 11, 12}));
+  Instruction ins = two_operand(Opcode::tensor_partition_reduce, dst, src);
   set_alu(ins, "op", AluOp::kAdd);
   sem::tensor_partition_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), 2.0f);
@@ -149,18 +137,6 @@ TEST(TensorPartitionReduceSemantics, AddAndMaxAcrossPartitions) {
   EXPECT_EQ(b.get(dst)(0, 2), 12.0f);
 }
 
-Instruction bn_stats_instr(const View& dst, const View& src) {
-  Instruction ins = make_instruction(Opcode::bn_stats);
-  ins.operand("dst") = view_operand(dst);
-  ins.operand("src") = view_operand(src);
-  return ins;
-}
-Instruction bn_aggr_instr(const View& dst, const View& src) {
-  Instruction ins = make_instruction(Opcode::bn_aggr);
-  ins.operand("dst") = view_operand(dst);
-  ins.operand("src") = view_operand(src);
-  return ins;
-}
 
 // Free-dim sub-view [col0, col1) of a 2-D view.
 View columns(View v, int64_t col0, int64_t col1) {
@@ -169,34 +145,34 @@ View columns(View v, int64_t col0, int64_t col1) {
 }
 
 TEST(BnStatsSemantics, EvenOddLayoutHandComputed) {
-  SemBench b;
-  View src = b.add_tile("src", 1, {5});
-  View stats = b.add_tile("stats", 1, {6});
-  View mv = b.add_tile("mv", 1, {2});
-  b.fill(src, rows(1, 5, {1, 2, 3, 4, 5}));
-  sem::bn_stats(bn_stats_instr(stats, src), b.state());
+  CoreBench b;
+  View src = b.sbuf("src", 1, {5});
+  View stats = b.sbuf("stats", 1, {6});
+  View mv = b.sbuf("mv", 1, {2});
+  b.fill(src, mat(1, 5, {1, 2, 3, 4, 5}));
+  sem::bn_stats(two_operand(Opcode::bn_stats, stats, src), b.state());
   // even 1,3,5: count 3, mean 3, count*var 8; odd 2,4: count 2, mean 3,
   // count*var 2.
   const Matrix s = b.get(stats);
   const float expect[6] = {3, 3, 8, 2, 3, 2};
   for (int i = 0; i < 6; ++i) EXPECT_EQ(s(0, i), expect[i]) << i;
-  sem::bn_aggr(bn_aggr_instr(mv, stats), b.state());
+  sem::bn_aggr(two_operand(Opcode::bn_aggr, mv, stats), b.state());
   EXPECT_EQ(b.get(mv)(0, 0), 3.0f);
   EXPECT_EQ(b.get(mv)(0, 1), 2.0f);  // population variance of 1..5
 }
 
 TEST(BnStatsSemantics, OneElementHasEmptyOddHalf) {
-  SemBench b;
-  View src = b.add_tile("src", 1, {1});
-  View stats = b.add_tile("stats", 1, {6});
-  View mv = b.add_tile("mv", 1, {2});
-  b.fill(src, rows(1, 1, {4.5f}));
-  sem::bn_stats(bn_stats_instr(stats, src), b.state());
+  CoreBench b;
+  View src = b.sbuf("src", 1, {1});
+  View stats = b.sbuf("stats", 1, {6});
+  View mv = b.sbuf("mv", 1, {2});
+  b.fill(src, mat(1, 1, {4.5f}));
+  sem::bn_stats(two_operand(Opcode::bn_stats, stats, src), b.state());
   const Matrix s = b.get(stats);
   EXPECT_EQ(s(0, 0), 1.0f);
   EXPECT_EQ(s(0, 1), 4.5f);
   EXPECT_EQ(s(0, 3), 0.0f);
-  sem::bn_aggr(bn_aggr_instr(mv, stats), b.state());
+  sem::bn_aggr(two_operand(Opcode::bn_aggr, mv, stats), b.state());
   EXPECT_EQ(b.get(mv)(0, 0), 4.5f);
   EXPECT_EQ(b.get(mv)(0, 1), 0.0f);
 }
@@ -208,10 +184,10 @@ TEST(BnStatsSemantics, SeveralChunksMatchFloat64MeanVariance) {
   const std::vector<int64_t> chunks = {512, 512, 475, 1};
   int64_t n = 0;
   for (int64_t c : chunks) n += c;
-  SemBench b;
-  View src = b.add_tile("src", P, {n});
-  View stats = b.add_tile("stats", P, {6 * int64_t(chunks.size())});
-  View mv = b.add_tile("mv", P, {2});
+  CoreBench b;
+  View src = b.sbuf("src", P, {n});
+  View stats = b.sbuf("stats", P, {6 * int64_t(chunks.size())});
+  View mv = b.sbuf("mv", P, {2});
   Matrix x = random_matrix(P, n, 42, -1.0f, 1.0f);
   // Per-partition scale and offset, and a different mean per chunk, so that a combination that
   // ignores the spread between chunk means gets the variance wrong.
@@ -222,12 +198,12 @@ TEST(BnStatsSemantics, SeveralChunksMatchFloat64MeanVariance) {
   b.fill(src, x);
   int64_t col = 0;
   for (size_t k = 0; k < chunks.size(); ++k) {
-    sem::bn_stats(
-        bn_stats_instr(columns(stats, 6 * k, 6 * k + 6), columns(src, col, col + chunks[k])),
-        b.state());
+    sem::bn_stats(two_operand(Opcode::bn_stats, columns(stats, 6 * k, 6 * k + 6),
+                              columns(src, col, col + chunks[k])),
+                  b.state());
     col += chunks[k];
   }
-  sem::bn_aggr(bn_aggr_instr(mv, stats), b.state());
+  sem::bn_aggr(two_operand(Opcode::bn_aggr, mv, stats), b.state());
   const Matrix r = b.get(mv);
   for (int64_t p = 0; p < P; ++p) {
     double sum = 0;
@@ -242,10 +218,10 @@ TEST(BnStatsSemantics, SeveralChunksMatchFloat64MeanVariance) {
 }
 
 TEST(BnAggrSemantics, ElementCountNotMultipleOfThreeIsAnError) {
-  SemBench b;
-  View src = b.add_tile("src", 1, {4});
-  View mv = b.add_tile("mv", 1, {2});
-  EXPECT_THROW(sem::bn_aggr(bn_aggr_instr(mv, src), b.state()), Error);
+  CoreBench b;
+  View src = b.sbuf("src", 1, {4});
+  View mv = b.sbuf("mv", 1, {2});
+  EXPECT_THROW(sem::bn_aggr(two_operand(Opcode::bn_aggr, mv, src), b.state()), Error);
 }
 
 }  // namespace
