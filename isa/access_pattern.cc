@@ -64,26 +64,50 @@ AccessPattern lower(const Program& prog, const View& v) {
   return ap;
 }
 
+// Computed from the view and the buffer's shape directly, without lowering (no allocation: the
+// dependency analysis calls this for every operand). Same result as boxing lower(prog, v).
 Footprint footprint(const Program& prog, const View& v) {
-  const AccessPattern ap = lower(prog, v);
-  const int64_t esize = dtype_bytes(ap.dtype);
+  const bool hbm = v.buf.memory == Memory::kHbm;
+  const std::vector<int64_t>* tensor_shape = hbm ? &prog.tensors[v.buf.index].shape : nullptr;
+  const Tile* tile = hbm ? nullptr : &prog.tiles[v.buf.index];
+  const size_t rank = hbm ? tensor_shape->size() : tile->free_shape.size() + 1;
+  const auto extent = [&](size_t d) {
+    return hbm ? (*tensor_shape)[d] : (d == 0 ? tile->partitions : tile->free_shape[d - 1]);
+  };
+  const int64_t esize = dtype_bytes(prog.dtype_of(v.buf));
+  // Walk the free dims innermost first with the C-order stride of each.
+  int64_t stride = 1, first = 0, span = 0, elems = 1;
+  for (size_t d = rank; d-- > 1;) {
+    if (d < v.dims.size()) {
+      const Slice& sl = v.dims[d];
+      const int64_t count = sl.count();
+      first += sl.start * stride;
+      if (count > 1) span += (count - 1) * stride * sl.step;
+      elems *= count;
+    }
+    stride *= extent(d);
+  }
+  const int64_t partitions = v.partitions();
+  const int64_t p_start = v.dims.empty() ? 0 : v.dims[0].start;
+  const int64_t p_step = v.dims.empty() ? 1 : v.dims[0].step;
   Footprint f;
-  f.memory = ap.memory;
-  const bool empty = ap.partitions == 0 || ap.elems_per_partition() == 0;
-  int64_t last = ap.offset_elems;  // element offset of the last element in a partition
-  for (const auto& d : ap.free) last += (d.second - 1) * d.first;
-  if (ap.memory == Memory::kHbm) {
-    f.tensor = ap.tensor;
+  f.memory = v.buf.memory;
+  int64_t offset = first;  // element offset of the first element
+  if (hbm) {
+    const int64_t row = rank == 0 ? 0 : stride;  // elements per dim-0 index
+    f.tensor = v.buf.index;
     f.p_lo = 0;
     f.p_hi = 1;
-    last += (ap.partitions - 1) * ap.partition_stride_elems;
+    offset += p_start * row;
+    span += (partitions - 1) * row * p_step;
   } else {
     f.tensor = -1;
-    f.p_lo = ap.partition_start;
-    f.p_hi = ap.partition_start + (ap.partitions - 1) * ap.partition_step + 1;
+    f.p_lo = p_start;
+    f.p_hi = p_start + (partitions - 1) * p_step + 1;
+    offset += tile->address / esize;
   }
-  f.lo = ap.offset_elems * esize;
-  f.hi = empty ? f.lo : (last + 1) * esize;
+  f.lo = offset * esize;
+  f.hi = partitions == 0 || elems == 0 ? f.lo : (offset + span + 1) * esize;
   return f;
 }
 

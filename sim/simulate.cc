@@ -20,6 +20,7 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
   RunResult r;
   const int32_t n = plan.size();
   r.records.resize(n);
+  r.dma_pieces.reserve(plan.num_pieces() - plan.queue_begin[kNumComputeQueues]);
   int64_t last_ps = 0;
   for (int32_t i = 0; i < n; ++i) {
     InstrRecord& rec = r.records[i];
@@ -38,7 +39,7 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
         r.dma_pieces.push_back({i, static_cast<int16_t>(plan.piece_queue[k] - kNumComputeQueues),
                                 ns(st.start_ps[k]), ns(st.end_ps[k]),
                                 ns(st.busy_end_ps[k] - st.start_ps[k]), ns(st.idle_ps[k]),
-                                plan.piece_bytes[k]});
+                                plan.cost_of(k).bytes});
       }
     }
     rec.start_ns = ns(start);

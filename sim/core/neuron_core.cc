@@ -107,7 +107,7 @@ void NeuronCoreModel::run_queue(int q) {
     }
     int64_t now = now_ps();
     const int64_t ready = st.dependency_ready(piece);
-    if (ready > now && (p.ports[i] != 0 || p.hbm_ps[piece] != 0)) {
+    if (ready > now && (p.ports[i] != 0 || p.cost_of(piece).hbm_ps != 0)) {
       // Shared ports and HBM are granted in simulated-time order: request them at `ready`.
       ++st.waits;
       wait(sc_core::sc_time::from_value(static_cast<uint64_t>(ready - now)));

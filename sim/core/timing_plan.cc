@@ -48,14 +48,18 @@ void index_queues(TimingPlan* plan) {
 
 namespace {
 
-void add_piece(TimingPlan* plan, int32_t instr, int32_t queue, const Cost& c, double ghz,
-               int64_t hbm_ps, int64_t bytes) {
+// Adds a cost to the table and returns its index.
+int32_t add_cost(TimingPlan* plan, const Cost& c, double ghz, int64_t hbm_ps, int64_t bytes) {
+  plan->costs.push_back({cycles_to_ps(c.occupancy_cycles, ghz),
+                         cycles_to_ps(std::max(c.latency_cycles, c.occupancy_cycles), ghz),
+                         hbm_ps, bytes});
+  return static_cast<int32_t>(plan->costs.size() - 1);
+}
+
+void add_piece(TimingPlan* plan, int32_t instr, int32_t queue, int32_t cost) {
   plan->piece_instr.push_back(instr);
   plan->piece_queue.push_back(queue);
-  plan->occupancy_ps.push_back(cycles_to_ps(c.occupancy_cycles, ghz));
-  plan->latency_ps.push_back(cycles_to_ps(std::max(c.latency_cycles, c.occupancy_cycles), ghz));
-  plan->hbm_ps.push_back(hbm_ps);
-  plan->piece_bytes.push_back(bytes);
+  plan->piece_cost.push_back(cost);
 }
 
 int64_t hbm_reservation_ps(int64_t hbm_bytes, const HwConfig& cfg) {
@@ -67,22 +71,29 @@ int64_t hbm_reservation_ps(int64_t hbm_bytes, const HwConfig& cfg) {
 int64_t add_dma_pieces(TimingPlan* plan, const isa::Program& prog, int32_t i,
                        const DmaPlacement& pl, const HwConfig& cfg) {
   const isa::Instruction& ins = prog.instructions[i];
+  const double ghz = cfg.clocks.ghz(ins.engine);
   if (pl.pieces == 1) {
     const Cost c = instruction_cost(prog, ins, cfg);
-    add_piece(plan, i, TimingPlan::dma_queue(pl.first_queue), c, cfg.clocks.ghz(ins.engine),
-              hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg), plan->bytes[i]);
+    add_piece(plan, i, TimingPlan::dma_queue(pl.first_queue),
+              add_cost(plan, c, ghz, hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg),
+                       plan->bytes[i]));
     return c.occupancy_cycles;
   }
   const int64_t bytes_per_row = plan->bytes[i] / pl.rows;
   const int64_t hbm_sides = dma_hbm_bytes(prog, ins) / std::max<int64_t>(1, plan->bytes[i]);
+  // Pieces of (rows / pieces + 1) rows first, then pieces of rows / pieces rows.
   int64_t total = 0;
+  int32_t cost = -1;
+  Cost c;
   for (int32_t k = 0; k < pl.pieces; ++k) {
-    const int64_t piece_bytes = bytes_per_row * piece_rows(pl.rows, pl.pieces, k);
-    const Cost c = dma_transfer_cost(cfg.dma, static_cast<double>(piece_bytes),
-                                     static_cast<double>(bytes_per_row), 1.0);
-    const int32_t queue = TimingPlan::dma_queue((pl.first_queue + k) % cfg.dma.queues);
-    add_piece(plan, i, queue, c, cfg.clocks.ghz(ins.engine), hbm_reservation_ps(hbm_sides * piece_bytes, cfg),
-              piece_bytes);
+    const int64_t rows = piece_rows(pl.rows, pl.pieces, k);
+    if (k == 0 || rows != piece_rows(pl.rows, pl.pieces, k - 1)) {
+      const int64_t piece_bytes = bytes_per_row * rows;
+      c = dma_transfer_cost(cfg.dma, static_cast<double>(piece_bytes),
+                            static_cast<double>(bytes_per_row), 1.0);
+      cost = add_cost(plan, c, ghz, hbm_reservation_ps(hbm_sides * piece_bytes, cfg), piece_bytes);
+    }
+    add_piece(plan, i, TimingPlan::dma_queue((pl.first_queue + k) % cfg.dma.queues), cost);
     total += c.occupancy_cycles;
   }
   return total;
@@ -102,12 +113,12 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.cycles.resize(n);
   plan.bytes.assign(n, 0);
   plan.flops.assign(n, 0);
-  for (std::vector<int64_t>* v : {&plan.occupancy_ps, &plan.latency_ps, &plan.hbm_ps,
-                                  &plan.piece_bytes}) {
-    v->reserve(n);
-  }
-  plan.piece_instr.reserve(n);
-  plan.piece_queue.reserve(n);
+  int64_t pieces = 0;
+  for (int32_t i = 0; i < n; ++i) pieces += std::max(1, placement[i].pieces);
+  plan.piece_instr.reserve(pieces);
+  plan.piece_queue.reserve(pieces);
+  plan.piece_cost.reserve(pieces);
+  plan.costs.reserve(n);
   // Dependency-analysis keys: instructions with one key complete in program order (pieces on
   // one queue complete in order). A single piece is keyed by its queue; a spread DMA by its set
   // of queues (first queue, piece count): two spreads on the same set have their pieces in the
@@ -134,7 +145,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
     } else {
       plan.queue_of[i] = TimingPlan::compute_queue(ins.engine);
       const Cost c = instruction_cost(prog, ins, cfg);
-      add_piece(&plan, i, plan.queue_of[i], c, cfg.clocks.ghz(ins.engine), 0, 0);
+      add_piece(&plan, i, plan.queue_of[i], add_cost(&plan, c, cfg.clocks.ghz(ins.engine), 0, 0));
       plan.cycles[i] = c.occupancy_cycles;
       plan.flops[i] = instruction_flops(prog, ins);
       order_key[i] = plan.queue_of[i];

@@ -32,13 +32,18 @@ struct TimingPlan {
   // compute consumer. Same-queue edges of the tensor engine are dropped (program order
   // suffices).
   std::vector<int64_t> dep_sync_ps;
-  // Per piece.
+  // Per piece. The pieces of one transfer share at most two costs (row counts differ by at
+  // most one), so costs live in a table that pieces index.
+  struct PieceCost {
+    int64_t occupancy_ps = 0;
+    int64_t latency_ps = 0;  // >= occupancy_ps
+    int64_t hbm_ps = 0;      // HBM bandwidth reservation (DMA), else 0
+    int64_t bytes = 0;       // DMA bytes of the piece, else 0
+  };
   std::vector<int32_t> piece_instr;   // the instruction it belongs to
   std::vector<int32_t> piece_queue;   // the queue it runs on
-  std::vector<int64_t> occupancy_ps;
-  std::vector<int64_t> latency_ps;    // >= occupancy_ps
-  std::vector<int64_t> hbm_ps;        // HBM bandwidth reservation (DMA), else 0
-  std::vector<int64_t> piece_bytes;   // DMA bytes of the piece, else 0
+  std::vector<int32_t> piece_cost;    // index into costs
+  std::vector<PieceCost> costs;
   std::vector<int32_t> queue_begin;   // size num_queues + 1, CSR into queue_pieces
   std::vector<int32_t> queue_pieces;  // pieces of each queue, in program order
   // Record data, per instruction.
@@ -50,6 +55,7 @@ struct TimingPlan {
   int32_t size() const { return static_cast<int32_t>(queue_of.size()); }
   int32_t num_pieces() const { return static_cast<int32_t>(piece_instr.size()); }
   int32_t pieces_of(int32_t i) const { return piece_begin[i + 1] - piece_begin[i]; }
+  const PieceCost& cost_of(int32_t piece) const { return costs[piece_cost[piece]]; }
   // Whether the edge producer -> consumer needs no synchronisation: both are single pieces on
   // the same queue.
   bool same_queue(int32_t producer, int32_t consumer) const {

@@ -23,11 +23,28 @@ int64_t stream_elements(const isa::Program& prog, const isa::Instruction& ins) {
   return inputs > 0 ? inputs : outputs;
 }
 
+namespace {
+
+// isa::lower(prog, v).innermost_stride_bytes() of an on-chip view, without lowering: the
+// stride of the innermost free dim whose count is not 1 (coalescing keeps the inner stride).
+int64_t tile_innermost_stride_bytes(const isa::Program& prog, const isa::View& v) {
+  const isa::Tile& t = prog.tiles[v.buf.index];
+  int64_t stride = 1;
+  for (size_t d = t.free_shape.size(); d >= 1; --d) {
+    if (d < v.dims.size() && v.dims[d].count() != 1) {
+      return stride * v.dims[d].step * isa::dtype_bytes(t.dtype);
+    }
+    stride *= t.free_shape[d - 1];
+  }
+  return 0;
+}
+
+}  // namespace
+
 double stride_factor(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg) {
   for (const isa::Operand& op : ins.operands) {
     if (!op.is_view() || op.view.buf.memory == isa::Memory::kHbm) continue;
-    const isa::AccessPattern ap = isa::lower(prog, op.view);
-    if (ap.innermost_stride_bytes() > cfg.memory.stride_penalty_bytes) {
+    if (tile_innermost_stride_bytes(prog, op.view) > cfg.memory.stride_penalty_bytes) {
       return cfg.memory.stride_penalty_factor;
     }
   }

@@ -14,6 +14,7 @@ struct Access {
   isa::Footprint box;
   int32_t instr = 0;
   int32_t queue = 0;
+  int32_t refs = 0;  // buckets still listing it; a dead access with no refs is reused
   bool write = false;
   bool dead = false;
 };
@@ -48,13 +49,17 @@ struct Space {
 
 }  // namespace
 
-Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& queue_of,
-                                  int num_queues) {
+Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& order_key,
+                                  int num_keys) {
   const int32_t n = static_cast<int32_t>(prog.instructions.size());
   // Footprints of every operand, flat, and the extent of every space.
   std::vector<int32_t> fp_begin(n + 1, 0);
   std::vector<isa::Footprint> fps;
   std::vector<uint8_t> fp_write;
+  size_t operand_count = 0;
+  for (const isa::Instruction& ins : prog.instructions) operand_count += ins.operands.size();
+  fps.reserve(operand_count);
+  fp_write.reserve(operand_count);
   std::vector<int64_t> extent(2 + prog.tensors.size(), 0);
   for (int32_t i = 0; i < n; ++i) {
     const isa::Instruction& ins = prog.instructions[i];
@@ -80,12 +85,13 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
 
   Dependencies deps;
   deps.begin.assign(n + 1, 0);
-  std::vector<Access> accesses;
-  accesses.reserve(fps.size());
-  std::vector<int32_t> latest(num_queues, -1);
+  deps.producers.reserve(2 * static_cast<size_t>(n));
+  std::vector<Access> accesses;  // live accesses and reusable slots (free_ids)
+  std::vector<int32_t> free_ids;
+  std::vector<int32_t> latest(num_keys, -1);
   std::vector<int32_t> touched;
   for (int32_t i = 0; i < n; ++i) {
-    const int32_t my_queue = queue_of[i];
+    const int32_t my_queue = order_key[i];
     for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
       const isa::Footprint& box = fps[f];
       const bool write = fp_write[f];
@@ -95,8 +101,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
         size_t keep = 0;
         for (size_t k = 0; k < ids.size(); ++k) {
           Access& a = accesses[ids[k]];
-          if (a.dead) continue;
-          if (a.box.overlaps(box)) {
+          if (!a.dead && a.box.overlaps(box)) {
             if (write || a.write) {
               int32_t& l = latest[a.queue];
               if (l < 0) touched.push_back(a.queue);
@@ -104,8 +109,11 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
             }
             if (covers(box, a.box) && (write || (!a.write && a.queue == my_queue))) {
               a.dead = true;
-              continue;
             }
+          }
+          if (a.dead) {  // drop it from this bucket; reuse the slot once no bucket lists it
+            if (--a.refs == 0) free_ids.push_back(ids[k]);
+            continue;
           }
           ids[keep++] = ids[k];
         }
@@ -121,12 +129,20 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
     touched.clear();
     deps.begin[i + 1] = static_cast<int32_t>(deps.producers.size());
     for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
-      const int32_t id = static_cast<int32_t>(accesses.size());
-      accesses.push_back({fps[f], i, my_queue, fp_write[f] != 0, false});
       Space& sp = spaces[space_of(fps[f])];
-      for (int64_t b = sp.first(fps[f].lo); b <= sp.last(fps[f].hi); ++b) {
-        sp.buckets[b].push_back(id);
+      const int64_t first = sp.first(fps[f].lo), last = sp.last(fps[f].hi);
+      const Access a{fps[f], i, my_queue, static_cast<int32_t>(last - first + 1),
+                     fp_write[f] != 0, false};
+      int32_t id;
+      if (free_ids.empty()) {
+        id = static_cast<int32_t>(accesses.size());
+        accesses.push_back(a);
+      } else {
+        id = free_ids.back();
+        free_ids.pop_back();
+        accesses[id] = a;
       }
+      for (int64_t b = first; b <= last; ++b) sp.buckets[b].push_back(id);
     }
   }
   return deps;

@@ -6,14 +6,15 @@
 // interleave without touching the same bytes still count as overlapping.
 //
 // Output is reduced to at most one producer per order key (the latest one): the caller keys
-// instructions so that those with one key complete in program order (a queue; a DMA spread
-// over several queues gets a key of its own), so waiting for the latest overlapping producer
-// of a key implies waiting for the earlier ones.
+// instructions so that those with one key complete in program order (a queue, or the set of
+// queues of a spread DMA), so waiting for the latest overlapping producer of a key implies
+// waiting for the earlier ones.
 //
 // Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into at most 64 address buckets;
 // an access only scans the live records of the buckets it touches. A write retires every
 // record it covers (later accesses that overlap them also overlap the write), and a read
-// retires covered reads of its own queue, so live lists stay short in tiled kernels.
+// retires covered reads of its own key, so live lists stay short in tiled kernels; the slot of
+// a retired record is reused once no bucket lists it, so memory follows the live set.
 #pragma once
 
 #include <cstdint>

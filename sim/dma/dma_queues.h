@@ -9,6 +9,14 @@
 // strided rows are not cut into more descriptors, and large rows are not cut either, so a
 // one-row transfer runs on one queue. Pieces get contiguous blocks of rows, the first
 // (rows % pieces) pieces one row more than the others.
+// APPROX: every piece pays dma.fixed_ns on its queue, and its efficiency is that of the
+// transfer's bytes per row (sim/cost/dma_cost.cc), so small transfers spread over 16 queues
+// pay 16 fixed costs.
+// APPROX: pieces run in program order on each queue (sim/core/): a transfer waiting for its
+// producer holds up later, independent transfers on the same queues; hardware enqueues
+// descriptors when a transfer is triggered, so a ready load can pass a waiting store. Kernels
+// that issue the next tile's load after the current tile's store therefore do not overlap
+// DMA with compute here.
 // APPROX: dma_transpose is element-granular and not spread (the documentation does not say
 // how its descriptors are distributed): it takes one queue, round robin with the pointer.
 #pragma once

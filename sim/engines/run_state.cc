@@ -41,12 +41,13 @@ int64_t RunState::issue(int32_t k, int64_t now_ps) {
   const int32_t i = p.piece_instr[k];
   const int q = p.piece_queue[k];
   const uint8_t ports = p.ports[i];
+  const TimingPlan::PieceCost& c = p.cost_of(k);
   const int64_t start = shared.earliest_start(ports, now_ps);
-  int64_t busy_end = start + p.occupancy_ps[k];
-  if (p.hbm_ps[k] > 0) busy_end = std::max(busy_end, shared.reserve_hbm(start, p.hbm_ps[k]));
+  int64_t busy_end = start + c.occupancy_ps;
+  if (c.hbm_ps > 0) busy_end = std::max(busy_end, shared.reserve_hbm(start, c.hbm_ps));
   shared.hold(ports, busy_end);
-  const int64_t stretch = busy_end - start - p.occupancy_ps[k];
-  const int64_t end = std::max(start + p.latency_ps[k] + stretch, last_end_ps[q]);
+  const int64_t stretch = busy_end - start - c.occupancy_ps;
+  const int64_t end = std::max(start + c.latency_ps + stretch, last_end_ps[q]);
   start_ps[k] = start;
   idle_ps[k] = start - engine_free_ps[q];
   end_ps[k] = end;

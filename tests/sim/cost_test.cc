@@ -241,7 +241,7 @@ TEST_P(CostTest, LargeDmaRunsAtSaturatedEfficiency) {
   ProgramBuilder b("dma");
   auto h = b.tensor("h", {128, 1024});
   auto s = b.tile("s", Memory::kSbuf, 128, {1024});
-  b.dma(b.whole(s), b.whole(h));
+  b.dma(b.whole(s), b.whole(h), 0);  // one queue: the cost of a whole transfer
   // 4096 B per partition -> 70% of the queue peak; 512 KiB total.
   const int64_t occ = dma_ns(128.0 * 4096, cfg_.dma.queue_bytes_per_ns, 0.7);
   expect_lone(b, occ, occ + 300);
@@ -251,7 +251,7 @@ TEST_P(CostTest, SmallDmaIsOverheadBound) {
   ProgramBuilder b("dma");
   auto h = b.tensor("h", {128, 96}, DType::kBf16);
   auto s = b.tile("s", Memory::kSbuf, 128, {96}, DType::kBf16);
-  b.dma(b.whole(s), b.whole(h));
+  b.dma(b.whole(s), b.whole(h), 0);  // one queue: the cost of a whole transfer
   // 192 B per partition: between the (64, 0.05) and (256, 0.2) points:
   // 0.05 + (192 - 64) / 192 * 0.15 = 0.15.
   const int64_t occ = dma_ns(128.0 * 192, cfg_.dma.queue_bytes_per_ns, 0.15);

@@ -179,9 +179,15 @@ isa::Program double_buffer_program(const HwConfig& cfg, int buffers, int iterati
     x.push_back(b->tile("x" + std::to_string(k), Memory::kSbuf, 128, {2048}));
     y.push_back(b->tile("y" + std::to_string(k), Memory::kSbuf, 128, {2048}));
   }
+  // Loads are issued `buffers - 1` iterations ahead of their use: DMAs spread over every queue
+  // run in program order, so a prefetch must precede the store of the previous tile.
+  const auto load = [&](int i) {
+    b->dma(b->whole(x[i % buffers]), testing::slice(b->whole(in), 0, 128 * i, 128 * (i + 1)));
+  };
+  for (int i = 0; i < buffers - 1 && i < iterations; ++i) load(i);
   for (int i = 0; i < iterations; ++i) {
     const int k = i % buffers;
-    b->dma(b->whole(x[k]), testing::slice(b->whole(in), 0, 128 * i, 128 * (i + 1)));
+    if (i + buffers - 1 < iterations) load(i + buffers - 1);
     b->act(b->whole(y[k]), b->whole(x[k]));
     b->dma(testing::slice(b->whole(out), 0, 128 * i, 128 * (i + 1)), b->whole(y[k]));
   }
@@ -258,14 +264,16 @@ TEST_F(EngineTest, BadDmaQueueIsAnError) {
 }
 
 TEST_F(EngineTest, DmaRoundRobinOverQueues) {
+  // One-row transfers are one descriptor each: one piece, round robin over the queues.
   ProgramBuilder b("rr");
-  auto h = b.tensor("h", {128, 64});
-  auto s = b.tile("s", Memory::kSbuf, 128, {64});
+  auto h = b.tensor("h", {1, 64});
+  auto s = b.tile("s", Memory::kSbuf, 1, {64});
   for (int i = 0; i < 20; ++i) b.dma(b.whole(h), b.whole(s));
   b.dma(b.whole(h), b.whole(s), 5);
   const RunResult r = testing::time_only(b.build(cfg_), cfg_);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(r.records[i].queue, i % 16);
   EXPECT_EQ(r.records[20].queue, 5);
+  EXPECT_EQ(r.dma_pieces.size(), 21u);
 }
 
 }  // namespace

@@ -82,6 +82,33 @@ TEST_P(RooflineTest, LargeDmasReachDocumentedEfficiencyAndNeverExceedPeak) {
   EXPECT_LE(bytes / ns, 0.7 * peak);
 }
 
+// `count` loads of 1 MiB (8 KiB per partition) without a queue: each is spread over every
+// queue (sim/dma/dma_queues.h).
+double run_spread_dma_stream(const HwConfig& cfg, int count, double* bytes) {
+  ProgramBuilder b("spread dma stream");
+  auto in = b.tensor("in", {128 * count, 2048});
+  std::vector<isa::BufferRef> tiles;
+  for (int k = 0; k < 4; ++k) tiles.push_back(b.tile("t" + std::to_string(k), Memory::kSbuf,
+                                                     128, {2048}));
+  for (int i = 0; i < count; ++i) {
+    b.dma(b.whole(tiles[i % 4]), testing::slice(b.whole(in), 0, 128 * i, 128 * (i + 1)));
+  }
+  const RunResult r = testing::time_only(b.build(cfg), cfg);
+  EXPECT_EQ(r.dma_pieces.size(), size_t(count) * size_t(cfg.dma.queues));
+  *bytes = 0;
+  for (const InstrRecord& rec : r.records) *bytes += rec.bytes;
+  return r.total_ns;
+}
+
+TEST_P(RooflineTest, LargeSpreadDmasReachTheWholeDmaEfficiencyAndNeverExceedPeak) {
+  double bytes = 0;
+  const double ns = run_spread_dma_stream(cfg_, 32, &bytes);
+  const double peak = cfg_.dma.queues * cfg_.dma.queue_bytes_per_ns;
+  EXPECT_GE(bytes / ns, 0.95 * 0.7 * peak);
+  EXPECT_LE(bytes / ns, 0.7 * peak);
+  EXPECT_LE(bytes / ns, cfg_.dma.hbm_bytes_per_ns * (1 + 1e-9));
+}
+
 TEST_P(RooflineTest, SharedHbmBandwidthCapsTheQueues) {
   const HwConfig slow = with_overrides(cfg_, {"dma.hbm_bytes_per_ns=50"});
   double bytes = 0;
