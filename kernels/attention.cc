@@ -17,8 +17,6 @@ using isa::Engine;
 using isa::Memory;
 
 constexpr int64_t kTileQ = 128;  // queries per tile (PSUM partitions of the scores)
-// Loads round-robin over queues 0..7 (Builder::set_dma_round_robin); flash stores use 8..11.
-constexpr int kStoreQueue0 = 8, kStoreQueues = 4;
 
 struct Prefill {
   Builder& b;
@@ -162,7 +160,7 @@ void build_flash(Prefill& g, bool resident) {
   TilePool stats(g.b, "stat", 6, Memory::kSbuf, kTileQ, {1});
   TilePool sums(g.b, "sum", 2, Memory::kSbuf, kTileQ, {1});
   TilePool os(g.b, "o", 2, Memory::kSbuf, kTileQ, {g.d}, g.dt);
-  int flip = 0, stores = 0;
+  int flip = 0;
   Ref k_res, v_res;
   for (int64_t h = 0; h < g.hq; ++h) {
     const int64_t kvh = g.kv_head(h);
@@ -245,9 +243,7 @@ void build_flash(Prefill& g, bool resident) {
       g.b.reciprocal(rs, l);
       Ref o = os.next().p(0, tq);
       g.b.tensor_scalar(o, acc, AluOp::kMultiply, rs);
-      // Stores get their own queues so that loads of later tiles never wait behind them.
-      g.b.store(g.out.p(q0, q0 + tq).f(h * g.d, h * g.d + g.d), o,
-                kStoreQueue0 + (stores++ % kStoreQueues));
+      g.b.store(g.out.p(q0, q0 + tq).f(h * g.d, h * g.d + g.d), o);
     });
   }
 }
@@ -307,7 +303,6 @@ KernelDef flash_attention_kernel() {
     const int64_t s = c.get("seq"), hq = c.get("q_heads"), hkv = c.get("kv_heads");
     const int64_t hd = c.get("head_dim");
     Builder b("flash_attention_" + variant);
-    b.set_dma_round_robin(8);
     Prefill g{b, s, hq, hkv, hd, c.get("kv_tile"), c.dtype,
               b.input("q_t", {hq * hd, s}, c.dtype), b.input("k_t", {hkv * hd, s}, c.dtype),
               b.input("v", {s, hkv * hd}, c.dtype), b.output("o", {s, hq * hd}, c.dtype)};

@@ -109,13 +109,6 @@ Ref Builder::psum(const std::string& name, int64_t partitions, std::vector<int64
   return add_tile(name, isa::Memory::kPsum, partitions, std::move(free_shape), dtype);
 }
 
-int Builder::next_queue() {
-  if (rr_queues_ <= 0) return -1;
-  int q = rr_next_;
-  rr_next_ = (rr_next_ + 1) % rr_queues_;
-  return q;
-}
-
 Instruction& Builder::emit(Instruction ins) {
   ins.label = label_;
   prog_.instructions.push_back(std::move(ins));
@@ -129,16 +122,16 @@ void Builder::dma_copy(const Ref& dst, const Ref& src, int queue) {
 }
 
 void Builder::load(const Ref& dst_tile, const Ref& src_hbm, int queue) {
-  dma_copy(dst_tile, src_hbm, queue >= 0 ? queue : next_queue());
+  dma_copy(dst_tile, src_hbm, queue);
 }
 
 void Builder::store(const Ref& dst_hbm, const Ref& src_tile, int queue) {
-  dma_copy(dst_hbm, src_tile, queue >= 0 ? queue : next_queue());
+  dma_copy(dst_hbm, src_tile, queue);
 }
 
 void Builder::dma_transpose(const Ref& dst, const Ref& src, int queue) {
   Instruction ins = dst_src_instruction(Opcode::dma_transpose, dst, src);
-  set_num(ins, "queue", queue >= 0 ? queue : next_queue());
+  set_num(ins, "queue", queue);
   emit(std::move(ins));
 }
 

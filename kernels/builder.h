@@ -64,13 +64,10 @@ class Builder {
   void set_label(std::string label) { label_ = std::move(label); }
   const std::string& label() const { return label_; }
 
-  // ---- DMA queue choice: -1 lets the simulator choose; round_robin spreads loads/stores ----
-  void set_dma_round_robin(int queues) { rr_queues_ = queues; }
-  int next_queue();
-
   // ---- data movement ----
   void dma_copy(const Ref& dst, const Ref& src, int queue = -1);
-  // load/store = dma_copy; queue -1 takes the round-robin queue when enabled.
+  // load/store = dma_copy. queue -1 (the default, as in NKI, where kernels cannot pick queues)
+  // lets the simulator spread the transfer over the DMA queues.
   void load(const Ref& dst_tile, const Ref& src_hbm, int queue = -1);
   void store(const Ref& dst_hbm, const Ref& src_tile, int queue = -1);
   void dma_transpose(const Ref& dst, const Ref& src, int queue = -1);
@@ -129,8 +126,6 @@ class Builder {
                std::vector<int64_t> free_shape, isa::DType dtype);
   isa::Program prog_;
   std::string label_;
-  int rr_queues_ = 0;
-  int rr_next_ = 0;
 };
 
 // Sets the builder's label for its lifetime, restoring the previous one after.

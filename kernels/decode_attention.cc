@@ -164,7 +164,6 @@ KernelDef decode_attention_kernel() {
                   "128 query heads per kv head");
     const int64_t bsz = c.get("batch"), hd = c.get("head_dim"), ctx = c.get("context");
     Builder b("decode_attention_" + variant);
-    b.set_dma_round_robin(8);
     Decode g{b, bsz, hq, hkv, hd, ctx, c.dtype,
              b.input("q_t", {hd, bsz * hq}, c.dtype),
              b.input("k_t", {hd, bsz * hkv * ctx}, c.dtype),

@@ -45,7 +45,6 @@ KernelDef softmax_kernel() {
     const int64_t rows = c.get("rows"), cols = c.get("cols");
     const bool fused = variant == "fused";
     Builder b("softmax_" + variant);
-    b.set_dma_round_robin(4);
     Ref x = b.input("x", {rows, cols}, c.dtype);
     Ref y = b.output("y", {rows, cols}, c.dtype);
     TilePool xs(b, "x", int(c.get("bufs")), Memory::kSbuf, kPartitions, {cols}, c.dtype);
@@ -97,7 +96,6 @@ KernelDef silu_kernel() {
     require_range(c, "silu", "bufs", 1, 8);
     const int64_t rows = c.get("rows"), cols = c.get("cols"), chunk = c.get("chunk");
     Builder b("silu_" + variant);
-    b.set_dma_round_robin(4);
     Ref x = b.input("x", {rows, cols}, c.dtype);
     Ref y = b.output("y", {rows, cols}, c.dtype);
     const int bufs = int(c.get("bufs"));

@@ -230,7 +230,6 @@ KernelDef matmul_kernel() {
     require_range(c, "matmul", "bk", 1, 64);
     const int64_t m = c.get("M"), n = c.get("N"), k = c.get("K");
     Builder b("matmul_" + variant);
-    b.set_dma_round_robin(8);
     Mm g{b, m, n, k, c.dtype, b.input("a_t", {k, m}, c.dtype), b.input("b", {k, n}, c.dtype),
          b.output("c", {m, n}, c.dtype)};
     if (variant == "naive") {

@@ -40,7 +40,6 @@ KernelDef moe_combine_kernel() {
     const int64_t t = c.get("tokens"), h = c.get("hidden"), k = c.get("top_k");
     const int64_t chunk = std::min(c.get("chunk"), h);
     Builder b("moe_combine_" + variant);
-    b.set_dma_round_robin(8);
     Ref eo = b.input("expert_out", {t * k, h}, c.dtype);
     Ref w = b.input("topk_w", {t, k}, DType::kFp32);
     Ref y = b.output("y", {t, h}, c.dtype);

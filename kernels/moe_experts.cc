@@ -160,7 +160,6 @@ KernelDef moe_experts_kernel() {
       throw Error("kernel moe_experts: unknown variant '" + variant + "'");
     const int64_t t = c.get("tokens"), h = c.get("hidden"), ne = c.get("experts");
     Builder b("moe_experts_" + variant);
-    b.set_dma_round_robin(8);
     Ref x_t = b.input("x_t", {h, t}, c.dtype);
     Ref gates = b.input("gates", {t, ne}, DType::kFp32);
     Experts g = declare_weights(b, c);
@@ -247,7 +246,6 @@ KernelDef moe_experts_prefill_kernel() {
     const int64_t k = c.get("top_k"), ht = ceil_div(h, kPartitions);
     const int64_t block = dense ? kPartitions : c.get("block");
     Builder b("moe_experts_prefill_" + variant);
-    b.set_dma_round_robin(8);
     Ref x = b.input("x", {t, h}, c.dtype);
     Experts g = declare_weights(b, c);
     Ref out = b.output("expert_out", {t * k, h}, c.dtype);

@@ -76,7 +76,6 @@ KernelDef moe_router_kernel() {
     const int64_t t = c.get("tokens"), h = c.get("hidden"), e = c.get("experts");
     const int64_t k = c.get("top_k"), rounds = ceil_div(k, kTop8), ht = ceil_div(h, kPartitions);
     Builder b("moe_router_" + variant);
-    b.set_dma_round_robin(4);
     Ref x_t = b.input("x_t", {h, t}, c.dtype);
     Ref w = b.input("w_router", {h, e}, c.dtype);
     Ref out_w = b.output("topk_w", {t, k}, DType::kFp32);

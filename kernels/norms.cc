@@ -76,7 +76,6 @@ KernelDef rmsnorm_kernel() {
     require_range(c, "rmsnorm", "bufs", 1, 8);
     const int64_t rows = c.get("rows"), cols = c.get("cols");
     Builder b("rmsnorm_" + variant);
-    b.set_dma_round_robin(4);
     Ref x = b.input("x", {rows, cols}, c.dtype);
     Ref w = b.input("w", {1, cols}, c.dtype);
     Ref y = b.output("y", {rows, cols}, c.dtype);
@@ -122,7 +121,6 @@ KernelDef rmsnorm_residual_kernel() {
     const int64_t rows = c.get("rows"), cols = c.get("cols");
     const int bufs = int(c.get("bufs"));
     Builder b("rmsnorm_residual_" + variant);
-    b.set_dma_round_robin(4);
     Ref x = b.input("x", {rows, cols}, c.dtype);
     Ref res = b.input("res", {rows, cols}, c.dtype);
     Ref w = b.input("w", {1, cols}, c.dtype);
@@ -194,7 +192,6 @@ KernelDef layernorm_kernel() {
     const int64_t rows = c.get("rows"), cols = c.get("cols");
     const bool affine = c.get("affine") == 1;
     Builder b("layernorm_" + variant);
-    b.set_dma_round_robin(4);
     Ref x = b.input("x", {rows, cols}, c.dtype);
     Ref y = b.output("y", {rows, cols}, c.dtype);
     Ref gb, bb;

@@ -41,7 +41,6 @@ KernelDef qk_norm_kernel() {
     if (!batched && variant != "per_head")
       throw Error("kernel qk_norm: unknown variant '" + variant + "'");
     Builder b("qk_norm_" + variant);
-    b.set_dma_round_robin(4);
     Ref x = b.input("x", {t, nh * hd}, c.dtype);
     Ref w = b.input("w", {1, hd}, c.dtype);
     Ref y = b.output("y", {t, nh * hd}, c.dtype);

@@ -137,7 +137,6 @@ KernelDef rmsnorm_matmul_kernel() {
     require_range(c, "rmsnorm_matmul", "hidden", 1, 16384);
     const int64_t t = c.get("tokens"), h = c.get("hidden"), n = c.get("out");
     Builder b("rmsnorm_matmul_" + variant);
-    b.set_dma_round_robin(8);
     NormMm g{b, t, h, n, c.dtype, b.input("x", {t, h}, c.dtype),
              b.input("w_norm", {1, h}, c.dtype), b.input("w", {h, n}, c.dtype),
              b.output("y", {t, n}, c.dtype)};

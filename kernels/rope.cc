@@ -115,7 +115,6 @@ KernelDef rope_kernel() {
     const bool all = variant == "all_heads";
     const int64_t hmax = std::max(hq, hk);
     Builder b("rope_" + variant);
-    b.set_dma_round_robin(4);
     Ref q = b.input("q", {t, hq * dim}, c.dtype);
     Ref k = b.input("k", {t, hk * dim}, c.dtype);
     Ref cos_t = b.hbm("cos", {t, half}, DType::kFp32, isa::TensorRole::kConstant);

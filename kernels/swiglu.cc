@@ -37,7 +37,6 @@ KernelDef swiglu_kernel() {
     const bool fused = variant == "fused";
     const int64_t ht = ceil_div(h, kPartitions), it = ceil_div(inter, kPartitions);
     Builder b("swiglu_" + variant);
-    b.set_dma_round_robin(8);
     Ref x_t = b.input("x_t", {h, t}, c.dtype);
     Ref wg = b.input("wg", {h, inter}, c.dtype);
     Ref wu = b.input("wu", {h, inter}, c.dtype);

@@ -48,17 +48,17 @@ TEST(Builder, EmitsOperandsAttributesAndLabels) {
   EXPECT_THROW(b.sbuf("t", 128, {1}, DType::kFp32), Error);
 }
 
-TEST(Builder, TilePoolRotatesAndQueuesRoundRobin) {
+TEST(Builder, TilePoolRotatesAndLoadsLeaveQueueChoiceToTheSimulator) {
   Builder b("t");
   TilePool pool(b, "buf", 2, isa::Memory::kSbuf, 128, {16}, DType::kFp32);
   Ref a = pool.next(), c = pool.next(), d = pool.next();
   EXPECT_FALSE(a.view.buf == c.view.buf);
   EXPECT_TRUE(a.view.buf == d.view.buf);
-  b.set_dma_round_robin(3);
-  EXPECT_EQ(b.next_queue(), 0);
-  EXPECT_EQ(b.next_queue(), 1);
-  EXPECT_EQ(b.next_queue(), 2);
-  EXPECT_EQ(b.next_queue(), 0);
+  Ref h = b.input("h", {128, 16}, DType::kFp32);
+  b.load(a, h);
+  b.load(c, h, 5);
+  EXPECT_EQ(b.program().instructions[0].attr("queue").num, -1);  // spread by the simulator
+  EXPECT_EQ(b.program().instructions[1].attr("queue").num, 5);   // an explicit queue is kept
 }
 
 TEST(Registry, ResolvesParamsAndRejectsUnknown) {
