@@ -24,7 +24,7 @@ inline constexpr int kStatsFormatVersion = 1;
 
 struct EngineStats {
   double clock_ghz = 0;       // engine clock (DMA: 1, its "cycles" are ns)
-  double busy_ns = 0;         // compute: sum of occupancy; DMA: union over queues (see .cc)
+  double busy_ns = 0;         // compute: sum of occupancy; DMA: queue busy sum / queues (.cc)
   int64_t busy_cycles = 0;    // sum of the records' cycles
   double utilisation = 0;     // busy_ns / total_ns
   int64_t instructions = 0;   // instructions assigned to this engine by the program
@@ -55,6 +55,7 @@ struct Stats {
   double dma_bytes_per_ns = 0;          // dma_bytes / total_ns
   double dma_peak_bytes_per_ns = 0;     // queues * queue_bytes_per_ns
   double dma_peak_fraction = 0;         // achieved / peak
+  double dma_active_ns = 0;             // time at least one DMA queue was moving data
 
   double flops = 0;
   double flops_per_ns = 0;              // flops / total_ns

@@ -55,7 +55,11 @@ std::string format_summary(const Stats& s) {
   t.add_row({"engine", "busy_us", "util", "instrs", "dep_wait_us"});
   for (int e = 0; e < isa::kNumEngines; ++e) {
     const EngineStats& es = s.engines[e];
-    t.add_row({std::string(isa::engine_name(static_cast<isa::Engine>(e))), us(es.busy_ns),
+    // The DMA row is per queue on average (queue busy sum / queues), see stats.h.
+    const std::string name = e == static_cast<int>(isa::Engine::kDma)
+                                 ? "dma/queue"
+                                 : std::string(isa::engine_name(static_cast<isa::Engine>(e)));
+    t.add_row({name, us(es.busy_ns),
                percent(es.utilisation), std::to_string(es.instructions), us(es.dep_wait_ns)});
   }
   out += t.str();

@@ -41,11 +41,12 @@ TEST_F(ResultsCompare, DeltasAndSpeedup) {
   EXPECT_DOUBLE_EQ(c["total_ns"]["speedup"].get<double>(), 1.25);
   EXPECT_DOUBLE_EQ(c["engines"]["tensor"]["busy_ns"]["delta"].get<double>(), -156);
   EXPECT_DOUBLE_EQ(c["engines"]["tensor"]["utilisation"]["b"].get<double>(), 0.125);
-  // DMA union: 300 + 150 in both runs, utilisation 0.45 -> 0.5625.
-  EXPECT_DOUBLE_EQ(c["engines"]["dma"]["utilisation"]["delta"].get<double>(), 0.1125);
+  // DMA: 550 ns of queue time over 4 queues in both runs, utilisation 0.1375 -> 0.171875.
+  EXPECT_DOUBLE_EQ(c["engines"]["dma"]["utilisation"]["delta"].get<double>(), 0.034375);
   EXPECT_DOUBLE_EQ(c["dma_bytes_per_ns"]["b"].get<double>(), 532.48);
   EXPECT_DOUBLE_EQ(c["tensor_peak_fraction"]["b"].get<double>(), 0.32);
-  EXPECT_EQ(c["bottleneck"]["a"], "dma");
+  EXPECT_EQ(c["bottleneck"]["a"], "tensor");
+  EXPECT_EQ(c["bottleneck"]["b"], "dma");  // tensor 100 ns < DMA 137.5 ns
   EXPECT_EQ(c["engines"].size(), 5u);
 }
 
@@ -53,7 +54,7 @@ TEST_F(ResultsCompare, TableShowsBothRunsAndTheSpeedup) {
   const std::string text = format_compare(compare_results(a, b, "base/", "fast/"));
   for (const char* expected :
        {"A: base/ (mm_exp on testhw)", "B: fast/", "total_us", "1.000", "0.800", "-0.200",
-        "-20.0%", "tensor busy_us", "0.256", "0.100", "-0.156", "dma util", "45.0%",
+        "-20.0%", "tensor busy_us", "0.256", "0.100", "-0.156", "dma util", "17.2%", "+3.4 pt",
         "tensor util", "-13.1 pt", "speedup: B is 1.250x faster than A"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n"
                                                       << text;

@@ -44,10 +44,12 @@ TEST_F(ResultsStats, EngineBusyUtilisationCountsAndDependencyWait) {
   EXPECT_DOUBLE_EQ(s.engine(Engine::kVector).utilisation, 0.04);
   EXPECT_DOUBLE_EQ(s.engine(Engine::kGpsimd).busy_ns, 0);
   EXPECT_EQ(s.engine(Engine::kGpsimd).instructions, 0);
-  // DMA: union of [0,200), [100,300), [800,950) = 300 + 150 = 450 ns.
+  // DMA: queue busy 200 + 150 + 200 = 550 ns over 4 queues = 137.5 ns; the time some queue
+  // was active is the union of [0,200), [100,300), [800,950) = 300 + 150 = 450 ns.
   const EngineStats& dma = s.engine(Engine::kDma);
-  EXPECT_DOUBLE_EQ(dma.busy_ns, 450);
-  EXPECT_DOUBLE_EQ(dma.utilisation, 0.45);
+  EXPECT_DOUBLE_EQ(dma.busy_ns, 137.5);
+  EXPECT_DOUBLE_EQ(dma.utilisation, 0.1375);
+  EXPECT_DOUBLE_EQ(s.dma_active_ns, 450);
   EXPECT_EQ(dma.instructions, 3);
   EXPECT_DOUBLE_EQ(dma.dep_wait_ns, 700);  // 100 + 600
   EXPECT_EQ(s.opcode_counts.at("dma_copy"), 3);
@@ -90,13 +92,20 @@ TEST_F(ResultsStats, ShippedTrn2PeakIsTheDocumented79Tflops) {
   EXPECT_DOUBLE_EQ(s.dma_peak_bytes_per_ns, 368);          // 16 * 23
 }
 
-TEST_F(ResultsStats, BottleneckUsesDmaUnionNotSumOfQueues) {
-  EXPECT_EQ(compute_stats(prog, run, cfg).bottleneck, Engine::kDma);  // 450 > 256
-  // Tensor busy 500: more than the DMA union (450), less than the queue sum (550).
-  run.records[2].busy_ns = 500;
-  run.records[2].end_ns = 820;
+TEST_F(ResultsStats, BottleneckComparesDmaQueueCapacityWithEngineBusyTime) {
+  // Tensor 256 ns > DMA 550 / 4 = 137.5 ns, though some queue was active for 450 ns.
+  EXPECT_EQ(compute_stats(prog, run, cfg).bottleneck, Engine::kTensor);
+  // Make queue 1's transfer 1000 ns long: DMA (200 + 150 + 1000) / 4 = 337.5 ns > 256.
+  for (InstrRecord& r : run.records) {
+    if (r.engine == Engine::kDma && r.queue == 1) {
+      r.busy_ns = 1000;
+      r.end_ns = r.start_ns + 1000;
+    }
+  }
+  run.total_ns = std::max(run.total_ns, 1100.0);
   const Stats s = compute_stats(prog, run, cfg);
-  EXPECT_EQ(s.bottleneck, Engine::kTensor);
+  EXPECT_DOUBLE_EQ(s.engine(Engine::kDma).busy_ns, 337.5);
+  EXPECT_EQ(s.bottleneck, Engine::kDma);
 }
 
 TEST_F(ResultsStats, ValuesOnlyRunHasNoTimingButCounts) {
@@ -135,7 +144,8 @@ TEST_F(ResultsStats, JsonHasEveryField) {
   EXPECT_DOUBLE_EQ(j["total_ns"].get<double>(), 1000);
   EXPECT_EQ(j["total_cycles"]["scalar"], 1250);
   EXPECT_DOUBLE_EQ(j["engines"]["tensor"]["utilisation"].get<double>(), 0.256);
-  EXPECT_DOUBLE_EQ(j["engines"]["dma"]["busy_ns"].get<double>(), 450);
+  EXPECT_DOUBLE_EQ(j["engines"]["dma"]["busy_ns"].get<double>(), 137.5);
+  EXPECT_DOUBLE_EQ(j["dma"]["active_ns"].get<double>(), 450);
   EXPECT_EQ(j["engines"]["vector"]["instructions"], 1);
   EXPECT_DOUBLE_EQ(j["engines"]["scalar"]["dep_wait_ns"].get<double>(), 650);
   EXPECT_EQ(j["dma_queues"].size(), 4u);
@@ -145,16 +155,16 @@ TEST_F(ResultsStats, JsonHasEveryField) {
   EXPECT_DOUBLE_EQ(j["dma"]["peak_bytes_per_ns"].get<double>(), 800);
   EXPECT_DOUBLE_EQ(j["flops"]["peak_fraction"].get<double>(), 0.256);
   EXPECT_EQ(j["flops"]["peak_basis"], kTensorPeakBasis);
-  EXPECT_EQ(j["bottleneck"]["engine"], "dma");
+  EXPECT_EQ(j["bottleneck"]["engine"], "tensor");
 }
 
 TEST_F(ResultsStats, SummaryShowsTheNumbers) {
   const std::string text = format_summary(compute_stats(prog, run, cfg));
   for (const char* expected :
-       {"total time  1.000 us", "2000 tensor", "1250 scalar", "25.6%", "45.0%", "0.650",
+       {"total time  1.000 us", "2000 tensor", "1250 scalar", "25.6%", "dma/queue", "0.650",
         "416.00 KiB", "426.0 GB/s", "53.2% of 800.0 GB/s",
         "2 of 4 queues", "busiest q0 35.0%", "16.78 TFLOP/s", "25.6% of 65.54 TFLOP/s",
-        "bottleneck  dma (busy 0.450 us = 45.0% of total)"}) {
+        "bottleneck  tensor (busy 0.256 us = 25.6% of total)"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n"
                                                       << text;
   }
