@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "isa/access_pattern.h"  // before semantics.h, which uses AccessPattern
@@ -81,7 +82,12 @@ void NeuronCoreModel::wake_waiters(int q) {
 void NeuronCoreModel::queue_process(int q) {
   for (;;) {
     wait(start_event_);
-    if (state_ != nullptr && q < state_->plan->num_queues) run_queue(q);
+    if (state_ == nullptr || q >= state_->plan->num_queues) continue;
+    if (q < kNumComputeQueues) {
+      run_queue(q);
+    } else {
+      run_dma_queue(q);
+    }
   }
 }
 
@@ -116,17 +122,7 @@ void NeuronCoreModel::run_queue(int q) {
     }
     // Without shared resources the start is known now: issue ahead (one wait per piece).
     const int64_t busy_end = st.issue(piece, std::max(now, ready));
-    if (st.values != nullptr && st.instruction_done(i)) {
-      try {
-        isa::execute(st.prog->instructions[i], *st.values);
-      } catch (...) {
-        st.error = std::current_exception();
-        st.abort = true;
-        wake_all();
-        return;
-      }
-    }
-    wake_waiters(q);
+    if (!after_issue(i, q)) return;
     ++st.waits;
     wait(sc_core::sc_time::from_value(static_cast<uint64_t>(busy_end - now)));
     if (st.abort) return;
@@ -134,9 +130,70 @@ void NeuronCoreModel::run_queue(int q) {
   st.next[q] = p.queue_begin[q + 1];
 }
 
+bool NeuronCoreModel::after_issue(int32_t i, int q) {
+  RunState& st = *state_;
+  if (st.instruction_done(i)) {
+    if (st.values != nullptr) {
+      try {
+        isa::execute(st.prog->instructions[i], *st.values);
+      } catch (...) {
+        st.error = std::current_exception();
+        st.abort = true;
+        wake_all();
+        return false;
+      }
+    }
+    st.release(i, [this](int dma_q, int64_t ready_ps) {
+      if (ready_ps < dma_sleep_until_ps_[dma_q]) {
+        dma_sleep_until_ps_[dma_q] = -1;  // notified once; it re-arms when it sleeps again
+        wake_event_[dma_q].notify();
+      }
+    });
+  }
+  wake_waiters(q);
+  return true;
+}
+
+void NeuronCoreModel::run_dma_queue(int q) {
+  RunState& st = *state_;
+  const TimingPlan& p = *st.plan;
+  const int32_t end = p.queue_begin[q + 1];
+  constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+  while (st.next[q] < end) {
+    const int64_t now = now_ps();
+    if (!st.has_ready(q)) {
+      dma_sleep_until_ps_[q] = kNever;
+      ++st.waits;
+      wait(wake_event_[q]);
+      dma_sleep_until_ps_[q] = -1;
+      if (st.abort) return;
+      continue;
+    }
+    const int32_t piece = st.top_ready(q);
+    const int64_t ready = std::max(st.ready_ps[piece], st.engine_free_ps[q]);
+    if (ready > now) {
+      // Sleep until it is ready; a piece that becomes ready sooner wakes the queue early.
+      dma_sleep_until_ps_[q] = ready;
+      ++st.waits;
+      wait(sc_core::sc_time::from_value(static_cast<uint64_t>(ready - now)), wake_event_[q]);
+      dma_sleep_until_ps_[q] = -1;
+      if (st.abort) return;
+      continue;
+    }
+    st.pop_ready(q);
+    const int64_t busy_end = st.issue(piece, now);
+    while (st.next[q] < end && st.issued[p.queue_pieces[st.next[q]]]) ++st.next[q];
+    if (!after_issue(p.piece_instr[piece], q)) return;
+    ++st.waits;
+    wait(sc_core::sc_time::from_value(static_cast<uint64_t>(busy_end - now)));
+    if (st.abort) return;
+  }
+}
+
 void NeuronCoreModel::run(RunState& st) {
   state_ = &st;
   for (uint64_t& w : waiters_) w = 0;
+  for (int64_t& t : dma_sleep_until_ps_) t = -1;
   if (!initialized_) {
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // processes reach their start wait
     initialized_ = true;

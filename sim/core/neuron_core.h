@@ -1,12 +1,23 @@
 // The SystemC top of the timing plane: one SC_THREAD per engine queue (tensor, vector, scalar,
-// gpsimd) and per DMA queue. Each process walks its queue's pieces (sim/core/timing_plan.h: a
-// compute instruction, or one queue's share of a spread DMA) in order and calls wait() once
-// per piece (until its occupancy ends); a piece that needs a shared port or HBM
-// bandwidth and must first idle for a dependency waits once more, so that shared resources are
-// granted in simulated-time order. A process also waits while a producer on another queue has
-// not issued yet (for a spread producer: on the queue of its first piece not issued yet); that
-// queue wakes exactly the processes waiting for it (no spurious wake-ups). No sc_clock, no
-// sc_signal: producers publish their result time in a RunState.
+// gpsimd) and per DMA queue. Each process calls wait() once per piece (sim/core/timing_plan.h:
+// a compute instruction, or one queue's share of a spread DMA) for its occupancy; a piece that
+// must first idle for a dependency and needs a shared port or HBM bandwidth waits once more, so
+// that shared resources are granted in simulated-time order. No sc_clock, no sc_signal:
+// producers publish their result time in a RunState.
+// Compute queues walk their pieces in program order. A compute process waits while a producer
+// on another queue is not done (for a spread producer: on the queue of its first piece not
+// issued yet); that queue wakes exactly the processes waiting for it (no spurious wake-ups).
+// DMA queues serve their pieces in READY order (contract): a DMA piece becomes ready when every
+// producer of its instruction is done, at max(producer end + sync cost); the queue, when free,
+// starts the ready piece with the earliest ready time (ties: lowest program index). The process
+// sleeps until the earliest ready time and is woken early only by a piece that becomes ready
+// sooner. Reordering is safe: every overlapping pair of accesses that involves a DMA has a
+// direct dependency edge (DMA instructions are their own order keys, see build_plan), so a
+// transfer only overtakes transfers it has no dependency path with; semantics (values mode)
+// execute when an instruction's last piece starts, after all its producers executed.
+// APPROX (trigger model): a transfer is triggered as soon as its dependencies are satisfied, as
+// if the issuing engine reached it at once (unbounded descriptor window, loads hoisted as far as
+// the dependencies allow); the trigger cost is the constant sync.dma_trigger_ns of each edge.
 //
 // Reuse (SystemC 2.3.4 cannot restart its kernel or elaborate new modules after the first
 // sc_start, and sc_stop is final): the model is created once per process, on first use, with
@@ -52,6 +63,10 @@ class NeuronCoreModel : public sc_core::sc_module {
   void queue_process(int q);
   // Walks queue q of the current run; returns early if the run is aborted.
   void run_queue(int q);
+  void run_dma_queue(int q);
+  // After a piece of instruction i issued on queue q: runs i's semantics once i is done,
+  // readies its DMA consumers and wakes waiters. Returns false if the run aborted.
+  bool after_issue(int32_t i, int q);
   void wake_all();
   int64_t now_ps() const;
 
@@ -62,6 +77,9 @@ class NeuronCoreModel : public sc_core::sc_module {
   sc_core::sc_event wake_event_[kMaxQueues];     // one per waiting queue process
   uint64_t waiters_[kMaxQueues] = {};            // per producer queue: bit w = queue w waits
   int32_t waiting_for_[kMaxQueues] = {};         // per waiting queue: the piece it waits for
+  // Per DMA queue: the process sleeps until this time (kNever: nothing ready; -1: busy, not
+  // waiting for ready pieces). A newly ready piece wakes it only if it is ready sooner.
+  int64_t dma_sleep_until_ps_[kMaxQueues] = {};
   RunState* state_ = nullptr;
   uint64_t run_origin_ps_ = 0;
   bool initialized_ = false;

@@ -119,13 +119,15 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.piece_queue.reserve(pieces);
   plan.piece_cost.reserve(pieces);
   plan.costs.reserve(n);
-  // Dependency-analysis keys: instructions with one key complete in program order (pieces on
-  // one queue complete in order). A single piece is keyed by its queue; a spread DMA by its set
-  // of queues (first queue, piece count): two spreads on the same set have their pieces in the
-  // same order on every queue of it. All full-width spreads share one set.
-  const int32_t dma_queues = cfg.dma.queues;
+  // Dependency-analysis keys: instructions with one key complete in program order, so the
+  // analysis keeps only the latest producer per key. A compute queue is one key (it runs in
+  // program order). DMA queues serve pieces in ready order (sim/core/neuron_core.h), so
+  // transfers of one queue, or of one set of queues, may complete out of program order: every
+  // DMA instruction is its own key and keeps a direct edge to each overlapping access. That is
+  // what makes ready-order service safe, and why spread DMAs on the same queue set need not
+  // finish in program order.
   std::vector<int32_t> order_key(n);
-  const int32_t num_keys = plan.num_queues + dma_queues * dma_queues + 1;
+  int32_t num_keys = plan.num_queues;
   for (int32_t i = 0; i < n; ++i) {
     const isa::Instruction& ins = prog.instructions[i];
     plan.ports[i] = shared_ports(ins);
@@ -135,13 +137,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
       plan.bytes[i] = dma_bytes(prog, ins);
       plan.queue_of[i] = TimingPlan::dma_queue(pl.first_queue);
       plan.cycles[i] = add_dma_pieces(&plan, prog, i, pl, cfg);
-      if (pl.pieces == 1) {
-        order_key[i] = plan.queue_of[i];
-      } else if (pl.pieces == dma_queues) {
-        order_key[i] = num_keys - 1;
-      } else {
-        order_key[i] = plan.num_queues + pl.first_queue * dma_queues + pl.pieces - 1;
-      }
+      order_key[i] = num_keys++;
     } else {
       plan.queue_of[i] = TimingPlan::compute_queue(ins.engine);
       const Cost c = instruction_cost(prog, ins, cfg);

@@ -17,6 +17,7 @@ struct Access {
   int32_t refs = 0;  // buckets still listing it; a dead access with no refs is reused
   bool write = false;
   bool dead = false;
+  bool dma = false;  // made by a DMA instruction
 };
 
 bool covers(const isa::Footprint& a, const isa::Footprint& b) {
@@ -92,6 +93,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
   std::vector<int32_t> touched;
   for (int32_t i = 0; i < n; ++i) {
     const int32_t my_queue = order_key[i];
+    const bool my_dma = prog.instructions[i].engine == isa::Engine::kDma;
     for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
       const isa::Footprint& box = fps[f];
       const bool write = fp_write[f];
@@ -102,14 +104,18 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
         for (size_t k = 0; k < ids.size(); ++k) {
           Access& a = accesses[ids[k]];
           if (!a.dead && a.box.overlaps(box)) {
-            if (write || a.write) {
+            // A covered read is retired by a write, by a read of its own key, and by a DMA
+            // read if it is a DMA read; the last case adds a read-after-read edge, since DMA
+            // keys are not ordered among themselves.
+            const bool retire =
+                covers(box, a.box) &&
+                (write || (!a.write && (a.queue == my_queue || (my_dma && a.dma))));
+            if (write || a.write || (retire && a.queue != my_queue)) {
               int32_t& l = latest[a.queue];
               if (l < 0) touched.push_back(a.queue);
               l = std::max(l, a.instr);
             }
-            if (covers(box, a.box) && (write || (!a.write && a.queue == my_queue))) {
-              a.dead = true;
-            }
+            if (retire) a.dead = true;
           }
           if (a.dead) {  // drop it from this bucket; reuse the slot once no bucket lists it
             if (--a.refs == 0) free_ids.push_back(ids[k]);
@@ -132,7 +138,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
       Space& sp = spaces[space_of(fps[f])];
       const int64_t first = sp.first(fps[f].lo), last = sp.last(fps[f].hi);
       const Access a{fps[f], i, my_queue, static_cast<int32_t>(last - first + 1),
-                     fp_write[f] != 0, false};
+                     fp_write[f] != 0, false, my_dma};
       int32_t id;
       if (free_ids.empty()) {
         id = static_cast<int32_t>(accesses.size());

@@ -6,15 +6,19 @@
 // interleave without touching the same bytes still count as overlapping.
 //
 // Output is reduced to at most one producer per order key (the latest one): the caller keys
-// instructions so that those with one key complete in program order (a queue, or the set of
-// queues of a spread DMA), so waiting for the latest overlapping producer of a key implies
-// waiting for the earlier ones.
+// instructions so that those with one key complete in program order (a compute queue; each DMA
+// transfer is its own key, since DMA queues serve transfers in ready order), so waiting for the
+// latest overlapping producer of a key implies waiting for the earlier ones.
 //
 // Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into at most 64 address buckets;
 // an access only scans the live records of the buckets it touches. A write retires every
 // record it covers (later accesses that overlap them also overlap the write), and a read
-// retires covered reads of its own key, so live lists stay short in tiled kernels; the slot of
-// a retired record is reused once no bucket lists it, so memory follows the live set.
+// retires covered reads of its own key; a DMA read also retires covered reads of other DMAs
+// and then depends on them, so that a later writer that waits for it waits for them too.
+// APPROX: a transfer re-reading bytes that a pending transfer reads waits for it (a
+// read-after-read edge real hardware does not need). So live lists stay short in tiled
+// kernels; the slot of a retired record is reused once no bucket lists it, so memory follows
+// the live set.
 #pragma once
 
 #include <cstdint>

@@ -12,11 +12,9 @@
 // APPROX: every piece pays dma.fixed_ns on its queue, and its efficiency is that of the
 // transfer's bytes per row (sim/cost/dma_cost.cc), so small transfers spread over 16 queues
 // pay 16 fixed costs.
-// APPROX: pieces run in program order on each queue (sim/core/): a transfer waiting for its
-// producer holds up later, independent transfers on the same queues; hardware enqueues
-// descriptors when a transfer is triggered, so a ready load can pass a waiting store. Kernels
-// that issue the next tile's load after the current tile's store therefore do not overlap
-// DMA with compute here.
+// Each queue serves its pieces in ready order, not program order (sim/core/neuron_core.h): a
+// load that is ready passes a store still waiting for its producer, so tiles written in program
+// order (load i, compute i, store i, load i + 1, ...) overlap DMA with compute.
 // APPROX: dma_transpose is element-granular and not spread (the documentation does not say
 // how its descriptors are distributed): it takes one queue, round robin with the pointer.
 #pragma once

@@ -20,7 +20,33 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   instr_end_ps.assign(n, 0);
   engine_free_ps.assign(p.num_queues, 0);
   last_end_ps.assign(p.num_queues, 0);
-  next.assign(p.num_queues, 0);
+  next.assign(p.queue_begin.begin(), p.queue_begin.end() - 1);
+  // Reverse edges to DMA consumers; DMA instructions without producers are ready at 0.
+  consumer_begin.assign(n + 1, 0);
+  unresolved.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (p.engine[i] != isa::Engine::kDma) continue;
+    unresolved[i] = p.dep_begin[i + 1] - p.dep_begin[i];
+    for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
+      ++consumer_begin[p.dep_producer[d] + 1];
+    }
+  }
+  for (size_t i = 0; i < n; ++i) consumer_begin[i + 1] += consumer_begin[i];
+  dma_consumer.assign(consumer_begin[n], 0);
+  std::vector<int32_t> fill(consumer_begin.begin(), consumer_begin.end() - 1);
+  for (size_t i = 0; i < n; ++i) {
+    if (p.engine[i] != isa::Engine::kDma) continue;
+    for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
+      dma_consumer[fill[p.dep_producer[d]]++] = static_cast<int32_t>(i);
+    }
+  }
+  ready_ps.assign(pieces, 0);
+  ready_heap.assign(pieces, 0);
+  heap_size.assign(p.num_queues, 0);
+  for (size_t i = 0; i < n; ++i) {
+    if (p.engine[i] != isa::Engine::kDma || unresolved[i] != 0) continue;
+    for (int32_t k = p.piece_begin[i]; k < p.piece_begin[i + 1]; ++k) push_ready(k, 0);
+  }
   shared.reset();
   waits = 0;
   abort = false;
@@ -34,6 +60,27 @@ int64_t RunState::dependency_ready(int32_t k) const {
     t = std::max(t, instr_end_ps[plan->dep_producer[d]] + plan->dep_sync_ps[d]);
   }
   return t;
+}
+
+int64_t RunState::resolved_ready_ps(int32_t i) const {
+  int64_t t = 0;
+  for (int32_t d = plan->dep_begin[i]; d < plan->dep_begin[i + 1]; ++d) {
+    t = std::max(t, instr_end_ps[plan->dep_producer[d]] + plan->dep_sync_ps[d]);
+  }
+  return t;
+}
+
+void RunState::push_ready(int32_t k, int64_t ready) {
+  const int q = plan->piece_queue[k];
+  ready_ps[k] = ready;
+  int32_t* heap = ready_heap.data() + plan->queue_begin[q];
+  heap[heap_size[q]++] = k;
+  std::push_heap(heap, heap + heap_size[q], [this](int32_t a, int32_t b) { return after(a, b); });
+}
+
+void RunState::pop_ready(int q) {
+  int32_t* heap = ready_heap.data() + plan->queue_begin[q];
+  std::pop_heap(heap, heap + heap_size[q]--, [this](int32_t a, int32_t b) { return after(a, b); });
 }
 
 int64_t RunState::issue(int32_t k, int64_t now_ps) {

@@ -2,13 +2,20 @@
 // issued, when results become visible, and the booking of shared resources. Pure data and
 // arithmetic in ps relative to the start of the run; the SystemC processes (sim/core/) decide
 // when to call it.
-// Models: an engine queue issues in order; an instruction starts when the engine is free, its
-// dependencies' results are visible (+ sync cost across queues) and its shared ports are free;
-// it occupies the engine for its occupancy and its result is visible after its latency.
-// APPROX: results of one queue become visible in order (like in-order semaphore increments),
-// so a short instruction behind a long-latency one waits for it.
+// Models: a compute engine queue issues in program order (DMA queues: ready order, below); an
+// instruction starts when the engine is free, its dependencies' results are visible (+ sync
+// cost across queues) and its shared ports are free; it occupies the engine for its occupancy
+// and its result is visible after its latency.
+// APPROX: results of one queue become visible in the order the queue started them (like
+// in-order semaphore increments), so a short instruction behind a long-latency one waits for it.
 // APPROX: a dependency waits for the producer's whole latency (no partial forwarding), plus a
 // constant sync cost when producer and consumer are on different queues.
+// DMA queues serve pieces in ready order, not program order: a DMA instruction is resolved when
+// its last producer is done; its ready time is then max(producer end + sync) and each of its
+// pieces enters the ready heap of its queue (min-heap on (ready_ps, piece index)); a queue,
+// when free, starts its earliest-ready piece (ties: lowest piece index = program order).
+// Heaps live in one preallocated array (a queue's heap is its slice [queue_begin[q], ...)), so
+// the run loop allocates nothing.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +48,16 @@ struct RunState {
   // Per queue.
   std::vector<int64_t> engine_free_ps;  // end of the last occupancy
   std::vector<int64_t> last_end_ps;     // last result visible
-  std::vector<int32_t> next;            // position in its piece list
+  std::vector<int32_t> next;            // position in its piece list (DMA: first not issued)
+  // DMA ready order. Reverse dependency edges to DMA consumers (CSR, built by reset so that
+  // edited plans work), producers still pending per DMA instruction, per-piece ready time, and
+  // the per-queue ready heaps.
+  std::vector<int32_t> consumer_begin;  // size n + 1
+  std::vector<int32_t> dma_consumer;
+  std::vector<int32_t> unresolved;      // per instruction: producers not done (DMA only)
+  std::vector<int64_t> ready_ps;        // per piece: when its dependencies are satisfied
+  std::vector<int32_t> ready_heap;      // per piece slot, sliced by queue
+  std::vector<int32_t> heap_size;       // per queue
   SharedResources shared;
   int64_t waits = 0;  // wait() calls of all queue processes (performance counter)
   bool abort = false;
@@ -56,6 +72,36 @@ struct RunState {
   // Issues piece `k` at `now_ps` (>= dependency_ready(k)): books shared ports and HBM, records
   // start and end. Returns when the queue's occupancy ends.
   int64_t issue(int32_t k, int64_t now_ps);
+
+  // Ready heaps of the DMA queues.
+  bool has_ready(int q) const { return heap_size[q] > 0; }
+  int32_t top_ready(int q) const { return ready_heap[plan->queue_begin[q]]; }
+  void pop_ready(int q);
+  // Called once instruction i is done: counts it off its DMA consumers; each consumer whose
+  // producers are now all done gets its pieces pushed to their ready heaps, and
+  // on_ready(queue, ready_ps) is called per pushed piece.
+  template <class OnReady>
+  void release(int32_t i, OnReady&& on_ready) {
+    for (int32_t c = consumer_begin[i]; c < consumer_begin[i + 1]; ++c) {
+      const int32_t consumer = dma_consumer[c];
+      if (--unresolved[consumer] == 0) {
+        const int64_t ready = resolved_ready_ps(consumer);
+        for (int32_t k = plan->piece_begin[consumer]; k < plan->piece_begin[consumer + 1]; ++k) {
+          push_ready(k, ready);
+          on_ready(plan->piece_queue[k], ready);
+        }
+      }
+    }
+  }
+
+ private:
+  // max(producer end + sync) over the dependencies of instruction i (all done).
+  int64_t resolved_ready_ps(int32_t i) const;
+  void push_ready(int32_t k, int64_t ready);
+  // Heap order: true if piece a comes after piece b.
+  bool after(int32_t a, int32_t b) const {
+    return ready_ps[a] != ready_ps[b] ? ready_ps[a] > ready_ps[b] : a > b;
+  }
 };
 
 }  // namespace trnsim::sim
