@@ -97,6 +97,19 @@ AttrSpec parse_attr_spec(const std::string& word, std::string_view instr) {
   throw Error("instruction table: " + std::string(instr) + ": attribute type '" + type + "'");
 }
 
+// Operand roles and attribute names are the keys of a trace's instruction object, so none may
+// be a key the trace reserves, and no two may be equal.
+void check_names_are_trace_keys(const InstrInfo& info) {
+  std::vector<std::string> names{"op", "engine", "label", "comment"};
+  for (const OperandSpec& o : info.operands) names.push_back(o.role);
+  for (const AttrSpec& a : info.attrs) names.push_back(a.name);
+  for (size_t i = 4; i < names.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (names[i] == names[j])
+        throw Error("instruction table: " + std::string(info.name) + ": '" + names[i] +
+                    "' is used twice or is a reserved trace key");
+}
+
 std::array<InstrInfo, kNumOpcodes> build_table() {
   std::array<InstrInfo, kNumOpcodes> table;
   for (int i = 0; i < kNumOpcodes; ++i) {
@@ -113,6 +126,7 @@ std::array<InstrInfo, kNumOpcodes> build_table() {
     for (const auto& w : split_words(r.operands))
       info.operands.push_back(parse_operand_spec(w, r.name));
     for (const auto& w : split_words(r.attrs)) info.attrs.push_back(parse_attr_spec(w, r.name));
+    check_names_are_trace_keys(info);
   }
   return table;
 }

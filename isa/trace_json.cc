@@ -15,7 +15,6 @@ namespace trnsim::isa {
 namespace {
 
 using nlohmann::json;
-using trace_internal::attr_key;
 
 std::string type_name(const json& j) { return j.type_name(); }
 
@@ -229,7 +228,7 @@ Instruction parse_instruction(const Program& prog, const json& j, size_t index) 
   const InstrInfo& in = info(op);
   std::set<std::string, std::less<>> allowed{"op", "engine", "label", "comment"};
   for (const OperandSpec& s : in.operands) allowed.insert(s.role);
-  for (const AttrSpec& s : in.attrs) allowed.insert(attr_key(s));
+  for (const AttrSpec& s : in.attrs) allowed.insert(s.name);
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (allowed.count(it.key())) continue;
     std::string valid;
@@ -258,7 +257,7 @@ Instruction parse_instruction(const Program& prog, const json& j, size_t index) 
   }
   for (size_t s = 0; s < in.attrs.size(); ++s) {
     const AttrSpec& spec = in.attrs[s];
-    const std::string key = attr_key(spec);
+    const std::string& key = spec.name;
     auto it = j.find(key);
     if (it == j.end()) {
       if (!spec.optional) throw w.field_error(key, "missing (required attribute)");

@@ -17,14 +17,6 @@ inline bool is_reserved_instruction_key(std::string_view key) {
   return key == "op" || key == "engine" || key == "label" || key == "comment";
 }
 
-// JSON key of a table attribute. An attribute whose name collides with a reserved key (the
-// ALU attribute "op" of tensor_tensor / tensor_reduce / tensor_partition_reduce) is spelled
-// "alu_op" ("attr_<name>" for a non-ALU attribute), because "op" names the opcode.
-inline std::string attr_key(const AttrSpec& spec) {
-  if (!is_reserved_instruction_key(spec.name)) return spec.name;
-  return (spec.type == AttrType::kAlu ? "alu_" : "attr_") + spec.name;
-}
-
 // Non-finite floats are written as the strings "inf", "-inf" and "nan" (JSON has no literal
 // for them); finite numbers as JSON numbers that round trip doubles exactly.
 nlohmann::json number_to_json(double v);

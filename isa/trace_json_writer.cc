@@ -14,7 +14,6 @@
 namespace trnsim::isa {
 namespace {
 
-using trace_internal::attr_key;
 using trace_internal::number_to_json;
 
 // Same value, bit for bit where it matters (NaN equals NaN, 0.0 differs from -0.0).
@@ -74,11 +73,11 @@ J instruction_to_json(const Program& prog, const Instruction& ins, size_t index)
     const AttrValue& a = ins.attrs[s];
     const AttrValue& d = defaults.attrs[s];
     if (!a.present) {
-      if (d.present) j[attr_key(spec)] = nullptr;
+      if (d.present) j[spec.name] = nullptr;
       continue;
     }
     if (d.present && same_number(a.num, d.num) && a.ints == d.ints) continue;
-    j[attr_key(spec)] = attr_to_json<J>(spec, a);
+    j[spec.name] = attr_to_json<J>(spec, a);
   }
   if (!ins.label.empty()) j["label"] = ins.label;
   return j;

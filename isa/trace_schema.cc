@@ -56,8 +56,7 @@ Instruction
   engine  optional  one of the engines the instruction allows (default marked *)
   label   optional  free text, shown in timelines and error messages
   <operand>         a view string; operands of kind "view|number" also take a JSON number
-  <attribute>       typed value (below). An attribute named "op" in the table is written
-                    "alu_op", because "op" is the opcode.
+  <attribute>       typed value (below)
   An optional operand or attribute may be left out (its default applies) or be null (absent).
 
 Views
@@ -123,7 +122,7 @@ void write_instruction(std::ostringstream& out, const InstrInfo& in) {
     out << "\n";
   }
   for (const AttrSpec& s : in.attrs) {
-    out << "    " << trace_internal::attr_key(s) << "  " << type_text(s.type);
+    out << "    " << s.name << "  " << type_text(s.type);
     if (s.default_text) {
       out << "  default " << *s.default_text;
     } else if (s.optional) {

@@ -67,9 +67,7 @@ void InstrChecker::expect_integer_dtype(std::string_view role, std::string_view 
 }
 
 std::string InstrChecker::attr_label(std::string_view name) const {
-  const InstrInfo& in = info(ins_.op);
-  const int i = in.attr_index(name);
-  return "attribute '" + (i < 0 ? std::string(name) : trace_internal::attr_key(in.attrs[i])) + "'";
+  return "attribute '" + std::string(name) + "'";
 }
 
 void InstrChecker::expect_reduce_op(std::string_view name) const {

@@ -93,7 +93,7 @@ std::vector<int64_t> squeeze(std::vector<int64_t> s) {
 }
 
 void check_tensor_reduce(const InstrChecker& c) {
-  c.expect_reduce_op("op");
+  c.expect_reduce_op("alu_op");
   const std::vector<int64_t> src = c.view("src").shape();
   const std::vector<int64_t>& axes = c.ints("axis");
   if (axes.empty()) throw c.error(c.attr_label("axis") + ": empty, name at least one free axis");
@@ -198,7 +198,7 @@ void check_contract(const InstrChecker& c) {
       check_tensor_reduce(c);
       break;
     case Opcode::tensor_partition_reduce:
-      c.expect_reduce_op("op");
+      c.expect_reduce_op("alu_op");
       c.expect_pf("dst", 1, c.free_elements("src"), "[1, F] for src [P, F]");
       break;
     case Opcode::bn_stats:

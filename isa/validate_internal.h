@@ -48,7 +48,7 @@ class InstrChecker {
   AluOp alu(std::string_view name) const { return AluOp(int(ins_.attr(name).num)); }
   bool flag(std::string_view name) const { return ins_.attr(name).num != 0; }
   const std::vector<int64_t>& ints(std::string_view name) const { return ins_.attr(name).ints; }
-  // How errors name an attribute: its trace key ("alu_op" for the table's "op").
+  // How errors name an attribute (its table name is also its trace key).
   std::string attr_label(std::string_view name) const;
   void expect_reduce_op(std::string_view name) const;
   void expect_compare_op(std::string_view name) const;

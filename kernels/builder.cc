@@ -169,7 +169,7 @@ void Builder::tensor_tensor(const Ref& dst, const Ref& a, const Ref& b, isa::Alu
   set_view(ins, "dst", dst);
   set_view(ins, "src0", a);
   set_view(ins, "src1", b);
-  set_alu(ins, "op", op);
+  set_alu(ins, "alu_op", op);
   emit(std::move(ins));
 }
 
@@ -238,7 +238,7 @@ void Builder::tensor_reduce(const Ref& dst, const Ref& src, isa::AluOp op,
     for (int d = 1; d < src.rank(); ++d) axis.push_back(d);
   Instruction ins = dst_src_instruction(Opcode::tensor_reduce, dst, src);
   ins.engine = e;
-  set_alu(ins, "op", op);
+  set_alu(ins, "alu_op", op);
   set_ints(ins, "axis", std::move(axis));
   set_num(ins, "negate", negate ? 1 : 0);
   emit(std::move(ins));
@@ -246,7 +246,7 @@ void Builder::tensor_reduce(const Ref& dst, const Ref& src, isa::AluOp op,
 
 void Builder::tensor_partition_reduce(const Ref& dst, const Ref& src, isa::AluOp op) {
   Instruction ins = dst_src_instruction(Opcode::tensor_partition_reduce, dst, src);
-  set_alu(ins, "op", op);
+  set_alu(ins, "alu_op", op);
   emit(std::move(ins));
 }
 

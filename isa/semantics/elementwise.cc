@@ -34,7 +34,7 @@ void apply_scalar_op(Matrix& values, AluOp op, const Eigen::ArrayXf& operand, bo
 
 void tensor_tensor(const Instruction& ins, MachineState& st) {
   const auto [dst, src0, src1] = two_source_views(ins);
-  const AluOp op = alu_attr(ins, "op");
+  const AluOp op = alu_attr(ins, "alu_op");
   const Matrix a = st.read(src0);
   const Matrix b = st.read(src1);
   st.write(dst, a.binaryExpr(b, [op](float x, float y) { return apply_alu(op, x, y); }));

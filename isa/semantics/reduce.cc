@@ -27,7 +27,7 @@ using sem_util::view_of;
 void tensor_reduce(const Instruction& ins, MachineState& st) {
   const View& src_view = view_of(ins, "src");
   const View& dst_view = view_of(ins, "dst");
-  const AluOp op = alu_attr(ins, "op");
+  const AluOp op = alu_attr(ins, "alu_op");
   const bool negate = ins.attr("negate").num != 0 && alu_kind(op) == AluKind::Arith;
   const std::vector<int64_t> shape = src_view.shape();
   const int ndims = static_cast<int>(shape.size());
@@ -74,7 +74,7 @@ void tensor_reduce(const Instruction& ins, MachineState& st) {
 void tensor_partition_reduce(const Instruction& ins, MachineState& st) {
   const View& src_view = view_of(ins, "src");
   const View& dst_view = view_of(ins, "dst");
-  const AluOp op = alu_attr(ins, "op");
+  const AluOp op = alu_attr(ins, "alu_op");
   if (dst_view.partitions() != 1 || dst_view.free_elements() != src_view.free_elements())
     throw sem_error(ins, "dst must be [1, " + std::to_string(src_view.free_elements()) + "]");
   const Matrix src = st.read(src_view);

@@ -98,8 +98,8 @@ isa::Program make_bench_program(int64_t instructions, int64_t free_elems) {
     tt.operand("dst") = view_operand(p.whole(v[r]));
     tt.operand("src0") = view_operand(p.whole(s[r]));
     tt.operand("src1") = view_operand(p.whole(a[r]));
-    tt.attr("op").num = int(isa::AluOp::kAdd);
-    tt.attr("op").present = true;
+    tt.attr("alu_op").num = int(isa::AluOp::kAdd);
+    tt.attr("alu_op").present = true;
     isa::Instruction& io = add(isa::Opcode::iota);
     io.operand("dst") = view_operand(p.whole(g[r]));
     io.attr("pattern").ints = {1};

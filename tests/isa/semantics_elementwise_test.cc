@@ -35,7 +35,7 @@ Instruction tensor_tensor(const View& dst, const View& a, const View& c, AluOp o
   ins.operand("dst") = view_op(dst);
   ins.operand("src0") = view_op(a);
   ins.operand("src1") = view_op(c);
-  set_alu(ins, "op", op);
+  set_alu(ins, "alu_op", op);
   return ins;
 }
 

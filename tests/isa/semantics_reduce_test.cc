@@ -24,7 +24,7 @@ using core_testing::view_op;
 
 Instruction reduce_instr(const View& dst, const View& src, AluOp op, std::vector<int64_t> axes) {
   Instruction ins = two_operand(Opcode::tensor_reduce, dst, src);
-  set_alu(ins, "op", op);
+  set_alu(ins, "alu_op", op);
   set_ints(ins, "axis", std::move(axes));
   return ins;
 }
@@ -52,10 +52,10 @@ TEST(TensorReduceSemantics, MaxMinMultiplyHandComputed) {
   Instruction ins = reduce_instr(dst, src, AluOp::kMax, {1});
   sem::tensor_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), 7.0f);
-  set_alu(ins, "op", AluOp::kMin);
+  set_alu(ins, "alu_op", AluOp::kMin);
   sem::tensor_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), -8.0f);
-  set_alu(ins, "op", AluOp::kMultiply);
+  set_alu(ins, "alu_op", AluOp::kMultiply);
   sem::tensor_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), 336.0f);
 }
@@ -125,12 +125,12 @@ TEST(TensorPartitionReduceSemantics, AddAndMaxAcrossPartitions) {
   View dst = b.sbuf("dst", 1, {3});
   b.fill(src, mat(4, 3, {1, -2, 3, 4, 5, -6, 7, 8, 9, -10, 11, 12}));
   Instruction ins = two_operand(Opcode::tensor_partition_reduce, dst, src);
-  set_alu(ins, "op", AluOp::kAdd);
+  set_alu(ins, "alu_op", AluOp::kAdd);
   sem::tensor_partition_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), 2.0f);
   EXPECT_EQ(b.get(dst)(0, 1), 22.0f);
   EXPECT_EQ(b.get(dst)(0, 2), 18.0f);
-  set_alu(ins, "op", AluOp::kMax);
+  set_alu(ins, "alu_op", AluOp::kMax);
   sem::tensor_partition_reduce(ins, b.state());
   EXPECT_EQ(b.get(dst)(0, 0), 7.0f);
   EXPECT_EQ(b.get(dst)(0, 1), 11.0f);

@@ -81,7 +81,7 @@ TEST(TraceJson, HandWrittenTraceParses) {
   EXPECT_EQ(act.operand("bias").view.dims[0], (Slice{0, 64, 1}));
 
   EXPECT_EQ(p.instructions[2].engine, Engine::kGpsimd);
-  EXPECT_EQ(p.instructions[2].attr("op").num, int(AluOp::kMultiply));
+  EXPECT_EQ(p.instructions[2].attr("alu_op").num, int(AluOp::kMultiply));
 
   const Instruction& ts = p.instructions[3];
   EXPECT_TRUE(std::isinf(ts.operand("operand0").imm) && ts.operand("operand0").imm < 0);

@@ -64,10 +64,7 @@ def instruction_table():
         name, operands = m.group(1), m.group(2)
         attrs = "".join(re.findall(r'"([^"]*)"', m.group(3)))
         roles = [o.split(":")[0] for o in operands.split()]
-        keys = []
-        for a in attrs.split():
-            k = a.split(":")[0]
-            keys.append("alu_op" if k == "op" else k)
+        keys = [a.split(":")[0] for a in attrs.split()]
         table[name] = (roles, keys)
     return table
 

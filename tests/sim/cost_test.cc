@@ -226,7 +226,7 @@ TEST_P(CostTest, PartitionReduceIsLogTreeOfStreams) {
   auto d = b.tile("d", Memory::kSbuf, 1, {256});
   isa::Instruction& ins =
       b.add(Opcode::tensor_partition_reduce, {{"dst", b.whole(d)}, {"src", b.whole(s)}});
-  ins.attr("op").present = true;
+  ins.attr("alu_op").present = true;
   // ceil(log2(128)) = 7 steps of max(64, 256) = 1792 (inferred formula).
   expect_lone(b, 1792, stream_latency(1792, Engine::kGpsimd));
 }

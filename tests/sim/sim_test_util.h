@@ -83,8 +83,8 @@ class ProgramBuilder {
                                   isa::Engine e = isa::Engine::kVector) {
     isa::Instruction& ins =
         add(isa::Opcode::tensor_tensor, {{"dst", dst}, {"src0", a}, {"src1", b}}, e);
-    ins.attr("op").present = true;
-    ins.attr("op").num = static_cast<int>(isa::AluOp{});
+    ins.attr("alu_op").present = true;
+    ins.attr("alu_op").num = static_cast<int>(isa::AluOp{});
     return ins;
   }
   isa::Instruction& copy(isa::View dst, isa::View src, isa::Engine e = isa::Engine::kVector) {

@@ -75,6 +75,7 @@ class Program:
                 continue
             if isinstance(v, float) and not math.isfinite(v):
                 v = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+            # Emitters pass NKI's `op=` keyword; the table names that attribute alu_op.
             ins["alu_op" if k == "op" else k] = v
         ins["label"] = label
         self.instructions.append(ins)
