@@ -18,6 +18,7 @@ namespace {
 
 using isa::DType;
 using isa::Memory;
+using testing::inject_two_instruction_cycle;
 using testing::ProgramBuilder;
 
 constexpr double kEps = 1e-3;
@@ -149,10 +150,7 @@ TEST_F(DmaOrderTest, DmaWhoseProducerNeverCompletesIsADeadlock) {
   const isa::Program& p = b.build(cfg_);
   TimingPlan plan = build_plan(p, cfg_);
   ASSERT_EQ(plan.dep_producer.size(), 1u);
-  // Inject 0 <- 1: a cycle no schedule can satisfy.
-  plan.dep_begin = {0, 1, 2};
-  plan.dep_producer = {1, 0};
-  plan.dep_sync_ps = {1300000, 1300000};
+  inject_two_instruction_cycle(plan, 1300000);
   try {
     run_plan(plan, p, nullptr);
     FAIL() << "deadlock not reported";

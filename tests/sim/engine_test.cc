@@ -15,6 +15,7 @@ namespace {
 using isa::DType;
 using isa::Engine;
 using isa::Memory;
+using testing::inject_two_instruction_cycle;
 using testing::ProgramBuilder;
 
 constexpr double kEps = 1e-3;
@@ -230,10 +231,7 @@ TEST_F(EngineTest, DeadlockIsReportedAndTheModelStaysUsable) {
   const isa::Program& p = b.build(cfg_);
   TimingPlan plan = build_plan(p, cfg_);
   ASSERT_EQ(plan.dep_producer.size(), 1u);
-  // Inject 0 <- 1: a cycle no schedule can satisfy.
-  plan.dep_begin = {0, 1, 2};
-  plan.dep_producer = {1, 0};
-  plan.dep_sync_ps = {0, 0};
+  inject_two_instruction_cycle(plan, 0);
   try {
     run_plan(plan, p, nullptr);
     FAIL() << "deadlock not reported";

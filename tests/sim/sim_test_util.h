@@ -111,6 +111,14 @@ inline RunResult time_only(const isa::Program& p, const HwConfig& cfg) {
   return simulate(p, cfg, Mode::kTimingOnly, nullptr);
 }
 
+// Rewrites the dependency edges of a two-instruction plan into the cycle 0 <- 1 <- 0, which no
+// schedule can satisfy, each edge with `sync_ps` of synchronisation cost.
+inline void inject_two_instruction_cycle(TimingPlan& plan, int64_t sync_ps) {
+  plan.dep_begin = {0, 1, 2};
+  plan.dep_producer = {1, 0};
+  plan.dep_sync_ps = {sync_ps, sync_ps};
+}
+
 inline const std::vector<std::string>& all_targets() {
   static const std::vector<std::string> t = {"trn1", "trn2", "trn3"};
   return t;
