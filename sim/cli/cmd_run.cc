@@ -5,6 +5,7 @@
 #include "isa/trace_json.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
+#include "sim/config/data_dir.h"
 #include "sim/inputs.h"
 #include "sim/session.h"
 #include "sim/stats/results_writer.h"
@@ -13,7 +14,7 @@ namespace trnsim::cli {
 namespace {
 
 struct RunArgs {
-  std::string trace = std::string(TRNSIM_SOURCE_DIR) + "/traces/rmsnorm_128x2048_bf16.json";
+  std::string trace;  // empty: the shipped RMSNorm sample under the data root
   std::string out = "results/run";
   std::vector<std::string> inputs;
   uint64_t seed = 0;
@@ -23,7 +24,8 @@ struct RunArgs {
 };
 
 void run(const RunArgs& a) {
-  isa::Program prog = isa::read_trace_file(a.trace);
+  isa::Program prog = isa::read_trace_file(
+      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace);
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
