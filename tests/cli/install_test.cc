@@ -91,6 +91,34 @@ TEST_F(InstalledTrnsim, RanksAndRunsAShippedModel) {
   EXPECT_NE(model.output.find("TTFT"), std::string::npos) << model.output;
 }
 
+// pip install of a copy of kernels/nki (pip builds in the folder it is given), then a kernel
+// run from another folder with only PYTHONPATH and PATH pointing at the installs.
+TEST_F(InstalledTrnsim, PipInstalledFrontEndFindsTrnsimOnPath) {
+  const std::string copy = *root_ / "nki_src", site = *root_ / "site";
+  ASSERT_EQ(run_shell("cp -r '" + source_path("kernels/nki") + "' '" + copy + "'").exit_code, 0);
+  const CommandResult pip = run_shell("/usr/bin/python3 -m pip install -q --no-build-isolation "
+                                      "--no-deps --no-index --target '" + site + "' '" + copy +
+                                      "'");
+  ASSERT_EQ(pip.exit_code, 0) << pip.output;
+  const std::string script =
+      "import numpy as np, neuronxcc.nki as nki, neuronxcc.nki.language as nl, trnsim_nki\n"
+      "@nki.jit\n"
+      "def double(a):\n"
+      "    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)\n"
+      "    nl.store(out, value=nl.load(a) * 2.0)\n"
+      "    return out\n"
+      "a = np.arange(128 * 64, dtype=np.float32).reshape(128, 64)\n"
+      "out, stats = trnsim_nki.run(double, a)\n"
+      "assert (out == 2 * a).all() and stats['total_ns'] > 0\n"
+      "print('ok', trnsim_nki.__file__)\n";
+  std::ofstream(here("double.py")) << script;
+  const CommandResult r = run_shell(
+      "cd '" + here("") + "' && env -u TRNSIM_BIN -u TRNSIM_DATA PYTHONPATH='" + site +
+      "' PATH='" + (*root_ / "moved/bin") + ":/usr/bin:/bin' /usr/bin/python3 double.py");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ok " + site), std::string::npos) << r.output;
+}
+
 TEST_F(InstalledTrnsim, ExplicitDataFolderMustHoldTheData) {
   const CommandResult r = run_shell("cd '" + here("") + "' && TRNSIM_DATA=/nonexistent '" +
                                     (*root_ / "moved/bin/trnsim") + "' run");

@@ -10,7 +10,7 @@ from . import dtypes, errors, language, isa  # noqa: F401
 from .errors import NkiError, NkiUnsupportedError, TrnsimRunError  # noqa: F401
 from .tracer import (Kernel, as_dtype, baremetal, benchmark, jit, run,  # noqa: F401
                      simulate_kernel, trace_kernel)
-from .runner import find_binary, run_trace  # noqa: F401
+from .runner import Results, RunOptions, find_binary, run_trace  # noqa: F401
 
 
 def trace(kernel, *arrays, grid=None, target="trn2", **kwargs):

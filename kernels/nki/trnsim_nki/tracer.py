@@ -16,7 +16,7 @@ import numpy as np
 from . import core, dtypes
 from .core import NkiTensor
 from .errors import NkiError
-from .runner import run_trace
+from .runner import Results, RunOptions, run_trace
 
 
 class Typed:
@@ -120,14 +120,18 @@ def _restructure(struct, outputs):
     return struct
 
 
-def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, **kwargs):
-    """Traces and runs `kernel` on trnsim. Returns (outputs, stats): outputs in the structure
-    the kernel returned (arrays in place of tensors), or {name: array} of the input tensors it
-    wrote if it returned nothing; stats is stats.json as a dict."""
+def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None, **kwargs):
+    """Traces and runs `kernel` on trnsim. Returns Results, which unpacks as (outputs, stats):
+    outputs in the structure the kernel returned (arrays in place of tensors), or {name: array}
+    of the input tensors it wrote if it returned nothing (None in timing-only mode); stats is
+    stats.json as a dict; .results_dir is out_dir (None: a temporary folder, removed).
+    options: RunOptions (mode, hw, sets, timeline, seed; its target wins over `target`)."""
     func, g = _unwrap(kernel)
-    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=target)
-    outputs, stats, _ = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, target=target)
-    return _restructure(tr.out_struct, outputs), stats
+    options = options or RunOptions(target=target)
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target or target)
+    res = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, options=options)
+    outputs = None if options.mode == "timing" else _restructure(tr.out_struct, res.outputs)
+    return Results(outputs, res.stats, res.results_dir)
 
 
 def _unwrap(kernel):
