@@ -13,9 +13,21 @@ import numpy as np
 import nki_test_util as u
 import trnsim_nki
 from trnsim_nki import __main__ as cli
+from trnsim_nki.errors import NkiError
 
 STATE, BINARY = u.binary_state()
 ADD = os.path.join(u.EXAMPLES, "tensor_add.py") + "::tensor_add"
+
+NO_RESULT = """
+import nki
+import nki.language as nl
+
+@nki.jit
+def k(a):
+    t = nl.load(a)
+    t = t + t
+"""
+
 
 def bf16_bits(x):
     """Raw bf16 bits (round to nearest even) of float32 values, as ml_dtypes stores them."""
@@ -100,6 +112,14 @@ class RunApi(PrivateTemp):
     def test_bad_mode_is_a_value_error(self):
         with self.assertRaises(ValueError):
             trnsim_nki.RunOptions(mode="fast")
+
+    def test_kernel_without_result_is_an_error_at_its_def_line(self):
+        mod = u.load_source("no_result", NO_RESULT)
+        with self.assertRaises(NkiError) as cm:
+            trnsim_nki.run(mod.k, self.a[:128, :512])
+        msg = str(cm.exception)
+        self.assertIn("no_result.py:6:", msg)
+        self.assertIn("returns nothing and writes no input tensor", msg)
 
 
 @unittest.skipIf(STATE == "none", "no trnsim binary")

@@ -9,6 +9,7 @@ once per program id; APPROX: all instances run one after another on one NeuronCo
 """
 import inspect
 import itertools
+import linecache
 import os
 
 import numpy as np
@@ -105,9 +106,34 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2"):
         if out_struct is None:
             out_struct = {t.name: t.name for t in prog.tensors if t.role == "output"}
         out_names = [t.name for t in prog.tensors if t.role == "output"]
+        if not out_names:
+            raise _no_outputs_error(func)
         return TraceResult(prog, inputs, out_struct, out_names)
     finally:
         core.end_trace()
+
+
+def _def_line(code):
+    """Line of the `def` of a function (co_firstlineno is its first decorator's line)."""
+    for line in range(code.co_firstlineno, code.co_firstlineno + 50):
+        text = linecache.getline(code.co_filename, line).lstrip()
+        if text.startswith(("def ", "async def ")):
+            return line
+    return code.co_firstlineno
+
+
+def _no_outputs_error(func):
+    """The error for a kernel with no result: it returned no HBM tensor and wrote none of its
+    inputs. Located at the kernel's `def` line."""
+    code = getattr(func, "__code__", None)
+    name = getattr(func, "__name__", "kernel")
+    err = NkiError("return", "")
+    if code is not None:
+        err.path, err.line = code.co_filename, _def_line(code)
+    msg = ("kernel %s returns nothing and writes no input tensor, so it has no outputs: "
+           "return its result tensors (nl.ndarray(..., buffer=nl.shared_hbm))" % name)
+    err.args = ("%s:%d: return: %s" % (os.path.basename(err.path), err.line, msg),)
+    return err
 
 
 def _restructure(struct, outputs):
