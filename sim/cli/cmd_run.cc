@@ -51,7 +51,7 @@ void add_run_command(CLI::App& app) {
       "run", "Simulate a JSON trace (default: the built-in RMSNorm example) and write results");
   cmd->add_option("trace", args->trace, "trace file (JSON, format version 1)");
   cmd->add_option("--out,-o", args->out, "results folder")->capture_default_str();
-  cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy for an HBM input tensor");
+  cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy[:DTYPE] for an HBM input tensor (DTYPE: declared dtype; raw bits for uint files)");
   cmd->add_option("--seed", args->seed, "seed of the random data for inputs not given");
   cmd->add_flag("--timing-only", args->timing_only, "timing only, no values (fast sweeps)");
   cmd->add_flag("--values-only", args->values_only, "values only, no timing");

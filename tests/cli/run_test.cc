@@ -110,6 +110,35 @@ TEST(CliRun, TourTraceWithShippedInputMatchesFloat64Reference) {
   }
 }
 
+TEST(CliRun, Bf16InputAsRawBitsEqualsTheSameValuesAsFloats) {
+  TempDir d;
+  const isa::NpyArray x = isa::read_npy(source_path("traces/tour/x.npy"));
+  isa::NpyArray bits;
+  bits.descr = "<u2";
+  bits.shape = x.shape;
+  bits.data = isa::npy_to_storage(x, isa::DType::kBf16);
+  isa::write_npy(d / "x_bits.npy", bits);
+  const std::string trace = source_path("traces/tour/scale.json");
+  ASSERT_EQ(trnsim_in(d, "run " + trace + " --input x=" + source_path("traces/tour/x.npy") +
+                             " --out f -q").exit_code, 0);
+  const CommandResult r = trnsim_in(d, "run " + trace + " --input x=x_bits.npy:bfloat16 --out b");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(isa::read_npy(d / "b/outputs/y.npy").data, isa::read_npy(d / "f/outputs/y.npy").data);
+}
+
+TEST(CliRun, DeclaredInputDtypeMustMatchTheTensor) {
+  TempDir d;
+  const std::string trace = source_path("traces/tour/scale.json");
+  const std::string x = source_path("traces/tour/x.npy");
+  const CommandResult wrong = trnsim_in(d, "run " + trace + " --input x=" + x + ":float32");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.output.find("declared dtype float32 but tensor 'x' is bfloat16"),
+            std::string::npos) << wrong.output;
+  const CommandResult unknown = trnsim_in(d, "run " + trace + " --input x=" + x + ":bf17");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.output.find("unknown dtype 'bf17'"), std::string::npos) << unknown.output;
+}
+
 TEST(CliRun, BadTraceNamesTheFile) {
   TempDir d;
   const CommandResult r = trnsim_in(d, "run no_such_trace.json");
