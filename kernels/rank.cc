@@ -252,6 +252,7 @@ RankReport rank_kernel(const RankRequest& req, const sim::HwConfig& cfg, const T
     // Children are reaped in start order; each writes only a small JSON record.
     report.points.push_back(finish_child(running.front()));
     running.erase(running.begin());
+    if (req.progress) req.progress(int64_t(report.points.size()), int64_t(mine.size()));
   }
   finalize_ranking(report);
   return report;

@@ -40,6 +40,7 @@ struct RankRequest {
   int shard_index = 0, shard_count = 1;          // --shard I/N (0-based I)
   bool check_values = true;
   uint64_t seed = 1;
+  std::function<void(int64_t, int64_t)> progress;  // (points done, points) after each; may be empty
 };
 
 struct RankPoint {

@@ -10,6 +10,7 @@
 #include "kernels/registry.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
+#include "sim/cli/progress.h"
 
 namespace trnsim::cli {
 namespace {
@@ -18,7 +19,7 @@ struct RankArgs {
   std::string kernel, shape, dtype, variants, shard, out = "results/rank";
   std::vector<std::string> grid;
   int jobs = 1;
-  bool no_check = false;
+  bool no_check = false, quiet = false;
   uint64_t seed = 1;
   sim::HwSelection hw;
 };
@@ -42,9 +43,10 @@ std::vector<std::string> split_commas(const std::string& text) {
   return out;
 }
 
-void write_report(const kernels::RankReport& report, const std::string& out_dir) {
+void write_report(const kernels::RankReport& report, const std::string& out_dir, bool quiet) {
   std::filesystem::create_directories(out_dir);
   kernels::write_report_files(report, out_dir + "/rank.json", out_dir + "/rank.csv");
+  if (quiet) return;
   std::cout << kernels::report_table(report) << "written: " << out_dir << "/rank.json, "
             << out_dir << "/rank.csv (plot: scripts/plot_rank.py " << out_dir << "/rank.json)\n";
 }
@@ -73,9 +75,12 @@ void run_rank(const RankArgs& a) {
   if (!a.shard.empty()) kernels::parse_shard(a.shard, &req.shard_index, &req.shard_count);
   req.check_values = !a.no_check;
   req.seed = a.seed;
+  ProgressBar bar("rank " + a.kernel, progress_enabled(a.quiet));
+  req.progress = bar.callback();
   const kernels::RankReport report =
       kernels::rank_kernel(req, sim::resolve_config(a.hw), kernels::simulator_timing());
-  write_report(report, a.out);
+  bar.finish();
+  write_report(report, a.out, a.quiet);
   fail_if_nothing_ranked(report);
 }
 
@@ -107,6 +112,7 @@ void add_rank_command(CLI::App& app) {
   cmd->add_option("--out,-o", a->out, "folder for rank.json and rank.csv")->capture_default_str();
   cmd->add_option("--seed", a->seed, "seed of the input data for the values check");
   cmd->add_flag("--no-check", a->no_check, "skip the values check against the reference");
+  cmd->add_flag("--quiet,-q", a->quiet, "print nothing on success (no table, no progress bar)");
   add_hw_options(*cmd, a->hw);
   cmd->require_subcommand(0, 1);
 
@@ -118,7 +124,7 @@ void add_rank_command(CLI::App& app) {
   merge->callback([files, merge_out] {
     std::vector<kernels::RankReport> shards;
     for (const auto& f : *files) shards.push_back(kernels::read_report_file(f));
-    write_report(kernels::merge_reports(shards), *merge_out);
+    write_report(kernels::merge_reports(shards), *merge_out, false);
   });
   cmd->callback([cmd, a] {
     if (cmd->got_subcommand("merge")) return;

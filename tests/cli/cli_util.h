@@ -22,7 +22,7 @@ struct CommandResult {
 
 inline CommandResult run_shell(const std::string& command) {
   CommandResult r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  FILE* pipe = popen(("{ " + command + "\n} 2>&1").c_str(), "r");
   if (!pipe) return r;
   char buf[4096];
   size_t n;

@@ -1,0 +1,46 @@
+// The progress bar: its line, and that rank draws it only when asked (not on a pipe).
+#include <gtest/gtest.h>
+
+#include "sim/cli/progress.h"
+#include "tests/cli/cli_util.h"
+
+namespace trnsim::cli::testing {
+namespace {
+
+TEST(ProgressLine, FillsInProportion) {
+  EXPECT_EQ(ProgressBar::line("rank mm", 1, 3, 2.4),
+            "rank mm [##########....................] 1/3 2s");
+  EXPECT_EQ(ProgressBar::line("x", 3, 3, 0), "x [" + std::string(30, '#') + "] 3/3 0s");
+  EXPECT_EQ(ProgressBar::line("x", 0, 0, 0), "x [" + std::string(30, '.') + "] 0/0 0s");
+}
+
+TEST(ProgressLine, DisabledOnAPipeUnlessForced) {
+  unsetenv("TRNSIM_PROGRESS");
+  EXPECT_FALSE(progress_enabled(true));
+  setenv("TRNSIM_PROGRESS", "1", 1);
+  EXPECT_TRUE(progress_enabled(true));
+  setenv("TRNSIM_PROGRESS", "0", 1);
+  EXPECT_FALSE(progress_enabled(false));
+  unsetenv("TRNSIM_PROGRESS");
+}
+
+TEST(CliProgress, RankDrawsTheBarWhenForcedAndIsSilentOnAPipe) {
+  TempDir d;
+  const std::string rank = "rank rmsnorm --shape rows=128,cols=512 --out r";
+  const CommandResult piped = trnsim_in(d, rank + " 2>err.txt");
+  ASSERT_EQ(piped.exit_code, 0) << piped.output;
+  EXPECT_EQ(run_shell("cat '" + (d / "err.txt") + "'").output, "");
+  const CommandResult forced = trnsim_in(d, rank + " -q 2>&1 >/dev/null | cat");
+  ASSERT_EQ(forced.exit_code, 0);
+  EXPECT_EQ(forced.output, "");  // --quiet and not a terminal
+  const CommandResult bar =
+      run_shell("cd '" + d.path() + "' && TRNSIM_PROGRESS=1 '" + TRNSIM_BINARY + "' " + rank +
+                " -q 2>&1 >/dev/null");
+  ASSERT_EQ(bar.exit_code, 0);
+  EXPECT_NE(bar.output.find("rank rmsnorm ["), std::string::npos) << bar.output;
+  EXPECT_NE(bar.output.find("2/2"), std::string::npos) << bar.output;
+  EXPECT_NE(bar.output.find("\033[K"), std::string::npos);  // erased at the end
+}
+
+}  // namespace
+}  // namespace trnsim::cli::testing
