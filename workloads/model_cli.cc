@@ -9,6 +9,7 @@
 #include <random>
 
 #include "isa/error.h"
+#include "sim/cli/progress.h"
 #include "sim/config/data_dir.h"
 #include "sim/stats/text_table.h"
 #include "workloads/hf_config.h"
@@ -29,16 +30,13 @@ sim::HwConfig resolve_hw(const sim::HwSelection& sel) {
   return sel.sets.empty() ? base : sim::with_overrides(base, sel.sets);
 }
 
-// Progress bar on stderr, drawn only when stderr is a terminal.
+// Progress bar on stderr (sim/cli/progress.h), erased when the callback is destroyed.
 std::function<void(int64_t, int64_t)> progress_bar(const std::string& what) {
-  if (!isatty(STDERR_FILENO)) return {};
-  return [what](int64_t done, int64_t total) {
-    const int width = 30;
-    const int filled = total > 0 ? int(width * done / total) : width;
-    std::fprintf(stderr, "\r%s [%s%s] %lld/%lld", what.c_str(), std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), (long long)done, (long long)total);
-    if (done == total) std::fprintf(stderr, "\n");
-    std::fflush(stderr);
+  if (!cli::progress_enabled(false)) return {};
+  auto bar = std::make_shared<cli::ProgressBar>(what, true);
+  return [bar](int64_t done, int64_t total) {
+    bar->update(done, total);
+    if (done >= total) bar->finish();
   };
 }
 
