@@ -137,6 +137,37 @@ TEST(CliBench, MeasuresTheSimulator) {
   expect_has(r, "peak memory");
 }
 
+bool is_png(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  in.read(magic, 8);
+  return in && std::memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
+TEST(CliPlot, DrawsTheTimelineAsPng) {
+  TempDir d;
+  ASSERT_EQ(trnsim_in(d, "run --timing-only --out r -q").exit_code, 0);
+  const CommandResult r = trnsim_in(d, "plot r");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  expect_has(r, "wrote r/timeline.png");
+  EXPECT_TRUE(is_png(d / "r/timeline.png"));
+  const CommandResult named = trnsim_in(d, "plot r -o pic.png");
+  ASSERT_EQ(named.exit_code, 0) << named.output;
+  EXPECT_TRUE(is_png(d / "pic.png"));
+}
+
+TEST(CliPlot, FolderWithoutTimelineIsNamed) {
+  TempDir d;
+  ASSERT_EQ(trnsim_in(d, "run --values-only --out v -q").exit_code, 0);
+  std::filesystem::remove(d / "v/timeline.json");
+  const CommandResult r = trnsim_in(d, "plot v");
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  expect_has(r, "v has no timeline.json");
+  const CommandResult missing = trnsim_in(d, "plot nowhere");
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  expect_has(missing, "nowhere: no such results folder");
+}
+
 TEST(CliReference, IsaAndSchemaPrintTheirReferences) {
   TempDir d;
   const CommandResult isa = trnsim_in(d, "isa");
