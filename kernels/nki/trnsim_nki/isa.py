@@ -33,6 +33,31 @@ class engine:  # noqa: N801
     sync = None
 
 
+class dma_engine:  # noqa: N801 (NKI name; as an engine= argument it means the DMA engines)
+    unknown = None
+
+
+# SDK 2.21-2.26 module-level engine names
+tensor_engine = engine.tensor
+vector_engine = engine.vector
+scalar_engine = engine.scalar
+gpsimd_engine = engine.gpsimd
+unknown_engine = engine.unknown
+
+_ENGINES = (None, "tensor", "vector", "scalar", "gpsimd", "dma")
+
+
+def engine_name(call, e):
+    """The trace engine name of an `engine=` argument (None: the instruction's default)."""
+    if e is dma_engine:
+        return "dma"
+    if e not in _ENGINES:
+        raise NkiError(call, "engine=%r is not an NKI engine (use nisa.vector_engine, "
+                       "nisa.scalar_engine, nisa.gpsimd_engine, nisa.tensor_engine or "
+                       "nisa.unknown_engine)" % (e,))
+    return e
+
+
 class reduce_cmd:  # noqa: N801
     idle = "idle"
     reset = "reset"
@@ -57,6 +82,16 @@ class nc_version:  # noqa: N801
     gen2 = 2
     gen3 = 3
     gen4 = 4
+
+
+class constants:  # noqa: N801 (nki.isa.constants: the enums under one name)
+    engine = engine
+    dma_engine = dma_engine
+    reduce_cmd = reduce_cmd
+    dge_mode = dge_mode
+    oob_mode = oob_mode
+    matmul_perf_mode = matmul_perf_mode
+    nc_version = nc_version
 
 
 def get_nc_version():
@@ -140,6 +175,7 @@ def _bind(call, args, kwargs, old, new, old_leading):
             p[n] = d
     for k in ("mask", "dtype", "engine", "name"):
         p.setdefault(k, None)
+    p["engine"] = engine_name(call, p["engine"])
     return is_new, p
 
 
@@ -174,8 +210,9 @@ def nc_matmul(*args, **kwargs):
         ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 2)
     st, mv = on_chip(call, p["stationary"]), on_chip(call, p["moving"])
-    if p["is_transpose"]:
-        raise NkiUnsupportedError(call, "is_transpose=True (use nisa.nc_transpose)")
+    # is_transpose=True (PE-array transpose, NKI reference nc_matmul): the tensor engine
+    # passes `stationary` through to dst as stationary.T @ moving with moving an identity;
+    # the same product is computed here, so the values are the transpose.
     if st.ndim != 2 or mv.ndim != 2:
         raise NkiError(call, "stationary %s and moving %s must be 2-D" % (st.shape, mv.shape))
     dst = _result(call, is_new, p, (st.shape[1], mv.shape[1]), dtypes.float32, "psum")
@@ -325,9 +362,12 @@ def tensor_scalar_reduce(*args, **kwargs):
 def tensor_copy(*args, **kwargs):
     call = "nisa.tensor_copy"
     old = [("src", _REQ), ("mask", None), ("dtype", None), ("engine", None)]
-    new = [("dst", _REQ), ("src", _REQ), ("engine", None), ("name", None)]
+    new = [("dst", _REQ), ("src", _REQ), ("engine", None), ("dtype", None), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 1)
     x = on_chip(call, p["src"])
+    if is_new and p["dtype"] is not None and dtypes.to_dtype(p["dtype"]) != p["dst"].dtype:
+        raise NkiError(call, "dtype=%s differs from the dtype %s of dst"
+                       % (dtypes.to_dtype(p["dtype"]).name, p["dst"].dtype.name))
     dst = _result(call, is_new, p, x.shape, x.dtype)
     ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
     return dst if is_new else fresh(dst, ins)
@@ -538,9 +578,30 @@ def dma_copy(*args, **kwargs):
            ("dge_mode", None), ("name", None)]
     _, p = _bind(call, args, kwargs, old, new, 2)
     if p["dst_rmw_op"] is not None:
-        raise NkiUnsupportedError(call, "dst_rmw_op (read-modify-write DMA)")
-    emit("dma_copy", mask=p["mask"], dst=p["dst"], src=p["src"])
+        _dma_rmw(call, p)
+    else:
+        emit("dma_copy", mask=p["mask"], dst=p["dst"], src=p["src"])
     return p["dst"]
+
+
+def _dma_rmw(call, p):
+    """dst = dst <dst_rmw_op> src. APPROX (NKI reference, dma_copy dst_rmw_op): the DMA engine
+    combines in flight; here on-chip copies of both sides are combined by a vector
+    tensor_tensor and the result is copied back, so the DMA traffic and engine time differ."""
+    dst, src = p["dst"], p["src"]
+    if not isinstance(dst, NkiTensor) or not isinstance(src, NkiTensor):
+        raise NkiError(call, "dst and src must be tensors")
+    op = alu_name(call, p["dst_rmw_op"])
+    shape = dst.shape if dst.buf.memory != "hbm" else src.shape if src.buf.memory != "hbm" \
+        else None
+    if shape is None:
+        raise NkiUnsupportedError(call, "dst_rmw_op between two HBM tensors")
+    cur = new_tile(shape, dtypes.float32)
+    emit("dma_copy", mask=p["mask"], dst=cur, src=dst)
+    val = new_tile(shape, dtypes.float32)
+    emit("dma_copy", mask=p["mask"], dst=val, src=src)
+    emit("tensor_tensor", mask=p["mask"], dst=cur, src0=cur, src1=val, op=op)
+    emit("dma_copy", mask=p["mask"], dst=dst, src=cur)
 
 
 def dma_transpose(*args, **kwargs):
