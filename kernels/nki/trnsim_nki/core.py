@@ -295,7 +295,13 @@ class NkiTensor:
                 # The upper end may exceed the dimension when a mask cuts it (checked at
                 # emission, after masking).
                 if d is None:
-                    raise NkiUnsupportedError(call, "arange index on a reshaped unit dimension")
+                    # a unit dimension added by reshape: only index 0 exists (arange(1))
+                    if ix.const != 0 or v.n != 1:
+                        raise NkiError(call, "index expression covers [%d, %d] of a dimension "
+                                       "of size 1" % (ix.const, ix.const + coef * (v.n - 1)))
+                    key = (0, v.axis) if v.axis is not None else (0, pos)
+                    kept.append((key, None, v))
+                    continue
                 sl[d] = (s + ix.const * st, v.n, st * coef)
                 key = (0, v.axis) if v.axis is not None else (0, pos)
                 kept.append((key, d, v))
@@ -344,6 +350,45 @@ class NkiTensor:
                 dims.append(d)
                 vars_.append(v)
         return NkiTensor(self.buf, self.sl, dims, vars_)
+
+    def ap(self, pattern, offset=0, **kwargs):
+        """NKI access pattern: pattern = [[step, count], ...] in elements of the buffer laid
+        out row-major (partition dimension first on chip), offset = first element. Each
+        [step, count] pair must walk one buffer dimension (step a multiple of that
+        dimension's row-major stride); count 1 pairs give unit dimensions."""
+        call = "tensor.ap"
+        shape = self.buf.phys_shape
+        strides = [1] * len(shape)
+        for d in range(len(shape) - 2, -1, -1):
+            strides[d] = strides[d + 1] * shape[d + 1]
+        start = []
+        rest = int(offset)
+        if rest < 0:
+            raise NkiError(call, "offset %d is negative" % rest)
+        for d in range(len(shape)):
+            start.append(rest // strides[d])
+            rest %= strides[d]
+        sl = [(start[d], 1, 1) for d in range(len(shape))]
+        dims, used = [], set()
+        for pair in pattern:
+            step, count = (int(v) for v in pair)
+            if count == 1:
+                dims.append(None)
+                continue
+            d = next((d for d in range(len(shape)) if d not in used and step > 0
+                      and step % strides[d] == 0 and step // strides[d] < shape[d]), None)
+            if d is None:
+                raise NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
+                                          "dimension of %s (shape %s)" % (step, count,
+                                                                          self.buf.name, shape))
+            used.add(d)
+            sl[d] = (start[d], count, step // strides[d])
+            dims.append(d)
+        view = NkiTensor(self.buf, sl, dims)
+        oob = view.out_of_bounds()
+        if oob:
+            raise NkiError(call, "access pattern %s" % oob)
+        return view
 
     def broadcast_to(self, shape):
         from . import language
