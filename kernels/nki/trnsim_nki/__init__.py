@@ -8,13 +8,20 @@ With kernels/nki on sys.path, `import neuronxcc.nki as nki` / `import nki` (and 
 """
 from . import dtypes, errors, language, isa  # noqa: F401
 from .errors import NkiError, NkiUnsupportedError, TrnsimRunError  # noqa: F401
-from .tracer import (Kernel, as_dtype, baremetal, benchmark, jit, run,  # noqa: F401
-                     simulate_kernel, trace_kernel)
+from .tracer import (Kernel, as_dtype, baremetal, benchmark, jit, profile, run,  # noqa: F401
+                     simulate, simulate_kernel, trace_kernel)
+from . import typing  # noqa: F401,E402
+from .typing import tensor  # noqa: F401,E402
 from .runner import find_binary, run_trace  # noqa: F401
 
 
-def trace(kernel, *arrays, grid=None, target="trn2", **kwargs):
-    """The trace (JSON dict) of a kernel run on `arrays`, without running it."""
+def trace(kernel=None, *arrays, grid=None, target="trn2", **kwargs):
+    """trace(kernel, *arrays): the trace (JSON dict) of a kernel run on `arrays`, without
+    running it. As a decorator (`@nki.trace`, `@nki.trace(...)`, no arrays) it is nki.jit."""
+    if kernel is None:
+        return lambda f: jit(f, grid=grid)
+    if not arrays and not kwargs and not isinstance(kernel, Kernel):
+        return jit(kernel, grid=grid)
     func = kernel.func if isinstance(kernel, Kernel) else kernel
     g = grid or (kernel.grid if isinstance(kernel, Kernel) else ())
     return trace_kernel(func, arrays, kwargs, grid=g, target=target).trace()

@@ -153,9 +153,7 @@ class Kernel:
         self.__wrapped__ = func
 
     def __getitem__(self, grid):
-        if not isinstance(grid, tuple):
-            grid = (grid,)
-        return Kernel(self.func, grid, self.target, self.mode)
+        return Kernel(self.func, _grid_tuple(grid), self.target, self.mode)
 
     def __call__(self, *args, **kwargs):
         if core.tracing():
@@ -167,10 +165,38 @@ class Kernel:
         return out
 
 
-def jit(func=None, mode="auto", **kwargs):
+def _grid_tuple(grid):
+    if grid is None or grid == ():
+        return ()
+    g = grid if isinstance(grid, (tuple, list)) else (grid,)
+    try:
+        return tuple(int(x) for x in g)
+    except TypeError:
+        raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
+
+
+def jit(func=None, mode="auto", grid=None, target=None, **kwargs):
+    """@nki.jit / @nki.jit(grid=(2, 2), ...): other keywords (platform_target, debug options)
+    do not change the simulation."""
+    g = _grid_tuple(grid)
     if func is None:
-        return lambda f: Kernel(f, mode=mode)
-    return Kernel(func, mode=mode)
+        return lambda f: Kernel(f, grid=g, target=target, mode=mode)
+    return Kernel(func, grid=g, target=target, mode=mode)
+
+
+def simulate(kernel=None, **kwargs):
+    """nki.simulate(kernel)(*arrays): runs the kernel on trnsim and returns its outputs."""
+    if kernel is None:
+        return lambda k: simulate(k, **kwargs)
+    func, grid = _unwrap(kernel)
+    return Kernel(func, grid, kwargs.get("target"))
+
+
+def profile(func=None, **kwargs):
+    """nki.profile: one trnsim run; profiling options (working_directory, save_neff_name,
+    ...) name hardware profile files and are ignored; stats are in .last_stats and the
+    timeline in the run's results when out_dir= is given."""
+    return benchmark(func, **kwargs)
 
 
 def baremetal(func=None, **kwargs):
@@ -215,5 +241,4 @@ class BenchKernel(Kernel):
         return out
 
     def __getitem__(self, grid):
-        k = BenchKernel(self.func, grid if isinstance(grid, tuple) else (grid,))
-        return k
+        return BenchKernel(self.func, _grid_tuple(grid), self.target, self.mode)
