@@ -1,5 +1,6 @@
 """python3 -m trnsim_nki KERNEL.py::FUNC --input NAME=FILE.npy ... --out DIR [--target T]
                                           [--grid 2,2] [--trace-only]
+   python3 -m trnsim_nki --coverage [--write FILE] [--suite DIR]
 
 Inputs are bound to the kernel's parameters by name. Results go to DIR like `trnsim run`
 (outputs/<tensor>.npy, stats.json, timeline.json) plus DIR/trace.json.
@@ -34,6 +35,10 @@ def load_kernel(spec):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--coverage" in argv:
+        from .coverage import main as coverage_main
+        return coverage_main(argv)
     ap = argparse.ArgumentParser(prog="trnsim nki", description=__doc__.splitlines()[0])
     ap.add_argument("kernel", help="KERNEL.py::FUNC")
     ap.add_argument("--input", action="append", default=[], metavar="NAME=FILE.npy")
