@@ -227,6 +227,13 @@ class NkiTensor:
         real = [d for d in self.dims if d is not None]
         return all(a < b for a, b in zip(real, real[1:]))
 
+    def straight(self):
+        """The same elements with the logical dims in buffer order (undoes a permutation)."""
+        order = sorted(range(self.ndim), key=lambda i: -1 if self.dims[i] is None
+                       else self.dims[i])
+        return NkiTensor(self.buf, self.sl, [self.dims[i] for i in order],
+                         [self.vars[i] for i in order])
+
     def same_view(self, other):
         return isinstance(other, NkiTensor) and other.buf is self.buf and other.sl == self.sl
 

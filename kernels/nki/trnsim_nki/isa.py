@@ -390,6 +390,8 @@ def memset(*args, **kwargs):
     new = [("dst", _REQ), ("value", _REQ), ("engine", None), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     dst = p["dst"] if is_new else new_tile(p["shape"], p["dtype"])
+    if is_new:
+        dst = on_chip(call, dst, "dst").straight()  # one value: the element order is moot
     ins = emit("memset", mask=p["mask"], engine=p["engine"], dst=dst, value=float(p["value"]))
     return dst if is_new else fresh(dst, ins)
 

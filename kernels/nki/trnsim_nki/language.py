@@ -170,6 +170,13 @@ def store(dst, value, mask=None, **kwargs):
     if dst.element_count() != value.element_count() and mask is None:
         raise NkiError("nl.store", "destination %s and value %s have different sizes"
                        % (dst.shape, value.shape))
+    if not dst.is_monotonic():
+        if dst.ndim != 2 or value.ndim != 2:
+            raise NkiUnsupportedError("nl.store", "permuted destination of rank %d (only 2-D "
+                                      "transposed stores)" % dst.ndim)
+        # out[i_f, i_p] = tile: the straight view of out receives the tile transposed
+        emit("dma_transpose", mask=mask, dst=dst.straight(), src=value)
+        return
     emit("dma_copy", mask=mask, dst=dst, src=value)
 
 

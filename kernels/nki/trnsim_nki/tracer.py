@@ -171,7 +171,7 @@ def _grid_tuple(grid):
     g = grid if isinstance(grid, (tuple, list)) else (grid,)
     try:
         return tuple(int(x) for x in g)
-    except TypeError:
+    except (TypeError, ValueError):
         raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
 
 
