@@ -53,9 +53,8 @@ OUT_OF_SCOPE = {
     "nl.ceil": "no rounding activation or ALU op in trnsim's tables",
     "nl.floor": "no rounding activation or ALU op in trnsim's tables",
     "nl.trunc": "no rounding activation or ALU op in trnsim's tables",
-    "nisa.select_reduce": NO_INS, "nisa.sequence_bounds": NO_INS,
-    "nisa.tensor_copy_predicated": NO_INS, "nisa.tensor_scalar_cumulative": NO_INS,
-    "nisa.exponential": NO_INS, "nisa.dma_compute": NO_INS, "nisa.nc_stream_shuffle": NO_INS,
+    "nisa.sequence_bounds": NO_INS, "nisa.tensor_scalar_cumulative": NO_INS,
+    "nisa.exponential": NO_INS, "nisa.dma_compute": NO_INS,
 }
 
 

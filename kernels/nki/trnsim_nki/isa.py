@@ -14,7 +14,6 @@ from . import core, dtypes
 from .core import NkiTensor
 from .emit import emit, new_tile, on_chip, check_same_shape, fresh
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
-from .indexing import Affine, Pred
 
 _REQ = object()
 
@@ -261,11 +260,17 @@ def activation(*args, **kwargs):
     x = on_chip(call, p["data"])
     func = act_name(call, p["op"])
     cmd = p["reduce_cmd"]
-    if cmd not in ("idle", "reset_reduce", None) or (cmd == "reset_reduce" and
-                                                      p["reduce_res"] is None):
-        raise NkiUnsupportedError(call, "reduce_cmd=%s (accumulation across instructions)"
-                                  % cmd)
     dst = _result(call, is_new, p, x.shape, x.dtype)
+    if cmd in ("reset", "reduce", "reset_reduce"):
+        if p["reduce_op"] is not None and alu_name(call, p["reduce_op"]) != "add":
+            raise NkiError(call, "reduce_op must be nl.add (the scalar engine's reduce "
+                           "registers only sum)")
+        from .isa_composite import activation_with_registers
+        activation_with_registers(call, p, x, dst, func, _bias_operand(call, p["bias"], x),
+                                  _operand(p["scale"]))
+        return dst if is_new else fresh(dst, None)
+    if cmd not in ("idle", None):
+        raise NkiUnsupportedError(call, "reduce_cmd=%r" % (cmd,))
     red = p["reduce_res"]
     ins = emit("activation", mask=p["mask"], engine=p["engine"], dst=dst, src=x, func=func,
                bias=_bias_operand(call, p["bias"], x), scale=_operand(p["scale"]),
@@ -511,66 +516,6 @@ def nc_match_replace8(*args, **kwargs):
     return dst if is_new else fresh(dst, ins)
 
 
-# ---- gpsimd index generation -----------------------------------------------------------------
-def _grid_terms(call, expr, ndim):
-    """(offset, channel_multiplier, pattern, shape) of an affine expression on a grid."""
-    if isinstance(expr, Affine):
-        coefs, shape = [0] * ndim, [None] * ndim
-        for v, c in expr.terms.items():
-            if v.axis is None or v.ndim != ndim:
-                raise NkiUnsupportedError(call, "expression variables must be nl.arange "
-                                          "on grid axes ([:, None] / [None, :]) or nl.mgrid")
-            coefs[v.axis] = c
-            shape[v.axis] = v.n
-        return expr.const, coefs[0], coefs[1:], shape
-    raise NkiUnsupportedError(call, "expression of type %s" % type(expr).__name__)
-
-
-def iota(*args, **kwargs):
-    call = "nisa.iota"
-    old = [("expr", _REQ), ("dtype", _REQ), ("mask", None)]
-    new = [("dst", _REQ), ("expr", _REQ), ("name", None)]
-    is_new, p = _bind(call, args, kwargs, old, new, 0)
-    expr = p["expr"]
-    ndim = p["dst"].ndim if is_new else max(
-        [v.ndim for v in expr.terms] or [2]) if isinstance(expr, Affine) else 2
-    off, cm, pattern, shape = _grid_terms(call, expr, ndim)
-    if is_new:
-        dst = on_chip(call, p["dst"], "dst")
-    else:
-        if any(s is None for s in shape):
-            raise NkiUnsupportedError(call, "expression must use a variable on every grid axis")
-        dst = new_tile(shape, p["dtype"])
-    ins = emit("iota", mask=p["mask"], dst=dst, offset=float(off), channel_multiplier=int(cm),
-               pattern=[int(c) for c in pattern])
-    return dst if is_new else fresh(dst, ins)
-
-
-_CMP = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal", "==": "equal",
-        "!=": "not_equal"}
-
-
-def affine_select(*args, **kwargs):
-    call = "nisa.affine_select"
-    old = [("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ)] + M
-    new = [("dst", _REQ), ("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ),
-           ("name", None)]
-    is_new, p = _bind(call, args, kwargs, old, new, 0)
-    x = on_chip(call, p["on_true_tile"])
-    pred = p["pred"]
-    if not isinstance(pred, Pred):
-        raise NkiUnsupportedError(call, "predicate of type %s" % type(pred).__name__)
-    dst = _result(call, is_new, p, x.shape, x.dtype)
-    src, ins = x, None
-    for expr, op in pred.clauses:
-        off, cm, pattern, _ = _grid_terms(call, expr, x.ndim)
-        ins = emit("affine_select", mask=p["mask"], dst=dst, src=src, offset=float(off),
-                   channel_multiplier=int(cm), pattern=[int(c) for c in pattern],
-                   cmp_op=_CMP[op], on_false_value=float(p["on_false_value"]))
-        src = dst
-    return dst if is_new else fresh(dst, ins)
-
-
 # ---- DMA -------------------------------------------------------------------------------------
 def dma_copy(*args, **kwargs):
     call = "nisa.dma_copy"
@@ -617,6 +562,11 @@ def dma_transpose(*args, **kwargs):
     dst = p["dst"] if is_new else new_tile((x.shape[1], x.shape[0]), p["dtype"] or x.dtype)
     ins = emit("dma_transpose", mask=p["mask"], dst=dst, src=x)
     return dst if is_new else fresh(dst, ins)
+
+
+from .isa_index import affine_select, iota  # noqa: E402,F401
+from .isa_composite import (nc_stream_shuffle, select_reduce,  # noqa: E402,F401
+                            tensor_copy_predicated)
 
 
 def __getattr__(name):

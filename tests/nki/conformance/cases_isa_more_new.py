@@ -1,0 +1,101 @@
+"""Conformance (SDK 2.27+ `nki` only, dst-first positional calls): iota / affine_select with
+access patterns, activation reduce registers, nc_stream_shuffle, select_reduce,
+tensor_copy_predicated."""
+import numpy as np
+
+import nki
+import nki.isa as nisa
+import nki.language as nl
+from trnsim_nki.coverage import case
+
+RNG = np.random.default_rng(31)
+SHUFFLE = [(i * 5 + 3) % 32 for i in range(32)]
+SHUFFLE[7] = 255
+
+
+def r(*shape, lo=-2.0, hi=2.0):
+    return RNG.uniform(lo, hi, shape).astype(np.float32)
+
+
+@case("nisa.iota", "nisa.affine_select", gens="new")
+def iota_affine_select_patterns():
+    a = r(128, 64)
+    vals = 5.0 + 2 * np.arange(128)[:, None] + 3 * np.arange(64)[None, :]
+    causal = np.where(np.arange(128)[:, None] - np.arange(64)[None, :] >= 0, a, -1.0)
+
+    @nki.jit
+    def k(x):
+        o1 = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+        o2 = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+        t = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.iota(t, [[3, 64]], 5, channel_multiplier=2)
+        nl.store(o1, t)
+        s = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.affine_select(s, pattern=[[-1, 64]], offset=0, channel_multiplier=1,
+                           on_true_tile=nl.load(x), on_false_value=-1.0,
+                           cmp_op=nl.greater_equal)
+        nl.store(o2, s)
+        return o1, o2
+    return k, (a,), (vals, causal), 0
+
+
+@case("nisa.activation", "nisa.reduce_cmd", gens="new")
+def activation_reduce_registers():
+    a, b = r(128, 64), r(128, 32)
+    ref = np.exp(a.astype(np.float64)).sum(axis=1) + np.exp(b.astype(np.float64)).sum(axis=1)
+
+    @nki.jit
+    def k(x, y):
+        out = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        ex = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+        ey = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.sbuf)
+        s = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.activation(ey, nl.exp, nl.load(y), reduce_cmd=nisa.reduce_cmd.reset)
+        nisa.activation(ex, nl.exp, nl.load(x), reduce_op=nl.add,
+                        reduce_cmd=nisa.reduce_cmd.reset_reduce)
+        nisa.activation(ey, nl.exp, nl.load(y), reduce_op=nl.add, reduce_res=s,
+                        reduce_cmd=nisa.reduce_cmd.reduce)
+        nl.store(out, s)
+        return out
+    return k, (a, b), ref[:, None], 1e-4
+
+
+@case("nisa.nc_stream_shuffle", gens="new")
+def stream_shuffle_new():
+    a = r(64, 16)
+    exp = np.zeros_like(a)
+    for q in (0, 32):
+        for i, m in enumerate(SHUFFLE):
+            exp[q + i] = 0.0 if m == 255 else a[q + m]
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        d = nl.zeros(x.shape, dtype=x.dtype)
+        nisa.nc_stream_shuffle(d, nl.load(x), SHUFFLE)
+        nl.store(out, d)
+        return out
+    return k, (a,), exp, 0
+
+
+@case("nisa.select_reduce", "nisa.tensor_copy_predicated", gens="new")
+def select_and_predicated_copy_new():
+    a, b, c = r(128, 64), r(128, 64), (r(128, 64) > 0).astype(np.float32)
+    sel = np.where(c != 0, a, -3.0)
+
+    @nki.jit
+    def k(x, y, cond):
+        o1 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        o2 = nl.ndarray((128, 1), dtype=x.dtype, buffer=nl.shared_hbm)
+        o3 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        pred = nl.load(cond, dtype=nl.uint8)
+        d = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+        m = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.select_reduce(d, pred, nl.load(x), -3.0, reduce_res=m)
+        nl.store(o1, d)
+        nl.store(o2, m)
+        t = nl.load(y)
+        nisa.tensor_copy_predicated(t, nl.load(x), pred, reverse_pred=True)
+        nl.store(o3, t)
+        return o1, o2, o3
+    return k, (a, b, c), (sel, sel.max(axis=1, keepdims=True), np.where(c == 0, a, b)), 1e-6
