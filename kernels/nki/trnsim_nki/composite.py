@@ -288,3 +288,50 @@ def shared_identity_matrix(n, dtype=dtypes.uint8, **kwargs):
     emit("affine_select", dst=t, src=t, offset=0.0, channel_multiplier=1, pattern=[-1],
          cmp_op="equal", on_false_value=0.0)
     return t
+
+
+# ---- rounding: floor / ceil / trunc ----------------------------------------------------------
+# A float written as int32 rounds to nearest even (isa/dtype.cc); floats of magnitude >= 2^23
+# are integers already, and are passed through (the int32 round trip would saturate them).
+INTEGRAL_FROM = float(2 ** 23)
+
+
+def _rounded(call, x, mask, direction, dtype):
+    """floor (direction -1) or ceil (+1) of x. APPROX (NKI reference, nl.floor / nl.ceil):
+    an inf or NaN element gives NaN (arithmetic select)."""
+    on_chip(call, x)
+    r_int = new_tile(x.shape, dtypes.int32)
+    emit("tensor_copy", mask=mask, dst=r_int, src=x)
+    r = _f32(x)
+    emit("tensor_copy", mask=mask, dst=r, src=r_int)
+    fix = _f32(x)
+    _tt(fix, r, x, "greater" if direction < 0 else "less", mask)      # rint overshot x
+    _tt(r, r, fix, "subtract" if direction < 0 else "add", mask)
+    small = _f32(x)
+    _act(small, x, "abs", mask=mask)
+    _ts(small, small, "less", INTEGRAL_FROM, mask=mask)
+    diff = _f32(x)
+    _tt(diff, r, x, "subtract", mask)
+    _tt(diff, diff, small, "multiply", mask)
+    dst = new_tile(x.shape, dtype or x.dtype)
+    return fresh(dst, _tt(dst, diff, x, "add", mask))
+
+
+def floor(x, dtype=None, mask=None, **kwargs):
+    return _rounded("nl.floor", x, mask, -1, dtype)
+
+
+def ceil(x, dtype=None, mask=None, **kwargs):
+    return _rounded("nl.ceil", x, mask, +1, dtype)
+
+
+def trunc(x, dtype=None, mask=None, **kwargs):
+    """sign(x) * floor(|x|)."""
+    on_chip("nl.trunc", x)
+    a = _f32(x)
+    _act(a, x, "abs", mask=mask)
+    f = _rounded("nl.trunc", a, mask, -1, dtypes.float32)
+    s = _f32(x)
+    _act(s, x, "sign", mask=mask)
+    dst = new_tile(x.shape, dtype or x.dtype)
+    return fresh(dst, _tt(dst, f, s, "multiply", mask))

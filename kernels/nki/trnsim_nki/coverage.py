@@ -50,9 +50,6 @@ OUT_OF_SCOPE = {
     "nl.loop_reduce": "loop-carried reduction across unrolled iterations is not lowered",
     "nl.shared_constant": "constant HBM tensors with data are not created by the tracer",
     "nl.arctan": "no arctan activation in isa/activation_functions.def",
-    "nl.ceil": "no rounding activation or ALU op in trnsim's tables",
-    "nl.floor": "no rounding activation or ALU op in trnsim's tables",
-    "nl.trunc": "no rounding activation or ALU op in trnsim's tables",
     "nisa.sequence_bounds": NO_INS, "nisa.tensor_scalar_cumulative": NO_INS,
     "nisa.exponential": NO_INS, "nisa.dma_compute": NO_INS,
 }

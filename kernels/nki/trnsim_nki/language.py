@@ -570,8 +570,8 @@ def device_print(*args, **kwargs):
                               "to an output tensor instead")
 
 
-from .composite import (all, erf_dx, gelu_apprx_sigmoid, gelu_apprx_sigmoid_dx,  # noqa: E402
-                        gelu_dx, invert, logical_and, logical_not, logical_or, logical_xor,
+from .composite import (all, ceil, erf_dx, floor, gelu_apprx_sigmoid,  # noqa: E402
+                        gelu_apprx_sigmoid_dx, gelu_dx, invert, trunc, logical_and, logical_not, logical_or, logical_xor,
                         mish, rms_norm, shared_identity_matrix, silu_dx, softmax, tan, var,
                         where)
 

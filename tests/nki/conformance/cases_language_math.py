@@ -109,6 +109,30 @@ for _n, _ref in BINARY.items():
 _binary_case("divide", np.divide, gens=("old",))
 
 
+def _rounding_inputs():
+    a = inputs(-6, 6)
+    a[0, :8] = [1.5, 2.5, -1.5, -0.5, 0.5, -2.0, 3.0, 0.0]
+    a[1, :4] = [2.0 ** 24 + 2, -(2.0 ** 30), 2.0 ** 31 * 3, -8388607.5]
+    return a
+
+
+@case("nl.floor", "nl.ceil", "nl.trunc")
+def rounding():
+    a = _rounding_inputs()
+
+    @nki.jit
+    def k(x):
+        o1 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        o2 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        o3 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        t = nl.load(x)
+        nl.store(o1, nl.floor(t))
+        nl.store(o2, nl.ceil(t))
+        nl.store(o3, nl.trunc(t))
+        return o1, o2, o3
+    return k, (a,), (np.floor(a), np.ceil(a), np.trunc(a)), 0
+
+
 @case("nl.power")
 def power():
     a, b = inputs(0.5, 2), inputs(-2, 2)
