@@ -108,6 +108,13 @@ def bad_copy_dtype(a):
 
 
 @nki.jit
+def exponential_on_trn2(a):
+    t = nl.load(a)
+    nisa.exponential(t, t)
+    return t
+
+
+@nki.jit
 def unit_dim_overrun(w):
     return nl.load(w.reshape((1, 256))[nl.arange(2)[:, None], nl.arange(256)[None, :]])
 '''
@@ -178,7 +185,8 @@ class SurfaceTraceTest(unittest.TestCase):
         cases = [("ap_bad", NkiUnsupportedError, "tensor.ap"),
                  ("bad_engine", NkiError, "engine='warp'"),
                  ("bad_copy_dtype", NkiError, "dtype=bfloat16"),
-                 ("unit_dim_overrun", NkiError, "dimension of size 1")]
+                 ("unit_dim_overrun", NkiError, "dimension of size 1"),
+                 ("exponential_on_trn2", NkiError, "NeuronCore-v4")]
         for name, exc, text in cases:
             with self.subTest(kernel=name):
                 arg = np.zeros((256,), np.float32) if name == "unit_dim_overrun" else self.a

@@ -50,8 +50,7 @@ OUT_OF_SCOPE = {
     "nl.loop_reduce": "loop-carried reduction across unrolled iterations is not lowered",
     "nl.shared_constant": "constant HBM tensors with data are not created by the tracer",
     "nl.arctan": "no arctan activation in isa/activation_functions.def",
-    "nisa.sequence_bounds": NO_INS, "nisa.tensor_scalar_cumulative": NO_INS,
-    "nisa.exponential": NO_INS, "nisa.dma_compute": NO_INS,
+    "nisa.sequence_bounds": NO_INS, "nisa.dma_compute": NO_INS,
 }
 
 
@@ -64,8 +63,9 @@ class Case:
 
 def case(*names, gens=GENERATIONS, xfail=None):
     """Registers a conformance case covering `names` ("nl.exp", "nisa.tensor_copy") in
-    `gens`. The function returns (kernel, args, expected, tolerance): the kernel's returned
-    outputs (array or tuple) must match `expected` within `tolerance` (abs and rel). `xfail`
+    `gens`. The function returns (kernel, args, expected, tolerance[, target]): the kernel's
+    returned outputs (array or tuple) must match `expected` within `tolerance` (abs and rel)
+    when run on `target` (default trn2). `xfail`
     names what is missing when the case is known to fail."""
     for n in names:
         pre, _, name = n.partition(".")
@@ -119,8 +119,9 @@ def run_case(c):
     """None if the case passes, else the failure text."""
     from .tracer import run
     try:
-        kernel, args, expected, tol = c.func()
-        got, _ = run(kernel, *args)
+        spec = c.func()
+        kernel, args, expected, tol = spec[:4]
+        got, _ = run(kernel, *args, target=spec[4] if len(spec) > 4 else "trn2")
     except (NkiError, TrnsimRunError) as e:
         return str(e).splitlines()[0]
     except Exception as e:  # a front-end crash is a failure of the case, reported as such

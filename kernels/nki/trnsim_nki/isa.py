@@ -62,6 +62,7 @@ class reduce_cmd:  # noqa: N801
     reset = "reset"
     reduce = "reduce"
     reset_reduce = "reset_reduce"
+    load_reduce = "load_reduce"
 
 
 class dge_mode:  # noqa: N801
@@ -565,8 +566,8 @@ def dma_transpose(*args, **kwargs):
 
 
 from .isa_index import affine_select, iota  # noqa: E402,F401
-from .isa_composite import (nc_stream_shuffle, select_reduce,  # noqa: E402,F401
-                            tensor_copy_predicated)
+from .isa_composite import (exponential, nc_stream_shuffle, select_reduce,  # noqa: E402,F401
+                            tensor_copy_predicated, tensor_scalar_cumulative)
 
 
 def __getattr__(name):

@@ -170,3 +170,112 @@ def activation_with_registers(call, p, x, dst, func, bias, scale):
         else:
             emit("tensor_copy", dst=red, src=regs)
     return dst
+
+
+# ---- vector-engine accumulator registers -----------------------------------------------------
+_IDENTITY = {"add": 0.0, "subtract": 0.0, "multiply": 1.0, "maximum": float("-inf"),
+             "minimum": float("inf")}
+
+
+def _vector_regs(call, parts):
+    regs = getattr(core.ctx(), "vec_reduce_regs", None)
+    if regs is not None and regs.shape[0] != parts:
+        raise NkiUnsupportedError(call, "vector reduce registers hold %d partitions, now used "
+                                  "with %d" % (regs.shape[0], parts))
+    return regs
+
+
+def _keep_vector_regs(src_column):
+    regs = new_tile((src_column.shape[0], 1), dtypes.float32)
+    emit("tensor_copy", dst=regs, src=src_column)
+    core.ctx().vec_reduce_regs = regs
+    return regs
+
+
+def tensor_scalar_cumulative(*args, **kwargs):
+    """dst[:, i] = reg = op1(src[:, i] op0 imm0, reg) along the free elements, reg starting at
+    op1's identity (reset_reduce), imm1 (load_reduce) or the running registers (reduce). Lowered
+    to (src op0 imm0) then a tensor_tensor_scan with op1 and bypass."""
+    call = "nisa.tensor_scalar_cumulative"
+    sig = [("dst", _REQ), ("src", _REQ), ("op0", _REQ), ("op1", _REQ), ("imm0", _REQ),
+           ("imm1", None), ("reduce_cmd", "reset_reduce"), ("reverse0", False), ("name", None)]
+    _, p = _bind(call, args, kwargs, sig, sig, 0)
+    dst, src = on_chip(call, p["dst"], "dst"), on_chip(call, p["src"], "src")
+    op0, op1 = alu_name(call, p["op0"]), alu_name(call, p["op1"])
+    if op1 not in _IDENTITY:
+        raise NkiError(call, "op1 must be add, subtract, multiply, maximum or minimum, got %s"
+                       % op1)
+    cmd = p["reduce_cmd"] or "reset_reduce"
+    if cmd == "reset_reduce":
+        initial = _IDENTITY[op1]
+    elif cmd == "load_reduce":
+        if p["imm1"] is None:
+            raise NkiError(call, "reduce_cmd=load_reduce needs imm1")
+        initial = p["imm1"] if isinstance(p["imm1"], NkiTensor) else float(p["imm1"])
+    elif cmd == "reduce":
+        initial = _vector_regs(call, src.shape[0])
+        if initial is None:
+            initial = _IDENTITY[op1]
+    else:
+        raise NkiUnsupportedError(call, "reduce_cmd=%r" % (cmd,))
+    v = new_tile(src.shape, dtypes.float32)
+    emit("tensor_scalar", dst=v, src=src, op0=op0, operand0=p["imm0"] if isinstance(
+        p["imm0"], NkiTensor) else float(p["imm0"]), reverse0=bool(p["reverse0"]))
+    emit("tensor_tensor_scan", dst=dst, src0=v, src1=v, initial=initial, op0=op1, op1="bypass")
+    last = dst.straight()
+    _keep_vector_regs(last.narrow(last.ndim - 1, last.shape[-1] - 1, last.shape[-1]))
+    return dst
+
+
+def exponential(*args, **kwargs):
+    """dst = exp(src - max_value); with reduce_cmd the vector engine's registers keep a running
+    per-partition sum of dst, written to reduce_res (NKI reference, nki.isa.exponential;
+    NeuronCore-v4 and newer). APPROX: computed by a scalar-engine activation (trnsim's vector
+    engine has no exp), plus a vector add when accumulating."""
+    call = "nisa.exponential"
+    sig = [("dst", _REQ), ("src", _REQ), ("max_value", 0.0), ("reduce_res", None),
+           ("reduce_cmd", "idle"), ("reduce_init", 0.0), ("name", None)]
+    _, p = _bind(call, args, kwargs, sig, sig, 0)
+    if getattr(core.ctx(), "target", "trn2") in ("trn1", "trn2"):
+        raise NkiError(call, "needs NeuronCore-v4 or newer (target trn3), not %s"
+                       % core.ctx().target)
+    dst, src = on_chip(call, p["dst"], "dst"), on_chip(call, p["src"], "src")
+    mx = p["max_value"]
+    if isinstance(mx, NkiTensor):
+        bias = new_tile((src.shape[0], 1), dtypes.float32)
+        emit("tensor_scalar", dst=bias, src=mx, op0="multiply", operand0=-1.0)
+    elif float(mx) != 0.0:
+        bias = new_tile((src.shape[0], 1), dtypes.float32)
+        emit("memset", dst=bias, value=-float(mx))
+    else:
+        bias = None
+    cmd = p["reduce_cmd"] or "idle"
+    if cmd == "idle":
+        emit("activation", dst=dst, src=src, func="exp", bias=bias)
+        regs = _vector_regs(call, src.shape[0])
+    elif cmd == "reset":
+        emit("activation", dst=dst, src=src, func="exp", bias=bias)
+        regs = new_tile((src.shape[0], 1), dtypes.float32)
+        emit("memset", dst=regs, value=0.0)
+        core.ctx().vec_reduce_regs = regs
+    elif cmd in ("reduce", "reset_reduce", "load_reduce"):
+        part = new_tile((src.shape[0], 1), dtypes.float32)
+        emit("activation", dst=dst, src=src, func="exp", bias=bias, reduce_dst=part,
+             reduce_op="add")
+        base = _vector_regs(call, src.shape[0]) if cmd == "reduce" else None
+        init = p["reduce_init"]
+        if cmd == "load_reduce":
+            if isinstance(init, NkiTensor):
+                base = init
+            elif float(init) != 0.0:
+                emit("tensor_scalar", dst=part, src=part, op0="add", operand0=float(init))
+        if base is not None:
+            emit("tensor_tensor", dst=part, src0=part, src1=base, op="add")
+        core.ctx().vec_reduce_regs = regs = part
+    else:
+        raise NkiUnsupportedError(call, "reduce_cmd=%r" % (cmd,))
+    if p["reduce_res"] is not None:
+        if regs is None:
+            raise NkiError(call, "reduce_res given but the reduce registers were never set")
+        emit("tensor_copy", dst=on_chip(call, p["reduce_res"], "reduce_res"), src=regs)
+    return dst

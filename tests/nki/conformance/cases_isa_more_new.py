@@ -99,3 +99,59 @@ def select_and_predicated_copy_new():
         nl.store(o3, t)
         return o1, o2, o3
     return k, (a, b, c), (sel, sel.max(axis=1, keepdims=True), np.where(c == 0, a, b)), 1e-6
+
+
+@case("nisa.tensor_scalar_cumulative", gens="new")
+def tensor_scalar_cumulative():
+    a, b = r(128, 32), r(128, 16)
+    x1 = a.astype(np.float64) * 2.0
+    c1 = np.cumsum(x1, axis=1)
+    c2 = c1[:, -1:] + np.cumsum(b.astype(np.float64) * 2.0, axis=1)   # continues the sum
+    c3 = np.maximum.accumulate(np.maximum(a.astype(np.float64) + 1.0, 0.5), axis=1)
+
+    @nki.jit
+    def k(x, y):
+        o1 = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+        o2 = nl.ndarray((128, 16), dtype=nl.float32, buffer=nl.shared_hbm)
+        o3 = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+        d1 = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.sbuf)
+        d2 = nl.ndarray((128, 16), dtype=nl.float32, buffer=nl.sbuf)
+        d3 = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.sbuf)
+        t = nl.load(x)
+        nisa.tensor_scalar_cumulative(d1, t, nl.multiply, nl.add, 2.0,
+                                      reduce_cmd=nisa.reduce_cmd.reset_reduce)
+        nisa.tensor_scalar_cumulative(d2, nl.load(y), nl.multiply, nl.add, 2.0,
+                                      reduce_cmd=nisa.reduce_cmd.reduce)
+        nisa.tensor_scalar_cumulative(d3, t, nl.add, nl.maximum, 1.0, imm1=0.5,
+                                      reduce_cmd=nisa.reduce_cmd.load_reduce)
+        nl.store(o1, d1)
+        nl.store(o2, d2)
+        nl.store(o3, d3)
+        return o1, o2, o3
+    return k, (a, b), (c1, c2, c3), 1e-4
+
+
+@case("nisa.exponential", gens="new")
+def exponential_trn3():
+    a, b = r(128, 64), r(128, 32)
+    m = a.max(axis=1, keepdims=True)
+    ea, eb = np.exp(a.astype(np.float64) - m), np.exp(b.astype(np.float64) - 1.5)
+    total = ea.sum(axis=1, keepdims=True) + eb.sum(axis=1, keepdims=True)
+
+    @nki.jit
+    def k(x, y):
+        o1 = nl.ndarray(x.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+        o2 = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        t = nl.load(x)
+        mx = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_reduce(mx, nl.maximum, t, axis=[1], keepdims=True)
+        e = nl.ndarray(x.shape, dtype=nl.float32, buffer=nl.sbuf)
+        nisa.exponential(e, t, max_value=mx, reduce_cmd=nisa.reduce_cmd.reset_reduce)
+        f = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.sbuf)
+        s = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.exponential(f, nl.load(y), max_value=1.5, reduce_res=s,
+                         reduce_cmd=nisa.reduce_cmd.reduce)
+        nl.store(o1, e)
+        nl.store(o2, s)
+        return o1, o2
+    return k, (a, b), (ea, total), 1e-5, "trn3"
