@@ -232,8 +232,11 @@ def nc_transpose(*args, **kwargs):
     x = on_chip(call, p["data"])
     eng = p["engine"] or "tensor"
     mem = "psum" if eng == "tensor" else "sbuf"
-    dt = dtypes.float32 if eng == "tensor" else x.dtype
-    dst = _result(call, is_new, p, (x.shape[-1], x.shape[0]), dt, mem)
+    # NKI reference, nc_transpose: the free axes are flattened into one; dst has data's dtype
+    free = 1
+    for n in x.shape[1:]:
+        free *= n
+    dst = _result(call, is_new, p, (free, x.shape[0]), x.dtype, mem)
     ins = emit("nc_transpose", mask=p["mask"], engine=eng if eng != "tensor" else None,
                dst=dst, src=x)
     return dst if is_new else fresh(dst, ins)

@@ -570,3 +570,32 @@ def enums_old():
                                          oisa.nc_version.gen4)
         return out
     return k, (a,), a, 0
+
+
+@case("nisa.nc_transpose", gens="old")
+def nc_transpose_flattens_free_axes():
+    a = r(32, 4, 8)
+
+    @onki.jit
+    def k(x):
+        out = onl.ndarray((32, 32), dtype=x.dtype, buffer=onl.shared_hbm)
+        onl.store(out, oisa.nc_transpose(onl.load(x), engine=oisa.vector_engine))
+        return out
+    return k, (a,), a.reshape(32, 32).T, 0
+
+
+@case("nisa.nc_transpose", gens="new")
+def nc_transpose_keeps_dtype():
+    a = r(128, 96)
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((96, 128), dtype=nl.float32, buffer=nl.shared_hbm)
+        t = nl.load(x, dtype=nl.bfloat16)
+        p = nl.ndarray((96, 128), dtype=nl.bfloat16, buffer=nl.psum)
+        nisa.nc_transpose(p, t, engine=nisa.engine.tensor)
+        nl.store(out, nl.copy(p, dtype=nl.float32))
+        return out
+    u = a.view(np.uint32).astype(np.uint64)
+    bf = ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
+    return k, (a,), bf.T, 0
