@@ -184,6 +184,7 @@ class NkiTensor:
         self.dims = list(dims)            # logical dim -> physical dim or None
         self.vars = list(vars_) if vars_ is not None else [None] * len(self.dims)
         self.fresh_ins = None             # instruction that produced this whole temp tile
+        self.fresh_mask = None            # the mask that instruction ran under
 
     # ---- NKI-visible properties ----
     @property

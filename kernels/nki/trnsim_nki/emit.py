@@ -8,9 +8,13 @@ from .indexing import Pred, var_ranges
 OUT_ROLES = ("dst", "reduce_dst")
 
 
+_last_mask = [None]  # the mask of the instruction emitted last (see fresh)
+
+
 def apply_mask(call, mask, views):
     """Restricts every view to the box a mask allows. Returns the new views, or None if the
     mask leaves nothing to do. Masks must be conjunctions of one-variable affine bounds."""
+    _last_mask[0] = mask
     if mask is None:
         return views
     if not isinstance(mask, Pred):
@@ -108,7 +112,18 @@ def new_tile(shape, dtype, memory="sbuf", name=None):
     return core.alloc(list(shape), dtype, memory, name=name)
 
 
+def masked_target(dst, value):
+    """`dst` narrowed by the mask `value` was computed under (the whole dst without one)."""
+    mask = getattr(value, "fresh_mask", None)
+    if mask is None:
+        return dst
+    views = apply_mask("tensor[...] = value", mask, [dst])
+    return dst if views is None else views[0]
+
+
 def fresh(t, ins):
     """Marks `t` as the whole-tile temporary result of instruction `ins`."""
     t.fresh_ins = ins
+    # A masked result keeps its mask: `t[...] = nl.exp(x, mask=m)` writes only what m allows.
+    t.fresh_mask = _last_mask[0] if ins is not None else None
     return t
