@@ -51,6 +51,21 @@ def mask_by_grid_axis(a):
 
 
 @nki.jit
+def masked_in_place(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    i_p = nl.arange(128)[:, None]
+    i_f = nl.arange(64)[None, :]
+    y = nl.zeros((128, 64), dtype=a.dtype)
+    x = nl.load(a)
+    y[i_p, i_f] = nl.exp(x[i_p, i_f], mask=(i_p < 100))
+    z = nl.full((128, 64), 5.0, dtype=a.dtype)
+    w = nl.exp(x, mask=(nl.arange(128)[:, None] >= 120))
+    z[...] = w
+    nl.store(out, nl.add(y, z))
+    return out
+
+
+@nki.jit
 def transposed_store(a):
     out = nl.ndarray((64, 128), dtype=a.dtype, buffer=nl.shared_hbm)
     i_p = nl.arange(128)[:, None]
@@ -145,6 +160,13 @@ class SurfaceRunTest(unittest.TestCase):
         exp = a.copy()
         exp[100:] = 0.0
         np.testing.assert_array_equal(self.run_k("mask_by_grid_axis", a), exp)
+
+    def test_masked_result_written_in_place_keeps_its_mask(self):
+        a = RNG.standard_normal((128, 64)).astype(np.float32)
+        e = np.exp(a.astype(np.float64))
+        y = np.where(np.arange(128)[:, None] < 100, e, 0.0)
+        z = np.where(np.arange(128)[:, None] >= 120, e, 5.0)
+        np.testing.assert_allclose(self.run_k("masked_in_place", a), y + z, rtol=1e-5)
 
     def test_store_through_transposed_view(self):
         a = RNG.standard_normal((128, 64)).astype(np.float32)

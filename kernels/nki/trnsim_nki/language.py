@@ -13,7 +13,7 @@ from . import core, dtypes
 from .core import NkiTensor, Par
 from .dtypes import (bfloat16, float16, float32, float8_e4m3, float8_e5m2, float8_e4m3fn,  # noqa
                      int8, int16, int32, uint8, uint16, uint32, tfloat32)
-from .emit import check_same_shape, emit, fresh, new_tile, on_chip
+from .emit import check_same_shape, emit, fresh, masked_target, new_tile, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
 from .indexing import arange, mgrid  # noqa: F401
 
@@ -204,7 +204,7 @@ def assign(dst, value, refs):
             and value.element_count() == dst.element_count()
             and not (ins["op"] in ("nc_matmul", "nc_transpose") and dst.buf.memory != "psum")):
         # The value is a temporary just computed: write it straight into dst (no copy).
-        ins["dst"] = dst.view_text()
+        ins["dst"] = masked_target(dst, value).view_text()
         if ins["op"] == "nc_matmul":
             ins["accumulate"] = False
         dst.buf.written = True
@@ -214,7 +214,7 @@ def assign(dst, value, refs):
         return
     value = _bcast_to(value, dst.shape, "tensor[...] = value")
     check_same_shape("tensor[...] = value", dst, value)
-    emit("tensor_copy", dst=dst, src=value)
+    emit("tensor_copy", mask=value.fresh_mask, dst=dst, src=value)
 
 
 def accumulate(target, other, refs):
