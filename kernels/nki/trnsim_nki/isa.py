@@ -357,10 +357,16 @@ def tensor_scalar_reduce(*args, **kwargs):
     rest = [("op0", _REQ), ("operand0", _REQ), ("reduce_op", _REQ), ("reduce_res", _REQ),
             ("reverse0", False)]
     old = [("data", _REQ)] + rest + M
-    new = [("dst", _REQ), ("data", _REQ)] + rest + [("name", None)]
+    new = [("dst", _REQ), ("data", _REQ)] + rest[:3] + [("reduce_res", None)] + rest[4:] + [
+        ("reduce_cmd", "reset_reduce"), ("reduce_init", None), ("reduce_res_negate", False),
+        ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 1)
     x = on_chip(call, p["data"])
     dst = _result(call, is_new, p, x.shape, x.dtype)
+    if is_new and (p["reduce_cmd"] not in ("idle", "reset_reduce", None)
+                   or p["reduce_res_negate"] or p["reduce_res"] is None):
+        from .isa_composite import tensor_scalar_reduce_with_registers
+        return tensor_scalar_reduce_with_registers(call, p, x, dst)
     ins = emit("tensor_scalar_reduce", mask=p["mask"], dst=dst, src=x,
                operand0=_operand(p["operand0"]), reduce_dst=on_chip(call, p["reduce_res"]),
                op0=alu_name(call, p["op0"]), reverse0=bool(p["reverse0"]),
@@ -405,6 +411,10 @@ def memset(*args, **kwargs):
     return dst if is_new else fresh(dst, ins)
 
 
+_COMMUTATIVE = ("add", "multiply", "maximum", "minimum", "equal", "not_equal", "bitwise_and",
+                "bitwise_or", "bitwise_xor", "abs_max")
+
+
 def tensor_tensor_scan(*args, **kwargs):
     call = "nisa.tensor_tensor_scan"
     rest = [("initial", _REQ), ("op0", _REQ), ("op1", _REQ), ("reverse0", False),
@@ -412,8 +422,11 @@ def tensor_tensor_scan(*args, **kwargs):
     old = [("data0", _REQ), ("data1", _REQ)] + rest + M
     new = [("dst", _REQ), ("data0", _REQ), ("data1", _REQ)] + rest + [("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 2)
-    if p["reverse0"] or p["reverse1"]:
-        raise NkiUnsupportedError(call, "reverse0/reverse1")
+    for flag, op in (("reverse0", "op0"), ("reverse1", "op1")):
+        # a reversed commutative operator computes the same values
+        if p[flag] and alu_name(call, p[op]) not in _COMMUTATIVE:
+            raise NkiUnsupportedError(call, "%s=True with the non-commutative %s=%s"
+                                      % (flag, op, alu_name(call, p[op])))
     a, b = on_chip(call, p["data0"]), on_chip(call, p["data1"])
     dst = _result(call, is_new, p, a.shape, a.dtype)
     ins = emit("tensor_tensor_scan", mask=p["mask"], dst=dst, src0=a, src1=b,
@@ -511,12 +524,17 @@ def nc_match_replace8(*args, **kwargs):
     new = [("dst", _REQ), ("data", _REQ), ("vals", _REQ), ("imm", _REQ), ("dst_idx", None),
            ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 2)
-    if p["dst_idx"] is not None:
-        raise NkiUnsupportedError(call, "dst_idx")
     x = on_chip(call, p["data"])
+    vals = on_chip(call, p["vals"], "vals")
+    if p["dst_idx"] is not None:
+        # dst_idx = positions of the matched values (NKI reference, nc_match_replace8).
+        # APPROX: duplicate values in vals pair with their positions in ascending order (the
+        # nc_find_index8 order); the hardware fills the duplicates' slots in descending order.
+        emit("nc_find_index8", mask=p["mask"], dst=on_chip(call, p["dst_idx"], "dst_idx"),
+             src=x, vals=vals)
     dst = _result(call, is_new, p, x.shape, x.dtype)
-    ins = emit("nc_match_replace8", mask=p["mask"], dst=dst, src=x,
-               vals=on_chip(call, p["vals"]), imm_value=float(p["imm"]))
+    ins = emit("nc_match_replace8", mask=p["mask"], dst=dst, src=x, vals=vals,
+               imm_value=float(p["imm"]))
     return dst if is_new else fresh(dst, ins)
 
 

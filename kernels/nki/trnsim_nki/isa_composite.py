@@ -13,7 +13,7 @@ from . import core, dtypes
 from .core import NkiTensor
 from .emit import emit, new_tile, on_chip
 from .errors import _LIB_DIRS, NkiError, NkiUnsupportedError
-from .isa import _REQ, _bind, alu_name
+from .isa import _REQ, _bind, _operand, alu_name
 
 QUADRANT = 32      # nc_stream_shuffle moves data within groups of 32 partitions
 SHUFFLE_KEEP = 255  # shuffle_mask value: leave that output partition unmodified
@@ -278,4 +278,50 @@ def exponential(*args, **kwargs):
         if regs is None:
             raise NkiError(call, "reduce_res given but the reduce registers were never set")
         emit("tensor_copy", dst=on_chip(call, p["reduce_res"], "reduce_res"), src=regs)
+    return dst
+
+
+def tensor_scalar_reduce_with_registers(call, p, x, dst):
+    """nisa.tensor_scalar_reduce (SDK 2.30+) with reduce_cmd reset / reduce / load_reduce,
+    reduce_res_negate or no reduce_res: the reduction goes through the vector engine's
+    registers (reset: op identity; load_reduce: reduce_init; reduce: running value).
+    APPROX: combining with the registers costs an extra vector instruction here."""
+    op = alu_name(call, p["reduce_op"])
+    if op not in _IDENTITY:
+        raise NkiError(call, "reduce_op must be add, multiply, maximum or minimum, got %s" % op)
+    cmd = p["reduce_cmd"] or "reset_reduce"
+    part = new_tile((x.shape[0], 1), dtypes.float32)
+    emit("tensor_scalar_reduce", dst=dst, src=x, operand0=_operand(p["operand0"]),
+         reduce_dst=part, op0=alu_name(call, p["op0"]), reverse0=bool(p["reverse0"]),
+         reduce_op=op)
+    if cmd == "reset":
+        regs = new_tile((x.shape[0], 1), dtypes.float32)
+        emit("memset", dst=regs, value=_IDENTITY[op])
+        core.ctx().vec_reduce_regs = regs
+        base = None
+    elif cmd == "reduce":
+        base = _vector_regs(call, x.shape[0])
+    elif cmd == "load_reduce":
+        init = p["reduce_init"]
+        if init is None:
+            raise NkiError(call, "reduce_cmd=load_reduce needs reduce_init")
+        base = init if isinstance(init, NkiTensor) else None
+        if base is None:
+            emit("tensor_scalar", dst=part, src=part, op0=op, operand0=float(init))
+    elif cmd in ("reset_reduce", "idle"):
+        base = None
+    else:
+        raise NkiUnsupportedError(call, "reduce_cmd=%r" % (cmd,))
+    if cmd != "reset":
+        if base is not None:
+            emit("tensor_tensor", dst=part, src0=part, src1=base, op=op)
+        core.ctx().vec_reduce_regs = part
+    red = p["reduce_res"]
+    if red is not None:
+        regs = core.ctx().vec_reduce_regs
+        if p["reduce_res_negate"]:
+            emit("tensor_scalar", dst=on_chip(call, red, "reduce_res"), src=regs,
+                 op0="multiply", operand0=-1.0)
+        else:
+            emit("tensor_copy", dst=on_chip(call, red, "reduce_res"), src=regs)
     return dst

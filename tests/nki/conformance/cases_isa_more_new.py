@@ -155,3 +155,47 @@ def exponential_trn3():
         nl.store(o2, s)
         return o1, o2
     return k, (a, b), (ea, total), 1e-5, "trn3"
+
+
+@case("nisa.tensor_scalar_reduce", "nisa.nc_match_replace8", "nisa.tensor_tensor_scan",
+      gens="new")
+def sdk230_keywords():
+    """tensor_scalar_reduce reduce_cmd / reduce_init / reduce_res_negate, nc_match_replace8
+    dst_idx, tensor_tensor_scan reverse flags of commutative operators."""
+    a, b = r(128, 64), r(128, 16)
+    s1 = (a.astype(np.float64) * 2).sum(axis=1, keepdims=True)
+    s2 = -(s1 + 10.0 + (b.astype(np.float64) * 2).sum(axis=1, keepdims=True))
+    top = np.argsort(-a, axis=1, kind="stable")[:, :8]
+    scan = np.cumsum(b.astype(np.float64), axis=1) + 1.0
+
+    @nki.jit
+    def k(x, y):
+        o1 = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        o2 = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        o3 = nl.ndarray((128, 8), dtype=nl.uint32, buffer=nl.shared_hbm)
+        o4 = nl.ndarray((128, 16), dtype=nl.float32, buffer=nl.shared_hbm)
+        t, u = nl.load(x), nl.load(y)
+        d = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+        e = nl.ndarray((128, 16), dtype=nl.float32, buffer=nl.sbuf)
+        s = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+        s_neg = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_scalar_reduce(d, t, nl.multiply, 2.0, nl.add, s)
+        nisa.tensor_scalar_reduce(d, t, nl.multiply, 2.0, nl.add,
+                                  reduce_cmd=nisa.reduce_cmd.load_reduce, reduce_init=10.0)
+        nisa.tensor_scalar_reduce(e, u, nl.multiply, 2.0, nl.add, reduce_res=s_neg,
+                                  reduce_cmd=nisa.reduce_cmd.reduce, reduce_res_negate=True)
+        m = nl.ndarray((128, 8), dtype=nl.float32, buffer=nl.sbuf)
+        idx = nl.ndarray((128, 8), dtype=nl.uint32, buffer=nl.sbuf)
+        rep = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.max8(m, t)
+        nisa.nc_match_replace8(rep, t, m, -1.0, dst_idx=idx)
+        sc = nl.ndarray((128, 16), dtype=nl.float32, buffer=nl.sbuf)
+        ones = nl.ones((128, 16), dtype=nl.float32)
+        nisa.tensor_tensor_scan(sc, ones, u, 1.0, nl.multiply, nl.add, reverse0=True,
+                                reverse1=True)
+        nl.store(o1, s)
+        nl.store(o2, s_neg)
+        nl.store(o3, idx)
+        nl.store(o4, sc)
+        return o1, o2, o3, o4
+    return k, (a, b), (s1, s2, top, scan), 1e-4
