@@ -10,7 +10,7 @@ compile_program(program, config, target) runs, in order:
 from ..errors import NkiError
 from . import allocation, copy_elim, spill as spill_pass
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
-from .config import CompileConfig
+from .config import NOT_MODELLED, CompileConfig
 from .emit_trace import emit_trace
 from .limits import PSUM_ALIGN, SBUF_ALIGN, target_limits
 from .liveness import live_ranges
@@ -102,6 +102,10 @@ def compile_program(program, config=None, target="trn2"):
     """Compiles `program` (modified in place: copies removed, spills inserted) and returns
     (trace dict, CompileReport)."""
     config = config or CompileConfig()
+    unmodelled = [k for k in NOT_MODELLED if getattr(config, k)]
+    if unmodelled:
+        raise NkiAllocationError("compile: CompileConfig option(s) %s are not modelled by "
+                                 "trnsim yet" % ", ".join(unmodelled))
     limits = target_limits(target)
     report = CompileReport(config)
     if config.linear:
