@@ -130,6 +130,12 @@ def exponential_on_trn2(a):
 
 
 @nki.jit
+def loop_reduce_without_accumulator(a):
+    fresh_name = nl.loop_reduce(nl.load(a), op=nl.add, loop_indices=[0])
+    return fresh_name
+
+
+@nki.jit
 def unit_dim_overrun(w):
     return nl.load(w.reshape((1, 256))[nl.arange(2)[:, None], nl.arange(256)[None, :]])
 '''
@@ -208,7 +214,8 @@ class SurfaceTraceTest(unittest.TestCase):
                  ("bad_engine", NkiError, "engine='warp'"),
                  ("bad_copy_dtype", NkiError, "dtype=bfloat16"),
                  ("unit_dim_overrun", NkiError, "dimension of size 1"),
-                 ("exponential_on_trn2", NkiError, "NeuronCore-v4")]
+                 ("exponential_on_trn2", NkiError, "NeuronCore-v4"),
+                 ("loop_reduce_without_accumulator", NkiError, "accumulator tile")]
         for name, exc, text in cases:
             with self.subTest(kernel=name):
                 arg = np.zeros((256,), np.float32) if name == "unit_dim_overrun" else self.a

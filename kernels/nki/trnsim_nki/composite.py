@@ -335,3 +335,36 @@ def trunc(x, dtype=None, mask=None, **kwargs):
     _act(s, x, "sign", mask=mask)
     dst = new_tile(x.shape, dtype or x.dtype)
     return fresh(dst, _tt(dst, f, s, "multiply", mask))
+
+
+# ---- nl.loop_reduce ---------------------------------------------------------------------------
+def _kernel_frame():
+    import os
+    import sys
+    from .errors import _LIB_DIRS
+    f = sys._getframe(1)
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_LIB_DIRS):
+        f = f.f_back
+    return f
+
+
+def loop_reduce(x, op, loop_indices, dtype=None, mask=None, **kwargs):
+    """`b = nl.loop_reduce(a, op, loop_indices=[i])` is `b = op(b, a)` into b itself (NKI
+    reference, nl.loop_reduce: the destination tile is also the right-hand input): the tile b
+    is the kernel variable the call is assigned to, which must already hold a tile."""
+    from .core import assigned_name
+    from .isa import alu_name
+    call = "nl.loop_reduce"
+    on_chip(call, x)
+    name = assigned_name(None)
+    frame = _kernel_frame()
+    acc = frame.f_locals.get(name) if (name and frame is not None) else None
+    if not isinstance(acc, NkiTensor):
+        raise NkiError(call, "assign the result to a variable that already holds the "
+                       "accumulator tile (b = nl.zeros(...); b = nl.loop_reduce(a, ...))")
+    on_chip(call, acc, "accumulator %s" % name)
+    if tuple(acc.shape) != tuple(x.shape):
+        raise NkiError(call, "accumulator %s has shape %s, x has %s" % (name, acc.shape,
+                                                                       x.shape))
+    emit("tensor_tensor", mask=mask, dst=acc, src0=acc, src1=x, op=alu_name(call, op))
+    return acc

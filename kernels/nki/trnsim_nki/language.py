@@ -571,7 +571,7 @@ def device_print(*args, **kwargs):
 
 
 from .composite import (all, ceil, erf_dx, floor, gelu_apprx_sigmoid,  # noqa: E402
-                        gelu_apprx_sigmoid_dx, gelu_dx, invert, trunc, logical_and, logical_not, logical_or, logical_xor,
+                        gelu_apprx_sigmoid_dx, gelu_dx, invert, loop_reduce, trunc, logical_and, logical_not, logical_or, logical_xor,
                         mish, rms_norm, shared_identity_matrix, silu_dx, softmax, tan, var,
                         where)
 

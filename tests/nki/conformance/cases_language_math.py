@@ -264,3 +264,19 @@ def where():
         nl.store(out, nl.where(nl.load(cond), nl.load(x), nl.load(y)))
         return out
     return k, (c, a, b), np.where(c != 0, a, b), 1e-6
+
+
+@case("nl.loop_reduce", gens="old")
+def loop_reduce():
+    a = inputs(-3, 3, (4, P, F))
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((P, F), dtype=nl.float32, buffer=nl.shared_hbm)
+        b = nl.full((P, F), -100.0, dtype=nl.float32)
+        for i in nl.affine_range(4):
+            t = nl.load(x[i])
+            b = nl.loop_reduce(t, op=nl.maximum, loop_indices=[i], dtype=nl.float32)
+        nl.store(out, b)
+        return out
+    return k, (a,), a.max(axis=0), 0
