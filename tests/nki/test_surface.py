@@ -227,3 +227,57 @@ class SurfaceTraceTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+RESHAPE_SRC = '''
+import nki
+import nki.language as nl
+
+
+@nki.jit
+def hbm_reshape(a):
+    out = nl.ndarray((16, 128), dtype=a.dtype, buffer=nl.shared_hbm)
+    ar = a.reshape((16, 128))
+    for i in nl.affine_range(2):
+        nl.store(out[i * 8:(i + 1) * 8, :], nl.exp(nl.load(ar[i * 8:(i + 1) * 8, :])))
+    return out
+
+
+@nki.jit
+def hbm_reshape_out(a):
+    out = nl.ndarray((1, 2048), dtype=a.dtype, buffer=nl.shared_hbm)
+    o = out.reshape((2, 8, 128))
+    t = nl.load(a)
+    nl.store(o[1, 0:8, :], t)
+    nl.store(o[0], t)
+    return out
+
+
+@nki.jit
+def hbm_reshape_gap(a):
+    ar = a.reshape((16, 128))
+    return nl.load(ar[0:4, 0:64])
+'''
+
+
+@unittest.skipIf(STATE == "none", "no trnsim binary")
+class HbmReshapeTest(unittest.TestCase):
+    def mod(self):
+        return u.load_source("reshape_kernels", RESHAPE_SRC)
+
+    def test_load_through_reshape(self):
+        a = RNG.standard_normal((1, 2048)).astype(np.float32)
+        out, _ = trnsim_nki.run(self.mod().hbm_reshape, a)
+        np.testing.assert_allclose(out, np.exp(a.reshape(16, 128).astype(np.float64)),
+                                   rtol=1e-5)
+
+    def test_store_through_reshape(self):
+        a = RNG.standard_normal((8, 128)).astype(np.float32)
+        out, _ = trnsim_nki.run(self.mod().hbm_reshape_out, a)
+        np.testing.assert_array_equal(out, np.concatenate([a, a]).reshape(1, 2048))
+
+    def test_non_contiguous_selection_is_an_error(self):
+        with self.assertRaises(NkiUnsupportedError) as cm:
+            trnsim_nki.trace(self.mod().hbm_reshape_gap, np.zeros((1, 2048), np.float32))
+        self.assertIn("not contiguous", str(cm.exception))
+        self.assertIn("reshape_kernels.py:", str(cm.exception))

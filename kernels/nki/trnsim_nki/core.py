@@ -185,15 +185,18 @@ class NkiTensor:
         self.vars = list(vars_) if vars_ is not None else [None] * len(self.dims)
         self.fresh_ins = None             # instruction that produced this whole temp tile
         self.fresh_mask = None            # the mask that instruction ran under
+        self.flat = None                  # (first element, shape) of a reshaped HBM view
 
     # ---- NKI-visible properties ----
     @property
     def shape(self):
+        if self.flat is not None:
+            return self.flat[1]
         return tuple(1 if d is None else self.sl[d][1] for d in self.dims)
 
     @property
     def ndim(self):
-        return len(self.dims)
+        return len(self.shape)
 
     @property
     def dtype(self):
@@ -240,6 +243,8 @@ class NkiTensor:
 
     def narrow(self, ldim, lo, hi):
         """The view restricted to logical indices [lo, hi) of logical dim `ldim`."""
+        if self.flat is not None:
+            raise NkiUnsupportedError("mask", "masking a reshaped HBM view (index it instead)")
         d = self.dims[ldim]
         if d is None:
             return self
@@ -265,6 +270,9 @@ class NkiTensor:
 
     # ---- indexing ----
     def _index(self, idx, call="tensor[...]"):
+        if self.flat is not None:
+            from . import hbm_reshape
+            return hbm_reshape.index(self, idx, call)
         if not isinstance(idx, tuple):
             idx = (idx,)
         if any(i is Ellipsis for i in idx):
@@ -343,6 +351,10 @@ class NkiTensor:
     def reshape(self, shape):
         shape = [int(s) for s in shape]
         mine = [s for s in self.shape if s != 1]
+        if self.buf.memory == "hbm" and (self.flat is not None or
+                                         [s for s in shape if s != 1] != mine):
+            from . import hbm_reshape
+            return hbm_reshape.reshaped(self, shape)
         if [s for s in shape if s != 1] != mine:
             raise NkiUnsupportedError("tensor.reshape", "reshape %s -> %s changes more than "
                                       "unit dimensions" % (self.shape, tuple(shape)))
