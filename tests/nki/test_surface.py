@@ -281,3 +281,53 @@ class HbmReshapeTest(unittest.TestCase):
             trnsim_nki.trace(self.mod().hbm_reshape_gap, np.zeros((1, 2048), np.float32))
         self.assertIn("not contiguous", str(cm.exception))
         self.assertIn("reshape_kernels.py:", str(cm.exception))
+
+
+VIEW_SRC = '''
+import nki
+import nki.language as nl
+
+
+@nki.jit
+def view_methods(a, b):
+    o1 = nl.ndarray((64, 128), dtype=a.dtype, buffer=nl.shared_hbm)
+    o2 = nl.ndarray((128, 32), dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(o1, nl.load(a.slice(1, 0, 64).permute(1, 0)))       # a[:, 0:64].T
+    t = nl.load(b.select(0, 1).slice(1, 32, 96, 2))              # b[1, :, 32:96:2]
+    nl.store(o2, t.expand_dim(2).squeeze_dim(2))
+    return o1, o2
+
+
+@nki.jit
+def transposed_load_rank3(b):
+    return nl.load(b.select(0, 1).permute(1, 0))
+'''
+
+
+@unittest.skipIf(STATE == "none", "no trnsim binary")
+class ViewMethodsTest(unittest.TestCase):
+    def test_select_slice_permute_expand_squeeze(self):
+        m = u.load_source("view_kernels", VIEW_SRC)
+        a = RNG.standard_normal((128, 96)).astype(np.float32)
+        b = RNG.standard_normal((2, 128, 96)).astype(np.float32)
+        o1, o2 = trnsim_nki.run(m.view_methods, a, b)[0]
+        np.testing.assert_array_equal(o1, a[:, 0:64].T)
+        np.testing.assert_array_equal(o2, b[1, :, 32:96:2])
+        with self.assertRaises(NkiUnsupportedError) as cm:
+            trnsim_nki.trace(m.transposed_load_rank3, b)
+        self.assertIn("rank-3", str(cm.exception))
+
+    def test_pattern_and_contiguity(self):
+        import trnsim_nki.core as core
+        core.begin_trace("k")
+        try:
+            t = core.alloc([4, 128, 96], trnsim_nki.dtypes.float32, "hbm")
+            self.assertEqual(t.get_pattern(), [[128 * 96, 4], [96, 128], [1, 96]])
+            self.assertEqual(t[1:3].get_pattern(), [[128 * 96, 2], [96, 128], [1, 96]])
+            self.assertTrue(t[1:3].is_contiguous())
+            self.assertFalse(t[:, :, 0:48].is_contiguous())
+            self.assertEqual(t.slice(2, 0, 96, 2).get_pattern()[2], [2, 48])
+            with self.assertRaises(NkiError):
+                t.permute(0, 0, 1)
+        finally:
+            core.end_trace()

@@ -410,6 +410,69 @@ class NkiTensor:
             raise NkiError(call, "access pattern %s" % oob)
         return view
 
+    # ---- SDK 2.31+ NkiTensor view methods (NKI reference, nki.language.NkiTensor) ----
+    def _dim(self, dim, call, extra=0):
+        n = self.ndim + extra
+        d = dim + n if dim < 0 else dim
+        if not 0 <= d < max(n, 1):
+            raise NkiError(call, "dim %d out of range for rank %d" % (dim, self.ndim))
+        return d
+
+    def slice(self, dim, start, end, step=1):
+        d = self._dim(dim, "tensor.slice")
+        idx = [slice(None)] * self.ndim
+        idx[d] = slice(start, end, step)
+        return self._index(tuple(idx), "tensor.slice")
+
+    def select(self, dim, index):
+        d = self._dim(dim, "tensor.select")
+        idx = [slice(None)] * self.ndim
+        idx[d] = int(index)
+        return self._index(tuple(idx), "tensor.select")
+
+    def permute(self, *dims):
+        """The view with logical dims reordered (dims[i] = old dim placed at position i)."""
+        call = "tensor.permute"
+        order = list(dims[0]) if len(dims) == 1 and isinstance(dims[0], (list, tuple)) \
+            else list(dims)
+        order = [self._dim(d, call) for d in order]
+        if sorted(order) != list(range(self.ndim)):
+            raise NkiError(call, "%s is not a permutation of %d dims" % (order, self.ndim))
+        if self.flat is not None:
+            raise NkiUnsupportedError(call, "permuting a reshaped HBM view")
+        if self.buf.memory != "hbm" and order[0] != 0:
+            raise NkiError(call, "an on-chip tile keeps its partition dim first")
+        return NkiTensor(self.buf, self.sl, [self.dims[i] for i in order],
+                         [self.vars[i] for i in order])
+
+    def expand_dim(self, dim):
+        d = self._dim(dim, "tensor.expand_dim", extra=1)
+        shape = list(self.shape)
+        shape.insert(d, 1)
+        return self.reshape(shape)
+
+    def squeeze_dim(self, dim):
+        d = self._dim(dim, "tensor.squeeze_dim")
+        if self.shape[d] != 1:
+            raise NkiError("tensor.squeeze_dim", "dim %d has size %d, not 1" % (d,
+                                                                                self.shape[d]))
+        return self.reshape([n for i, n in enumerate(self.shape) if i != d])
+
+    def get_pattern(self):
+        """[[step, count], ...] per logical dim, in row-major buffer elements."""
+        shape = self.buf.phys_shape
+        strides = [1] * len(shape)
+        for d in range(len(shape) - 2, -1, -1):
+            strides[d] = strides[d + 1] * shape[d + 1]
+        if self.flat is not None:
+            return [[st, n] for st, n in zip(_row_major(self.flat[1]), self.flat[1])]
+        return [[0, 1] if d is None else [self.sl[d][2] * strides[d], self.sl[d][1]]
+                for d in self.dims]
+
+    def is_contiguous(self):
+        from . import hbm_reshape
+        return self.is_monotonic() and hbm_reshape.flat_range(self) is not None
+
     def broadcast_to(self, shape):
         from . import language
         return language.broadcast_to(self, shape)
@@ -490,6 +553,14 @@ class NkiTensor:
         return self
 
     __hash__ = object.__hash__
+
+
+def _row_major(shape):
+    out, acc = [], 1
+    for n in reversed(shape):
+        out.insert(0, acc)
+        acc *= n
+    return out
 
 
 def _probe_refcounts():

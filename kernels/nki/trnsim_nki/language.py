@@ -146,6 +146,10 @@ def load(src, mask=None, dtype=None, **kwargs):
         emit("dma_copy", mask=mask, dst=t, src=src)
         return t
     if len(src.shape) == 2:
+        if len([c for _, c, _ in src.sl if c > 1]) > 2 or len(src.buf.phys_shape) != 2:
+            raise NkiUnsupportedError("nl.load", "transposed load from the rank-%d tensor %s "
+                                      "(dma_transpose reads a 2-D tensor)"
+                                      % (len(src.buf.phys_shape), src.buf.name))
         straight = core.NkiTensor(src.buf, src.sl, sorted(src.dims), list(reversed(src.vars)))
         t = new_tile(src.shape, dtype or src.dtype)
         emit("dma_transpose", mask=mask, dst=t, src=straight)
@@ -174,6 +178,10 @@ def store(dst, value, mask=None, **kwargs):
         if dst.ndim != 2 or value.ndim != 2:
             raise NkiUnsupportedError("nl.store", "permuted destination of rank %d (only 2-D "
                                       "transposed stores)" % dst.ndim)
+        if len(dst.buf.phys_shape) != 2:
+            raise NkiUnsupportedError("nl.store", "transposed store to the rank-%d tensor %s "
+                                      "(dma_transpose writes a 2-D tensor)"
+                                      % (len(dst.buf.phys_shape), dst.buf.name))
         # out[i_f, i_p] = tile: the straight view of out receives the tile transposed
         emit("dma_transpose", mask=mask, dst=dst.straight(), src=value)
         return
