@@ -98,9 +98,26 @@ def _memory(call, buffer):
     raise NkiUnsupportedError(call, "buffer %r" % (buffer,))
 
 
-def ndarray(shape, dtype, buffer=None, name="", **kwargs):
+def ndarray(shape, dtype, buffer=None, name="", address=None, **kwargs):
+    """`address=` (a byte address, or (start partition, byte address)) fixes the tile's place
+    in every partition; buffer= may be a direct-allocation rule (nki.compiler.sbuf.alloc)."""
     mem, role = _memory("nl.ndarray", buffer)
-    return core.alloc(shape, dtype, mem, name=name or None, role=role or "scratch")
+    placement = getattr(buffer, "placement", None)
+    if address is not None:
+        placement = _fixed_address_rule(address)
+    return core.alloc(shape, dtype, mem, name=name or None, role=role or "scratch",
+                      placement=placement)
+
+
+def _fixed_address_rule(address):
+    a = tuple(address) if isinstance(address, (tuple, list)) else (0, address)
+    if len(a) != 2 or a[0] != 0:
+        raise NkiUnsupportedError("nl.ndarray", "address=%r (give a byte address, or (0, "
+                                  "byte address): trnsim tiles start at partition 0)"
+                                  % (address,))
+    if int(a[1]) < 0:
+        raise NkiError("nl.ndarray", "negative address %d" % int(a[1]))
+    return lambda block, parts, nbytes: int(a[1])
 
 
 def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
@@ -109,11 +126,13 @@ def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
 
 def full(shape, fill_value, dtype=float32, buffer=None, name="", **kwargs):
     t = ndarray(shape, dtype, buffer=buffer, name=name)
-    if t.buf.memory == "hbm":
+    tiles = t.all_blocks() if isinstance(t, core.TileArray) else [t]
+    if tiles[0].buf.memory == "hbm":
         raise NkiUnsupportedError("nl.full", "initialised HBM tensors")
-    ins = emit("memset", dst=t, value=float(fill_value))
-    if fill_value == 0 and t.buf.memory == "psum":
-        t.buf.zero_ins = ins  # a following `t += matmul` may fold it into accumulate=False
+    for x in tiles:
+        ins = emit("memset", dst=x, value=float(fill_value))
+        if fill_value == 0 and x.buf.memory == "psum":
+            x.buf.zero_ins = ins  # a following `x += matmul` may fold it into accumulate=False
     return t
 
 
@@ -143,8 +162,7 @@ def load(src, mask=None, dtype=None, **kwargs):
         raise NkiError("nl.load", "source must be an HBM tensor view")
     if src.is_monotonic():
         t = new_tile(src.shape, dtype or src.dtype)
-        emit("dma_copy", mask=mask, dst=t, src=src)
-        return t
+        return fresh(t, emit("dma_copy", mask=mask, dst=t, src=src))
     if len(src.shape) == 2:
         if len([c for _, c, _ in src.sl if c > 1]) > 2 or len(src.buf.phys_shape) != 2:
             raise NkiUnsupportedError("nl.load", "transposed load from the rank-%d tensor %s "
@@ -152,8 +170,7 @@ def load(src, mask=None, dtype=None, **kwargs):
                                       % (len(src.buf.phys_shape), src.buf.name))
         straight = core.NkiTensor(src.buf, src.sl, sorted(src.dims), list(reversed(src.vars)))
         t = new_tile(src.shape, dtype or src.dtype)
-        emit("dma_transpose", mask=mask, dst=t, src=straight)
-        return t
+        return fresh(t, emit("dma_transpose", mask=mask, dst=t, src=straight))
     raise NkiUnsupportedError("nl.load", "permuted access of a rank-%d tensor" % src.ndim)
 
 
@@ -161,8 +178,7 @@ def load_transpose2d(src, mask=None, dtype=None, **kwargs):
     if not isinstance(src, NkiTensor) or src.buf.memory != "hbm" or src.ndim != 2:
         raise NkiError("nl.load_transpose2d", "source must be a 2-D HBM tensor view")
     t = new_tile((src.shape[1], src.shape[0]), dtype or src.dtype)
-    emit("dma_transpose", mask=mask, dst=t, src=src)
-    return t
+    return fresh(t, emit("dma_transpose", mask=mask, dst=t, src=src))
 
 
 def store(dst, value, mask=None, **kwargs):

@@ -16,6 +16,8 @@ import numpy as np
 from . import core, dtypes
 from .core import NkiTensor
 from .errors import NkiError
+from .compiler import compile_program
+from .compiler.config import CompileConfig
 from .runner import run_trace
 
 
@@ -38,18 +40,31 @@ def _host(x):
 
 
 class TraceResult:
-    def __init__(self, program, inputs, out_struct, out_names):
+    """A traced kernel: the NKI-level program, its inputs, and (after the first call of
+    trace()) the compiled trace and the compiler's report."""
+
+    def __init__(self, program, inputs, out_struct, out_names, compile_config=None,
+                 target="trn2"):
         self.program = program
         self.inputs = inputs          # {tensor name: ndarray}
         self.out_struct = out_struct  # returned structure with tensor names in place of tensors
         self.out_names = out_names
+        self.compile_config = compile_config
+        self.target = target
+        self.report = None
+        self._trace = None
 
     def trace(self):
-        return self.program.to_json()
+        """The compiled program as trace JSON (compiled once)."""
+        if self._trace is None:
+            self._trace, self.report = compile_program(self.program, self.compile_config,
+                                                       self.target)
+        return self._trace
 
 
-def trace_kernel(func, args, kwargs=None, grid=(), target="trn2"):
-    """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult."""
+def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None):
+    """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult;
+    its trace() compiles the program with `compile_config` (default: CompileConfig())."""
     kwargs = dict(kwargs or {})
     sig = inspect.signature(func)
     bound = sig.bind(*args, **kwargs)
@@ -105,7 +120,7 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2"):
         if out_struct is None:
             out_struct = {t.name: t.name for t in prog.tensors if t.role == "output"}
         out_names = [t.name for t in prog.tensors if t.role == "output"]
-        return TraceResult(prog, inputs, out_struct, out_names)
+        return TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
     finally:
         core.end_trace()
 
@@ -120,13 +135,19 @@ def _restructure(struct, outputs):
     return struct
 
 
-def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, **kwargs):
-    """Traces and runs `kernel` on trnsim. Returns (outputs, stats): outputs in the structure
-    the kernel returned (arrays in place of tensors), or {name: array} of the input tensors it
-    wrote if it returned nothing; stats is stats.json as a dict."""
+def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, compile_config=None,
+        **kwargs):
+    """Traces, compiles and runs `kernel` on trnsim. Returns (outputs, stats): outputs in the
+    structure the kernel returned (arrays in place of tensors), or {name: array} of the input
+    tensors it wrote if it returned nothing; stats is stats.json as a dict, with the
+    compiler's report (addresses, live ranges, peaks, spills) under "compiler"."""
     func, g = _unwrap(kernel)
-    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=target)
+    if compile_config is None and isinstance(kernel, Kernel):
+        compile_config = kernel.compile_config
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=target,
+                      compile_config=compile_config)
     outputs, stats, _ = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, target=target)
+    stats["compiler"] = tr.report.to_json()
     return _restructure(tr.out_struct, outputs), stats
 
 
@@ -141,8 +162,12 @@ class Kernel:
     inside a trace it is a plain function call; called with host arrays it traces and runs on
     trnsim and returns the outputs (stats in .last_stats)."""
 
-    def __init__(self, func, grid=(), target=None, mode="auto"):
+    def __init__(self, func, grid=(), target=None, mode="auto", compile_config=None):
+        if compile_config is not None and not isinstance(compile_config, CompileConfig):
+            raise TypeError("compile_config must be an nki.compiler.CompileConfig, got %r"
+                            % (compile_config,))
         self.func = func
+        self.compile_config = compile_config
         self.grid = grid
         self.target = target
         self.mode = mode
@@ -153,7 +178,7 @@ class Kernel:
         self.__wrapped__ = func
 
     def __getitem__(self, grid):
-        return Kernel(self.func, _grid_tuple(grid), self.target, self.mode)
+        return Kernel(self.func, _grid_tuple(grid), self.target, self.mode, self.compile_config)
 
     def __call__(self, *args, **kwargs):
         if core.tracing():
@@ -175,13 +200,14 @@ def _grid_tuple(grid):
         raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
 
 
-def jit(func=None, mode="auto", grid=None, target=None, **kwargs):
-    """@nki.jit / @nki.jit(grid=(2, 2), ...): other keywords (platform_target, debug options)
-    do not change the simulation."""
+def jit(func=None, mode="auto", grid=None, target=None, compile_config=None, **kwargs):
+    """@nki.jit / @nki.jit(grid=(2, 2), compile_config=...): other keywords (platform_target,
+    debug options) do not change the simulation."""
     g = _grid_tuple(grid)
     if func is None:
-        return lambda f: Kernel(f, grid=g, target=target, mode=mode)
-    return Kernel(func, grid=g, target=target, mode=mode)
+        return lambda f: Kernel(f, grid=g, target=target, mode=mode,
+                                compile_config=compile_config)
+    return Kernel(func, grid=g, target=target, mode=mode, compile_config=compile_config)
 
 
 def simulate(kernel=None, **kwargs):
@@ -189,7 +215,8 @@ def simulate(kernel=None, **kwargs):
     if kernel is None:
         return lambda k: simulate(k, **kwargs)
     func, grid = _unwrap(kernel)
-    return Kernel(func, grid, kwargs.get("target"))
+    return Kernel(func, grid, kwargs.get("target"),
+                  compile_config=getattr(kernel, "compile_config", None))
 
 
 def profile(func=None, **kwargs):
@@ -205,7 +232,7 @@ def baremetal(func=None, **kwargs):
 
 def simulate_kernel(kernel, *args, **kwargs):
     func, grid = _unwrap(kernel)
-    k = Kernel(func, grid)
+    k = Kernel(func, grid, compile_config=getattr(kernel, "compile_config", None))
     return k(*args, **kwargs)
 
 
@@ -241,4 +268,5 @@ class BenchKernel(Kernel):
         return out
 
     def __getitem__(self, grid):
-        return BenchKernel(self.func, _grid_tuple(grid), self.target, self.mode)
+        return BenchKernel(self.func, _grid_tuple(grid), self.target, self.mode,
+                           self.compile_config)
