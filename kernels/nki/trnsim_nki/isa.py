@@ -384,7 +384,10 @@ def tensor_copy(*args, **kwargs):
         raise NkiError(call, "dtype=%s differs from the dtype %s of dst"
                        % (dtypes.to_dtype(p["dtype"]).name, p["dst"].dtype.name))
     dst = _result(call, is_new, p, x.shape, x.dtype)
-    ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
+    if p["engine"] == "dma":  # a copy on the DMA engines (nisa.dma_engine) is a DMA transfer
+        ins = emit("dma_copy", mask=p["mask"], dst=dst, src=x)
+    else:
+        ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
     return dst if is_new else fresh(dst, ins)
 
 

@@ -517,7 +517,7 @@ both("nisa.dma_transpose", _dma_transpose)
 
 # ---- enums and target ------------------------------------------------------------------------
 @case("nisa.engine", "nisa.tensor_engine", "nisa.vector_engine", "nisa.scalar_engine",
-      "nisa.gpsimd_engine", "nisa.unknown_engine", gens="old")
+      "nisa.gpsimd_engine", "nisa.unknown_engine", "nisa.dma_engine", gens="old")
 def engines_old():
     a = r(128, 64)
 
@@ -528,6 +528,7 @@ def engines_old():
         for e in (oisa.vector_engine, oisa.scalar_engine, oisa.gpsimd_engine,
                   oisa.unknown_engine):
             t = oisa.tensor_scalar(t, onl.add, 1.0, engine=e)
+        t = oisa.tensor_copy(t, engine=oisa.dma_engine)
         p = onl.copy(oisa.nc_transpose(t, engine=oisa.tensor_engine))
         onl.store(out, onl.copy(oisa.nc_transpose(p)))
         return out
