@@ -368,3 +368,9 @@ def loop_reduce(x, op, loop_indices, dtype=None, mask=None, **kwargs):
                                                                        x.shape))
     emit("tensor_tensor", mask=mask, dst=acc, src0=acc, src1=x, op=alu_name(call, op))
     return acc
+
+
+# Functions nisa.activation also takes as `op` (NKI reference, activation functions table).
+for _f in (gelu_apprx_sigmoid, silu_dx, gelu_apprx_sigmoid_dx, erf_dx, gelu_dx, mish, tan):
+    _f._composite = True
+del _f

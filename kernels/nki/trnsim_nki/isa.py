@@ -262,9 +262,14 @@ def activation(*args, **kwargs):
                                                                     ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    if getattr(p["op"], "_composite", False):
+        from .isa_composite import composite_activation
+        ins = composite_activation(call, p, x, dst, p["op"], _bias_operand(call, p["bias"], x),
+                                   _operand(p["scale"]))
+        return dst if is_new else fresh(dst, ins)
     func = act_name(call, p["op"])
     cmd = p["reduce_cmd"]
-    dst = _result(call, is_new, p, x.shape, x.dtype)
     if cmd in ("reset", "reduce", "reset_reduce"):
         if p["reduce_op"] is not None and alu_name(call, p["reduce_op"]) != "add":
             raise NkiError(call, "reduce_op must be nl.add (the scalar engine's reduce "
@@ -292,6 +297,11 @@ def activation_reduce(*args, **kwargs):
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
     dst = _result(call, is_new, p, x.shape, x.dtype)
+    if getattr(p["op"], "_composite", False):
+        from .isa_composite import composite_activation
+        ins = composite_activation(call, p, x, dst, p["op"], _bias_operand(call, p["bias"], x),
+                                   _operand(p["scale"]))
+        return dst if is_new else fresh(dst, ins)
     ins = emit("activation_reduce", mask=p["mask"], dst=dst, src=x,
                func=act_name(call, p["op"]), reduce_dst=on_chip(call, p["reduce_res"]),
                reduce_op=alu_name(call, p["reduce_op"]),
