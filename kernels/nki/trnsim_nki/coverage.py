@@ -48,7 +48,6 @@ OUT_OF_SCOPE = {
     "nisa.quantize_mx": "MX (microscaling) formats are not trnsim data types",
     "nl.device_print": "printing simulated tile values needs a debug output of the trace",
     "nl.shared_constant": "constant HBM tensors with data are not created by the tracer",
-    "nl.arctan": "no arctan activation in isa/activation_functions.def",
     "nisa.sequence_bounds": NO_INS, "nisa.dma_compute": NO_INS,
 }
 

@@ -63,6 +63,7 @@ UNARY = {  # name: (reference, input range, tolerance)
     "erf": (_erf, (-2, 2), 1e-5), "softplus": (lambda x: np.log1p(np.exp(x)), (-3, 3), 1e-5),
     "mish": (lambda x: x * np.tanh(np.log1p(np.exp(x))), (-3, 3), 1e-4),
     "tan": (np.tan, (-1.2, 1.2), 1e-4),
+    "arctan": (np.arctan, (-50, 50), 1e-6),
     "silu_dx": (lambda x: _sig(x) * (1 + x * (1 - _sig(x))), (-4, 4), 1e-4),
     "gelu_apprx_sigmoid_dx": (lambda x: _sig(1.702 * x) * (1 + 1.702 * x *
                                                            (1 - _sig(1.702 * x))),
