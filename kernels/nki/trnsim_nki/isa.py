@@ -6,7 +6,6 @@ in both API generations:
 A call is read as the newer form when `dst=` is given or when it has one more leading tile
 argument than the older form has.
 """
-import math
 
 import numpy as np
 
