@@ -47,7 +47,6 @@ OUT_OF_SCOPE = {
     "nisa.nc_matmul_mx": "MX (microscaling) formats are not trnsim data types",
     "nisa.quantize_mx": "MX (microscaling) formats are not trnsim data types",
     "nl.device_print": "printing simulated tile values needs a debug output of the trace",
-    "nl.shared_constant": "constant HBM tensors with data are not created by the tracer",
     "nisa.sequence_bounds": NO_INS, "nisa.dma_compute": NO_INS,
 }
 

@@ -120,6 +120,26 @@ def _fixed_address_rule(address):
     return lambda block, parts, nbytes: int(a[1])
 
 
+def shared_constant(constant, dtype=None, **kwargs):
+    """An HBM tensor holding `constant` (a host array) as kernel input data."""
+    arr = np.asarray(constant)
+    try:
+        dt = dtypes.to_dtype(dtype if dtype is not None else arr.dtype)
+    except TypeError as e:
+        raise NkiError("nl.shared_constant", str(e))
+    if arr.ndim == 0 or arr.size == 0:
+        raise NkiError("nl.shared_constant", "constant must be a non-empty array, got shape %s"
+                       % (arr.shape,))
+    c = core.ctx()
+    t = core.alloc(list(arr.shape), dt, "hbm", name=core.assigned_name("constant"),
+                   role="input")
+    data = arr.astype(dt.np_dtype)
+    if not hasattr(c, "constants"):
+        c.constants = {}
+    c.constants[t.buf.name] = data
+    return t
+
+
 def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
     return ndarray(a.shape, dtype or a.dtype, buffer=buffer, name=name)
 
