@@ -606,4 +606,6 @@ from .isa_composite import (exponential, nc_stream_shuffle, select_reduce,  # no
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise NkiUnsupportedAttribute("nki.isa." + name)
+    from .coverage import OUT_OF_SCOPE
+    raise NkiUnsupportedAttribute("nki.isa." + name, OUT_OF_SCOPE.get(
+        "nisa." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))

@@ -555,5 +555,7 @@ from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  #
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise NkiUnsupportedAttribute("nki.language." + name)
+    from .coverage import OUT_OF_SCOPE
+    raise NkiUnsupportedAttribute("nki.language." + name, OUT_OF_SCOPE.get(
+        "nl." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))
 
