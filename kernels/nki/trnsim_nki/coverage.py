@@ -47,9 +47,6 @@ OUT_OF_SCOPE = {
     "nisa.nc_matmul_mx": "MX (microscaling) formats are not trnsim data types",
     "nisa.quantize_mx": "MX (microscaling) formats are not trnsim data types",
     "nl.device_print": "printing simulated tile values needs a debug output of the trace",
-    "nl.loop_reduce": "loop-carried reduction across unrolled iterations is not lowered",
-    "nl.shared_constant": "constant HBM tensors with data are not created by the tracer",
-    "nl.arctan": "no arctan activation in isa/activation_functions.def",
     "nisa.sequence_bounds": NO_INS, "nisa.dma_compute": NO_INS,
 }
 

@@ -325,3 +325,25 @@ def tensor_scalar_reduce_with_registers(call, p, x, dst):
         else:
             emit("tensor_copy", dst=on_chip(call, red, "reduce_res"), src=regs)
     return dst
+
+
+def composite_activation(call, p, x, dst, fn, bias, scale):
+    """nisa.activation / activation_reduce whose op is a composed nl function (e.g.
+    nl.gelu_apprx_sigmoid): op(data * scale + bias) into dst, with the optional per-partition
+    sum into reduce_res. APPROX: one activation on hardware, the composed instructions here."""
+    if p.get("reduce_cmd") not in ("idle", None):
+        raise NkiUnsupportedError(call, "reduce_cmd=%s with the composed activation %s"
+                                  % (p["reduce_cmd"], fn.__name__))
+    y = x
+    if bias is not None or not (isinstance(scale, float) and scale == 1.0):
+        y = new_tile(x.shape, dtypes.float32)
+        emit("activation", mask=p["mask"], dst=y, src=x, func="identity", bias=bias,
+             scale=scale)
+    r = fn(y, mask=p["mask"])
+    red = p.get("reduce_res")
+    if red is not None and p.get("reduce_op") is not None and \
+            alu_name(call, p["reduce_op"]) != "add":
+        raise NkiError(call, "reduce_op must be nl.add")
+    return emit("activation", mask=p["mask"], dst=dst, src=r, func="identity",
+                reduce_dst=on_chip(call, red, "reduce_res") if red is not None else None,
+                reduce_op="add" if red is not None else None)

@@ -91,6 +91,7 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
             c.pid = pid
             result = func(**call_args)
         prog = c.program
+        inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
         returned = []
 
         def conv(r):

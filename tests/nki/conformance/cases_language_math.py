@@ -63,6 +63,7 @@ UNARY = {  # name: (reference, input range, tolerance)
     "erf": (_erf, (-2, 2), 1e-5), "softplus": (lambda x: np.log1p(np.exp(x)), (-3, 3), 1e-5),
     "mish": (lambda x: x * np.tanh(np.log1p(np.exp(x))), (-3, 3), 1e-4),
     "tan": (np.tan, (-1.2, 1.2), 1e-4),
+    "arctan": (np.arctan, (-50, 50), 1e-6),
     "silu_dx": (lambda x: _sig(x) * (1 + x * (1 - _sig(x))), (-4, 4), 1e-4),
     "gelu_apprx_sigmoid_dx": (lambda x: _sig(1.702 * x) * (1 + 1.702 * x *
                                                            (1 - _sig(1.702 * x))),
@@ -264,3 +265,19 @@ def where():
         nl.store(out, nl.where(nl.load(cond), nl.load(x), nl.load(y)))
         return out
     return k, (c, a, b), np.where(c != 0, a, b), 1e-6
+
+
+@case("nl.loop_reduce", gens="old")
+def loop_reduce():
+    a = inputs(-3, 3, (4, P, F))
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((P, F), dtype=nl.float32, buffer=nl.shared_hbm)
+        b = nl.full((P, F), -100.0, dtype=nl.float32)
+        for i in nl.affine_range(4):
+            t = nl.load(x[i])
+            b = nl.loop_reduce(t, op=nl.maximum, loop_indices=[i], dtype=nl.float32)
+        nl.store(out, b)
+        return out
+    return k, (a,), a.max(axis=0), 0

@@ -268,3 +268,17 @@ def rmsnorm_tutorial_weight_row():
         nl.store(out, row)
         return out
     return k, (g,), g[None, :], 0
+
+
+@case("nl.shared_constant", gens="old")
+def shared_constant():
+    a = r(128, 64)
+    table = np.arange(128 * 64, dtype=np.float32).reshape(128, 64) / 7.0
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        c = nl.shared_constant(table, dtype=nl.float32)
+        nl.store(out, nl.add(nl.load(x), nl.load(c)))
+        return out
+    return k, (a,), a.astype(np.float64) + table, 1e-6
