@@ -20,10 +20,15 @@ struct RunArgs {
   uint64_t seed = 0;
   bool timing_only = false, values_only = false, quiet = false, json = false;
   bool all_tensors = false;
+  std::string timeline = "json";
+  bool timeline_pieces = false;
   sim::HwSelection hw;
 };
 
 void run(const RunArgs& a) {
+  sim::TimelineOptions timeline;
+  timeline.format = sim::parse_timeline_format(a.timeline);
+  timeline.dma_pieces = a.timeline_pieces;
   isa::Program prog = isa::read_trace_file(
       a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace);
   sim::SessionOptions opts;
@@ -34,7 +39,8 @@ void run(const RunArgs& a) {
   opts.input_files = sim::parse_name_file_pairs(a.inputs);
   opts.seed = a.seed;
   sim::Session s = sim::run_session(prog, sim::resolve_config(a.hw), opts);
-  sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors);
+  sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors,
+                     timeline);
   if (a.json) {
     std::cout << sim::stats_to_json(s.stats).dump(2) << "\n";
   } else if (!a.quiet) {
@@ -56,6 +62,11 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--timing-only", args->timing_only, "timing only, no values (fast sweeps)");
   cmd->add_flag("--values-only", args->values_only, "values only, no timing");
   cmd->add_flag("--all-tensors", args->all_tensors, "write every HBM tensor, not only outputs");
+  cmd->add_option("--timeline", args->timeline,
+                  "timeline file: none, json (timeline.json) or json.gz (timeline.json.gz)")
+      ->capture_default_str();
+  cmd->add_flag("--timeline-pieces", args->timeline_pieces,
+                "timeline: one slice per DMA piece (queue share) instead of per transfer");
   cmd->add_flag("--quiet,-q", args->quiet, "print nothing on success");
   cmd->add_flag("--json", args->json, "print stats.json to stdout instead of the table");
   add_hw_options(*cmd, args->hw);

@@ -185,9 +185,9 @@ class FrontEndCli(PrivateTemp):
     def test_simulator_rejection_is_reported_not_raised(self):
         code, _, err = run_cli([ADD, "-i", "a_input=" + self.path("a.npy"), "-i",
                                 "b_input=" + self.path("b.npy"), "--grid", "2,2",
-                                "--target", "trn9", "--out", self.path("t9")])
+                                "--set", "dma.bogus=1", "--out", self.path("t9")])
         self.assertEqual(code, 1)
-        self.assertIn("unknown target 'trn9'", err)
+        self.assertIn("unknown key 'dma.bogus'", err)
         self.assertTrue(os.path.exists(os.path.join(self.path("t9"), "trace.json")))
         self.assertEqual(self.leftovers(), [])
 

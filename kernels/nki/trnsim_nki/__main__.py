@@ -4,7 +4,11 @@ Traces an unmodified NKI kernel and simulates it with `trnsim run`. Inputs are b
 kernel's parameters by name; `:DTYPE` (bfloat16, float8_e4m3, ...) sets the HBM dtype of an
 input: float files are rounded into it, raw-bit files (uint16 for 16-bit floats, uint8 for
 fp8) are taken bit for bit. Results go to DIR like `trnsim run` (outputs/<tensor>.npy,
-stats.json, timeline.json, config.json) plus DIR/trace.json, and the summary table is printed.
+stats.json, timeline.json, config.json) plus DIR/trace.json and DIR/compile.json (the
+compiler's report: flow, per-tile address and live range, peaks, spill bytes), and the summary
+table is printed. `--compile-config allocation=linear,...` sets nki.compiler.CompileConfig
+options (overriding the kernel's own). `python3 -m trnsim_nki --coverage [--write FILE]
+[--suite DIR]` prints the API coverage table.
 """
 import argparse
 import importlib.util
@@ -16,6 +20,7 @@ import sys
 import numpy as np
 
 from . import dtypes
+from .compiler.config import parse_compile_config
 from .errors import NkiError, TrnsimRunError
 from .runner import RunOptions, run_trace
 from .tracer import Kernel, as_dtype, trace_kernel
@@ -132,6 +137,9 @@ def parse_args(argv):
     ap.add_argument("--seed", type=int, help="seed of random data for inputs not given")
     ap.add_argument("--grid", default="", help="SPMD grid, e.g. 2,2")
     ap.add_argument("--trace-only", action="store_true", help="write DIR/trace.json only")
+    ap.add_argument("--compile-config", default="", metavar="K=V,...",
+                    help="nki.compiler.CompileConfig options, e.g. allocation=linear,"
+                    "allocation_mode=ring,tensor_copy_elim=1 (overrides the kernel's own)")
     ap.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     return ap.parse_args(argv)
 
@@ -145,6 +153,12 @@ def run_options(a):
 def run_command(a):
     k = load_kernel(a.kernel)
     func, grid = (k.func, k.grid) if isinstance(k, Kernel) else (k, ())
+    try:
+        config = parse_compile_config(a.compile_config) if a.compile_config else None
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e))
+    if config is None and isinstance(k, Kernel):
+        config = k.compile_config
     if a.grid:
         try:
             grid = tuple(int(x) for x in a.grid.split(","))
@@ -153,17 +167,23 @@ def run_command(a):
     kwargs = dict(load_input(item) for item in a.input)
     check_parameters(func, kwargs)
     out = a.out or os.path.join("results", func.__name__)
-    tr = trace_kernel(func, (), kwargs, grid=grid, target=a.target)
+    tr = trace_kernel(func, (), kwargs, grid=grid, target=a.target, compile_config=config)
     os.makedirs(out, exist_ok=True)
     trace = tr.trace()
     with open(os.path.join(out, "trace.json"), "w") as f:
         json.dump(trace, f, indent=1)
+    with open(os.path.join(out, "compile.json"), "w") as f:
+        json.dump(tr.report.to_json(), f, indent=1)
     if not a.trace_only:
         run_trace(trace, tr.inputs, out_dir=out, options=run_options(a), echo=not a.quiet)
     return out
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--coverage" in argv:
+        from .coverage import main as coverage_main
+        return coverage_main(argv)
     a = parse_args(argv)
     try:
         out = run_command(a)
