@@ -156,6 +156,15 @@ TEST(CliPlot, DrawsTheTimelineAsPng) {
   EXPECT_TRUE(is_png(d / "pic.png"));
 }
 
+TEST(CliPlot, ReadsACompressedTimeline) {
+  TempDir d;
+  ASSERT_EQ(trnsim_in(d, "run --timing-only --timeline json.gz --out z -q").exit_code, 0);
+  ASSERT_TRUE(exists(d / "z/timeline.json.gz"));
+  const CommandResult r = trnsim_in(d, "plot z");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(is_png(d / "z/timeline.png"));
+}
+
 TEST(CliPlot, FolderWithoutTimelineIsNamed) {
   TempDir d;
   ASSERT_EQ(trnsim_in(d, "run --values-only --out v -q").exit_code, 0);
