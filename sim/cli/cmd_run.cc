@@ -5,6 +5,7 @@
 #include "isa/trace_json.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
+#include "sim/cli/progress.h"
 #include "sim/config/data_dir.h"
 #include "sim/inputs.h"
 #include "sim/session.h"
@@ -25,12 +26,19 @@ struct RunArgs {
   sim::HwSelection hw;
 };
 
+// Stages of a run shown by the progress bar (a big trace spends seconds in each).
+enum Stage : int64_t { kReading, kSimulating, kWriting, kStages };
+
 void run(const RunArgs& a) {
   sim::TimelineOptions timeline;
   timeline.format = sim::parse_timeline_format(a.timeline);
   timeline.dma_pieces = a.timeline_pieces;
-  isa::Program prog = isa::read_trace_file(
-      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace);
+  if (a.values_only) timeline.format = sim::TimelineFormat::kNone;  // nothing to draw
+  const std::string trace =
+      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace;
+  ProgressBar bar("run: reading " + trace, progress_enabled(a.quiet || a.json));
+  bar.update(kReading, kStages);
+  isa::Program prog = isa::read_trace_file(trace);
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
@@ -38,9 +46,14 @@ void run(const RunArgs& a) {
                               : sim::Mode::kValuesAndTiming;
   opts.input_files = sim::parse_name_file_pairs(a.inputs);
   opts.seed = a.seed;
+  bar.relabel("run: simulating " + std::to_string(prog.instructions.size()) + " instructions");
+  bar.update(kSimulating, kStages);
   sim::Session s = sim::run_session(prog, sim::resolve_config(a.hw), opts);
+  bar.relabel("run: writing " + a.out);
+  bar.update(kWriting, kStages);
   sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors,
                      timeline);
+  bar.finish();
   if (a.json) {
     std::cout << sim::stats_to_json(s.stats).dump(2) << "\n";
   } else if (!a.quiet) {

@@ -55,6 +55,11 @@ void ProgressBar::update(int64_t done, int64_t total) {
   std::fflush(stderr);
 }
 
+void ProgressBar::relabel(std::string what) {
+  what_ = std::move(what);
+  last_draw_ = {};
+}
+
 std::function<void(int64_t, int64_t)> ProgressBar::callback() {
   if (!enabled_) return {};
   return [this](int64_t done, int64_t total) { update(done, total); };

@@ -19,6 +19,8 @@ class ProgressBar {
   ProgressBar(std::string what, bool enabled);
   ~ProgressBar();  // finish()
   void finish();   // erases the line if anything was drawn; later updates draw again
+  // Changes what the bar says; the next update() draws at once.
+  void relabel(std::string what);
   ProgressBar(const ProgressBar&) = delete;
   ProgressBar& operator=(const ProgressBar&) = delete;
 

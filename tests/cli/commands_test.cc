@@ -168,7 +168,6 @@ TEST(CliPlot, ReadsACompressedTimeline) {
 TEST(CliPlot, FolderWithoutTimelineIsNamed) {
   TempDir d;
   ASSERT_EQ(trnsim_in(d, "run --values-only --out v -q").exit_code, 0);
-  std::filesystem::remove(d / "v/timeline.json");
   const CommandResult r = trnsim_in(d, "plot v");
   EXPECT_EQ(r.exit_code, 2) << r.output;
   expect_has(r, "v has no timeline.json");

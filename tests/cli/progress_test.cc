@@ -42,5 +42,16 @@ TEST(CliProgress, RankDrawsTheBarWhenForcedAndIsSilentOnAPipe) {
   EXPECT_NE(bar.output.find("\033[K"), std::string::npos);  // erased at the end
 }
 
+TEST(CliProgress, RunShowsItsStagesWhenForced) {
+  TempDir d;
+  const CommandResult r = run_shell("cd '" + d.path() + "' && TRNSIM_PROGRESS=1 '" +
+                                    TRNSIM_BINARY + "' run --out r 2>&1 >/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run: simulating 13 instructions ["), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("run: writing r ["), std::string::npos) << r.output;
+  const CommandResult piped = trnsim_in(d, "run --out r 2>&1 >/dev/null");
+  EXPECT_EQ(piped.output, "");
+}
+
 }  // namespace
 }  // namespace trnsim::cli::testing

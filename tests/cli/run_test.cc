@@ -70,6 +70,7 @@ TEST(CliRun, ValuesOnlyWorksOnShippedTracesAndMatchesTheTimedValues) {
     ASSERT_EQ(v.exit_code, 0) << v.output;
     EXPECT_NE(v.output.find("no timing"), std::string::npos) << v.output;
     EXPECT_FALSE(read_json(d / "v/stats.json").at("timed").get<bool>());
+    EXPECT_FALSE(exists(d / "v/timeline.json"));  // an untimed run has nothing to draw
     ASSERT_EQ(trnsim_in(d, "run " + trace + " --out t -q").exit_code, 0);
     int outputs = 0;
     for (const auto& e : std::filesystem::directory_iterator(d / "t/outputs")) {
