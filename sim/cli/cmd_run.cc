@@ -3,6 +3,7 @@
 
 #include "isa/error.h"
 #include "isa/trace_json.h"
+#include "isa/validate.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
 #include "sim/inputs.h"
@@ -31,7 +32,13 @@ void run(const RunArgs& a) {
                               : sim::Mode::kValuesAndTiming;
   opts.input_files = sim::parse_name_file_pairs(a.inputs);
   opts.seed = a.seed;
-  sim::Session s = sim::run_session(prog, sim::resolve_config(a.hw), opts);
+  const sim::HwConfig cfg = sim::resolve_config(a.hw);
+  try {  // validation errors name the trace file like the reader's: "FILE: instruction N ..."
+    isa::validate(prog, cfg.memory.limits);
+  } catch (const Error& e) {
+    throw Error(a.trace + ": " + e.what());
+  }
+  sim::Session s = sim::run_session(prog, cfg, opts);
   sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors);
   if (a.json) {
     std::cout << sim::stats_to_json(s.stats).dump(2) << "\n";
