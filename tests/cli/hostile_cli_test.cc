@@ -181,5 +181,15 @@ TEST_F(HostileCli, OutputFileNameCollisionIsAnError) {
                  {"tensors 'y/b' and 'y_b' would both be written to outputs/y_b.npy"});
 }
 
+TEST_F(HostileCli, ModelWeightsWithoutValuesAreAnError) {
+  expect_refusal(run_cli("model llama-3.2-1b --weights /nonexistent.safetensors"),
+                 {"--weights /nonexistent.safetensors is used only with --values"});
+  json cfg = json::parse(std::ifstream(std::string(TRNSIM_SOURCE_DIR) +
+                                       "/workloads/models/llama-3.2-1b/config.json"));
+  cfg["num_hidden_layers"] = int64_t(1) << 31;
+  const std::string path = write("config.json", cfg.dump());
+  expect_refusal(run_cli("model " + path), {path + ": field 'num_hidden_layers'", "limit 4096"});
+}
+
 }  // namespace
 }  // namespace trnsim
