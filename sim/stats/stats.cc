@@ -136,6 +136,8 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   for (int e = 1; e < isa::kNumEngines; ++e)
     if (s.engines[e].busy_ns > s.engines[best].busy_ns) best = e;
   s.bottleneck = static_cast<isa::Engine>(best);
+  s.memory = compute_memory_stats(prog, result, cfg.memory.limits.sbuf_partition_bytes,
+                                  cfg.memory.limits.psum_partition_bytes);
   return s;
 }
 
@@ -191,6 +193,7 @@ nlohmann::json stats_to_json(const Stats& s) {
   j["bottleneck"] = {{"engine", std::string(isa::engine_name(s.bottleneck))},
                      {"busy_ns", s.engine(s.bottleneck).busy_ns},
                      {"utilisation", s.engine(s.bottleneck).utilisation}};
+  add_memory_stats_json(s.memory, &j);
   return j;
 }
 

@@ -17,6 +17,7 @@
 #include "isa/program.h"
 #include "sim/config/hw_config.h"
 #include "sim/run_result.h"
+#include "sim/stats/memory_stats.h"
 
 namespace trnsim::sim {
 
@@ -63,6 +64,7 @@ struct Stats {
   double tensor_peak_fraction = 0;      // achieved / peak
 
   isa::Engine bottleneck = isa::Engine::kTensor;  // largest busy_ns (see compute_stats)
+  MemoryStats memory;  // tiles, peak use, spill traffic, anti-dependency waits
 
   const EngineStats& engine(isa::Engine e) const { return engines[static_cast<int>(e)]; }
   // Total time in cycles of engine `e`'s clock (rounded to the nearest cycle).
