@@ -13,7 +13,7 @@ from . import core, dtypes
 from .core import NkiTensor, Par
 from .dtypes import (bfloat16, float16, float32, float8_e4m3, float8_e5m2, float8_e4m3fn,  # noqa
                      int8, int16, int32, uint8, uint16, uint32, tfloat32)
-from .emit import check_same_shape, emit, fresh, new_tile, on_chip
+from .emit import check_same_shape, emit, fresh, masked_target, new_tile, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
 from .indexing import arange, mgrid  # noqa: F401
 
@@ -98,9 +98,26 @@ def _memory(call, buffer):
     raise NkiUnsupportedError(call, "buffer %r" % (buffer,))
 
 
-def ndarray(shape, dtype, buffer=None, name="", **kwargs):
+def ndarray(shape, dtype, buffer=None, name="", address=None, **kwargs):
+    """`address=` (a byte address, or (start partition, byte address)) fixes the tile's place
+    in every partition; buffer= may be a direct-allocation rule (nki.compiler.sbuf.alloc)."""
     mem, role = _memory("nl.ndarray", buffer)
-    return core.alloc(shape, dtype, mem, name=name or None, role=role or "scratch")
+    placement = getattr(buffer, "placement", None)
+    if address is not None:
+        placement = _fixed_address_rule(address)
+    return core.alloc(shape, dtype, mem, name=name or None, role=role or "scratch",
+                      placement=placement)
+
+
+def _fixed_address_rule(address):
+    a = tuple(address) if isinstance(address, (tuple, list)) else (0, address)
+    if len(a) != 2 or a[0] != 0:
+        raise NkiUnsupportedError("nl.ndarray", "address=%r (give a byte address, or (0, "
+                                  "byte address): trnsim tiles start at partition 0)"
+                                  % (address,))
+    if int(a[1]) < 0:
+        raise NkiError("nl.ndarray", "negative address %d" % int(a[1]))
+    return lambda block, parts, nbytes: int(a[1])
 
 
 def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
@@ -109,11 +126,13 @@ def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
 
 def full(shape, fill_value, dtype=float32, buffer=None, name="", **kwargs):
     t = ndarray(shape, dtype, buffer=buffer, name=name)
-    if t.buf.memory == "hbm":
+    tiles = t.all_blocks() if isinstance(t, core.TileArray) else [t]
+    if tiles[0].buf.memory == "hbm":
         raise NkiUnsupportedError("nl.full", "initialised HBM tensors")
-    ins = emit("memset", dst=t, value=float(fill_value))
-    if fill_value == 0 and t.buf.memory == "psum":
-        t.buf.zero_ins = ins  # a following `t += matmul` may fold it into accumulate=False
+    for x in tiles:
+        ins = emit("memset", dst=x, value=float(fill_value))
+        if fill_value == 0 and x.buf.memory == "psum":
+            x.buf.zero_ins = ins  # a following `x += matmul` may fold it into accumulate=False
     return t
 
 
@@ -143,13 +162,11 @@ def load(src, mask=None, dtype=None, **kwargs):
         raise NkiError("nl.load", "source must be an HBM tensor view")
     if src.is_monotonic():
         t = new_tile(src.shape, dtype or src.dtype)
-        emit("dma_copy", mask=mask, dst=t, src=src)
-        return t
+        return fresh(t, emit("dma_copy", mask=mask, dst=t, src=src))
     if len(src.shape) == 2:
         straight = core.NkiTensor(src.buf, src.sl, sorted(src.dims), list(reversed(src.vars)))
         t = new_tile(src.shape, dtype or src.dtype)
-        emit("dma_transpose", mask=mask, dst=t, src=straight)
-        return t
+        return fresh(t, emit("dma_transpose", mask=mask, dst=t, src=straight))
     raise NkiUnsupportedError("nl.load", "permuted access of a rank-%d tensor" % src.ndim)
 
 
@@ -157,8 +174,7 @@ def load_transpose2d(src, mask=None, dtype=None, **kwargs):
     if not isinstance(src, NkiTensor) or src.buf.memory != "hbm" or src.ndim != 2:
         raise NkiError("nl.load_transpose2d", "source must be a 2-D HBM tensor view")
     t = new_tile((src.shape[1], src.shape[0]), dtype or src.dtype)
-    emit("dma_transpose", mask=mask, dst=t, src=src)
-    return t
+    return fresh(t, emit("dma_transpose", mask=mask, dst=t, src=src))
 
 
 def store(dst, value, mask=None, **kwargs):
@@ -170,6 +186,13 @@ def store(dst, value, mask=None, **kwargs):
     if dst.element_count() != value.element_count() and mask is None:
         raise NkiError("nl.store", "destination %s and value %s have different sizes"
                        % (dst.shape, value.shape))
+    if not dst.is_monotonic():
+        if dst.ndim != 2 or value.ndim != 2:
+            raise NkiUnsupportedError("nl.store", "permuted destination of rank %d (only 2-D "
+                                      "transposed stores)" % dst.ndim)
+        # out[i_f, i_p] = tile: the straight view of out receives the tile transposed
+        emit("dma_transpose", mask=mask, dst=dst.straight(), src=value)
+        return
     emit("dma_copy", mask=mask, dst=dst, src=value)
 
 
@@ -197,7 +220,7 @@ def assign(dst, value, refs):
             and value.element_count() == dst.element_count()
             and not (ins["op"] in ("nc_matmul", "nc_transpose") and dst.buf.memory != "psum")):
         # The value is a temporary just computed: write it straight into dst (no copy).
-        ins["dst"] = dst.view_text()
+        ins["dst"] = masked_target(dst, value).view_text()
         if ins["op"] == "nc_matmul":
             ins["accumulate"] = False
         dst.buf.written = True
@@ -207,7 +230,7 @@ def assign(dst, value, refs):
         return
     value = _bcast_to(value, dst.shape, "tensor[...] = value")
     check_same_shape("tensor[...] = value", dst, value)
-    emit("tensor_copy", dst=dst, src=value)
+    emit("tensor_copy", mask=value.fresh_mask, dst=dst, src=value)
 
 
 def accumulate(target, other, refs):
@@ -390,7 +413,6 @@ sign = _unary_fn("sign")
 erf = _unary_fn("erf")
 softplus = _unary_fn("softplus")
 identity = _unary_fn("identity")
-gelu_dx = None
 
 
 def negative(x, dtype=None, mask=None, **kwargs):
@@ -487,9 +509,87 @@ def matmul(x, y, transpose_x=False, mask=None, **kwargs):
     return fresh(dst, ins)
 
 
+# ---- indexing helpers and views --------------------------------------------------------------
+def ds(start, size):
+    """nl.ds(start, size): the index range [start, start + size) of one dimension."""
+    start, size = int(start), int(size)
+    if start < 0 or size <= 0:
+        raise NkiError("nl.ds", "needs start >= 0 and size > 0, got (%d, %d)" % (start, size))
+    return slice(start, start + size)
+
+
+def expand_dims(data, axis):
+    """A view of `data` with a unit dimension inserted at each position in `axis`."""
+    if not isinstance(data, NkiTensor):
+        raise NkiError("nl.expand_dims", "data must be a tensor, got %s" % type(data).__name__)
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    shape = list(data.shape)
+    rank = len(shape) + len(axes)
+    for a in sorted(a + rank if a < 0 else a for a in axes):
+        if not 0 <= a <= len(shape):
+            raise NkiError("nl.expand_dims", "axis %s out of range for shape %s"
+                           % (axis, data.shape))
+        shape.insert(a, 1)
+    return data.reshape(shape)
+
+
+def is_psum(buffer):
+    return buffer is psum
+
+
+def is_sbuf(buffer):
+    return buffer is sbuf
+
+
+def is_hbm(buffer):
+    return isinstance(buffer, _Buffer) and buffer.memory == "hbm"
+
+
+def is_on_chip(buffer):
+    return is_psum(buffer) or is_sbuf(buffer)
+
+
+class no_reorder:  # noqa: N801 (NKI name)
+    """`with nl.no_reorder():` keeps the enclosed instructions in program order. The trace is
+    already in program order and trnsim issues each engine's queue in order, so this only
+    marks the block."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class NKIObject:
+    """Base class of kernel helper objects (NKI Library style): plain Python objects whose
+    fields are read at trace time."""
+
+
+def _lnc(name):
+    def f(*args, **kwargs):
+        raise NkiUnsupportedError("nl." + name, "logical NeuronCores (LNC=2, two cores per "
+                                  "program pair) are not simulated; use an integer grid "
+                                  "(kernel[n]) instead")
+    f.__name__ = name
+    return f
+
+
+spmd_dim = _lnc("spmd_dim")
+nc = _lnc("nc")
+
+
 # ---- everything else -------------------------------------------------------------------------
 def device_print(*args, **kwargs):
-    raise NkiUnsupportedError("nl.device_print")
+    raise NkiUnsupportedError("nl.device_print", "printing simulated tile values needs a "
+                              "debug output of the trace (not available yet); store the tile "
+                              "to an output tensor instead")
+
+
+from .composite import (all, ceil, erf_dx, floor, gelu_apprx_sigmoid,  # noqa: E402
+                        gelu_apprx_sigmoid_dx, gelu_dx, invert, trunc, logical_and, logical_not, logical_or, logical_xor,
+                        mish, rms_norm, shared_identity_matrix, silu_dx, softmax, tan, var,
+                        where)
 
 
 def __getattr__(name):
