@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from . import core, dtypes
+from . import core, device_print, dtypes
 from .core import NkiTensor
 from .errors import NkiError
 from .compiler import compile_program
@@ -107,6 +107,7 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
             return r
 
         out_struct = conv(result)
+        debug = device_print.debug_tensors(prog)
         for t in prog.tensors:
             if t.role == "input":
                 written = any(ins.get("dst", "").split("[", 1)[0] == t.name
@@ -114,12 +115,13 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
                 if written:
                     t.role = "output"  # APPROX: an input the kernel writes starts zeroed
                     inputs.pop(t.name, None)
-            elif t in returned:
+            elif t in returned or t.name in debug:
                 t.role = "output"
             else:
                 t.role = "scratch"
         if out_struct is None:
-            out_struct = {t.name: t.name for t in prog.tensors if t.role == "output"}
+            out_struct = {t.name: t.name for t in prog.tensors
+                          if t.role == "output" and t.name not in debug}
         out_names = [t.name for t in prog.tensors if t.role == "output"]
         return TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
     finally:
@@ -147,7 +149,8 @@ def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, compile_config=
         compile_config = kernel.compile_config
     tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=target,
                       compile_config=compile_config)
-    outputs, stats, _ = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, target=target)
+    outputs, stats, results = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, target=target)
+    device_print.report(tr.program, outputs, results)
     stats["compiler"] = tr.report.to_json()
     return _restructure(tr.out_struct, outputs), stats
 
