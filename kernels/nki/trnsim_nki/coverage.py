@@ -8,7 +8,9 @@ case or no case is not supported, with the reason.
 
     python3 -m trnsim_nki --coverage [--write kernels/nki/COVERAGE.md] [--suite DIR]
 """
+import contextlib
 import importlib.util
+import io
 import os
 import sys
 import traceback
@@ -117,7 +119,8 @@ def run_case(c):
     try:
         spec = c.func()
         kernel, args, expected, tol = spec[:4]
-        got, _ = run(kernel, *args, target=spec[4] if len(spec) > 4 else "trn2")
+        with contextlib.redirect_stdout(io.StringIO()):  # nl.device_print output
+            got, _ = run(kernel, *args, target=spec[4] if len(spec) > 4 else "trn2")
     except (NkiError, TrnsimRunError) as e:
         return str(e).splitlines()[0]
     except Exception as e:  # a front-end crash is a failure of the case, reported as such
