@@ -48,7 +48,7 @@ OUT_OF_SCOPE = {
     "nl.float4_e2m1fn_x4": "packed x4 element types are not trnsim data types (isa/dtype.h)",
     "nisa.nc_matmul_mx": "MX (microscaling) formats are not trnsim data types",
     "nisa.quantize_mx": "MX (microscaling) formats are not trnsim data types",
-    "nisa.sequence_bounds": NO_INS, "nisa.dma_compute": NO_INS,
+    "nisa.sequence_bounds": NO_INS,
 }
 
 
