@@ -69,6 +69,18 @@ sequential_range = affine_range
 static_range = affine_range
 
 
+def dynamic_range(*args, **kwargs):
+    """A loop the hardware runs (not unrolled) over a range with integer bounds. APPROX (NKI
+    reference, nl.dynamic_range): traced unrolled like sequential_range, so the loop's
+    per-iteration branch overhead is not simulated; runtime (register) bounds are not
+    supported."""
+    for a in args:
+        if not isinstance(a, (int, np.integer)):
+            raise NkiUnsupportedError("nl.dynamic_range", "a runtime (register) bound %r; "
+                                      "use integer bounds" % (a,))
+    return _range(*args, **kwargs)
+
+
 def program_id(axis=0):
     c = core.ctx()
     if axis >= len(c.pid):
