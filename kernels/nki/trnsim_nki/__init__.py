@@ -12,7 +12,7 @@ from .tracer import (Kernel, as_dtype, baremetal, benchmark, jit, profile, run, 
                      simulate, simulate_kernel, trace_kernel)
 from . import typing  # noqa: F401,E402
 from .typing import tensor  # noqa: F401,E402
-from .runner import find_binary, run_trace  # noqa: F401
+from .runner import Results, RunOptions, find_binary, run_trace  # noqa: F401
 
 
 def compile(kernel, *arrays, grid=None, target="trn2", compile_config=None,  # noqa: A001

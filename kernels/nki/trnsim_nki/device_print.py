@@ -4,6 +4,7 @@ into a debug HBM tensor (a DMA transfer, so printing costs simulated time like a
 the run the values of that tensor are printed with the end time of that transfer, taken from
 the run's timeline.
 """
+import gzip
 import json
 import os
 import sys
@@ -32,10 +33,14 @@ def debug_tensors(program):
 
 def _end_times_ns(results_dir):
     path = os.path.join(results_dir or "", "timeline.json")
-    if not os.path.exists(path):
-        return {}
-    with open(path) as f:
-        tl = json.load(f)
+    if os.path.exists(path):
+        with open(path) as f:
+            tl = json.load(f)
+    elif os.path.exists(path + ".gz"):
+        with gzip.open(path + ".gz", "rt") as f:
+            tl = json.load(f)
+    else:
+        return {}  # run without a timeline: times print as "t=?"
     events = tl.get("traceEvents", []) if isinstance(tl, dict) else tl
     out = {}
     for e in events:

@@ -9,7 +9,10 @@ once per program id; APPROX: all instances run one after another on one NeuronCo
 """
 import inspect
 import itertools
+import linecache
 import os
+import shutil
+import tempfile
 
 import numpy as np
 
@@ -18,7 +21,7 @@ from .core import NkiTensor
 from .errors import NkiError
 from .compiler import compile_program
 from .compiler.config import CompileConfig
-from .runner import run_trace
+from .runner import Results, RunOptions, run_trace
 
 
 class Typed:
@@ -123,9 +126,34 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
             out_struct = {t.name: t.name for t in prog.tensors
                           if t.role == "output" and t.name not in debug}
         out_names = [t.name for t in prog.tensors if t.role == "output"]
+        if not [n for n in out_names if n not in debug]:
+            raise _no_outputs_error(func)
         return TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
     finally:
         core.end_trace()
+
+
+def _def_line(code):
+    """Line of the `def` of a function (co_firstlineno is its first decorator's line)."""
+    for line in range(code.co_firstlineno, code.co_firstlineno + 50):
+        text = linecache.getline(code.co_filename, line).lstrip()
+        if text.startswith(("def ", "async def ")):
+            return line
+    return code.co_firstlineno
+
+
+def _no_outputs_error(func):
+    """The error for a kernel with no result: it returned no HBM tensor and wrote none of its
+    inputs. Located at the kernel's `def` line."""
+    code = getattr(func, "__code__", None)
+    name = getattr(func, "__name__", "kernel")
+    err = NkiError("return", "")
+    if code is not None:
+        err.path, err.line = code.co_filename, _def_line(code)
+    msg = ("kernel %s returns nothing and writes no input tensor, so it has no outputs: "
+           "return its result tensors (nl.ndarray(..., buffer=nl.shared_hbm))" % name)
+    err.args = ("%s:%d: return: %s" % (os.path.basename(err.path), err.line, msg),)
+    return err
 
 
 def _restructure(struct, outputs):
@@ -138,21 +166,35 @@ def _restructure(struct, outputs):
     return struct
 
 
-def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, compile_config=None,
-        **kwargs):
-    """Traces, compiles and runs `kernel` on trnsim. Returns (outputs, stats): outputs in the
-    structure the kernel returned (arrays in place of tensors), or {name: array} of the input
-    tensors it wrote if it returned nothing; stats is stats.json as a dict, with the
-    compiler's report (addresses, live ranges, peaks, spills) under "compiler"."""
+def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
+        compile_config=None, **kwargs):
+    """Traces, compiles and runs `kernel` on trnsim. Returns Results, which unpacks as
+    (outputs, stats): outputs in the structure the kernel returned (arrays in place of
+    tensors), or {name: array} of the input tensors it wrote if it returned nothing (None in
+    timing-only mode); stats is stats.json as a dict, with the compiler's report (addresses,
+    live ranges, peaks, spills) under "compiler"; .results_dir is out_dir (None: a temporary
+    folder, removed). options: RunOptions (mode, hw, sets, timeline, seed; its target wins
+    over `target`)."""
     func, g = _unwrap(kernel)
     if compile_config is None and isinstance(kernel, Kernel):
         compile_config = kernel.compile_config
-    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=target,
+    options = options or RunOptions(target=target)
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target or target,
                       compile_config=compile_config)
-    outputs, stats, results = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, target=target)
-    device_print.report(tr.program, outputs, results)
-    stats["compiler"] = tr.report.to_json()
-    return _restructure(tr.out_struct, outputs), stats
+    # nl.device_print reads the timeline: keep a temporary results folder until printed
+    run_dir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_")
+                          if device_print.debug_tensors(tr.program) else None)
+    try:
+        res = run_trace(tr.trace(), tr.inputs, out_dir=run_dir, options=options)
+        res.stats["compiler"] = tr.report.to_json()
+        outputs = None if options.mode == "timing" else _restructure(tr.out_struct,
+                                                                     res.outputs)
+        if options.mode != "timing":
+            device_print.report(tr.program, res.outputs, run_dir)
+    finally:
+        if run_dir and not out_dir:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return Results(outputs, res.stats, out_dir)
 
 
 def _unwrap(kernel):
