@@ -3,6 +3,7 @@
 
 #include "isa/error.h"
 #include "isa/trace_json.h"
+#include "isa/validate.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
 #include "sim/cli/progress.h"
@@ -34,11 +35,11 @@ void run(const RunArgs& a) {
   timeline.format = sim::parse_timeline_format(a.timeline);
   timeline.dma_pieces = a.timeline_pieces;
   if (a.values_only) timeline.format = sim::TimelineFormat::kNone;  // nothing to draw
-  const std::string trace =
+  const std::string trace_path =
       a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace;
-  ProgressBar bar("run: reading " + trace, progress_enabled(a.quiet || a.json));
+  ProgressBar bar("run: reading " + trace_path, progress_enabled(a.quiet || a.json));
   bar.update(kReading, kStages);
-  isa::Program prog = isa::read_trace_file(trace);
+  isa::Program prog = isa::read_trace_file(trace_path);
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
@@ -46,9 +47,15 @@ void run(const RunArgs& a) {
                               : sim::Mode::kValuesAndTiming;
   opts.input_files = sim::parse_name_file_pairs(a.inputs);
   opts.seed = a.seed;
+  const sim::HwConfig cfg = sim::resolve_config(a.hw);
+  try {  // validation errors name the trace file like the reader's: "FILE: instruction N ..."
+    isa::validate(prog, cfg.memory.limits);
+  } catch (const Error& e) {
+    throw Error(trace_path + ": " + e.what());
+  }
   bar.relabel("run: simulating " + std::to_string(prog.instructions.size()) + " instructions");
   bar.update(kSimulating, kStages);
-  sim::Session s = sim::run_session(prog, sim::resolve_config(a.hw), opts);
+  sim::Session s = sim::run_session(prog, cfg, opts);
   bar.relabel("run: writing " + a.out);
   bar.update(kWriting, kStages);
   sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors,
