@@ -5,6 +5,7 @@
 #include "isa/trace_json.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
+#include "sim/config/data_dir.h"
 #include "sim/inputs.h"
 #include "sim/session.h"
 #include "sim/stats/results_writer.h"
@@ -13,7 +14,7 @@ namespace trnsim::cli {
 namespace {
 
 struct RunArgs {
-  std::string trace = std::string(TRNSIM_SOURCE_DIR) + "/traces/rmsnorm_128x2048_bf16.json";
+  std::string trace;  // empty: the shipped RMSNorm sample under the data root
   std::string out = "results/run";
   std::vector<std::string> inputs;
   uint64_t seed = 0;
@@ -28,7 +29,8 @@ void run(const RunArgs& a) {
   sim::TimelineOptions timeline;
   timeline.format = sim::parse_timeline_format(a.timeline);
   timeline.dma_pieces = a.timeline_pieces;
-  isa::Program prog = isa::read_trace_file(a.trace);
+  isa::Program prog = isa::read_trace_file(
+      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace);
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
@@ -55,7 +57,7 @@ void add_run_command(CLI::App& app) {
       "run", "Simulate a JSON trace (default: the built-in RMSNorm example) and write results");
   cmd->add_option("trace", args->trace, "trace file (JSON, format version 1)");
   cmd->add_option("--out,-o", args->out, "results folder")->capture_default_str();
-  cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy for an HBM input tensor");
+  cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy[:DTYPE] for an HBM input tensor (DTYPE: declared dtype; raw bits for uint files)");
   cmd->add_option("--seed", args->seed, "seed of the random data for inputs not given");
   cmd->add_flag("--timing-only", args->timing_only, "timing only, no values (fast sweeps)");
   cmd->add_flag("--values-only", args->values_only, "values only, no timing");
