@@ -11,6 +11,7 @@
 #include <string>
 
 #include "isa/trace_json.h"
+#include "sim/bench/bench.h"
 
 namespace trnsim {
 namespace {
@@ -81,6 +82,9 @@ TEST_F(CliSpeed, BenchInProcessAndWriteTrace) {
   const std::string path = (root / "bench.json").string();
   ASSERT_EQ(trnsim("bench -n 601 --write-trace " + path).status, 0);
   EXPECT_EQ(isa::read_trace_file(path).instructions.size(), 601u);  // 1 + 100 steps of 6
+  for (int64_t n : {7, 601, 606, 10'000})
+    EXPECT_EQ(sim::instructions_in_bench_program(n),
+              int64_t(sim::make_bench_program(n, 8).instructions.size())) << n;
 }
 
 TEST_F(CliSpeed, BenchTargetsSmokeRunPrintsEveryTarget) {
