@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include "isa/error.h"
 
 #include "sim/cost/cost_model.h"
 #include "sim/deps/dependencies.h"
@@ -31,8 +34,36 @@ uint8_t shared_ports(const isa::Instruction& ins) {
 
 }  // namespace
 
+namespace {
+
+// `ps` rounded to int64, or trnsim::Error if beyond kMaxCostCycles picoseconds (or NaN):
+// a wrapped conversion would make a huge cost look small.
+int64_t checked_ps(double ps, const char* what) {
+  if (!(ps >= 0 && ps <= double(kMaxCostCycles)))
+    throw Error(std::string("timing: ") + what + " of " + std::to_string(ps) +
+                " ps is outside [0, 2^44] ps (check the hardware config)");
+  return std::llround(ps);
+}
+
+}  // namespace
+
+bool in_program_order(const isa::Program& prog, const isa::Instruction& ins) {
+  switch (prog.dma_issue) {
+    case isa::DmaIssue::kProgramOrder:
+      return true;
+    case isa::DmaIssue::kAsap:
+      return false;
+    case isa::DmaIssue::kPrefetch: {
+      const isa::Memory src = ins.operand("src").view.buf.memory;
+      const isa::Memory dst = ins.operand("dst").view.buf.memory;
+      return !(src == isa::Memory::kHbm && dst != isa::Memory::kHbm);
+    }
+  }
+  return true;
+}
+
 int64_t cycles_to_ps(int64_t cycles, double ghz) {
-  return std::llround(static_cast<double>(cycles) * 1000.0 / ghz);
+  return checked_ps(static_cast<double>(cycles) * 1000.0 / ghz, "an instruction cost");
 }
 
 void index_queues(TimingPlan* plan) {
@@ -63,7 +94,8 @@ void add_piece(TimingPlan* plan, int32_t instr, int32_t queue, int32_t cost) {
 }
 
 int64_t hbm_reservation_ps(int64_t hbm_bytes, const HwConfig& cfg) {
-  return std::llround(static_cast<double>(hbm_bytes) * 1000.0 / cfg.dma.hbm_bytes_per_ns);
+  return checked_ps(static_cast<double>(hbm_bytes) * 1000.0 / cfg.dma.hbm_bytes_per_ns,
+                    "an HBM reservation");
 }
 
 // Adds the pieces of DMA instruction i (placed by place_dma) and returns its occupancy in ns
@@ -109,6 +141,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.queue_of.resize(n);
   plan.piece_begin.assign(n + 1, 0);
   plan.ports.resize(n);
+  plan.in_program_order.assign(n, 1);
   plan.engine.resize(n);
   plan.cycles.resize(n);
   plan.bytes.assign(n, 0);
@@ -121,8 +154,9 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.costs.reserve(n);
   // Dependency-analysis keys: instructions with one key complete in program order, so the
   // analysis keeps only the latest producer per key. A compute queue is one key (it runs in
-  // program order). DMA queues serve pieces in ready order (sim/core/neuron_core.h), so
-  // transfers of one queue, or of one set of queues, may complete out of program order: every
+  // program order). DMA queues may serve pieces in ready order (sim/core/neuron_core.h), and
+  // even in program order the pieces of spread transfers on different queue sets may
+  // complete out of program order: every
   // DMA instruction is its own key and keeps a direct edge to each overlapping access. That is
   // what makes ready-order service safe, and why spread DMAs on the same queue set need not
   // finish in program order.
@@ -137,6 +171,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
       plan.bytes[i] = dma_bytes(prog, ins);
       plan.queue_of[i] = TimingPlan::dma_queue(pl.first_queue);
       plan.cycles[i] = add_dma_pieces(&plan, prog, i, pl, cfg);
+      plan.in_program_order[i] = in_program_order(prog, ins) ? 1 : 0;
       order_key[i] = num_keys++;
     } else {
       plan.queue_of[i] = TimingPlan::compute_queue(ins.engine);
@@ -150,11 +185,12 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   }
   index_queues(&plan);
   const Dependencies deps = analyze_dependencies(prog, order_key, num_keys);
-  const int64_t cross_ps = std::llround(cfg.sync.cross_engine_ns * 1000.0);
-  const int64_t trigger_ps = std::llround(cfg.sync.dma_trigger_ns * 1000.0);
+  const int64_t cross_ps = checked_ps(cfg.sync.cross_engine_ns * 1000.0, "sync.cross_engine_ns");
+  const int64_t trigger_ps = checked_ps(cfg.sync.dma_trigger_ns * 1000.0, "sync.dma_trigger_ns");
   plan.dep_begin.assign(n + 1, 0);
   plan.dep_producer.reserve(deps.producers.size());
   plan.dep_sync_ps.reserve(deps.producers.size());
+  plan.dep_raw.reserve(deps.producers.size());
   for (int32_t i = 0; i < n; ++i) {
     for (int32_t k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
       const int32_t p = deps.producers[k];
@@ -168,6 +204,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
       }
       plan.dep_producer.push_back(p);
       plan.dep_sync_ps.push_back(sync_ps);
+      plan.dep_raw.push_back(deps.raw[k]);
     }
     plan.dep_begin[i + 1] = static_cast<int32_t>(plan.dep_producer.size());
   }

@@ -9,9 +9,9 @@ the reloaded tile is a new logical tile, so it may land at another address.
 """
 from .liveness import operand_names
 
-# Role of the HBM tensors spills go to. APPROX: the C++ trace codec has no "spill" role yet;
-# "scratch" is an internal HBM tensor with the same timing.
-SPILL_ROLE = "scratch"
+# Role of the HBM tensors spills go to: stats.json counts DMA into / out of them as
+# spill / reload bytes.
+SPILL_ROLE = "spill"
 
 
 class Spill:
