@@ -28,7 +28,7 @@ void dma_copy(const Instruction& ins, MachineState& st) {
                              ") but src has " + std::to_string(n_src) + " (" + dims_text(src) +
                              ")");
   if (same_dtype(st, dst, src)) {
-    st.write_bits(dst, st.read_bits(src));
+    st.copy_elements(dst, src);
     return;
   }
   const Matrix values = st.read(src);  // row-major: its storage is the C-order element list

@@ -283,6 +283,74 @@ void MachineState::write_bits(const View& v, const std::vector<uint32_t>& bits) 
   }
 }
 
+namespace {
+
+// Moves n elements of `esize` bytes between a strided run (stride in elements) and a dense
+// buffer; memcpy for a contiguous run, fixed-size moves otherwise.
+template <int kSize>
+void gather_fixed(const uint8_t* run, int64_t stride, int64_t n, uint8_t* out) {
+  for (int64_t k = 0; k < n; ++k) std::memcpy(out + k * kSize, run + k * stride * kSize, kSize);
+}
+template <int kSize>
+void scatter_fixed(const uint8_t* in, int64_t stride, int64_t n, uint8_t* run) {
+  for (int64_t k = 0; k < n; ++k) std::memcpy(run + k * stride * kSize, in + k * kSize, kSize);
+}
+void gather(const uint8_t* run, int esize, int64_t stride, int64_t n, uint8_t* out) {
+  if (stride == 1) {
+    std::memcpy(out, run, size_t(n * esize));
+  } else if (esize == 1) {
+    gather_fixed<1>(run, stride, n, out);
+  } else if (esize == 2) {
+    gather_fixed<2>(run, stride, n, out);
+  } else {
+    gather_fixed<4>(run, stride, n, out);
+  }
+}
+void scatter(const uint8_t* in, int esize, int64_t stride, int64_t n, uint8_t* run) {
+  if (stride == 1) {
+    std::memcpy(run, in, size_t(n * esize));
+  } else if (esize == 1) {
+    scatter_fixed<1>(in, stride, n, run);
+  } else if (esize == 2) {
+    scatter_fixed<2>(in, stride, n, run);
+  } else {
+    scatter_fixed<4>(in, stride, n, run);
+  }
+}
+
+}  // namespace
+
+void MachineState::copy_elements(const View& dst, const View& src) {
+  const AccessPattern in = lower(prog_, src), out = lower(prog_, dst);
+  check_bounds(prog_, limits_, hbm_, src, in);
+  check_bounds(prog_, limits_, hbm_, dst, out);
+  const int64_t in_cols = in.elems_per_partition(), out_cols = out.elems_per_partition();
+  if (in.dtype != out.dtype || in.partitions * in_cols != out.partitions * out_cols)
+    throw Error("functional plane: copying " + std::to_string(in.partitions * in_cols) + " " +
+                std::string(dtype_name(in.dtype)) + " elements of '" + prog_.name_of(src.buf) +
+                "' into " + std::to_string(out.partitions * out_cols) + " " +
+                std::string(dtype_name(out.dtype)) + " elements of '" + prog_.name_of(dst.buf) + "'");
+  if (in_cols == 0 || out_cols == 0) return;
+  const int esize = dtype_bytes(in.dtype);
+  // The dense C-order byte list of src, then written out to dst (src and dst may overlap).
+  std::vector<uint8_t> bytes(size_t(in.partitions * in_cols * esize));
+  const int64_t in_stride = run_stride(in), in_n = run_count(in);
+  for (int64_t p = 0; p < in.partitions; ++p) {
+    uint8_t* row = bytes.data() + p * in_cols * esize;
+    for_each_run(in, element_ptr(in, p, 0), esize, [&](const uint8_t* run, int64_t i) {
+      gather(run, esize, in_stride, in_n, row + i * esize);
+    });
+  }
+  const int64_t out_stride = run_stride(out), out_n = run_count(out);
+  for (int64_t p = 0; p < out.partitions; ++p) {
+    const uint8_t* row = bytes.data() + p * out_cols * esize;
+    uint8_t* base = const_cast<uint8_t*>(element_ptr(out, p, 0));
+    for_each_run(out, base, esize, [&](uint8_t* run, int64_t i) {
+      scatter(row + i * esize, esize, out_stride, out_n, run);
+    });
+  }
+}
+
 Eigen::ArrayXf MachineState::read_scalar_operand(const Operand& op, int64_t partitions) const {
   if (op.is_imm()) return Eigen::ArrayXf::Constant(partitions, float(op.imm));
   if (!op.is_view()) throw Error("functional plane: missing per-partition operand");

@@ -33,6 +33,10 @@ class MachineState {
   // for bit-exact copies between views of one dtype (DMA), where fp32 would lose int32 bits.
   std::vector<uint32_t> read_bits(const View& v) const;
   void write_bits(const View& v, const std::vector<uint32_t>& bits);
+  // Copies the stored bytes of src's elements into dst's, in C order (a same-dtype DMA): the
+  // views must have one dtype and the same element count. Contiguous runs move with one memcpy;
+  // overlapping views copy as if src were read first.
+  void copy_elements(const View& dst, const View& src);
 
   std::vector<uint8_t>& hbm(int tensor) { return hbm_[tensor]; }
   const std::vector<uint8_t>& hbm(int tensor) const { return hbm_[tensor]; }

@@ -1,6 +1,7 @@
 // Semantics of the tensor engine: nc_matmul and nc_transpose.
 // Operands are read at their stored precision (already rounded to their dtype); products and
 // sums are fp32; the result is rounded to dst's dtype on write (fp32 for a PSUM accumulator).
+#include "isa/semantics/matmul_kernel.h"
 #include "isa/semantics/semantics_util.h"
 
 namespace trnsim::isa::sem {
@@ -16,8 +17,8 @@ using sem_util::view_of;
 // dst[M,N] (+)= stationary[K,M]^T @ moving[K,N].
 // APPROX: accumulation order. Each output element is summed in fp32 over the contraction index
 // k = 0..K-1 in partition order, starting from 0: acc = acc + s[k,m] * v[k,n], the product
-// rounded to fp32, then the sum (no fused multiply-add, as long as the build does not enable FMA
-// instructions such as -mfma or -march=native). With accumulate=true the finished sum is then
+// rounded to fp32, then the sum (no fused multiply-add: the library builds with
+// -ffp-contract=off, and the CPU-specific kernels only vectorise across outputs). With accumulate=true the finished sum is then
 // added to the value PSUM holds (one more fp32 rounding). This mirrors a systolic column
 // summing down the partitions and the PSUM accumulate-on-write, but the hardware's internal
 // adder tree and its rounding are not documented. Products of bf16/fp16/fp8 operands are exact.
@@ -36,26 +37,11 @@ void nc_matmul(const Instruction& ins, MachineState& st) {
                              " x " + std::to_string(n_dim) + " (stationary free x moving free)");
   const Matrix s = st.read(stationary);
   const Matrix v = st.read(moving);
-  // s^T so that the k loop reads contiguously; 16-column accumulators stay in registers. The
-  // k order of every output element is the documented one whatever the blocking.
+  // s^T so that each output row's weights are contiguous; the kernel keeps the documented k
+  // order for every output element (isa/semantics/matmul_kernel.h).
   const Matrix st_rows = s.transpose();  // [M, K]
   Matrix acc(m_dim, n_dim);
-  using Block = Eigen::Array<float, 1, 16>;
-  for (int64_t m = 0; m < m_dim; ++m) {
-    const float* weights = st_rows.data() + m * k_dim;
-    int64_t n0 = 0;
-    for (; n0 + 16 <= n_dim; n0 += 16) {
-      Block sum = Block::Zero();
-      for (int64_t k = 0; k < k_dim; ++k)
-        sum += weights[k] * Eigen::Map<const Block>(v.data() + k * n_dim + n0);
-      Eigen::Map<Block>(acc.data() + m * n_dim + n0) = sum;
-    }
-    for (; n0 < n_dim; ++n0) {
-      float sum = 0.0f;
-      for (int64_t k = 0; k < k_dim; ++k) sum += weights[k] * v(k, n0);
-      acc(m, n0) = sum;
-    }
-  }
+  matmul_kernel()(st_rows.data(), v.data(), acc.data(), m_dim, k_dim, n_dim);
   if (bool_attr(ins, "accumulate")) acc += st.read(dst);
   st.write(dst, acc);
 }

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -109,6 +110,10 @@ isa::Program make_bench_program(int64_t instructions, int64_t free_elems) {
     st.operand("src") = view_operand(p.whole(v[r]));
   }
   return p;
+}
+
+int64_t instructions_in_bench_program(int64_t instructions) {
+  return 1 + std::max<int64_t>(0, instructions / kSteps) * kSteps;
 }
 
 BenchFigures run_bench(const HwConfig& cfg, int64_t instructions, int64_t values_instructions,

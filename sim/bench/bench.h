@@ -14,6 +14,8 @@ namespace trnsim::sim {
 
 // A program of about `instructions` instructions (6 per step) on [128, free_elems] tiles.
 isa::Program make_bench_program(int64_t instructions, int64_t free_elems);
+// The exact instruction count of make_bench_program(instructions, ...).
+int64_t instructions_in_bench_program(int64_t instructions);
 
 struct BenchFigures {
   int64_t instructions = 0;
