@@ -50,10 +50,15 @@ struct BufferRef {
   bool operator==(const BufferRef& o) const { return memory == o.memory && index == o.index; }
 };
 
-// Half-open range with positive step, like a Python slice with explicit bounds.
+// Half-open range with positive step, like a Python slice with explicit bounds. Step 0 is a
+// broadcast: stop - start repetitions of index `start` (allowed only on the partition dim of a
+// dma_copy source, see validate.cc).
 struct Slice {
   int64_t start = 0, stop = 0, step = 1;
-  int64_t count() const { return stop > start ? (stop - start + step - 1) / step : 0; }
+  int64_t count() const {
+    if (stop <= start) return 0;
+    return step == 0 ? stop - start : (stop - start + step - 1) / step;
+  }
   bool operator==(const Slice& o) const {
     return start == o.start && stop == o.stop && step == o.step;
   }
