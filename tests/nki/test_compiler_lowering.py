@@ -55,6 +55,17 @@ def stream_copy(x):
     return out
 
 
+def bias_add(x, bias):
+    """x [128, F] + bias [1, F] broadcast over the partitions."""
+    out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    t = nl.load(x)
+    b = nl.load(bias)
+    rows = nl.broadcast_to(b, shape=x.shape)
+    y = nl.add(t, rows)
+    nl.store(out, value=y)
+    return out
+
+
 def sbuf_dma(x):
     out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
     t = nl.load(x)
@@ -122,6 +133,17 @@ class LoweringTest(unittest.TestCase):
                                     compile_config=CompileConfig(**LINEAR))
         self.assertIn("fallback", rep.flow)
         self.assertGreater(len(rep.spills), 0)
+
+    def test_partition_broadcast_is_one_transfer(self):
+        x, bias = _r(128, 512), _r(1, 512)
+        trace = trnsim_nki.trace(self.k.bias_add, x, bias)
+        dmas = [i for i in trace["instructions"] if i["op"] == "dma_copy"]
+        self.assertEqual(len(dmas), 4)  # load x, load bias, one broadcast, store
+        bcast = dmas[2]
+        self.assertRegex(bcast["src"], r"^b\[0:128:0, 0:512\]$")  # row 0, 128 times
+        if HAVE_BINARY:
+            out, _ = trnsim_nki.run(self.k.bias_add, x, bias)
+            np.testing.assert_allclose(out, x.astype(np.float64) + bias, rtol=1e-6)
 
     def test_tensor_copy_elim_removes_copies(self):
         x = _r(512, 512)

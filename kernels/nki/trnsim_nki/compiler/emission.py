@@ -1,9 +1,12 @@
 """Emission of the compiled program as trace JSON v1 with a fixed address for every tile.
 
-Logical tiles placed at the same address with the same shape and dtype become one trace tile
-(the simulator then orders their uses through the shared storage, the anti-dependencies the
-allocation created); every other tile is emitted with its own fixed address.
+Each logical tile is one trace tile at its address; the simulator orders the uses of tiles
+that share memory (the anti-dependencies the allocation created). With MERGE_SAME_FOOTPRINT,
+logical tiles at the same address with the same shape and dtype are emitted as one trace tile
+instead (for a simulator that rejects overlapping fixed addresses).
 """
+
+MERGE_SAME_FOOTPRINT = True
 from ..program import tile_json
 from .liveness import operand_names
 
@@ -14,7 +17,8 @@ def emit_trace(program, report):
     for name, r in report.ranges.items():
         t = r.tile
         a = report.placements[t.memory].address[name]
-        key = (t.memory, a, t.partitions, tuple(t.free_shape), t.dtype.name)
+        key = (t.memory, a, t.partitions, tuple(t.free_shape), t.dtype.name) \
+            if MERGE_SAME_FOOTPRINT else name
         d = phys.get(key)
         if d is None:
             d = tile_json(t)
