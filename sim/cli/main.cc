@@ -1,5 +1,6 @@
 // trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore.
 #include <iostream>
+#include <string>
 
 #include "isa/error.h"
 #include "sim/cli/commands.h"
@@ -7,6 +8,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore"};
+  app.set_version_flag("--version", std::string("trnsim ") + TRNSIM_VERSION);
   app.require_subcommand(1);
   trnsim::cli::add_run_command(app);
   trnsim::cli::add_isa_command(app);

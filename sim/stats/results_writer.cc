@@ -61,12 +61,20 @@ std::string npy_file_name(const std::string& tensor_name) {
 
 void write_results(const std::string& dir, const isa::Program& prog, const RunResult& result,
                    const HwConfig& cfg, const Stats& stats, const isa::MachineState* values,
-                   bool all_tensors) {
+                   bool all_tensors, const TimelineOptions& timeline) {
   const fs::path root(dir);
   make_dirs(root);
   write_json(root / "stats.json", stats_to_json(stats));
   write_json(root / "config.json", cfg.source);
-  write_timeline_file((root / "timeline.json").string(), prog, result);
+  for (TimelineFormat f : {TimelineFormat::kJson, TimelineFormat::kJsonGz}) {
+    const fs::path path = root / timeline_file_name(f);
+    if (f == timeline.format) {
+      write_timeline_file(path.string(), prog, result, timeline);
+    } else {
+      std::error_code ignored;  // a stale timeline of an earlier run must not look current
+      fs::remove(path, ignored);
+    }
+  }
   if (values) {
     write_output_tensors(
         (root / "outputs").string(), prog,

@@ -5,8 +5,25 @@ import os
 
 from ..errors import NkiError
 
-_CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.dirname(os.path.abspath(__file__)))))), "sim", "configs")
+_SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__))))))
+
+
+def config_dirs():
+    """Where the target configs may be, in the order the binary looks for its data root
+    (sim/config/data_dir.h): $TRNSIM_DATA, <prefix>/share/trnsim of the trnsim binary the front
+    end runs, the source tree this package sits in."""
+    from ..runner import find_binary
+    roots = []
+    if os.environ.get("TRNSIM_DATA"):
+        roots.append(os.environ["TRNSIM_DATA"])
+    binary = find_binary()
+    if binary:
+        prefix = os.path.dirname(os.path.dirname(os.path.realpath(binary)))
+        roots.append(os.path.join(prefix, "share", "trnsim"))
+    roots.append(_SOURCE_ROOT)
+    return [os.path.join(r, "sim", "configs") for r in roots]
+
 
 SBUF_ALIGN = 64  # bytes; the alignment the C++ allocator (isa/allocator.cc) uses
 PSUM_ALIGN = 4
@@ -19,9 +36,12 @@ class MemoryLimits:
 
 
 def target_limits(target):
-    path = os.path.join(_CONFIG_DIR, "%s.json" % target)
-    if not os.path.exists(path):
-        raise NkiError("compile", "unknown target %r (no %s)" % (target, os.path.basename(path)))
+    dirs = config_dirs()
+    paths = [os.path.join(d, "%s.json" % target) for d in dirs]
+    path = next((p for p in paths if os.path.exists(p)), None)
+    if path is None:
+        raise NkiError("compile", "unknown target %r (no %s.json in %s)"
+                       % (target, target, ", ".join(dirs)))
     with open(path) as f:
         mem = json.load(f)["memory"]
     return MemoryLimits(int(mem["sbuf_partition_bytes"]), int(mem["psum_partition_bytes"]),
