@@ -1,9 +1,13 @@
 // The tile allocator: fixed-address tiles stay where they are declared (checked for alignment,
 // capacity and overlap); the others are placed first fit in declaration order. Every tile
-// spans partitions [0, partitions), so two tiles of one memory conflict whenever their byte
-// ranges within a partition overlap.
-// APPROX: one static placement for the whole program (no lifetime-based reuse); kernels reuse
-// storage explicitly (kernels/builder.h TilePool).
+// spans partitions [0, partitions), so two tiles of one memory conflict when their byte ranges
+// within a partition overlap and, for two fixed-address tiles, their live ranges (first to last
+// instruction that touches them) overlap too: a compiler that allocates by live range (the NKI
+// front end) may give tiles that are never live together the same bytes. A tile no instruction
+// touches counts as live throughout.
+// APPROX: tiles without a fixed address get one static placement for the whole program (no
+// lifetime-based reuse) and never share bytes with any other tile; kernels reuse storage
+// explicitly (kernels/builder.h TilePool) or through fixed addresses.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -21,6 +25,16 @@ struct Range {
   int64_t lo, hi;  // [lo, hi) bytes within a partition
   int tile;
 };
+
+bool live_together(const TileLiveRange& a, const TileLiveRange& b) {
+  if (!a.used() || !b.used()) return true;
+  return a.first <= b.last && b.first <= a.last;
+}
+
+std::string live_desc(const TileLiveRange& r) {
+  if (!r.used()) return "never used, so live throughout";
+  return "live at instructions " + std::to_string(r.first) + ".." + std::to_string(r.last);
+}
 
 int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
@@ -55,7 +69,8 @@ int64_t first_fit(const std::vector<Range>& used, int64_t size, int64_t align, i
   }
 }
 
-void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem) {
+void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem,
+                     const std::vector<TileLiveRange>& live) {
   const bool psum = mem == Memory::kPsum;
   const int64_t capacity = psum ? limits.psum_partition_bytes : limits.sbuf_partition_bytes;
   const int64_t align = psum ? kPsumAlignBytes : kSbufAlignBytes;
@@ -81,8 +96,9 @@ void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem) {
       throw Error(tile_desc(t, lo) + ": ends past the " + std::string(memory_name(mem)) +
                   " capacity of " + std::to_string(capacity) + " bytes per partition");
     for (const Range& r : used) {
-      if (lo < r.hi && r.lo < hi)
-        throw Error(tile_desc(t, lo) + " overlaps " + tile_desc(prog.tiles[r.tile], r.lo));
+      if (lo < r.hi && r.lo < hi && live_together(live[i], live[r.tile]))
+        throw Error(tile_desc(t, lo) + ", " + live_desc(live[i]) + ", overlaps " +
+                    tile_desc(prog.tiles[r.tile], r.lo) + ", " + live_desc(live[r.tile]));
     }
     t.address = lo;
     used.push_back({lo, hi, i});
@@ -107,9 +123,25 @@ void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem) {
 
 }  // namespace
 
+std::vector<TileLiveRange> tile_live_ranges(const Program& prog) {
+  std::vector<TileLiveRange> live(prog.tiles.size());
+  for (size_t i = 0; i < prog.instructions.size(); ++i) {
+    for (const Operand& op : prog.instructions[i].operands) {
+      if (!op.is_view() || op.view.buf.memory == Memory::kHbm) continue;
+      const int32_t t = op.view.buf.index;
+      if (t < 0 || t >= static_cast<int32_t>(live.size())) continue;
+      TileLiveRange& r = live[t];
+      if (!r.used()) r.first = static_cast<int32_t>(i);
+      r.last = static_cast<int32_t>(i);
+    }
+  }
+  return live;
+}
+
 void allocate_tiles(Program& prog, const CoreLimits& limits) {
-  allocate_memory(prog, limits, Memory::kSbuf);
-  allocate_memory(prog, limits, Memory::kPsum);
+  const std::vector<TileLiveRange> live = tile_live_ranges(prog);
+  allocate_memory(prog, limits, Memory::kSbuf, live);
+  allocate_memory(prog, limits, Memory::kPsum, live);
 }
 
 }  // namespace trnsim::isa

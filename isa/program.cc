@@ -81,13 +81,37 @@ std::string_view role_name(TensorRole r) {
       return "constant";
     case TensorRole::kScratch:
       return "scratch";
+    case TensorRole::kSpill:
+      return "spill";
   }
   return "?";
 }
 
+std::string_view dma_issue_name(DmaIssue d) {
+  switch (d) {
+    case DmaIssue::kProgramOrder:
+      return "program_order";
+    case DmaIssue::kPrefetch:
+      return "prefetch";
+    case DmaIssue::kAsap:
+      return "asap";
+  }
+  return "?";
+}
+
+bool parse_dma_issue(std::string_view name, DmaIssue* out) {
+  for (DmaIssue d : {DmaIssue::kProgramOrder, DmaIssue::kPrefetch, DmaIssue::kAsap}) {
+    if (name == dma_issue_name(d)) {
+      *out = d;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool parse_role(std::string_view name, TensorRole* out) {
   for (TensorRole r : {TensorRole::kInput, TensorRole::kOutput, TensorRole::kConstant,
-                       TensorRole::kScratch}) {
+                       TensorRole::kScratch, TensorRole::kSpill}) {
     if (name == role_name(r)) {
       *out = r;
       return true;

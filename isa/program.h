@@ -16,8 +16,10 @@ namespace trnsim::isa {
 enum class Memory : uint8_t { kHbm, kSbuf, kPsum };
 std::string_view memory_name(Memory m);  // "hbm", "sbuf", "psum"
 
-enum class TensorRole : uint8_t { kInput, kOutput, kConstant, kScratch };
-std::string_view role_name(TensorRole r);  // "input", "output", "constant", "scratch"
+// kSpill: HBM space the compiler spills SBUF tiles to and reloads them from (like scratch, but
+// counted as spill/reload traffic in stats).
+enum class TensorRole : uint8_t { kInput, kOutput, kConstant, kScratch, kSpill };
+std::string_view role_name(TensorRole r);  // "input", "output", "constant", "scratch", "spill"
 bool parse_role(std::string_view name, TensorRole* out);
 
 // A tensor in device HBM. Its first dimension plays the partition role when viewed.
@@ -111,8 +113,24 @@ struct Instruction {
 // optional immediates and attributes set to their table defaults).
 Instruction make_instruction(Opcode op);
 
+// How DMA queues order the transfers they serve (the trigger model, sim/core/neuron_core.h).
+// The front end sets it from the kernel's CompileConfig:
+// - kProgramOrder: each queue starts its transfers in program order; a transfer waiting for a
+//   producer holds up the later transfers of its queue (neuronx-cc's flow and NKI scheduling
+//   with SchedulingHeuristic.TRIVIAL: the engines keep the kernel's order).
+// - kPrefetch: loads (HBM -> SBUF/PSUM) start as soon as their dependencies allow, ahead of
+//   earlier transfers still waiting; the other transfers keep program order
+//   (CompileConfig.prefetch_auto).
+// - kAsap: every transfer starts as soon as its dependencies allow (NKI scheduling,
+//   scheduling=True, with its default SchedulingHeuristic.ASAP: "select the instruction that
+//   can start first").
+enum class DmaIssue : uint8_t { kProgramOrder, kPrefetch, kAsap };
+std::string_view dma_issue_name(DmaIssue d);  // "program_order", "prefetch", "asap"
+bool parse_dma_issue(std::string_view name, DmaIssue* out);
+
 struct Program {
   std::string name;
+  DmaIssue dma_issue = DmaIssue::kProgramOrder;
   std::vector<HbmTensor> tensors;
   std::vector<Tile> tiles;
   std::vector<Instruction> instructions;

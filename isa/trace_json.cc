@@ -97,7 +97,8 @@ HbmTensor parse_tensor(const json& j, size_t index) {
   t.dtype = dtype_field(w, j);
   const std::string role = w.string_field(j, "role");
   if (!parse_role(role, &t.role))
-    throw w.field_error("role", "unknown role '" + role + "' (input, output, constant or scratch)");
+    throw w.field_error("role", "unknown role '" + role +
+                                    "' (input, output, constant, scratch or spill)");
   return t;
 }
 
@@ -283,7 +284,8 @@ const json* optional_array(const json& j, std::string_view key) {
 Program program_from_json(const json& j) {
   const Where top("trace");
   if (!j.is_object()) throw top.error("expected a JSON object, got " + type_name(j));
-  top.check_keys(j, {"format", "version", "name", "tensors", "tiles", "instructions", "comment"});
+  top.check_keys(j, {"format", "version", "name", "dma_issue", "tensors", "tiles", "instructions",
+                     "comment"});
   const std::string format = top.string_field(j, "format");
   if (format != trace_internal::kFormatName)
     throw top.field_error("format", "expected \"trnsim-trace\", got \"" + format + "\"");
@@ -294,6 +296,12 @@ Program program_from_json(const json& j) {
                                          std::to_string(kTraceFormatVersion) + ")");
   Program prog;
   if (j.contains("name")) prog.name = top.string_field(j, "name");
+  if (j.contains("dma_issue")) {
+    const std::string issue = top.string_field(j, "dma_issue");
+    if (!parse_dma_issue(issue, &prog.dma_issue))
+      throw top.field_error("dma_issue", "unknown DMA issue order '" + issue +
+                                             "' (program_order, prefetch or asap)");
+  }
   std::set<std::string, std::less<>> names;
   auto check_unique = [&](const std::string& kind, const std::string& name) {
     if (!names.insert(name).second) throw Error(kind + " '" + name + "': duplicate buffer name");

@@ -126,6 +126,8 @@ nlohmann::json program_to_json(const Program& prog) {
   j["format"] = std::string(trace_internal::kFormatName);
   j["version"] = kTraceFormatVersion;
   j["name"] = prog.name;
+  if (prog.dma_issue != DmaIssue::kProgramOrder)
+    j["dma_issue"] = std::string(dma_issue_name(prog.dma_issue));
   for (const char* section : {"tensors", "tiles", "instructions"})
     j[section] = items<nlohmann::json>(prog, section);
   return j;
@@ -138,6 +140,8 @@ std::string trace_to_text(const Program& prog) {
   out += "  \"format\": " + OJ(std::string(trace_internal::kFormatName)).dump() + ",\n";
   out += "  \"version\": " + std::to_string(kTraceFormatVersion) + ",\n";
   out += "  \"name\": " + OJ(prog.name).dump() + ",\n";
+  if (prog.dma_issue != DmaIssue::kProgramOrder)
+    out += "  \"dma_issue\": " + OJ(std::string(dma_issue_name(prog.dma_issue))).dump() + ",\n";
   const char* sections[] = {"tensors", "tiles", "instructions"};
   for (int s = 0; s < 3; ++s) {
     const std::vector<OJ> list = items<OJ>(prog, sections[s]);

@@ -30,6 +30,13 @@ Top level
   format        required  "trnsim-trace"
   version       required  1
   name          optional  string
+  dma_issue     optional  program_order (default) | prefetch | asap: how DMA queues order
+                          transfers. program_order: each queue in program order (neuronx-cc,
+                          or NKI scheduling with the TRIVIAL heuristic); prefetch: loads
+                          (HBM -> SBUF/PSUM) start once their dependencies allow, ahead of
+                          waiting transfers, the rest in program order (prefetch_auto);
+                          asap: every transfer once its dependencies allow (scheduling=True,
+                          ASAP heuristic)
   tensors       optional  array of HBM tensors
   tiles         optional  array of on-chip tiles
   instructions  required  array of instructions, executed in this order
@@ -38,7 +45,8 @@ Tensor (device HBM)
   name   required  unique among tensors and tiles; no '[', ']', ':', ',' or spaces
   shape  required  array of positive integers; dim 0 plays the partition role in views
   dtype  required  see dtypes below
-  role   required  input | output | constant | scratch
+  role   required  input | output | constant | scratch | spill (HBM the compiler spills
+                   SBUF tiles to; counted as spill/reload bytes in stats.json)
 
 Tile (SBUF or PSUM; partitions start at partition 0)
   name        required  unique among tensors and tiles

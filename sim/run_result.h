@@ -22,6 +22,10 @@ struct InstrRecord {
   double end_ns = 0;             // when its result became visible to consumers
   double busy_ns = 0;            // occupancy of the engine/queue (<= end - start)
   double dep_wait_ns = 0;        // time the queue sat idle waiting on dependencies/sync
+  // The part of dep_wait_ns spent waiting for an anti-dependency (WAR/WAW: memory the
+  // instruction overwrites still being read or written, e.g. reused by the allocation), i.e.
+  // the idle time up to a binding producer edge that is not RAW.
+  double anti_dep_wait_ns = 0;
   int64_t cycles = 0;            // occupancy in the engine's cycles (DMA: ns)
   int64_t bytes = 0;             // DMA bytes moved (0 for compute)
   double flops = 0;              // tensor-engine FLOPs (2*M*N*K for nc_matmul)

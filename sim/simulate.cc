@@ -16,6 +16,26 @@ constexpr double kPsPerNs = 1000.0;
 
 double ns(int64_t ps) { return static_cast<double>(ps) / kPsPerNs; }
 
+// The part of piece k's idle time spent waiting for an anti-dependency: up to the binding
+// dependency edge (the latest producer end + sync), if that edge is not RAW.
+int64_t anti_wait_ps(const TimingPlan& plan, const RunState& st, int32_t k) {
+  if (st.idle_ps[k] <= 0) return 0;
+  const int32_t i = plan.piece_instr[k];
+  int64_t binding = -1;
+  bool raw = true;
+  for (int32_t d = plan.dep_begin[i]; d < plan.dep_begin[i + 1]; ++d) {
+    const int64_t t = st.instr_end_ps[plan.dep_producer[d]] + plan.dep_sync_ps[d];
+    const bool edge_raw = size_t(d) >= plan.dep_raw.size() || plan.dep_raw[d] != 0;
+    if (t > binding || (t == binding && edge_raw)) {
+      binding = t;
+      raw = edge_raw;
+    }
+  }
+  if (raw) return 0;
+  const int64_t idle_from = st.start_ps[k] - st.idle_ps[k];
+  return std::clamp<int64_t>(binding - idle_from, 0, st.idle_ps[k]);
+}
+
 RunResult collect(const TimingPlan& plan, const RunState& st) {
   RunResult r;
   const int32_t n = plan.size();
@@ -29,12 +49,13 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
     rec.index = i;
     rec.engine = plan.engine[i];
     rec.queue = static_cast<int16_t>(q >= kNumComputeQueues ? q - kNumComputeQueues : -1);
-    int64_t start = INT64_MAX, end = 0, busy_end = 0, idle = 0;
+    int64_t start = INT64_MAX, end = 0, busy_end = 0, idle = 0, anti = 0;
     for (int32_t k = plan.piece_begin[i]; k < plan.piece_begin[i + 1]; ++k) {
       start = std::min(start, st.start_ps[k]);
       end = std::max(end, st.end_ps[k]);
       busy_end = std::max(busy_end, st.busy_end_ps[k]);
       idle += st.idle_ps[k];
+      anti += anti_wait_ps(plan, st, k);
       if (dma) {
         r.dma_pieces.push_back({i, static_cast<int16_t>(plan.piece_queue[k] - kNumComputeQueues),
                                 ns(st.start_ps[k]), ns(st.end_ps[k]),
@@ -46,6 +67,7 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
     rec.end_ns = ns(end);
     rec.busy_ns = ns(busy_end - start);
     rec.dep_wait_ns = ns(idle);
+    rec.anti_dep_wait_ns = ns(anti);
     rec.cycles = plan.cycles[i];
     rec.bytes = plan.bytes[i];
     rec.flops = plan.flops[i];

@@ -161,7 +161,8 @@ void NeuronCoreModel::run_dma_queue(int q) {
   constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
   while (st.next[q] < end) {
     const int64_t now = now_ps();
-    if (!st.has_ready(q)) {
+    const int32_t piece = st.pick_ready(q);
+    if (piece < 0) {
       dma_sleep_until_ps_[q] = kNever;
       ++st.waits;
       wait(wake_event_[q]);
@@ -169,7 +170,6 @@ void NeuronCoreModel::run_dma_queue(int q) {
       if (st.abort) return;
       continue;
     }
-    const int32_t piece = st.top_ready(q);
     const int64_t ready = std::max(st.ready_ps[piece], st.engine_free_ps[q]);
     if (ready > now) {
       // Sleep until it is ready; a piece that becomes ready sooner wakes the queue early.
@@ -180,7 +180,7 @@ void NeuronCoreModel::run_dma_queue(int q) {
       if (st.abort) return;
       continue;
     }
-    st.pop_ready(q);
+    st.pop_ready(q, piece);
     const int64_t busy_end = st.issue(piece, now);
     while (st.next[q] < end && st.issued[p.queue_pieces[st.next[q]]]) ++st.next[q];
     if (!after_issue(p.piece_instr[piece], q)) return;

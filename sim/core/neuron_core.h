@@ -7,17 +7,27 @@
 // Compute queues walk their pieces in program order. A compute process waits while a producer
 // on another queue is not done (for a spread producer: on the queue of its first piece not
 // issued yet); that queue wakes exactly the processes waiting for it (no spurious wake-ups).
-// DMA queues serve their pieces in READY order (contract): a DMA piece becomes ready when every
-// producer of its instruction is done, at max(producer end + sync cost); the queue, when free,
-// starts the ready piece with the earliest ready time (ties: lowest program index). The process
-// sleeps until the earliest ready time and is woken early only by a piece that becomes ready
-// sooner. Reordering is safe: every overlapping pair of accesses that involves a DMA has a
-// direct dependency edge (DMA instructions are their own order keys, see build_plan), so a
-// transfer only overtakes transfers it has no dependency path with; semantics (values mode)
-// execute when an instruction's last piece starts, after all its producers executed.
-// APPROX (trigger model): a transfer is triggered as soon as its dependencies are satisfied, as
-// if the issuing engine reached it at once (unbounded descriptor window, loads hoisted as far as
-// the dependencies allow); the trigger cost is the constant sync.dma_trigger_ns of each edge.
+// DMA queues (contract): a DMA piece becomes ready when every producer of its instruction is
+// done, at max(producer end + sync cost). Which ready piece a free queue starts follows the
+// program's isa::DmaIssue, the order the compiler gives the transfers (NKI "Deep dive: NKI
+// compile configuration", CompileConfig prefetch_auto / scheduling, SchedulingHeuristic):
+// - program_order (default): each queue starts its pieces in program order, so a transfer
+//   waiting for compute (a RAW producer, or the last reader of the memory it overwrites: the
+//   allocation's anti-dependencies) holds up the later transfers of its queue;
+// - prefetch: loads (HBM -> SBUF/PSUM) start in ready order, ahead of waiting transfers; the
+//   other transfers keep program order among themselves;
+// - asap: every piece in ready order (earliest ready time first, ties: lowest index).
+// The process sleeps until the chosen piece is ready and is woken early by a piece that
+// becomes ready sooner. Reordering is safe: every overlapping pair of accesses that involves a
+// DMA has a direct dependency edge (DMA instructions are their own order keys, see build_plan),
+// so a transfer only overtakes transfers it has no dependency path with; semantics (values
+// mode) execute when an instruction's last piece starts, after all its producers executed.
+// Program order cannot deadlock: the lowest unissued instruction is at the head of each of its
+// queues and its producers are all earlier.
+// APPROX (trigger model): the issuing engine reaches each trigger at once (no instruction
+// stream of the trigger engine is modelled); the trigger cost is the constant
+// sync.dma_trigger_ns of each edge. Compute queues keep program order in every mode, although
+// NKI scheduling would also reorder compute (see the deep dive above).
 //
 // Reuse (SystemC 2.3.4 cannot restart its kernel or elaborate new modules after the first
 // sc_start, and sc_stop is final): the model is created once per process, on first use, with

@@ -31,6 +31,21 @@ uint8_t shared_ports(const isa::Instruction& ins) {
 
 }  // namespace
 
+bool in_program_order(const isa::Program& prog, const isa::Instruction& ins) {
+  switch (prog.dma_issue) {
+    case isa::DmaIssue::kProgramOrder:
+      return true;
+    case isa::DmaIssue::kAsap:
+      return false;
+    case isa::DmaIssue::kPrefetch: {
+      const isa::Memory src = ins.operand("src").view.buf.memory;
+      const isa::Memory dst = ins.operand("dst").view.buf.memory;
+      return !(src == isa::Memory::kHbm && dst != isa::Memory::kHbm);
+    }
+  }
+  return true;
+}
+
 int64_t cycles_to_ps(int64_t cycles, double ghz) {
   return std::llround(static_cast<double>(cycles) * 1000.0 / ghz);
 }
@@ -109,6 +124,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.queue_of.resize(n);
   plan.piece_begin.assign(n + 1, 0);
   plan.ports.resize(n);
+  plan.in_program_order.assign(n, 1);
   plan.engine.resize(n);
   plan.cycles.resize(n);
   plan.bytes.assign(n, 0);
@@ -121,8 +137,9 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.costs.reserve(n);
   // Dependency-analysis keys: instructions with one key complete in program order, so the
   // analysis keeps only the latest producer per key. A compute queue is one key (it runs in
-  // program order). DMA queues serve pieces in ready order (sim/core/neuron_core.h), so
-  // transfers of one queue, or of one set of queues, may complete out of program order: every
+  // program order). DMA queues may serve pieces in ready order (sim/core/neuron_core.h), and
+  // even in program order the pieces of spread transfers on different queue sets may
+  // complete out of program order: every
   // DMA instruction is its own key and keeps a direct edge to each overlapping access. That is
   // what makes ready-order service safe, and why spread DMAs on the same queue set need not
   // finish in program order.
@@ -137,6 +154,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
       plan.bytes[i] = dma_bytes(prog, ins);
       plan.queue_of[i] = TimingPlan::dma_queue(pl.first_queue);
       plan.cycles[i] = add_dma_pieces(&plan, prog, i, pl, cfg);
+      plan.in_program_order[i] = in_program_order(prog, ins) ? 1 : 0;
       order_key[i] = num_keys++;
     } else {
       plan.queue_of[i] = TimingPlan::compute_queue(ins.engine);
@@ -155,6 +173,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.dep_begin.assign(n + 1, 0);
   plan.dep_producer.reserve(deps.producers.size());
   plan.dep_sync_ps.reserve(deps.producers.size());
+  plan.dep_raw.reserve(deps.producers.size());
   for (int32_t i = 0; i < n; ++i) {
     for (int32_t k = deps.begin[i]; k < deps.begin[i + 1]; ++k) {
       const int32_t p = deps.producers[k];
@@ -168,6 +187,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
       }
       plan.dep_producer.push_back(p);
       plan.dep_sync_ps.push_back(sync_ps);
+      plan.dep_raw.push_back(deps.raw[k]);
     }
     plan.dep_begin[i + 1] = static_cast<int32_t>(plan.dep_producer.size());
   }

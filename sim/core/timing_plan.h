@@ -25,6 +25,9 @@ struct TimingPlan {
   std::vector<int32_t> queue_of;      // queue of its first piece
   std::vector<int32_t> piece_begin;   // size n + 1, CSR: pieces of i are [begin[i], begin[i+1])
   std::vector<uint8_t> ports;         // shared ports used (sim/memory/shared_resources.h)
+  // DMA instructions: 1 if its queues start it in program order, 0 if in ready order (from
+  // the program's isa::DmaIssue, see in_program_order). Compute instructions: 1.
+  std::vector<uint8_t> in_program_order;
   std::vector<int32_t> dep_begin;     // size n + 1, CSR into dep_producer / dep_sync_ps
   std::vector<int32_t> dep_producer;
   // Extra wait after the producer's end: 0 when producer and consumer are single pieces on the
@@ -32,6 +35,7 @@ struct TimingPlan {
   // compute consumer. Same-queue edges of the tensor engine are dropped (program order
   // suffices).
   std::vector<int64_t> dep_sync_ps;
+  std::vector<uint8_t> dep_raw;  // per edge: Dependencies::raw (1 RAW, 0 anti/ordering)
   // Per piece. The pieces of one transfer share at most two costs (row counts differ by at
   // most one), so costs live in a table that pieces index.
   struct PieceCost {
@@ -66,6 +70,10 @@ struct TimingPlan {
   static int compute_queue(isa::Engine e) { return static_cast<int>(e); }
   static int dma_queue(int q) { return kNumComputeQueues + q; }
 };
+
+// Whether DMA instruction `ins` keeps program order on its queues under the program's
+// isa::DmaIssue (kPrefetch: every transfer but a load from HBM into SBUF/PSUM).
+bool in_program_order(const isa::Program& prog, const isa::Instruction& ins);
 
 // Builds the plan of a validated program. Throws trnsim::Error for a bad DMA queue.
 TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg);

@@ -104,9 +104,11 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
   Dependencies deps;
   deps.begin.assign(n + 1, 0);
   deps.producers.reserve(2 * static_cast<size_t>(n));
+  deps.raw.reserve(2 * static_cast<size_t>(n));
   std::vector<Access> accesses;  // live accesses and reusable slots (free_ids)
   std::vector<int32_t> free_ids;
   std::vector<int32_t> latest(num_keys, -1);
+  std::vector<uint8_t> latest_raw(num_keys, 0);
   std::vector<int32_t> touched;
   for (int32_t i = 0; i < n; ++i) {
     const int32_t my_queue = order_key[i];
@@ -130,7 +132,13 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
             if (write || a.write || (retire && a.queue != my_queue)) {
               int32_t& l = latest[a.queue];
               if (l < 0) touched.push_back(a.queue);
-              l = std::max(l, a.instr);
+              const uint8_t raw = a.write && !write ? 1 : 0;
+              if (a.instr > l) {
+                l = a.instr;
+                latest_raw[a.queue] = raw;
+              } else if (a.instr == l) {
+                latest_raw[a.queue] |= raw;
+              }
             }
             if (retire) a.dead = true;
           }
@@ -147,7 +155,9 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
               [&](int32_t a, int32_t b) { return latest[a] < latest[b]; });
     for (int32_t q : touched) {
       deps.producers.push_back(latest[q]);
+      deps.raw.push_back(latest_raw[q]);
       latest[q] = -1;
+      latest_raw[q] = 0;
     }
     touched.clear();
     deps.begin[i + 1] = static_cast<int32_t>(deps.producers.size());

@@ -32,6 +32,10 @@ namespace trnsim::sim {
 struct Dependencies {
   std::vector<int32_t> begin;      // size n + 1: producers of i are producers[begin[i], begin[i+1])
   std::vector<int32_t> producers;  // earlier instruction indices, ascending per instruction
+  // Per edge: 1 if the consumer reads bytes the producer wrote (RAW), 0 if the edge is only an
+  // anti-dependency (WAR/WAW: the consumer overwrites what the producer read or wrote, as
+  // when an allocation reuses memory) or an ordering edge between DMA reads.
+  std::vector<uint8_t> raw;
 };
 
 // `order_key[i]` in [0, num_keys) is the order key of instruction i (see above).

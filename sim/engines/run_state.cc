@@ -1,6 +1,7 @@
 #include "sim/engines/run_state.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace trnsim::sim {
 
@@ -43,6 +44,9 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   ready_ps.assign(pieces, 0);
   ready_heap.assign(pieces, 0);
   heap_size.assign(p.num_queues, 0);
+  ordered_heap.assign(pieces, 0);
+  ordered_size.assign(p.num_queues, 0);
+  ordered_next.assign(p.queue_begin.begin(), p.queue_begin.end() - 1);
   for (size_t i = 0; i < n; ++i) {
     if (p.engine[i] != isa::Engine::kDma || unresolved[i] != 0) continue;
     for (int32_t k = p.piece_begin[i]; k < p.piece_begin[i + 1]; ++k) push_ready(k, 0);
@@ -73,12 +77,45 @@ int64_t RunState::resolved_ready_ps(int32_t i) const {
 void RunState::push_ready(int32_t k, int64_t ready) {
   const int q = plan->piece_queue[k];
   ready_ps[k] = ready;
+  if (ordered(k)) {
+    int32_t* heap = ordered_heap.data() + plan->queue_begin[q];
+    heap[ordered_size[q]++] = k;
+    std::push_heap(heap, heap + ordered_size[q], std::greater<int32_t>());
+    return;
+  }
   int32_t* heap = ready_heap.data() + plan->queue_begin[q];
   heap[heap_size[q]++] = k;
   std::push_heap(heap, heap + heap_size[q], [this](int32_t a, int32_t b) { return after(a, b); });
 }
 
-void RunState::pop_ready(int q) {
+int32_t RunState::pick_ready(int q) {
+  const TimingPlan& p = *plan;
+  int32_t& pos = ordered_next[q];
+  while (pos < p.queue_begin[q + 1] &&
+         (issued[p.queue_pieces[pos]] || !ordered(p.queue_pieces[pos]))) {
+    ++pos;
+  }
+  int32_t in_order = -1, any_order = -1;
+  if (ordered_size[q] > 0 && pos < p.queue_begin[q + 1]) {
+    const int32_t top = ordered_heap[p.queue_begin[q]];
+    if (top == p.queue_pieces[pos]) in_order = top;
+  }
+  if (heap_size[q] > 0) any_order = ready_heap[p.queue_begin[q]];
+  if (in_order < 0) return any_order;
+  if (any_order < 0) return in_order;
+  const int64_t free = engine_free_ps[q];
+  const int64_t t_in = std::max(ready_ps[in_order], free);
+  const int64_t t_any = std::max(ready_ps[any_order], free);
+  if (t_in != t_any) return t_in < t_any ? in_order : any_order;
+  return std::min(in_order, any_order);
+}
+
+void RunState::pop_ready(int q, int32_t piece) {
+  if (ordered(piece)) {
+    int32_t* heap = ordered_heap.data() + plan->queue_begin[q];
+    std::pop_heap(heap, heap + ordered_size[q]--, std::greater<int32_t>());
+    return;
+  }
   int32_t* heap = ready_heap.data() + plan->queue_begin[q];
   std::pop_heap(heap, heap + heap_size[q]--, [this](int32_t a, int32_t b) { return after(a, b); });
 }

@@ -2,7 +2,7 @@
 // issued, when results become visible, and the booking of shared resources. Pure data and
 // arithmetic in ps relative to the start of the run; the SystemC processes (sim/core/) decide
 // when to call it.
-// Models: a compute engine queue issues in program order (DMA queues: ready order, below); an
+// Models: a compute engine queue issues in program order (DMA queues: below); an
 // instruction starts when the engine is free, its dependencies' results are visible (+ sync
 // cost across queues) and its shared ports are free; it occupies the engine for its occupancy
 // and its result is visible after its latency.
@@ -10,11 +10,14 @@
 // in-order semaphore increments), so a short instruction behind a long-latency one waits for it.
 // APPROX: a dependency waits for the producer's whole latency (no partial forwarding), plus a
 // constant sync cost when producer and consumer are on different queues.
-// DMA queues serve pieces in ready order, not program order: a DMA instruction is resolved when
-// its last producer is done; its ready time is then max(producer end + sync) and each of its
-// pieces enters the ready heap of its queue (min-heap on (ready_ps, piece index)); a queue,
-// when free, starts its earliest-ready piece (ties: lowest piece index = program order).
-// Heaps live in one preallocated array (a queue's heap is its slice [queue_begin[q], ...)), so
+// DMA queues: a DMA instruction is resolved when its last producer is done; its ready time is
+// then max(producer end + sync) and each of its pieces enters a heap of its queue. Pieces of
+// instructions in program order (TimingPlan::in_program_order) enter the ordered heap (min on
+// piece index) and may start only when they are the queue's first unissued in-order piece;
+// the others enter the ready heap (min on (ready_ps, piece index)) and may start whenever the
+// queue is free. pick_ready chooses, of the two candidates, the one that can start first
+// (ties: lower piece index = program order).
+// Heaps live in preallocated arrays (a queue's heap is its slice [queue_begin[q], ...)), so
 // the run loop allocates nothing.
 #pragma once
 
@@ -58,6 +61,9 @@ struct RunState {
   std::vector<int64_t> ready_ps;        // per piece: when its dependencies are satisfied
   std::vector<int32_t> ready_heap;      // per piece slot, sliced by queue
   std::vector<int32_t> heap_size;       // per queue
+  std::vector<int32_t> ordered_heap;    // per piece slot, sliced by queue
+  std::vector<int32_t> ordered_size;    // per queue
+  std::vector<int32_t> ordered_next;    // per queue: position of its first unissued in-order piece
   SharedResources shared;
   int64_t waits = 0;  // wait() calls of all queue processes (performance counter)
   bool abort = false;
@@ -73,10 +79,10 @@ struct RunState {
   // start and end. Returns when the queue's occupancy ends.
   int64_t issue(int32_t k, int64_t now_ps);
 
-  // Ready heaps of the DMA queues.
-  bool has_ready(int q) const { return heap_size[q] > 0; }
-  int32_t top_ready(int q) const { return ready_heap[plan->queue_begin[q]]; }
-  void pop_ready(int q);
+  // DMA queue q: the resolved piece that may start first (see above), or -1 if none may.
+  int32_t pick_ready(int q);
+  // Removes `piece`, the result of pick_ready(q), from its heap.
+  void pop_ready(int q, int32_t piece);
   // Called once instruction i is done: counts it off its DMA consumers; each consumer whose
   // producers are now all done gets its pieces pushed to their ready heaps, and
   // on_ready(queue, ready_ps) is called per pushed piece.
@@ -102,6 +108,7 @@ struct RunState {
   bool after(int32_t a, int32_t b) const {
     return ready_ps[a] != ready_ps[b] ? ready_ps[a] > ready_ps[b] : a > b;
   }
+  bool ordered(int32_t k) const { return plan->in_program_order[plan->piece_instr[k]] != 0; }
 };
 
 }  // namespace trnsim::sim

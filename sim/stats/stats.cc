@@ -144,6 +144,8 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   std::array<double, isa::kNumEngines> utilisation{};
   for (int e = 0; e < isa::kNumEngines; ++e) utilisation[e] = s.engines[e].utilisation;
   s.why = analyse_slowness(prog, result, utilisation);
+  s.memory = compute_memory_stats(prog, result, cfg.memory.limits.sbuf_partition_bytes,
+                                  cfg.memory.limits.psum_partition_bytes);
   return s;
 }
 
@@ -200,6 +202,7 @@ nlohmann::json stats_to_json(const Stats& s) {
                      {"busy_ns", s.engine(s.bottleneck).busy_ns},
                      {"utilisation", s.engine(s.bottleneck).utilisation}};
   j["why_slow"] = slowness_to_json(s.why);
+  add_memory_stats_json(s.memory, &j);
   return j;
 }
 

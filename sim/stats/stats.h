@@ -18,6 +18,7 @@
 #include "sim/config/hw_config.h"
 #include "sim/run_result.h"
 #include "sim/stats/slowness.h"
+#include "sim/stats/memory_stats.h"
 
 namespace trnsim::sim {
 
@@ -65,6 +66,7 @@ struct Stats {
 
   isa::Engine bottleneck = isa::Engine::kTensor;  // largest busy_ns (see compute_stats)
   Slowness why;  // verdict, critical path, time by source line (sim/stats/slowness.h)
+  MemoryStats memory;  // tiles, peak use, spill traffic, anti-dependency waits
 
   const EngineStats& engine(isa::Engine e) const { return engines[static_cast<int>(e)]; }
   // Total time in cycles of engine `e`'s clock (rounded to the nearest cycle).

@@ -14,6 +14,7 @@
 
 #include "isa/error.h"
 #include "isa/trace_json.h"
+#include "sim/stats/memory_stats.h"
 
 namespace trnsim::sim {
 namespace {
@@ -124,6 +125,20 @@ class BufferedSink {
   BlockWriter& out_;
   std::string buf_;
 };
+
+// Counter tracks "SBUF in use" / "PSUM in use" (bytes per partition of live tiles over time,
+// sim/stats/memory_stats.h), one "ph":"C" event per change.
+void write_memory_counters(BufferedSink& os, const isa::Program& prog, const RunResult& result) {
+  const MemoryStats m = compute_memory_stats(prog, result, 0, 0);
+  for (isa::Memory mem : {isa::Memory::kSbuf, isa::Memory::kPsum}) {
+    const char* name = mem == isa::Memory::kSbuf ? "SBUF in use" : "PSUM in use";
+    for (const MemoryCounterPoint& pt : memory_counter_track(m, mem)) {
+      os << "{\"name\":\"" << name << "\",\"cat\":\"memory\",\"ph\":\"C\",\"pid\":"
+         << kTimelinePid << ",\"tid\":0,\"ts\":" << ps_as_us(to_ps(pt.time_ns))
+         << ",\"args\":{\"bytes_per_partition\":" << pt.bytes_per_partition << "}},\n";
+    }
+  }
+}
 
 std::string track_name(isa::Engine e, int queue) {
   switch (e) {
@@ -313,6 +328,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
     os << "{\"name\":\"dependency\",\"cat\":\"dep\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" << flow_id
        << ",\"pid\":" << kTimelinePid << ",\"tid\":" << c_tid << ",\"ts\":" << c_mid << "},\n";
   }
+  write_memory_counters(os, prog, result);
   // The last event carries no comma: the process sort index closes the array.
   os << "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" << kTimelinePid
      << ",\"tid\":0,\"args\":{\"sort_index\":0}}\n]}\n";

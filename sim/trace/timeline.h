@@ -9,7 +9,9 @@
 //   the number of queues it was spread over; with TimelineOptions::dma_pieces, one event per
 //   piece (RunResult::dma_pieces) on the piece's queue track, with the piece's bytes and the
 //   transfer's bytes, instead;
-//   one flow ("ph":"s" / "f") per cross-engine dependency edge, producer -> consumer.
+//   one flow ("ph":"s" / "f") per cross-engine dependency edge, producer -> consumer;
+//   counter tracks ("ph":"C") "SBUF in use" and "PSUM in use": bytes per partition of the
+//   live tiles over time (sim/stats/memory_stats.h).
 // Timestamps are microseconds (the format's unit) written as exact decimals of whole
 // picoseconds, so ns-scale times survive. Written event by event: memory does not grow with
 // the number of instructions.

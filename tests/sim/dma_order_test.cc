@@ -1,7 +1,7 @@
-// DMA queues serve transfers in ready order (sim/core/neuron_core.h): a store waiting for its
-// compute producer does not hold up a later, independent load on the same queue; a transfer
-// with a dependency still waits for it; program-order double buffering overlaps DMA with
-// compute. Expected times follow trn1.json: queue 17 B/ns, fixed 64 ns, completion 300 ns,
+// DMA queues under DmaIssue::kAsap serve transfers in ready order (sim/core/neuron_core.h): a
+// store waiting for its compute producer does not hold up a later, independent load on the
+// same queue; a transfer with a dependency still waits for it; program-order double buffering
+// overlaps DMA with compute. (The other issue orders: dma_issue_test.cc.) Expected times follow trn1.json: queue 17 B/ns, fixed 64 ns, completion 300 ns,
 // efficiency 0.7 at >= 4 KiB per row, dma_trigger 1300 ns.
 #include <gtest/gtest.h>
 
@@ -42,6 +42,7 @@ TEST_F(DmaOrderTest, WaitingStoreDoesNotBlockLaterIndependentLoad) {
   b.act(b.whole(sb), b.whole(sa));      // 1 compute (scalar)
   b.dma(b.whole(out), b.whole(sb), 0);  // 2 store: waits for 1
   b.dma(b.whole(sc), b.whole(h2), 0);   // 3 load C: independent of 1 and 2
+  b.raw().dma_issue = isa::DmaIssue::kAsap;
   const RunResult r = testing::time_only(b.build(cfg_), cfg_);
   // 512 KiB at 4 KiB per row, 70%: 64 + 524288 / 11.9 = 44121.6 -> 44122 ns occupancy.
   const double load_ns = 44122;
@@ -65,6 +66,7 @@ TEST_F(DmaOrderTest, DependentTransfersStillWait) {
   b.dma(b.whole(out), b.whole(sb), 0);  // 2 store: RAW on 1
   b.dma(b.whole(sc), b.whole(out), 0);  // 3 reads what 2 writes: RAW on 2, same queue
   b.dma(b.whole(sa), b.whole(h), 1);    // 4 overwrites what 1 reads: WAR on 1
+  b.raw().dma_issue = isa::DmaIssue::kAsap;
   const RunResult r = testing::time_only(b.build(cfg_), cfg_);
   EXPECT_NEAR(r.records[2].start_ns, r.records[1].end_ns + kTriggerNs, kEps);
   // Same queue, single pieces: no sync cost, but it cannot pass the store.
@@ -74,7 +76,9 @@ TEST_F(DmaOrderTest, DependentTransfersStillWait) {
 
 // Tiles of [128, f] fp32: load tile i, activation on it, store it; `buffers` rotating SBUF
 // buffers, DMAs spread over all queues (no queue attribute), in program order.
-isa::Program tiled(const HwConfig& cfg, ProgramBuilder* b, int buffers, int tiles, int64_t f) {
+isa::Program tiled(const HwConfig& cfg, ProgramBuilder* b, int buffers, int tiles, int64_t f,
+                   isa::DmaIssue issue = isa::DmaIssue::kAsap) {
+  b->raw().dma_issue = issue;
   auto in = b->tensor("in", {tiles * 128, f});
   auto out = b->tensor("out", {tiles * 128, f}, DType::kFp32, isa::TensorRole::kOutput);
   std::vector<isa::BufferRef> x, y;
@@ -106,6 +110,25 @@ TEST_F(DmaOrderTest, ProgramOrderDoubleBufferingBeatsSingleBuffering) {
   EXPECT_LT(r2.records[3].start_ns, r2.records[1].end_ns);
   // With one buffer it must wait for compute i (WAR on x) plus the trigger.
   EXPECT_GE(r1.records[3].start_ns, r1.records[1].end_ns + kTriggerNs - kEps);
+}
+
+// The same program-order kernel under the other issue orders: with prefetch the load of tile
+// i + 1 passes the store of tile i (waiting for compute i), so double buffering still pays; in
+// strict program order it queues behind that store, and the second buffer buys nothing.
+TEST_F(DmaOrderTest, DoubleBufferingPaysOnlyWhenLoadsMayPassWaitingStores) {
+  constexpr int kTiles = 8;
+  constexpr int64_t kF = 2048;
+  double single_ns[2], double_ns[2];
+  int k = 0;
+  for (isa::DmaIssue issue : {isa::DmaIssue::kPrefetch, isa::DmaIssue::kProgramOrder}) {
+    ProgramBuilder b1("single"), b2("double");
+    single_ns[k] = testing::time_only(tiled(cfg_, &b1, 1, kTiles, kF, issue), cfg_).total_ns;
+    double_ns[k] = testing::time_only(tiled(cfg_, &b2, 2, kTiles, kF, issue), cfg_).total_ns;
+    ++k;
+  }
+  EXPECT_LT(double_ns[0], 0.85 * single_ns[0]);
+  EXPECT_GT(double_ns[1], 0.97 * single_ns[1]);
+  EXPECT_LT(double_ns[0], double_ns[1]);
 }
 
 void fill(isa::MachineState& st) {

@@ -42,7 +42,7 @@ TEST_F(ResultsTimeline, EveryEventHasTheRequiredKeys) {
       EXPECT_TRUE(e.contains(key)) << key << " missing in " << e.dump();
     EXPECT_EQ(e["pid"], kTimelinePid);
     const std::string ph = e["ph"];
-    EXPECT_TRUE(ph == "M" || ph == "X" || ph == "s" || ph == "f") << ph;
+    EXPECT_TRUE(ph == "M" || ph == "X" || ph == "s" || ph == "f" || ph == "C") << ph;
     if (ph == "X") {
       EXPECT_TRUE(e["ts"].is_number() && e["dur"].is_number() && e["args"].is_object());
       EXPECT_GE(e["dur"].get<double>(), 0);

@@ -117,6 +117,7 @@ inline void inject_two_instruction_cycle(TimingPlan& plan, int64_t sync_ps) {
   plan.dep_begin = {0, 1, 2};
   plan.dep_producer = {1, 0};
   plan.dep_sync_ps = {sync_ps, sync_ps};
+  plan.dep_raw = {1, 1};
 }
 
 inline const std::vector<std::string>& all_targets() {
