@@ -1,42 +1,35 @@
-"""Emission of the compiled program as trace JSON v1 with a fixed address for every tile.
-
-Each logical tile is one trace tile at its address; the simulator orders the uses of tiles
-that share memory (the anti-dependencies the allocation created). With MERGE_SAME_FOOTPRINT,
-logical tiles at the same address with the same shape and dtype are emitted as one trace tile
-instead (for a simulator that rejects overlapping fixed addresses).
+"""Emission of the compiled program as trace JSON v1: every logical tile is one trace tile at
+its fixed address. Tiles whose live ranges are disjoint may share bytes; the simulator orders
+their uses (the anti-dependencies the allocation created) and rejects a sharing between tiles
+that are live at the same time.
 """
-
-MERGE_SAME_FOOTPRINT = True
 from ..program import tile_json
-from .liveness import operand_names
+
+
+def dma_issue(config):
+    """The trace's DMA issue order for a CompileConfig (isa/program.h DmaIssue): NKI scheduling
+    (scheduling=True, default ASAP heuristic) starts every transfer once its dependencies
+    allow; prefetch_auto lets loads pass waiting transfers; otherwise each queue keeps program
+    order (the neuronx-cc flow). APPROX ("Deep dive: NKI compile configuration"): prefetch_auto
+    is modelled by its issue order only, without the reserved prefetch ring and slack band."""
+    if config.scheduling:
+        return "asap"
+    if config.prefetch_auto:
+        return "prefetch"
+    return "program_order"
 
 
 def emit_trace(program, report):
-    phys = {}     # (memory, address, partitions, free shape, dtype) -> trace tile dict
-    rename = {}   # logical name -> trace tile name
+    tiles = []
     for name, r in report.ranges.items():
-        t = r.tile
-        a = report.placements[t.memory].address[name]
-        key = (t.memory, a, t.partitions, tuple(t.free_shape), t.dtype.name) \
-            if MERGE_SAME_FOOTPRINT else name
-        d = phys.get(key)
-        if d is None:
-            d = tile_json(t)
-            d["address"] = a
-            phys[key] = d
-        rename[name] = d["name"]
-    instructions = []
-    for ins in program.instructions:
-        out = dict(ins)
-        for k, n in operand_names(ins):
-            m = rename.get(n)
-            if m is not None and m != n:
-                out[k] = m + ins[k][len(n):]
-        instructions.append(out)
+        d = tile_json(r.tile)
+        d["address"] = report.placements[r.tile.memory].address[name]
+        tiles.append(d)
     return {
         "format": "trnsim-trace", "version": 1, "name": program.name,
+        "dma_issue": dma_issue(report.config),
         "tensors": [{"name": t.name, "shape": t.shape, "dtype": t.dtype.name, "role": t.role}
                     for t in program.tensors],
-        "tiles": list(phys.values()),
-        "instructions": instructions,
+        "tiles": tiles,
+        "instructions": [dict(ins) for ins in program.instructions],
     }

@@ -9,9 +9,8 @@ the reloaded tile is a new logical tile, so it may land at another address.
 """
 from .liveness import operand_names
 
-# Role of the HBM tensors spills go to. APPROX: the C++ trace codec has no "spill" role yet;
-# "scratch" is an internal HBM tensor with the same timing.
-SPILL_ROLE = "scratch"
+# Role of the HBM tensors spills go to (counted as spill/reload traffic in stats.json).
+SPILL_ROLE = "spill"
 
 
 class Spill:
