@@ -55,6 +55,16 @@ class CalibrationScript(unittest.TestCase):
         self.assertLessEqual(times["asap"]["matmul_tiled"],
                              times["program_order"]["matmul_tiled"])
 
+    def test_case_selection_runs_only_the_named_cases(self):
+        run = calibrate("--json", "--case", "layernorm_bn", "--case", "matmul_tiled")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        report = json.loads(run.stdout)
+        self.assertEqual([c["name"] for c in report["cases"]], ["matmul_tiled", "layernorm_bn"])
+        self.assertIsNone(report["ranking_ok"]["matmul"])  # one case of a group: no ranking
+        bad = calibrate("--case", "matmul_naive")
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("invalid choice: 'matmul_naive'", bad.stderr)
+
     def test_a_case_that_cannot_run_is_reported_and_fails(self):
         run = calibrate(binary="/nonexistent/trnsim")
         self.assertEqual(run.returncode, 1)

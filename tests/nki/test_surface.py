@@ -331,3 +331,36 @@ class ViewMethodsTest(unittest.TestCase):
                 t.permute(0, 0, 1)
         finally:
             core.end_trace()
+
+
+PRINT_SRC = '''
+import nki
+import nki.language as nl
+
+
+@nki.jit
+def printing(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    e = nl.multiply(nl.load(a), 2.0)
+    nl.device_print("twice a:", e)
+    nl.store(out, e)
+    return out
+'''
+
+
+@unittest.skipIf(STATE == "none", "no trnsim binary")
+class DevicePrintTest(unittest.TestCase):
+    def test_prints_simulated_values_and_time(self):
+        import contextlib
+        import io
+        import re
+        m = u.load_source("print_kernels", PRINT_SRC)
+        a = np.arange(6, dtype=np.float32).reshape(2, 3)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            out, _ = trnsim_nki.run(m.printing, a)
+        np.testing.assert_array_equal(out, 2 * a)   # the debug copy is not a kernel result
+        text = buf.getvalue()
+        self.assertRegex(text, r"^twice a: \[t=[\d.]+ ns, print_kernels\.py:10\]\n")
+        printed = re.findall(r"[-\d.]+", text.split("\n", 1)[1])
+        np.testing.assert_array_equal(np.array(printed, dtype=np.float32), (2 * a).ravel())

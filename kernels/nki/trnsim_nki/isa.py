@@ -599,8 +599,8 @@ def dma_transpose(*args, **kwargs):
 
 
 from .isa_index import affine_select, iota  # noqa: E402,F401
-from .isa_composite import (exponential, nc_stream_shuffle, select_reduce,  # noqa: E402,F401
-                            tensor_copy_predicated, tensor_scalar_cumulative)
+from .isa_composite import (dma_compute, exponential, nc_stream_shuffle,  # noqa: E402,F401
+                            select_reduce, tensor_copy_predicated, tensor_scalar_cumulative)
 
 
 def __getattr__(name):

@@ -67,6 +67,18 @@ sequential_range = affine_range
 static_range = affine_range
 
 
+def dynamic_range(*args, **kwargs):
+    """A loop the hardware runs (not unrolled) over a range with integer bounds. APPROX (NKI
+    reference, nl.dynamic_range): traced unrolled like sequential_range, so the loop's
+    per-iteration branch overhead is not simulated; runtime (register) bounds are not
+    supported."""
+    for a in args:
+        if not isinstance(a, (int, np.integer)):
+            raise NkiUnsupportedError("nl.dynamic_range", "a runtime (register) bound %r; "
+                                      "use integer bounds" % (a,))
+    return _range(*args, **kwargs)
+
+
 def program_id(axis=0):
     c = core.ctx()
     if axis >= len(c.pid):
@@ -544,10 +556,10 @@ def matmul(x, y, transpose_x=False, mask=None, **kwargs):
 
 
 # ---- everything else -------------------------------------------------------------------------
-def device_print(*args, **kwargs):
-    raise NkiUnsupportedError("nl.device_print", "printing simulated tile values needs a "
-                              "debug output of the trace (not available yet); store the tile "
-                              "to an output tensor instead")
+def device_print(prefix, x, mask=None, **kwargs):
+    """Prints x's simulated values after the run (see device_print.py)."""
+    from . import device_print as debug
+    debug.record(prefix, x, mask)
 
 
 from .language_views import (NKIObject, ds, expand_dims, is_hbm, is_on_chip,  # noqa: E402

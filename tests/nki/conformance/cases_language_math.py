@@ -281,3 +281,23 @@ def loop_reduce():
         nl.store(out, b)
         return out
     return k, (a,), a.max(axis=0), 0
+
+
+@case("nl.add", "nl.multiply", "nl.subtract")
+def implicit_broadcasts():
+    """[P, F] op [1, F] (partition broadcast), [P, F] op [P, 1] and op a 1-D [P] tile."""
+    a, row, col = inputs(), inputs(-1, 1, (1, F)), inputs(-1, 1, (P, 1))
+
+    @nki.jit
+    def k(x, w, c):
+        o1 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        o2 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        o3 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        t, tw, tc = nl.load(x), nl.load(w), nl.load(c)
+        nl.store(o1, nl.multiply(t, tw))
+        nl.store(o2, nl.add(tc, t))
+        v = nl.ndarray((P,), dtype=x.dtype, buffer=nl.sbuf)
+        v[...] = nl.copy(tc.reshape((P,)))
+        nl.store(o3, nl.subtract(t, v))
+        return o1, o2, o3
+    return k, (a, row, col), (a * row, a + col, a - col), 1e-6

@@ -8,7 +8,7 @@ compile_program(program, config, target) runs, in order:
   LINEAR with nki_alloc_fallback=True falling back to it), emission (emission).
 """
 from ..errors import NkiError
-from . import allocation, copy_elim, spill as spill_pass
+from . import allocation, copy_elim, schedule, spill as spill_pass
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
 from .config import NOT_MODELLED, CompileConfig
 from .emission import emit_trace
@@ -129,4 +129,6 @@ def compile_program(program, config=None, target="trn2"):
     except OutOfMemory as oom:
         raise NkiAllocationError(_oom_message(oom, "PSUM allocation", program))
     report.ranges = live_ranges(program)
-    return emit_trace(program, report), report
+    trace = emit_trace(program, report)
+    trace["dma_issue"] = schedule.dma_issue(config)
+    return trace, report
