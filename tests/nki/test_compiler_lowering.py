@@ -12,7 +12,8 @@ import numpy as np
 import nki_test_util as u
 import trnsim_nki
 from trnsim_nki.compiler import NkiAllocationError
-from trnsim_nki.compiler.config import Allocation, AllocationMode, CompileConfig
+from trnsim_nki.compiler.config import (Allocation, AllocationMode, CompileConfig,
+                                        SchedulingHeuristic)
 
 HAVE_BINARY = u.binary_state()[0] == "ok"
 
@@ -188,36 +189,43 @@ class LoweringTest(unittest.TestCase):
         self.assertLess(times[AllocationMode.RING], times[AllocationMode.MAX_REUSE])
 
     def test_unmodelled_options_are_errors(self):
-        cfg = CompileConfig(split_reused_buffers=True, **LINEAR)
-        with self.assertRaisesRegex(NkiAllocationError,
-                                    "split_reused_buffers are not modelled"):
-            trnsim_nki.compile(self.k.stream_copy, _r(128, 64), compile_config=cfg)
+        for opt in ("split_reused_buffers", "prefetch_auto"):
+            cfg = CompileConfig(**{opt: True}, **LINEAR)
+            with self.assertRaisesRegex(NkiAllocationError, "%s are not modelled" % opt):
+                trnsim_nki.compile(self.k.stream_copy, _r(128, 64), compile_config=cfg)
 
     def test_issue_order_follows_the_flow(self):
         x = _r(256, 64)
         orders = {}
+        sched = dict(scheduling=True, **LINEAR)
         for key, cfg in [("default", None), ("linear", CompileConfig(**LINEAR)),
-                         ("prefetch", CompileConfig(prefetch_auto=True, **LINEAR)),
-                         ("sched", CompileConfig(scheduling=True, **LINEAR))]:
+                         ("sched", CompileConfig(**sched)),
+                         ("trivial", CompileConfig(experimental_scheduling_heuristic=
+                                                   SchedulingHeuristic.TRIVIAL, **sched)),
+                         ("prefetch", CompileConfig(experimental_scheduling_heuristic=
+                                                    SchedulingHeuristic.DMA_PREFETCH, **sched))]:
             orders[key] = trnsim_nki.trace(self.k.stream_copy, x, compile_config=cfg)["dma_issue"]
-        self.assertEqual(orders, {"default": "program_order", "linear": "program_order",
-                                  "prefetch": "prefetch", "sched": "asap"})
+        self.assertEqual(orders, {"default": "asap", "linear": "asap", "sched": "asap",
+                                  "trivial": "program_order", "prefetch": "prefetch"})
+        with self.assertRaisesRegex(ValueError, "acts only when NKI schedules"):
+            CompileConfig(experimental_scheduling_heuristic=SchedulingHeuristic.ASAP, **LINEAR)
 
     @unittest.skipUnless(HAVE_BINARY, "no trnsim binary")
-    def test_prefetch_and_scheduling_let_loads_run_ahead(self):
-        # RING gives each load fresh memory; in program order a load still waits behind the
-        # previous tile's store on its queue, prefetch and ASAP scheduling let it start early
+    def test_scheduling_heuristics_in_the_documented_direction(self):
+        # RING gives each load fresh memory; TRIVIAL keeps the kernel's order, so a load waits
+        # behind the previous tile's store on its queue; DMA_PREFETCH and ASAP start it early
         x = _r(2048, 2048)
-        base = dict(experimental_allocation_mode=AllocationMode.RING, **LINEAR)
+        base = dict(experimental_allocation_mode=AllocationMode.RING, scheduling=True, **LINEAR)
         times = {}
-        for key, extra in [("program_order", {}), ("prefetch", {"prefetch_auto": True}),
-                           ("asap", {"scheduling": True})]:
-            out, stats = trnsim_nki.run(self.k.stream_copy, x,
-                                        compile_config=CompileConfig(**base, **extra))
+        for h in (SchedulingHeuristic.TRIVIAL, SchedulingHeuristic.DMA_PREFETCH,
+                  SchedulingHeuristic.ASAP):
+            cfg = CompileConfig(experimental_scheduling_heuristic=h, **base)
+            out, stats = trnsim_nki.run(self.k.stream_copy, x, compile_config=cfg)
             np.testing.assert_allclose(out, np.exp(x.astype(np.float64)), rtol=1e-5)
-            times[key] = stats["total_ns"]
-        self.assertLess(times["prefetch"], 0.8 * times["program_order"])
-        self.assertLess(times["asap"], 0.8 * times["program_order"])
+            times[h] = stats["total_ns"]
+        self.assertLess(times[SchedulingHeuristic.DMA_PREFETCH],
+                        0.8 * times[SchedulingHeuristic.TRIVIAL])
+        self.assertLess(times[SchedulingHeuristic.ASAP], 0.8 * times[SchedulingHeuristic.TRIVIAL])
 
     def test_jit_compile_config_is_used(self):
         cfg = CompileConfig(tensor_copy_elim=True, **LINEAR)

@@ -6,20 +6,8 @@ that are live at the same time.
 from ..program import tile_json
 
 
-def dma_issue(config):
-    """The trace's DMA issue order for a CompileConfig (isa/program.h DmaIssue): NKI scheduling
-    (scheduling=True, default ASAP heuristic) starts every transfer once its dependencies
-    allow; prefetch_auto lets loads pass waiting transfers; otherwise each queue keeps program
-    order (the neuronx-cc flow). APPROX ("Deep dive: NKI compile configuration"): prefetch_auto
-    is modelled by its issue order only, without the reserved prefetch ring and slack band."""
-    if config.scheduling:
-        return "asap"
-    if config.prefetch_auto:
-        return "prefetch"
-    return "program_order"
-
-
 def emit_trace(program, report):
+    """The trace dict (without "dma_issue", which schedule.py sets)."""
     tiles = []
     for name, r in report.ranges.items():
         d = tile_json(r.tile)
@@ -27,7 +15,6 @@ def emit_trace(program, report):
         tiles.append(d)
     return {
         "format": "trnsim-trace", "version": 1, "name": program.name,
-        "dma_issue": dma_issue(report.config),
         "tensors": [{"name": t.name, "shape": t.shape, "dtype": t.dtype.name, "role": t.role}
                     for t in program.tensors],
         "tiles": tiles,
