@@ -55,14 +55,17 @@ struct BufferRef {
   bool operator==(const BufferRef& o) const { return memory == o.memory && index == o.index; }
 };
 
-// Half-open range with positive step, like a Python slice with explicit bounds.
+// Half-open range with positive step, like a Python slice with explicit bounds. Step 0 is a
+// broadcast: stop - start repetitions of index `start` (allowed only on the partition dim of a
+// dma_copy source, see validate.cc).
 struct Slice {
   int64_t start = 0, stop = 0, step = 1;
-  // Number of indices; exact for any int64 bounds (no wrap-around), 0 when step <= 0.
+  // Number of indices; exact for any int64 bounds (no wrap-around), 0 when step < 0. Step 0
+  // (a partition broadcast) counts stop - start repetitions.
   int64_t count() const {
-    if (stop <= start || step <= 0) return 0;
+    if (stop <= start || step < 0) return 0;
     const uint64_t span = uint64_t(stop) - uint64_t(start);  // exact: stop > start
-    const uint64_t n = (span - 1) / uint64_t(step) + 1;      // <= span
+    const uint64_t n = step == 0 ? span : (span - 1) / uint64_t(step) + 1;  // <= span
     return n > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(n);  // saturates past 2^63 - 1
   }
   bool operator==(const Slice& o) const {

@@ -111,6 +111,19 @@ void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
     const Slice& s = v.dims[d];
     const std::string dim = "dim " + std::to_string(d) + " slice " + std::to_string(s.start) + ":" +
                             std::to_string(s.stop) + ":" + std::to_string(s.step);
+    const bool broadcast_source = d == 0 && s.step == 0 && role == "src" &&
+                                  c.ins().op == Opcode::dma_copy;
+    if (s.step == 0 && d == 0 && !broadcast_source)
+      throw c.error(c.describe(role) + ": " + dim +
+                    " has step 0 (a partition broadcast), allowed only on a dma_copy source");
+    if (broadcast_source) {
+      if (s.start < 0 || s.start >= shape[d])
+        throw c.error(c.describe(role) + ": " + dim + " broadcasts index " +
+                      std::to_string(s.start) + ", out of bounds of buffer '" + bounded(name) +
+                      "' " + bounded(shape_text(shape)));
+      if (s.stop <= s.start) throw c.error(c.describe(role) + ": " + dim + " is empty");
+      continue;
+    }
     if (s.step <= 0) throw c.error(c.describe(role) + ": " + dim + " has a non-positive step");
     if (s.start < 0 || s.stop > shape[d])
       throw c.error(c.describe(role) + ": " + dim + " is out of bounds of buffer '" +
@@ -128,7 +141,8 @@ void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
                     " engine reads and writes only SBUF/PSUM (move data with dma_copy)");
     return;
   }
-  if (v.dims[0].step != 1)
+  if (v.dims[0].step != 1 && !(v.dims[0].step == 0 && role == "src" &&
+                                c.ins().op == Opcode::dma_copy))
     throw c.error(c.describe(role) + ": partition step " + std::to_string(v.dims[0].step) +
                   ", on-chip views need step 1");
   if (v.partitions() > c.limits().partitions)

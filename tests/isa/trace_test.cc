@@ -318,6 +318,7 @@ TEST(TraceJson, ViewsParseAndPrintCanonically) {
       {"w[::3, :, 8]", "w[0:300:3, :, 8]"},
       {"w[10:20:1, 0:7:2]", "w[10:20, 0:7:2]"},
       {"w[0:400]", "w[0:400]"},  // out of bounds is the validator's business
+      {"w[3:131:0, 2]", "w[3:131:0, 2]"},  // partition broadcast: 128 copies of row 3
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);
@@ -326,6 +327,7 @@ TEST(TraceJson, ViewsParseAndPrintCanonically) {
     EXPECT_EQ(parse_view(p, view_to_string(p, v)), v);
   }
   EXPECT_EQ(parse_view(p, "w[ 5 , 2:7 ]").dims[1], (Slice{2, 7, 1}));
+  EXPECT_EQ(parse_view(p, "w[3:131:0]").dims[0].count(), 128);
 }
 
 std::string parse_error(const json& j) {
@@ -426,9 +428,9 @@ TEST(TraceJson, EveryBadInputClassIsNamed) {
       {"too many slices",
        [&](json& j) { j[ins(0)]["src"] = "x[0:128, 0:4, 1]"; },
        {"instruction 0", "field 'src'", "3 slices for a 2-D buffer 'x'"}},
-      {"zero step",
-       [&](json& j) { j[ins(0)]["src"] = "x[0:128:0]"; },
-       {"instruction 0", "field 'src'", "step 0 of dim 0 must be positive"}},
+      {"zero step on a free dim",
+       [&](json& j) { j[ins(0)]["src"] = "x[0:128, 0:4:0]"; },
+       {"instruction 0", "field 'src'", "step 0 of dim 1 must be positive", "dim 0 only"}},
       {"negative step",
        [&](json& j) { j[ins(0)]["src"] = "x[:, 8:0:-1]"; },
        {"instruction 0", "field 'src'", "step -1 of dim 1 must be positive"}},

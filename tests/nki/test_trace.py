@@ -42,7 +42,9 @@ def trace_of(filename, func, args, grid, style=None):
 class TraceStructureTest(unittest.TestCase):
     table = u.instruction_table()
 
-    def check_view(self, text, buffers, where):
+    def check_view(self, text, buffers, where, broadcast_ok=False):
+        """broadcast_ok: a dma_copy source, whose partition slice may have step 0 (start:stop:0
+        reads partition `start` stop - start times)."""
         m = VIEW_RE.match(text)
         self.assertIsNotNone(m, "%s: malformed view %r" % (where, text))
         name = m.group(1)
@@ -52,10 +54,14 @@ class TraceStructureTest(unittest.TestCase):
             return
         slices = [s.strip() for s in m.group(2).split(",")]
         self.assertEqual(len(slices), len(shape), "%s: %r names every dim" % (where, text))
-        for s, n in zip(slices, shape):
+        for d, (s, n) in enumerate(zip(slices, shape)):
             parts = [int(x) for x in s.split(":")]
             start, stop = parts[0], parts[1]
             step = parts[2] if len(parts) > 2 else 1
+            if step == 0 and d == 0 and broadcast_ok:
+                self.assertTrue(0 <= start < n and stop > start, "%s: broadcast slice %s of "
+                                "dim of size %d" % (where, s, n))
+                continue
             self.assertTrue(0 <= start < stop <= n and step >= 1,
                             "%s: slice %s outside dim of size %d" % (where, s, n))
 
@@ -83,7 +89,8 @@ class TraceStructureTest(unittest.TestCase):
                     continue
                 self.assertTrue(k in roles_ or k in attrs, "%s: unknown key %s" % (where, k))
                 if k in roles_ and isinstance(v, str) and v not in ("inf", "-inf", "nan"):
-                    self.check_view(v, buffers, where)
+                    self.check_view(v, buffers, where,
+                                    broadcast_ok=(ins["op"] == "dma_copy" and k == "src"))
             m = re.match(r"^(\w+\.py):(\d+)$", ins["label"])
             self.assertIsNotNone(m, where)
             self.assertEqual(m.group(1), os.path.basename(source_file))

@@ -5,8 +5,6 @@ arithmetic -> vector `tensor_tensor`; tensor-scalar -> vector `tensor_scalar`; r
 vector `tensor_reduce`; nl.matmul -> `nc_matmul` (plus `nc_transpose` when needed);
 nl.transpose -> `nc_transpose`; nl.load/nl.store -> `dma_copy`.
 """
-import builtins
-
 import numpy as np
 
 from . import core, dtypes
@@ -306,8 +304,9 @@ def _bcast_to(x, shape, call):
 
 
 def broadcast_to(x, shape, **kwargs):
-    """Materialises a broadcast [1, F] -> [P, F] (log2(P) SBUF-to-SBUF DMA copies) and/or
-    [P, 1] -> [P, F] (memset + tensor_scalar add)."""
+    """Materialises a broadcast. [1, F] -> [P, F]: one dma_copy whose source repeats the row
+    (a zero partition stride), as the DMA engines read it; [P, 1] -> [P, F]: memset + vector
+    tensor_scalar add of the per-partition scalar."""
     shape = tuple(int(s) for s in shape)
     on_chip("nl.broadcast_to", x)
     if tuple(x.shape) == shape:
@@ -316,22 +315,29 @@ def broadcast_to(x, shape, **kwargs):
         raise NkiError("nl.broadcast_to", "cannot broadcast %s to %s" % (x.shape, shape))
     cur = x
     if x.shape[0] != shape[0]:
-        # APPROX: partition broadcast by doubling DMA copies (the NKI compiler may use other
-        # engines for it).
         rows = new_tile((shape[0],) + tuple(x.shape[1:]), x.dtype)
-        emit("dma_copy", dst=rows[0:1], src=x)
-        k = 1
-        while k < shape[0]:
-            n = builtins.min(k, shape[0] - k)
-            emit("dma_copy", dst=rows[k:k + n], src=rows[0:n])
-            k += n
-        cur = rows
+        ins = emit("dma_copy", dst=rows, src=_partition_broadcast_view(x, shape[0]))
+        x.buf.read = True
+        cur = fresh(rows, ins)
     if tuple(cur.shape) != shape:
         out = new_tile(shape, x.dtype)
         emit("memset", dst=out, value=0.0)
         emit("tensor_scalar", dst=out, src=out, op0="add", operand0=cur)
         cur = out
     return cur
+
+
+def _partition_broadcast_view(x, partitions):
+    """View text of one-partition tile view `x` read `partitions` times (partition step 0,
+    isa/program.h Slice)."""
+    if x.dims[0] != 0 or not x.is_monotonic():
+        raise NkiUnsupportedError("nl.broadcast_to", "broadcast of a permuted view")
+    start = x.sl[0][0]
+    parts = ["%d:%d:0" % (start, start + partitions)]
+    for (s, c, st) in x.sl[1:]:
+        parts.append("%d:%d" % (s, s + (c - 1) * st + 1) if st == 1 else
+                     "%d:%d:%d" % (s, s + (c - 1) * st + 1, st))
+    return "%s[%s]" % (x.buf.name, ", ".join(parts))
 
 
 # ---- elementwise math ------------------------------------------------------------------------

@@ -69,15 +69,17 @@ class Program:
         self.tiles = []
         self.instructions = []
         self._names = set()
+        self._next_suffix = {}
 
     def unique_name(self, hint):
         base = "".join(c if (c.isalnum() or c == "_") else "_" for c in (hint or "t")) or "t"
         if base[0].isdigit():
             base = "t" + base
-        name, i = base, 1
+        name, i = base, self._next_suffix.get(base, 1)
         while name in self._names:
             name = "%s_%d" % (base, i)
             i += 1
+        self._next_suffix[base] = i  # next suffix to try: names stay O(1) per allocation
         self._names.add(name)
         return name
 

@@ -5,13 +5,13 @@ compile_program(program, config, target) runs, in order:
   copy elimination (copy_elim: tensor_copy_elim / dma_copy_elim, LINEAR only),
   live ranges (liveness), allocation of SBUF and PSUM (allocation; COLORING default flow,
   LINEAR with RING / FAST / MAX_REUSE), spilling on SBUF exhaustion (spill, default flow, or
-  LINEAR with nki_alloc_fallback=True falling back to it), emission (emit_trace).
+  LINEAR with nki_alloc_fallback=True falling back to it), emission (emission).
 """
 from ..errors import NkiError
 from . import allocation, copy_elim, schedule, spill as spill_pass
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
 from .config import NOT_MODELLED, CompileConfig
-from .emit_trace import emit_trace
+from .emission import emit_trace
 from .limits import PSUM_ALIGN, SBUF_ALIGN, target_limits
 from .liveness import live_ranges
 

@@ -219,6 +219,8 @@ class Allocator:
         """(address, probe result) for a tile of `size` bytes, or (None, None). Candidate
         addresses are the starts of free segments and the ends of fixed-address tiles."""
         s = self.strategy
+        if s == "coloring" and not extra:
+            return self._coloring_scan(mem, size)
         starts = sorted(set(mem.free_starts() + extra))
         if s == "coloring":
             best = None
@@ -257,3 +259,37 @@ class Allocator:
                     best = (hi - lo, a, hit)
             return (best[1], best[2]) if best else (None, None)
         raise ValueError("unknown allocation strategy %r" % s)
+
+    def _coloring_scan(self, mem, size):
+        """The coloring choice in one pass over the segments (no fixed tiles in the way): the
+        start of a free segment whose run of free memory covers the tile and was freed the
+        longest ago (lowest address on ties)."""
+        segs, n, cap = mem.segs, len(mem.segs), self.capacity
+        best_a, best_hit = None, None
+        for i in range(n):
+            seg = segs[i]
+            if seg[2] is not None:
+                continue
+            a = self._start(seg[0], size)
+            end = a + size
+            if end > cap:
+                break
+            j = i
+            while segs[j][1] <= a:  # the bank rule moved the start past this segment
+                j += 1
+            freed, occupant, fits = NEVER, None, True
+            while True:
+                sj = segs[j]
+                if sj[2] is not None:
+                    fits = False
+                    break
+                if sj[3] > freed:
+                    freed, occupant = sj[3], sj[4]
+                if sj[1] >= end:
+                    break
+                j += 1
+            if fits and (best_hit is None or freed < best_hit[0]):
+                best_a, best_hit = a, (freed, occupant)
+                if freed == NEVER:
+                    break
+        return best_a, best_hit

@@ -26,6 +26,13 @@ class OptLevel(enum.Enum):
     O2 = 2
 
 
+class SchedulingHeuristic(enum.Enum):
+    TRIVIAL = "trivial"
+    DMA_PREFETCH = "dma_prefetch"
+    ASAP = "asap"
+    CRITICAL_PATH = "critical_path"
+
+
 class AddressRotation(enum.Enum):
     DISABLED = "disabled"
     ENABLED = "enabled"
@@ -39,7 +46,10 @@ _LINEAR_ONLY = {"prefetch_auto": False, "split_reused_buffers": False,
 _GENERAL = {"nki_alloc_fallback": True, "scheduling": False, "dead_code_elim": True,
             "barrier_check": False, "non_ssa_legalization": False, "address_rotation": None,
             "opt_level": OptLevel.O1}
+# Options that act only when NKI schedules (scheduling=True).
+_SCHEDULING_ONLY = {"experimental_scheduling_heuristic": None}
 _ENUMS = {"experimental_allocation_mode": AllocationMode, "allocation": Allocation,
+          "experimental_scheduling_heuristic": SchedulingHeuristic,
           "opt_level": OptLevel, "address_rotation": AddressRotation}
 # Options that O2 turns on (OptLevel doc: "O1, plus ... prefetch_auto, dma_copy_elim and
 # element_widening"). APPROX: only the ones trnsim models (see NOT_MODELLED); tensor_copy_elim
@@ -48,18 +58,18 @@ _O2_ON = ("dma_copy_elim", "tensor_copy_elim")
 # Options trnsim accepts in a CompileConfig but does not model yet: setting one is an error
 # at compile time rather than a silent no-op.
 NOT_MODELLED = ("prefetch_auto", "split_reused_buffers", "element_widening",
-                "engine_balancing", "scheduling")
+                "engine_balancing")
 
 
 class CompileConfig:
     """Per-kernel compile configuration, as passed to @nki.jit(compile_config=...)."""
 
     def __init__(self, allocation=Allocation.COLORING, **options):
-        unknown = sorted(set(options) - set(_LINEAR_ONLY) - set(_GENERAL))
+        known = set(_LINEAR_ONLY) | set(_GENERAL) | set(_SCHEDULING_ONLY)
+        unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError("CompileConfig got unknown option(s) %s; known: %s"
-                            % (", ".join(unknown),
-                               ", ".join(sorted(set(_LINEAR_ONLY) | set(_GENERAL)))))
+                            % (", ".join(unknown), ", ".join(sorted(known))))
         _check_enum("allocation", allocation)
         self.allocation = allocation
         for k, v in options.items():
@@ -73,8 +83,13 @@ class CompileConfig:
                 if options.get(k) not in (None, False):
                     raise ValueError("%s acts only when NKI allocates; it cannot be set with "
                                      "allocation=Allocation.COLORING." % k)
+        for k in _SCHEDULING_ONLY:
+            if options.get(k) is not None and not options.get("scheduling"):
+                raise ValueError("%s acts only when NKI schedules; set scheduling=True as well."
+                                 % k)
         self._explicit = set(options)
-        for k, v in list(_LINEAR_ONLY.items()) + list(_GENERAL.items()):
+        for k, v in (list(_LINEAR_ONLY.items()) + list(_GENERAL.items()) +
+                     list(_SCHEDULING_ONLY.items())):
             setattr(self, k, options.get(k, v))
         if self.opt_level is OptLevel.O2 and allocation is Allocation.LINEAR:
             for k in _O2_ON:
@@ -93,7 +108,7 @@ class CompileConfig:
 
     def describe(self):
         d = {"allocation": self.allocation.value}
-        for k in sorted(set(_LINEAR_ONLY) | set(_GENERAL)):
+        for k in sorted(set(_LINEAR_ONLY) | set(_GENERAL) | set(_SCHEDULING_ONLY)):
             v = getattr(self, k)
             d[k] = v.name if isinstance(v, enum.Enum) else v
         return d
@@ -138,7 +153,10 @@ def parse_compile_config(text):
         k = k.strip()
         if k == "allocation_mode":
             k = "experimental_allocation_mode"
-        if k != "allocation" and k not in _LINEAR_ONLY and k not in _GENERAL:
+        if k == "scheduling_heuristic":
+            k = "experimental_scheduling_heuristic"
+        if k != "allocation" and k not in _LINEAR_ONLY and k not in _GENERAL and \
+                k not in _SCHEDULING_ONLY:
             raise ValueError("--compile-config: unknown option %r" % k)
         kwargs[k] = _parse_value(k, v)
     return CompileConfig(**kwargs)

@@ -9,8 +9,7 @@ the reloaded tile is a new logical tile, so it may land at another address.
 """
 from .liveness import operand_names
 
-# Role of the HBM tensors spills go to: stats.json counts DMA into / out of them as
-# spill / reload bytes.
+# Role of the HBM tensors spills go to (counted as spill/reload traffic in stats.json).
 SPILL_ROLE = "spill"
 
 
