@@ -11,6 +11,7 @@
 
 #include "isa/checked.h"
 #include "isa/error.h"
+#include "isa/json_unique_keys.h"
 #include "isa/trace_json_internal.h"
 
 namespace trnsim::isa {
@@ -336,21 +337,16 @@ Program program_from_json(const json& j) {
 }
 
 Program read_trace_file(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error(path + ": cannot open trace file");
+  std::string text(size_t(in.tellg()), '\0');
+  in.seekg(0);
+  if (!in.read(text.data(), std::streamsize(text.size())))
+    throw Error(path + ": cannot read trace file");
   // JSON objects keep the last of repeated keys; a trace with a repeated key is an error.
-  std::vector<std::set<std::string>> open_objects;
-  auto reject_duplicate_keys = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-    if (event == json::parse_event_t::object_end) open_objects.pop_back();
-    if (event == json::parse_event_t::key && !open_objects.back().insert(parsed).second)
-      throw Error(path + ": key '" + bounded(parsed.get<std::string>()) + "' repeated in one object " +
-                  "(depth " + std::to_string(depth) + ")");
-    return true;
-  };
   json j;
   try {
-    j = json::parse(in, reject_duplicate_keys);
+    j = parse_json_unique_keys(text, path);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     throw Error(path + ": not valid JSON: " + bounded(e.what()));
   }

@@ -21,9 +21,11 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 }
 
 InstrChecker::InstrChecker(const Program& prog, const CoreLimits& limits, size_t index)
-    : prog_(prog), limits_(limits), ins_(prog.instructions[index]) {
-  where_ = "instruction " + std::to_string(index) + " (" + std::string(opcode_name(ins_.op)) + ")" +
-           (ins_.label.empty() ? "" : " '" + bounded(ins_.label) + "'");
+    : prog_(prog), limits_(limits), ins_(prog.instructions[index]), index_(index) {}
+
+Error InstrChecker::error(const std::string& what) const {
+  return Error("instruction " + std::to_string(index_) + " (" + std::string(opcode_name(ins_.op)) +
+               ")" + (ins_.label.empty() ? "" : " '" + bounded(ins_.label) + "'") + ": " + what);
 }
 
 bool InstrChecker::has(std::string_view role) const { return ins_.operand(role).present(); }

@@ -2,7 +2,8 @@
 # Installs the Debian packages trnsim needs, only those that are missing.
 set -euo pipefail
 PACKAGES=(build-essential cmake pkg-config libsystemc-dev libeigen3-dev nlohmann-json3-dev
-          libcli11-dev libgtest-dev python3 python3-numpy python3-matplotlib)
+          libcli11-dev libgtest-dev zlib1g-dev python3 python3-numpy python3-matplotlib
+          python3-pip python3-setuptools)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

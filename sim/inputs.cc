@@ -32,6 +32,52 @@ void fill_random(isa::MachineState& st, int tensor, uint64_t seed) {
   }
 }
 
+// A --input file spec: "FILE.npy" or "FILE.npy:DTYPE" (the dtype the file's values are in).
+struct InputSpec {
+  std::string path;
+  bool has_dtype = false;
+  isa::DType dtype{};
+};
+
+InputSpec parse_input_spec(const std::string& spec) {
+  InputSpec out{spec};
+  const size_t colon = spec.rfind(':');
+  if (colon == std::string::npos) return out;
+  const std::string suffix = spec.substr(colon + 1);
+  if (suffix.size() >= 4 && suffix.compare(suffix.size() - 4, 4, ".npy") == 0) return out;
+  if (!isa::parse_dtype(suffix, &out.dtype))
+    throw Error("--input " + spec + ": unknown dtype '" + suffix + "'");
+  out.path = spec.substr(0, colon);
+  out.has_dtype = true;
+  return out;
+}
+
+// The storage bytes of tensor `t` from the file of `spec`. With a declared dtype it must be
+// the tensor's, and an unsigned-integer file of the dtype's width (what ml_dtypes' bf16/fp8
+// arrays are bit for bit) is taken as raw storage bits.
+std::vector<uint8_t> tensor_bytes_from_file(const isa::HbmTensor& t, const InputSpec& spec,
+                                            const std::string& item) {
+  isa::NpyArray a = isa::read_npy(spec.path);
+  if (a.shape != t.shape)
+    throw Error("--input " + isa::bounded(item) + ": shape " + isa::bounded(shape_text(a.shape)) +
+                " does not match tensor shape " + shape_text(t.shape));
+  const auto convert = [&] {  // its errors ("element 3 = 2.5 ...") get the --input location
+    try {
+      return isa::npy_to_storage(a, t.dtype);
+    } catch (const Error& e) {
+      throw Error("--input " + isa::bounded(item) + ": " + e.what());
+    }
+  };
+  if (!spec.has_dtype) return convert();
+  if (spec.dtype != t.dtype)
+    throw Error("--input " + item + ": declared dtype " + std::string(isa::dtype_name(spec.dtype)) +
+                " but tensor '" + t.name + "' is " + std::string(isa::dtype_name(t.dtype)));
+  const int width = isa::dtype_bytes(t.dtype);
+  const std::string raw_descr = width == 1 ? "|u1" : width == 2 ? "<u2" : "<u4";
+  if (isa::dtype_is_float(t.dtype) && a.descr == raw_descr) return std::move(a.data);
+  return convert();
+}
+
 }  // namespace
 
 void load_inputs(isa::MachineState& st, const std::map<std::string, std::string>& files,
@@ -52,16 +98,8 @@ void load_inputs(isa::MachineState& st, const std::map<std::string, std::string>
     const isa::HbmTensor& t = prog.tensors[i];
     auto it = files.find(t.name);
     if (it != files.end()) {
-      const std::string where = "--input " + isa::bounded(t.name) + "=" + isa::bounded(it->second);
-      isa::NpyArray a = isa::read_npy(it->second);
-      if (a.shape != t.shape)
-        throw Error(where + ": shape " + isa::bounded(shape_text(a.shape)) +
-                    " does not match tensor shape " + shape_text(t.shape));
-      try {
-        st.hbm(int(i)) = isa::npy_to_storage(a, t.dtype);
-      } catch (const Error& e) {
-        throw Error(where + ": " + e.what());
-      }
+      st.hbm(int(i)) =
+          tensor_bytes_from_file(t, parse_input_spec(it->second), t.name + "=" + it->second);
     } else if (t.role == isa::TensorRole::kInput || t.role == isa::TensorRole::kConstant) {
       fill_random(st, int(i), seed);
     }

@@ -10,7 +10,9 @@
 namespace trnsim::sim {
 
 // Fills every HBM tensor of role input or constant: from `files` (tensor name -> .npy path,
-// shape must match exactly, values rounded into the tensor dtype) or, when absent, from
+// shape must match exactly, values rounded into the tensor dtype; "FILE.npy:DTYPE" declares
+// the values' dtype, which must be the tensor's, and then a uint8/uint16 file of an fp8/16-bit
+// float dtype is read as raw storage bits, as ml_dtypes arrays are) or, when absent, from
 // seeded random values (floats: normal(0, 1); ints: uniform in [-8, 8] or [0, 16]). Output and
 // scratch tensors start zeroed. Throws trnsim::Error for an unknown name or a shape mismatch.
 void load_inputs(isa::MachineState& st, const std::map<std::string, std::string>& files,

@@ -76,13 +76,7 @@ RunResult simulate(const isa::Program& prog, const HwConfig& cfg, Mode mode,
   }
   if (mode == Mode::kValuesOnly) {
     isa::execute_all(prog, *values);
-    RunResult r;
-    r.records.resize(prog.instructions.size());
-    for (size_t i = 0; i < prog.instructions.size(); ++i) {
-      r.records[i].index = static_cast<int32_t>(i);
-      r.records[i].engine = prog.instructions[i].engine;
-    }
-    return r;
+    return RunResult{};  // no timing records: compute_stats reports an untimed run
   }
   const TimingPlan plan = build_plan(prog, cfg);
   return run_plan(plan, prog, mode == Mode::kTimingOnly ? nullptr : values);

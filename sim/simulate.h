@@ -2,8 +2,8 @@
 //   kValuesAndTiming  SystemC timing run; each instruction's semantics execute on `values` when
 //                     it issues (dependencies order them exactly as in program order).
 //   kTimingOnly       SystemC timing run, no values (`values` may be null).
-//   kValuesOnly       functional plane alone, in program order; the result has one record per
-//                     instruction with zero times.
+//   kValuesOnly       functional plane alone, in program order; the result is empty (no
+//                     records, total 0), which stats and the timeline treat as an untimed run.
 // SystemC reuse: the timing model is one persistent SystemC model per process, re-armed for
 // every run (see sim/core/neuron_core.h), so any number of simulate() calls may be made in one
 // process, one after the other, from one thread. Never call it from two threads at once.

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "isa/error.h"
+#include "sim/config/data_dir.h"
 
 namespace trnsim::workloads {
 namespace {
@@ -146,7 +147,7 @@ KernelSet parse_kernel_set(const std::string& text, const std::string& where) {
 
 std::string kernel_sets_dir() {
   if (const char* env = std::getenv("TRNSIM_KERNEL_SETS_DIR")) return env;
-  return std::string(TRNSIM_SOURCE_DIR) + "/workloads/kernel_sets";
+  return sim::data_path("workloads/kernel_sets");
 }
 
 KernelSet load_kernel_set(const std::string& path_or_name) {

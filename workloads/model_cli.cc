@@ -9,6 +9,7 @@
 #include <random>
 
 #include "isa/error.h"
+#include "sim/config/data_dir.h"
 #include "sim/stats/text_table.h"
 #include "workloads/hf_config.h"
 #include "workloads/kernel_set.h"
@@ -109,7 +110,7 @@ std::string model_config_path(const std::string& name_or_path) {
   if (name_or_path.find('/') != std::string::npos ||
       name_or_path.find(".json") != std::string::npos)
     return name_or_path;
-  return std::string(TRNSIM_SOURCE_DIR) + "/workloads/models/" + name_or_path + "/config.json";
+  return sim::data_path("workloads/models/" + name_or_path + "/config.json");
 }
 
 void add_model_options(CLI::App& cmd, ModelArgs& a) {

@@ -49,6 +49,16 @@ void write_report(const kernels::RankReport& report, const std::string& out_dir)
             << out_dir << "/rank.csv (plot: scripts/plot_rank.py " << out_dir << "/rank.json)\n";
 }
 
+// A sweep where no point produced a time is an error (exit code 2), not a table of ERROR rows.
+void fail_if_nothing_ranked(const kernels::RankReport& report) {
+  for (const kernels::RankPoint& p : report.points)
+    if (p.status == "ok") return;
+  if (report.points.empty()) return;  // an empty shard of a larger sweep
+  const kernels::RankPoint& first = report.points.front();
+  throw Error("rank " + report.kernel + ": no point ran (" + first.variant + ": " + first.status +
+              " " + first.message + ")");
+}
+
 void run_rank(const RankArgs& a) {
   if (a.kernel.empty()) throw Error("rank: name a kernel (see `trnsim kernels`)");
   const kernels::KernelDef& def = kernels::find_kernel(a.kernel);
@@ -66,6 +76,7 @@ void run_rank(const RankArgs& a) {
   const kernels::RankReport report =
       kernels::rank_kernel(req, sim::resolve_config(a.hw), kernels::simulator_timing());
   write_report(report, a.out);
+  fail_if_nothing_ranked(report);
 }
 
 void list_kernels() {

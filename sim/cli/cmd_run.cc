@@ -6,6 +6,7 @@
 #include "isa/validate.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
+#include "sim/config/data_dir.h"
 #include "sim/inputs.h"
 #include "sim/session.h"
 #include "sim/stats/results_writer.h"
@@ -14,17 +15,23 @@ namespace trnsim::cli {
 namespace {
 
 struct RunArgs {
-  std::string trace = std::string(TRNSIM_SOURCE_DIR) + "/traces/rmsnorm_128x2048_bf16.json";
+  std::string trace;  // empty: the shipped RMSNorm sample under the data root
   std::string out = "results/run";
   std::vector<std::string> inputs;
   uint64_t seed = 0;
   bool timing_only = false, values_only = false, quiet = false, json = false;
   bool all_tensors = false;
+  std::string timeline = "json";
+  bool timeline_pieces = false;
   sim::HwSelection hw;
 };
 
 void run(const RunArgs& a) {
-  isa::Program prog = isa::read_trace_file(a.trace);
+  sim::TimelineOptions timeline;
+  timeline.format = sim::parse_timeline_format(a.timeline);
+  timeline.dma_pieces = a.timeline_pieces;
+  isa::Program prog = isa::read_trace_file(
+      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace);
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
@@ -39,7 +46,8 @@ void run(const RunArgs& a) {
     throw Error(a.trace + ": " + e.what());
   }
   sim::Session s = sim::run_session(prog, cfg, opts);
-  sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors);
+  sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors,
+                     timeline);
   if (a.json) {
     std::cout << sim::stats_to_json(s.stats).dump(2) << "\n";
   } else if (!a.quiet) {
@@ -56,11 +64,16 @@ void add_run_command(CLI::App& app) {
       "run", "Simulate a JSON trace (default: the built-in RMSNorm example) and write results");
   cmd->add_option("trace", args->trace, "trace file (JSON, format version 1)");
   cmd->add_option("--out,-o", args->out, "results folder")->capture_default_str();
-  cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy for an HBM input tensor");
+  cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy[:DTYPE] for an HBM input tensor (DTYPE: declared dtype; raw bits for uint files)");
   cmd->add_option("--seed", args->seed, "seed of the random data for inputs not given");
   cmd->add_flag("--timing-only", args->timing_only, "timing only, no values (fast sweeps)");
   cmd->add_flag("--values-only", args->values_only, "values only, no timing");
   cmd->add_flag("--all-tensors", args->all_tensors, "write every HBM tensor, not only outputs");
+  cmd->add_option("--timeline", args->timeline,
+                  "timeline file: none, json (timeline.json) or json.gz (timeline.json.gz)")
+      ->capture_default_str();
+  cmd->add_flag("--timeline-pieces", args->timeline_pieces,
+                "timeline: one slice per DMA piece (queue share) instead of per transfer");
   cmd->add_flag("--quiet,-q", args->quiet, "print nothing on success");
   cmd->add_flag("--json", args->json, "print stats.json to stdout instead of the table");
   add_hw_options(*cmd, args->hw);

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <string>
 
 #include "isa/error.h"
 #include "sim/cli/commands.h"
@@ -9,6 +10,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore"};
+  app.set_version_flag("--version", std::string("trnsim ") + TRNSIM_VERSION);
   app.require_subcommand(1);
   trnsim::cli::add_run_command(app);
   trnsim::cli::add_isa_command(app);

@@ -7,6 +7,7 @@
 
 #include "isa/checked.h"
 #include "isa/error.h"
+#include "sim/config/data_dir.h"
 #include "sim/config/json_reader.h"
 
 namespace trnsim::sim {
@@ -175,11 +176,7 @@ HwConfig config_from_json(const nlohmann::json& j, const std::string& where) {
 
 std::string configs_dir() {
   if (const char* env = std::getenv("TRNSIM_CONFIG_DIR"); env && *env) return env;
-#ifdef TRNSIM_SOURCE_DIR
-  return std::string(TRNSIM_SOURCE_DIR) + "/sim/configs";
-#else
-  return "sim/configs";
-#endif
+  return data_path("sim/configs");
 }
 
 HwConfig load_config_file(const std::string& path) {

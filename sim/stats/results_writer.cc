@@ -29,11 +29,17 @@ void write_json(const fs::path& path, const nlohmann::json& j) {
   if (!os) throw Error("error writing '" + path.string() + "'");
 }
 
-// The names trnsim writes into a results folder (besides outputs/).
-const char* const kResultFiles[] = {"stats.json", "config.json", "timeline.json"};
+// The names a run writes into a results folder (besides outputs/), cleared before a new run.
+const char* const kResultFiles[] = {"stats.json", "config.json", "timeline.json",
+                                    "timeline.json.gz"};
+// Also trnsim's: the NKI front end writes the trace and its compile report here before the run.
+// Kept, not cleared: they belong to the run being made.
+const char* const kKeptFiles[] = {"trace.json", "compile.json"};
 
 bool is_result_file(const std::string& name) {
   for (const char* f : kResultFiles)
+    if (name == f) return true;
+  for (const char* f : kKeptFiles)
     if (name == f) return true;
   return false;
 }
@@ -134,12 +140,20 @@ std::string npy_file_name(const std::string& tensor_name) {
 
 void write_results(const std::string& dir, const isa::Program& prog, const RunResult& result,
                    const HwConfig& cfg, const Stats& stats, const isa::MachineState* values,
-                   bool all_tensors) {
+                   bool all_tensors, const TimelineOptions& timeline) {
   const fs::path root(dir);
   prepare_results_folder(root);
   write_json(root / "stats.json", stats_to_json(stats));
   write_json(root / "config.json", cfg.source);
-  write_timeline_file((root / "timeline.json").string(), prog, result);
+  for (TimelineFormat f : {TimelineFormat::kJson, TimelineFormat::kJsonGz}) {
+    const fs::path path = root / timeline_file_name(f);
+    if (f == timeline.format) {
+      write_timeline_file(path.string(), prog, result, timeline);
+    } else {
+      std::error_code ignored;  // a stale timeline of an earlier run must not look current
+      fs::remove(path, ignored);
+    }
+  }
   if (values) {
     write_output_tensors(
         (root / "outputs").string(), prog,

@@ -1,13 +1,15 @@
 // The results folder of one run:
 //   stats.json      statistics (stats_to_json)
-//   timeline.json   Chrome/Perfetto timeline (sim/trace/timeline.h)
+//   timeline.json   Chrome/Perfetto timeline (sim/trace/timeline.h); timeline.json.gz instead,
+//                   or neither, as TimelineOptions::format says (the other one is removed)
 //   config.json     the resolved hardware config (HwConfig::source)
 //   outputs/<tensor>.npy  every HBM tensor with role "output" (every HBM tensor with
 //                   all_tensors), when values were computed; bf16/fp8 as float32 (isa/npy.h)
 // A run owns its results folder: it is created if missing; an existing folder must be empty or
-// hold only a previous run's results (the files above and outputs/*.npy), which are removed
-// first so no stale output survives. Anything else, "/" and symbolic links inside the folder
-// are refused. Two tensors whose output file names collide are an error.
+// hold only a previous run's results (the files above, timeline.json.gz, outputs/*.npy, and the
+// trace.json and compile.json the NKI front end writes), which are removed first (those two
+// excepted) so no stale output survives. Anything else, "/" and symbolic links inside the
+// folder are refused. Two tensors whose output file names collide are an error.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +23,7 @@
 #include "sim/run_result.h"
 #include "sim/stats/stats.h"
 #include "sim/stats/summary.h"
+#include "sim/trace/timeline.h"
 
 namespace trnsim::sim {
 
@@ -28,7 +31,8 @@ namespace trnsim::sim {
 // tensor whose value image does not match its declared size.
 void write_results(const std::string& dir, const isa::Program& prog, const RunResult& result,
                    const HwConfig& cfg, const Stats& stats,
-                   const isa::MachineState* values = nullptr, bool all_tensors = false);
+                   const isa::MachineState* values = nullptr, bool all_tensors = false,
+                   const TimelineOptions& timeline = {});
 
 // The outputs/ part alone: writes <dir>/<npy_file_name(name)> for each selected HBM tensor,
 // taking tensor i's storage bytes from hbm_bytes(i). Creates `dir` only if a tensor is written.

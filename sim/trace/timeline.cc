@@ -8,7 +8,9 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <unordered_map>
 #include <vector>
+#include <zlib.h>
 
 #include "isa/error.h"
 #include "isa/trace_json.h"
@@ -53,12 +55,52 @@ std::string ps_as_us(int64_t ps) {
   return out;
 }
 
-// Appends text to a buffer and hands it to the stream in large blocks (an ostream insertion per
-// field is the main cost for million-instruction timelines).
+// Where the timeline text goes, in large blocks.
+class BlockWriter {
+ public:
+  virtual ~BlockWriter() = default;
+  virtual void write(const char* data, size_t n) = 0;
+};
+
+class StreamWriter : public BlockWriter {
+ public:
+  explicit StreamWriter(std::ostream& os) : os_(os) {}
+  void write(const char* data, size_t n) override { os_.write(data, std::streamsize(n)); }
+
+ private:
+  std::ostream& os_;
+};
+
+// gzip file output (zlib, level 1: the fastest level, still about 15x smaller on timelines);
+// errors name the path.
+class GzWriter : public BlockWriter {
+ public:
+  explicit GzWriter(const std::string& path) : path_(path), gz_(gzopen(path.c_str(), "wb1")) {
+    if (!gz_) throw Error("cannot open '" + path + "' for writing");
+  }
+  ~GzWriter() override {
+    if (gz_) gzclose(gz_);
+  }
+  void write(const char* data, size_t n) override {
+    if (n && gzwrite(gz_, data, unsigned(n)) != int(n))
+      throw Error("error writing '" + path_ + "'");
+  }
+  void close() {
+    const int rc = gzclose(gz_);
+    gz_ = nullptr;
+    if (rc != Z_OK) throw Error("error writing '" + path_ + "'");
+  }
+
+ private:
+  std::string path_;
+  gzFile gz_;
+};
+
+// Appends text to a buffer and hands it to the writer in large blocks (an ostream insertion per
+// field is the main cost for million-instruction timelines). The owner calls flush() at the end.
 class BufferedSink {
  public:
-  explicit BufferedSink(std::ostream& os) : os_(os) { buf_.reserve(kBlockBytes + 4096); }
-  ~BufferedSink() { flush(); }
+  explicit BufferedSink(BlockWriter& out) : out_(out) { buf_.reserve(kBlockBytes + 4096); }
   BufferedSink& operator<<(std::string_view s) {
     buf_.append(s.data(), s.size());
     if (buf_.size() >= kBlockBytes) flush();
@@ -73,13 +115,13 @@ class BufferedSink {
     return *this << std::string_view(digits, size_t(res.ptr - digits));
   }
   void flush() {
-    os_.write(buf_.data(), std::streamsize(buf_.size()));
+    out_.write(buf_.data(), buf_.size());
     buf_.clear();
   }
 
  private:
   static constexpr size_t kBlockBytes = 1 << 20;
-  std::ostream& os_;
+  BlockWriter& out_;
   std::string buf_;
 };
 
@@ -133,18 +175,23 @@ const InstrRecord& record_of(const std::vector<const InstrRecord*>& by_index, in
   return *by_index[index];
 }
 
+
 }  // namespace
 
 int timeline_tid(isa::Engine e, int queue) {
   return e == isa::Engine::kDma ? kFirstDmaTid + queue : static_cast<int>(e) + 1;
 }
 
-void write_timeline(std::ostream& stream, const isa::Program& prog, const RunResult& result) {
+namespace {
+
+// Writes the whole timeline to `out` (the checks come before the first byte).
+void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResult& result,
+                       const TimelineOptions& options) {
   std::vector<const InstrRecord*> by_index(prog.instructions.size(), nullptr);
   std::set<int> dma_queues;
-  // DMA transfers are drawn by piece (one slice per queue a transfer was spread over) when the
-  // result has pieces; flow arrows of a DMA then bind to its first piece.
-  const bool by_piece = !result.dma_pieces.empty();
+  // With dma_pieces, DMA transfers are drawn by piece when the result has pieces; flow arrows
+  // of a DMA then bind to its first piece.
+  const bool by_piece = options.dma_pieces && !result.dma_pieces.empty();
   std::vector<const DmaPieceRecord*> first_piece(by_piece ? prog.instructions.size() : 0);
   for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
     const DmaPieceRecord& piece = result.dma_pieces[i];
@@ -152,6 +199,7 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
       throw Error("timeline: DMA piece record " + std::to_string(i) + " names instruction " +
                   std::to_string(piece.index) + " or queue " + std::to_string(piece.queue) +
                   ", out of range");
+    if (!by_piece) continue;
     if (!first_piece[piece.index]) first_piece[piece.index] = &piece;
     dma_queues.insert(piece.queue);
   }
@@ -172,7 +220,7 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
     record_of(by_index, edge.consumer, "dependency consumer");
   }
 
-  BufferedSink os(stream);
+  BufferedSink os(out);
   os << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":" << json_string(prog.name)
      << ",\"total_ns\":" << number(result.total_ns) << "},\n\"traceEvents\":[\n";
   write_metadata(os, "process_name", 0, "\"name\":\"NeuronCore\"");
@@ -181,42 +229,58 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
     write_track(os, e, -1);
   for (int q : dma_queues) write_track(os, isa::Engine::kDma, q);
 
+  // A whole-transfer slice spans pieces on other queues, so the next transfer on its track can
+  // begin before it ends. Slices on one track must not overlap (viewers would nest them), so
+  // such a slice is drawn from the end of the previous one; args.start_ns keeps the true start.
+  std::vector<int64_t> track_end_ps;
+  std::unordered_map<int32_t, int64_t> clipped_start_ps;  // drawn start of clipped slices
   size_t next_piece = 0;  // pieces are in program order, like the records
   for (const InstrRecord& r : result.records) {
     const isa::Instruction& ins = prog.instructions[r.index];
     std::string name(isa::opcode_name(ins.op));
     if (!ins.label.empty()) name += " " + ins.label;
-    if (by_piece && r.engine == isa::Engine::kDma) {
+    const bool dma = r.engine == isa::Engine::kDma;
+    int64_t pieces = 0;
+    if (dma) {
       while (next_piece < result.dma_pieces.size() &&
              result.dma_pieces[next_piece].index < r.index) {
         ++next_piece;
       }
-      const std::string operands = operand_args(prog, ins);
       for (; next_piece < result.dma_pieces.size() &&
              result.dma_pieces[next_piece].index == r.index;
-           ++next_piece) {
+           ++next_piece, ++pieces) {
+        if (!by_piece) continue;
         const DmaPieceRecord& piece = result.dma_pieces[next_piece];
         const int64_t piece_ts_ps = to_ps(piece.start_ns);
         const int64_t piece_dur_ps = to_ps(piece.start_ns + piece.busy_ns) - piece_ts_ps;
         os << "{\"name\":" << json_string(name) << ",\"cat\":\"dma\",\"ph\":\"X\",\"pid\":"
            << kTimelinePid << ",\"tid\":" << timeline_tid(isa::Engine::kDma, piece.queue)
            << ",\"ts\":" << ps_as_us(piece_ts_ps) << ",\"dur\":" << ps_as_us(piece_dur_ps)
-           << ",\"args\":{\"index\":" << r.index << operands
+           << ",\"args\":{\"index\":" << r.index << operand_args(prog, ins)
            << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
            << ",\"end_ns\":" << number(piece.end_ns) << ",\"bytes\":" << piece.bytes
            << ",\"transfer_bytes\":" << r.bytes << "}},\n";
       }
-      continue;
+      if (by_piece) continue;
     }
-    const int64_t ts_ps = to_ps(r.start_ns);
-    const int64_t dur_ps = to_ps(r.start_ns + r.busy_ns) - ts_ps;
+    const int tid = timeline_tid(r.engine, r.queue);
+    int64_t ts_ps = to_ps(r.start_ns);
+    const int64_t end_ps = to_ps(r.start_ns + r.busy_ns);
+    if (dma) {
+      if (size_t(tid) >= track_end_ps.size()) track_end_ps.resize(size_t(tid) + 1, INT64_MIN);
+      if (ts_ps < track_end_ps[tid]) {
+        ts_ps = std::min(track_end_ps[tid], end_ps);
+        clipped_start_ps[r.index] = ts_ps;
+      }
+      track_end_ps[tid] = std::max(track_end_ps[tid], end_ps);
+    }
     os << "{\"name\":" << json_string(name) << ",\"cat\":\"" << isa::engine_name(r.engine)
-       << "\",\"ph\":\"X\",\"pid\":" << kTimelinePid
-       << ",\"tid\":" << timeline_tid(r.engine, r.queue)
-       << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(dur_ps)
+       << "\",\"ph\":\"X\",\"pid\":" << kTimelinePid << ",\"tid\":" << tid
+       << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(end_ps - ts_ps)
        << ",\"args\":{\"index\":" << r.index << operand_args(prog, ins)
        << ",\"cycles\":" << r.cycles << ",\"dep_wait_ns\":" << number(r.dep_wait_ns)
        << ",\"end_ns\":" << number(r.end_ns);
+    if (dma) os << ",\"start_ns\":" << number(r.start_ns) << ",\"queues\":" << std::max<int64_t>(pieces, 1);
     if (r.bytes) os << ",\"bytes\":" << r.bytes;
     if (r.flops > 0) os << ",\"flops\":" << number(r.flops);
     os << "}},\n";
@@ -238,7 +302,8 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
         busy_ns = piece.busy_ns;
         tid = timeline_tid(isa::Engine::kDma, piece.queue);
       }
-      const int64_t ts = to_ps(start_ns);
+      int64_t ts = to_ps(start_ns);
+      if (auto it = clipped_start_ps.find(r.index); it != clipped_start_ps.end()) ts = it->second;
       return std::make_pair(tid, ps_as_us(ts + (to_ps(start_ns + busy_ns) - ts) / 2));
     };
     const auto [p_tid, p_mid] = anchor(p);
@@ -251,13 +316,48 @@ void write_timeline(std::ostream& stream, const isa::Program& prog, const RunRes
   // The last event carries no comma: the process sort index closes the array.
   os << "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" << kTimelinePid
      << ",\"tid\":0,\"args\":{\"sort_index\":0}}\n]}\n";
+  os.flush();
+}
+
+}  // namespace
+
+TimelineFormat parse_timeline_format(const std::string& name) {
+  if (name == "none") return TimelineFormat::kNone;
+  if (name == "json") return TimelineFormat::kJson;
+  if (name == "json.gz") return TimelineFormat::kJsonGz;
+  throw Error("timeline format '" + name + "': expected none, json or json.gz");
+}
+
+std::string timeline_file_name(TimelineFormat format) {
+  switch (format) {
+    case TimelineFormat::kNone:
+      return "";
+    case TimelineFormat::kJson:
+      return "timeline.json";
+    case TimelineFormat::kJsonGz:
+      return "timeline.json.gz";
+  }
+  return "";
+}
+
+void write_timeline(std::ostream& stream, const isa::Program& prog, const RunResult& result,
+                    const TimelineOptions& options) {
+  StreamWriter out(stream);
+  write_timeline_to(out, prog, result, options);
 }
 
 void write_timeline_file(const std::string& path, const isa::Program& prog,
-                         const RunResult& result) {
+                         const RunResult& result, const TimelineOptions& options) {
+  if (options.format == TimelineFormat::kNone) return;
+  if (options.format == TimelineFormat::kJsonGz) {
+    GzWriter out(path);
+    write_timeline_to(out, prog, result, options);
+    out.close();
+    return;
+  }
   std::ofstream os(path, std::ios::binary);
   if (!os) throw Error("cannot open '" + path + "' for writing");
-  write_timeline(os, prog, result);
+  write_timeline(os, prog, result, options);
   os.flush();
   if (!os) throw Error("error writing '" + path + "'");
 }

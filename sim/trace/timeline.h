@@ -5,8 +5,10 @@
 //   one complete event ("ph":"X") per instruction, named opcode + " " + label, lasting the
 //   engine's occupancy (busy_ns) so slices on one track never overlap; args give the index,
 //   operand views, bytes, cycles, dependency wait and the time the result became visible;
-//   a DMA transfer spread over several queues has one such event per piece (RunResult::
-//   dma_pieces), on its queue's track, with the piece's bytes and the transfer's bytes;
+//   a DMA transfer is one such event on its first queue's track, spanning its pieces, with
+//   the number of queues it was spread over; with TimelineOptions::dma_pieces, one event per
+//   piece (RunResult::dma_pieces) on the piece's queue track, with the piece's bytes and the
+//   transfer's bytes, instead;
 //   one flow ("ph":"s" / "f") per cross-engine dependency edge, producer -> consumer.
 // Timestamps are microseconds (the format's unit) written as exact decimals of whole
 // picoseconds, so ns-scale times survive. Written event by event: memory does not grow with
@@ -27,11 +29,25 @@ inline constexpr int kTimelinePid = 1;
 // Track (thread id) of a compute engine, or of DMA queue `queue` when e is kDma.
 int timeline_tid(isa::Engine e, int queue);
 
+enum class TimelineFormat { kNone, kJson, kJsonGz };
+
+struct TimelineOptions {
+  TimelineFormat format = TimelineFormat::kJson;  // write_timeline_file only
+  bool dma_pieces = false;  // one slice per DMA piece instead of one per transfer
+};
+
+// "none", "json" or "json.gz"; throws trnsim::Error naming the accepted values otherwise.
+TimelineFormat parse_timeline_format(const std::string& name);
+// The file name of the format: "timeline.json", "timeline.json.gz" ("" for kNone).
+std::string timeline_file_name(TimelineFormat format);
+
 // Throws trnsim::Error if a record or edge names an instruction outside the program, or a DMA
 // record has no queue.
-void write_timeline(std::ostream& os, const isa::Program& prog, const RunResult& result);
-// Same, to a file; throws trnsim::Error naming the path if it cannot be written.
+void write_timeline(std::ostream& os, const isa::Program& prog, const RunResult& result,
+                    const TimelineOptions& options = {});
+// Same, to a file, gzip-compressed for TimelineFormat::kJsonGz (nothing for kNone); throws
+// trnsim::Error naming the path if it cannot be written.
 void write_timeline_file(const std::string& path, const isa::Program& prog,
-                         const RunResult& result);
+                         const RunResult& result, const TimelineOptions& options = {});
 
 }  // namespace trnsim::sim

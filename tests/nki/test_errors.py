@@ -47,15 +47,16 @@ class ErrorTest(unittest.TestCase):
         self.expect("y = nl.fancy_new_op(x)", NkiUnsupportedError, "nki.language.fancy_new_op")
 
     def test_unknown_isa_call(self):
-        self.expect("y = nisa.dropout(x, 0.5)", NkiUnsupportedError, "nki.isa.dropout")
+        self.expect("y = nisa.dropout(x, 0.5)", NkiUnsupportedError, "nki.isa.dropout",
+                    "random number generator")
 
     def test_unknown_keyword(self):
         self.expect("y = nisa.tensor_tensor(x, x, op=nl.add, turbo=True)",
                     NkiUnsupportedError, "nisa.tensor_tensor", "'turbo'")
 
     def test_unsupported_option(self):
-        self.expect("y = nisa.nc_matmul(x, x, is_transpose=True)", NkiUnsupportedError,
-                    "nisa.nc_matmul", "is_transpose")
+        self.expect("y = nisa.tensor_tensor_scan(x, x, 0.0, nl.subtract, nl.add, reverse0=True)",
+                    NkiUnsupportedError, "nisa.tensor_tensor_scan", "reverse0=True")
 
     def test_out_of_bounds_without_mask(self):
         self.expect("y = nl.load(a[nl.arange(128)[:, None] + 64, nl.arange(64)[None, :]])",

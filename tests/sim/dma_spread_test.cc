@@ -143,7 +143,9 @@ TEST_F(DmaSpreadTest, StatsAndTimelineCountPieces) {
   EXPECT_EQ(st.dma_bytes, 128 * 4096);
   EXPECT_NEAR(st.engine(isa::Engine::kDma).busy_ns, 2818, kEps);  // union of parallel pieces
   std::ostringstream os;
-  write_timeline(os, p, r);
+  TimelineOptions pieces;
+  pieces.dma_pieces = true;
+  write_timeline(os, p, r, pieces);
   const nlohmann::json tl = nlohmann::json::parse(os.str());
   int dma_slices = 0, flows = 0;
   std::set<int> tids;

@@ -6,31 +6,28 @@ plus the list of logical (NKI-visible) dimensions, each a physical dimension or 
 size-1 dimension added by reshape. Integer indices keep the physical dimension (count 1) and
 drop the logical one, so emitted views always name every buffer dimension.
 
-Buffer rotation. NKI's dataflow gives a tile allocated inside a loop body a fresh tile per
-iteration. APPROX: like the NKI compiler's buffer rotation, each allocation site (kernel line,
-memory, shape, dtype) owns a small set of physical tiles; a new allocation takes the next one
-whose previous NKI tile is no longer referenced by the kernel (Python liveness), keeping at
-least ROTATION_MIN distinct tiles per site so consecutive iterations can overlap. Reusing a
-physical tile makes the simulator order the uses (address overlap), as the hardware would.
+Allocation. Every on-chip allocation (each call of nl.ndarray / nl.zeros / an operation's
+result, each block of a tile array) is its own logical tile with its kernel line; the tracer
+makes no placement decision. The compiler (trnsim_nki.compiler) computes live ranges over the
+unrolled program and places the tiles, as the NKI compiler does after tracing.
+
+Tile arrays. Dimensions before nl.par_dim are block dimensions (NKI Direct Allocation guide,
+Block Dimension Migration guide): nl.ndarray((NB, nl.par_dim(128), F)) is NB separate (128, F)
+tiles, each with its own live range; t[i] (t[i, j] for two block dims) is block i.
 """
 import linecache
+import os
 import re
 import sys
-import weakref
 
 from . import dtypes
 from .errors import NkiError, NkiUnsupportedError, kernel_location, location_text
 from .indexing import Affine
 from .program import Program, slice_text
 
-ROTATION_MIN = 2
-
-
 class _Ctx:
     def __init__(self, name):
         self.program = Program(name)
-        self.pools = {}  # site -> [ [PhysTile, weakref(Buffer) or None], ... ]
-        self.rr = {}
         self.grid = ()
         self.pid = ()
         self.shared = {}  # shared_hbm allocation site -> (program id, HbmTensor)
@@ -74,7 +71,7 @@ def assigned_name(default):
 class Buffer:
     def __init__(self, memory, phys, dtype, name):
         self.memory = memory  # hbm | sbuf | psum
-        self.phys = phys      # program.PhysTile or program.HbmTensor
+        self.phys = phys      # program.LogicalTile or program.HbmTensor
         self.dtype = dtype
         self.name = name
         self.written = False
@@ -104,20 +101,33 @@ def _site_key(memory, shape, dtype):
     return (path, line, memory, tuple(shape), dtype.name)
 
 
-def alloc(shape, dtype, memory, name=None, role="scratch"):
-    """A new NKI tensor/tile of logical `shape` (may contain one nl.par_dim) in `memory`."""
-    c = ctx()
-    dtype = dtypes.to_dtype(dtype)
-    shape = list(shape)
+def _split_shape(shape):
+    """(block dims, partitions, free dims) of an on-chip shape that may hold one nl.par_dim."""
     par_axis = 0
     for i, s in enumerate(shape):
         if isinstance(s, Par):
             par_axis = i
-    shape = [int(s) for s in shape]
-    if any(s <= 0 for s in shape):
-        raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
+    dims = [int(s) for s in shape]
+    if any(s <= 0 for s in dims):
+        raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % dims)
+    if not dims:
+        return [], 1, [1]
+    return dims[:par_axis], dims[par_axis], dims[par_axis + 1:]
+
+
+def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
+    """A new NKI tensor/tile of logical `shape` in `memory`. On chip, dimensions before an
+    nl.par_dim are block dimensions and make a TileArray. `placement` is a direct-allocation
+    rule (trnsim_nki.compiler.direct): callable(block index tuple, partitions, bytes per
+    partition) -> byte address in the partition."""
+    c = ctx()
+    dtype = dtypes.to_dtype(dtype)
+    shape = list(shape)
     hint = name or assigned_name("t")
     if memory == "hbm":
+        shape = [int(s) for s in shape]
+        if any(s <= 0 for s in shape):
+            raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
         key = _site_key(memory, shape, dtype)
         prev = c.shared.get(key)
         if role == "output" and prev is not None and prev[0] != c.pid:
@@ -127,43 +137,105 @@ def alloc(shape, dtype, memory, name=None, role="scratch"):
             c.shared[key] = (c.pid, t)
         buf = Buffer("hbm", t, dtype, t.name)
         return NkiTensor(buf, [(0, s, 1) for s in shape], list(range(len(shape))))
-    if not shape:
-        shape = [1]
-    parts = shape[par_axis]
+    blocks, parts, free = _split_shape(shape)
     if parts > 128:
         raise NkiError("nl.ndarray", "partition dimension %d of tile shape %s exceeds 128"
-                       % (parts, shape))
-    free = [s for i, s in enumerate(shape) if i != par_axis] or [1]
-    phys_shape = [parts] + free
-    key = _site_key(memory, phys_shape, dtype)
-    pool = c.pools.setdefault(key, [])
-    phys = None
-    if len(pool) >= ROTATION_MIN:
-        start = c.rr.get(key, 0)
-        for k in range(len(pool)):
-            j = (start + k) % len(pool)
-            ref = pool[j][1]
-            if ref is None or ref() is None:
-                phys, slot = pool[j][0], j
-                break
-    if phys is None:
-        phys = c.program.add_tile(hint, memory, parts, free, dtype)
-        pool.append([phys, None])
-        slot = len(pool) - 1
-    c.rr[key] = slot + 1
+                       % (parts, [int(s) for s in shape]))
+    if blocks:
+        return TileArray(blocks, parts, free, dtype, memory, hint, placement)
+    return _new_logical_tile(parts, free, dtype, memory, hint, placement, ())
+
+
+def _new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=()):
+    """One logical (P, F) tile as an NkiTensor; a 1-D tile (no free dims) hides its physical
+    free dim [1]."""
+    c = ctx()
+    logical = [0] + [i + 1 for i in range(len(free))]
+    free = list(free) or [1]
+    address = None
+    if placement is not None:
+        address = placement(block, parts, dtype.itemsize * _prod(free))
+    path, line = kernel_location()
+    phys = c.program.add_tile(hint, memory, parts, free, dtype,
+                              "%s:%d" % (os.path.basename(path), line), address)
     buf = Buffer(memory, phys, dtype, phys.name)
-    pool[slot][1] = weakref.ref(buf)
-    logical = []
-    nxt = 1
-    for i in range(len(shape)):
-        if i == par_axis:
-            logical.append(0)
-        else:
-            logical.append(nxt)
-            nxt += 1
-    if len(shape) == 1:
-        pass  # a 1-D tile: partition dim only, its free dim [1] is hidden
-    return NkiTensor(buf, [(0, s, 1) for s in phys_shape], logical)
+    return NkiTensor(buf, [(0, parts, 1)] + [(0, s, 1) for s in free], logical)
+
+
+def _prod(xs):
+    n = 1
+    for x in xs:
+        n *= int(x)
+    return n
+
+
+class TileArray:
+    """An on-chip tensor with block dimensions: one logical tile per block (created on first
+    use, so each block's live range is its own)."""
+
+    def __init__(self, blocks, parts, free, dtype, memory, hint, placement):
+        self.blocks = list(blocks)
+        self.parts, self.free = parts, list(free)
+        self.dtype, self.memory, self.hint, self.placement = dtype, memory, hint, placement
+        self._tiles = {}
+
+    @property
+    def shape(self):
+        return tuple(self.blocks) + (self.parts,) + tuple(self.free)
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def buffer(self):
+        from . import language
+        return {"sbuf": language.sbuf, "psum": language.psum}[self.memory]
+
+    def __len__(self):
+        return self.blocks[0]
+
+    def block(self, idx):
+        """The tile of block index tuple `idx` (one int per block dimension)."""
+        idx = tuple(_norm_index(i, n, "tile_array[...]") for i, n in zip(idx, self.blocks))
+        t = self._tiles.get(idx)
+        if t is None:
+            name = "%s_b%s" % (self.hint, "_".join(str(i) for i in idx))
+            t = _new_logical_tile(self.parts, self.free, self.dtype, self.memory, name,
+                                  self.placement, idx)
+            self._tiles[idx] = t
+        return t
+
+    def all_blocks(self):
+        import itertools
+        return [self.block(i) for i in itertools.product(*[range(n) for n in self.blocks])]
+
+    def _split(self, idx):
+        if not isinstance(idx, tuple):
+            idx = (idx,)
+        nb = len(self.blocks)
+        if len(idx) < nb or any(not hasattr(i, "__index__") for i in idx[:nb]):
+            raise NkiUnsupportedError("tile_array[...]", "index the %d block dimension(s) of "
+                                      "%s with integers first (t[i] or t[i, ...])"
+                                      % (nb, self.hint))
+        return self.block(idx[:nb]), idx[nb:]
+
+    def __getitem__(self, idx):
+        t, rest = self._split(idx)
+        return t[rest] if rest else t
+
+    def __setitem__(self, idx, value):
+        from . import language
+        t, rest = self._split(idx)
+        dst = t._index(rest, "tile_array[...] = value") if rest else t
+        if isinstance(value, NkiTensor) and value.same_view(dst):
+            return  # `t[i] += x` already updated block i in place
+        refs = sys.getrefcount(value)  # same frame depth as NkiTensor.__setitem__
+        language.assign(dst, value, refs)
+
+    def __repr__(self):
+        return "TileArray(%s, shape=%s, %s, %s)" % (self.hint, self.shape, self.dtype.name,
+                                                    self.memory)
 
 
 def _norm_index(i, n, call):
@@ -184,15 +256,19 @@ class NkiTensor:
         self.dims = list(dims)            # logical dim -> physical dim or None
         self.vars = list(vars_) if vars_ is not None else [None] * len(self.dims)
         self.fresh_ins = None             # instruction that produced this whole temp tile
+        self.fresh_mask = None            # the mask that instruction ran under
+        self.flat = None                  # (first element, shape) of a reshaped HBM view
 
     # ---- NKI-visible properties ----
     @property
     def shape(self):
+        if self.flat is not None:
+            return self.flat[1]
         return tuple(1 if d is None else self.sl[d][1] for d in self.dims)
 
     @property
     def ndim(self):
-        return len(self.dims)
+        return len(self.shape)
 
     @property
     def dtype(self):
@@ -227,11 +303,20 @@ class NkiTensor:
         real = [d for d in self.dims if d is not None]
         return all(a < b for a, b in zip(real, real[1:]))
 
+    def straight(self):
+        """The same elements with the logical dims in buffer order (undoes a permutation)."""
+        order = sorted(range(self.ndim), key=lambda i: -1 if self.dims[i] is None
+                       else self.dims[i])
+        return NkiTensor(self.buf, self.sl, [self.dims[i] for i in order],
+                         [self.vars[i] for i in order])
+
     def same_view(self, other):
         return isinstance(other, NkiTensor) and other.buf is self.buf and other.sl == self.sl
 
     def narrow(self, ldim, lo, hi):
         """The view restricted to logical indices [lo, hi) of logical dim `ldim`."""
+        if self.flat is not None:
+            raise NkiUnsupportedError("mask", "masking a reshaped HBM view (index it instead)")
         d = self.dims[ldim]
         if d is None:
             return self
@@ -257,6 +342,9 @@ class NkiTensor:
 
     # ---- indexing ----
     def _index(self, idx, call="tensor[...]"):
+        if self.flat is not None:
+            from . import hbm_reshape
+            return hbm_reshape.index(self, idx, call)
         if not isinstance(idx, tuple):
             idx = (idx,)
         if any(i is Ellipsis for i in idx):
@@ -295,7 +383,13 @@ class NkiTensor:
                 # The upper end may exceed the dimension when a mask cuts it (checked at
                 # emission, after masking).
                 if d is None:
-                    raise NkiUnsupportedError(call, "arange index on a reshaped unit dimension")
+                    # a unit dimension added by reshape: only index 0 exists (arange(1))
+                    if ix.const != 0 or v.n != 1:
+                        raise NkiError(call, "index expression covers [%d, %d] of a dimension "
+                                       "of size 1" % (ix.const, ix.const + coef * (v.n - 1)))
+                    key = (0, v.axis) if v.axis is not None else (0, pos)
+                    kept.append((key, None, v))
+                    continue
                 sl[d] = (s + ix.const * st, v.n, st * coef)
                 key = (0, v.axis) if v.axis is not None else (0, pos)
                 kept.append((key, d, v))
@@ -329,6 +423,10 @@ class NkiTensor:
     def reshape(self, shape):
         shape = [int(s) for s in shape]
         mine = [s for s in self.shape if s != 1]
+        if self.buf.memory == "hbm" and (self.flat is not None or
+                                         [s for s in shape if s != 1] != mine):
+            from . import hbm_reshape
+            return hbm_reshape.reshaped(self, shape)
         if [s for s in shape if s != 1] != mine:
             raise NkiUnsupportedError("tensor.reshape", "reshape %s -> %s changes more than "
                                       "unit dimensions" % (self.shape, tuple(shape)))
@@ -344,6 +442,108 @@ class NkiTensor:
                 dims.append(d)
                 vars_.append(v)
         return NkiTensor(self.buf, self.sl, dims, vars_)
+
+    def ap(self, pattern, offset=0, **kwargs):
+        """NKI access pattern: pattern = [[step, count], ...] in elements of the buffer laid
+        out row-major (partition dimension first on chip), offset = first element. Each
+        [step, count] pair must walk one buffer dimension (step a multiple of that
+        dimension's row-major stride); count 1 pairs give unit dimensions."""
+        call = "tensor.ap"
+        shape = self.buf.phys_shape
+        strides = [1] * len(shape)
+        for d in range(len(shape) - 2, -1, -1):
+            strides[d] = strides[d + 1] * shape[d + 1]
+        start = []
+        rest = int(offset)
+        if rest < 0:
+            raise NkiError(call, "offset %d is negative" % rest)
+        for d in range(len(shape)):
+            start.append(rest // strides[d])
+            rest %= strides[d]
+        sl = [(start[d], 1, 1) for d in range(len(shape))]
+        dims, used = [], set()
+        for pair in pattern:
+            step, count = (int(v) for v in pair)
+            if count == 1:
+                dims.append(None)
+                continue
+            d = next((d for d in range(len(shape)) if d not in used and step > 0
+                      and step % strides[d] == 0 and step // strides[d] < shape[d]), None)
+            if d is None:
+                raise NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
+                                          "dimension of %s (shape %s)" % (step, count,
+                                                                          self.buf.name, shape))
+            used.add(d)
+            sl[d] = (start[d], count, step // strides[d])
+            dims.append(d)
+        view = NkiTensor(self.buf, sl, dims)
+        oob = view.out_of_bounds()
+        if oob:
+            raise NkiError(call, "access pattern %s" % oob)
+        return view
+
+    # ---- SDK 2.31+ NkiTensor view methods (NKI reference, nki.language.NkiTensor) ----
+    def _dim(self, dim, call, extra=0):
+        n = self.ndim + extra
+        d = dim + n if dim < 0 else dim
+        if not 0 <= d < max(n, 1):
+            raise NkiError(call, "dim %d out of range for rank %d" % (dim, self.ndim))
+        return d
+
+    def slice(self, dim, start, end, step=1):
+        d = self._dim(dim, "tensor.slice")
+        idx = [slice(None)] * self.ndim
+        idx[d] = slice(start, end, step)
+        return self._index(tuple(idx), "tensor.slice")
+
+    def select(self, dim, index):
+        d = self._dim(dim, "tensor.select")
+        idx = [slice(None)] * self.ndim
+        idx[d] = int(index)
+        return self._index(tuple(idx), "tensor.select")
+
+    def permute(self, *dims):
+        """The view with logical dims reordered (dims[i] = old dim placed at position i)."""
+        call = "tensor.permute"
+        order = list(dims[0]) if len(dims) == 1 and isinstance(dims[0], (list, tuple)) \
+            else list(dims)
+        order = [self._dim(d, call) for d in order]
+        if sorted(order) != list(range(self.ndim)):
+            raise NkiError(call, "%s is not a permutation of %d dims" % (order, self.ndim))
+        if self.flat is not None:
+            raise NkiUnsupportedError(call, "permuting a reshaped HBM view")
+        if self.buf.memory != "hbm" and order[0] != 0:
+            raise NkiError(call, "an on-chip tile keeps its partition dim first")
+        return NkiTensor(self.buf, self.sl, [self.dims[i] for i in order],
+                         [self.vars[i] for i in order])
+
+    def expand_dim(self, dim):
+        d = self._dim(dim, "tensor.expand_dim", extra=1)
+        shape = list(self.shape)
+        shape.insert(d, 1)
+        return self.reshape(shape)
+
+    def squeeze_dim(self, dim):
+        d = self._dim(dim, "tensor.squeeze_dim")
+        if self.shape[d] != 1:
+            raise NkiError("tensor.squeeze_dim", "dim %d has size %d, not 1" % (d,
+                                                                                self.shape[d]))
+        return self.reshape([n for i, n in enumerate(self.shape) if i != d])
+
+    def get_pattern(self):
+        """[[step, count], ...] per logical dim, in row-major buffer elements."""
+        shape = self.buf.phys_shape
+        strides = [1] * len(shape)
+        for d in range(len(shape) - 2, -1, -1):
+            strides[d] = strides[d + 1] * shape[d + 1]
+        if self.flat is not None:
+            return [[st, n] for st, n in zip(_row_major(self.flat[1]), self.flat[1])]
+        return [[0, 1] if d is None else [self.sl[d][2] * strides[d], self.sl[d][1]]
+                for d in self.dims]
+
+    def is_contiguous(self):
+        from . import hbm_reshape
+        return self.is_monotonic() and hbm_reshape.flat_range(self) is not None
 
     def broadcast_to(self, shape):
         from . import language
@@ -425,6 +625,14 @@ class NkiTensor:
         return self
 
     __hash__ = object.__hash__
+
+
+def _row_major(shape):
+    out, acc = [], 1
+    for n in reversed(shape):
+        out.insert(0, acc)
+        acc *= n
+    return out
 
 
 def _probe_refcounts():

@@ -8,9 +8,13 @@ from .indexing import Pred, var_ranges
 OUT_ROLES = ("dst", "reduce_dst")
 
 
+_last_mask = [None]  # the mask of the instruction emitted last (see fresh)
+
+
 def apply_mask(call, mask, views):
     """Restricts every view to the box a mask allows. Returns the new views, or None if the
     mask leaves nothing to do. Masks must be conjunctions of one-variable affine bounds."""
+    _last_mask[0] = mask
     if mask is None:
         return views
     if not isinstance(mask, Pred):
@@ -26,19 +30,31 @@ def apply_mask(call, mask, views):
             out.append(v)
             continue
         for var, (lo, hi) in ranges.items():
-            ldim = None
-            for i, vv in enumerate(v.vars):
-                if vv is var:
-                    ldim = i
-            if ldim is None and var.axis is not None and var.ndim == v.ndim and \
-                    v.vars[var.axis] is None and v.shape[var.axis] == var.n:
-                ldim = var.axis
+            ldim = _mask_dim(v, var)
             if ldim is not None:
                 v = v.narrow(ldim, lo, hi)
         if v.element_count() == 0:
             return None
         out.append(v)
     return out
+
+
+def _mask_dim(view, var):
+    """The logical dim of `view` a mask variable bounds: the dim indexed by that variable, else
+    the dim indexed by a variable on the same grid axis (NKI matches mask and index variables
+    by grid position, e.g. two `nl.arange(n)[:, None]` calls), else the dim at the variable's
+    grid axis when it has no index variable and the same size."""
+    for i, vv in enumerate(view.vars):
+        if vv is var:
+            return i
+    if var.axis is None or var.ndim != view.ndim:
+        return None
+    for i, vv in enumerate(view.vars):
+        if vv is not None and vv.axis == var.axis and vv.ndim == var.ndim and vv.n == var.n:
+            return i
+    if view.vars[var.axis] is None and view.shape[var.axis] == var.n:
+        return var.axis
+    return None
 
 
 def emit(opcode_, mask=None, engine=None, **fields):
@@ -96,7 +112,18 @@ def new_tile(shape, dtype, memory="sbuf", name=None):
     return core.alloc(list(shape), dtype, memory, name=name)
 
 
+def masked_target(dst, value):
+    """`dst` narrowed by the mask `value` was computed under (the whole dst without one)."""
+    mask = getattr(value, "fresh_mask", None)
+    if mask is None:
+        return dst
+    views = apply_mask("tensor[...] = value", mask, [dst])
+    return dst if views is None else views[0]
+
+
 def fresh(t, ins):
     """Marks `t` as the whole-tile temporary result of instruction `ins`."""
     t.fresh_ins = ins
+    # A masked result keeps its mask: `t[...] = nl.exp(x, mask=m)` writes only what m allows.
+    t.fresh_mask = _last_mask[0] if ins is not None else None
     return t

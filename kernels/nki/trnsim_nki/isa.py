@@ -6,7 +6,6 @@ in both API generations:
 A call is read as the newer form when `dst=` is given or when it has one more leading tile
 argument than the older form has.
 """
-import math
 
 import numpy as np
 
@@ -14,7 +13,6 @@ from . import core, dtypes
 from .core import NkiTensor
 from .emit import emit, new_tile, on_chip, check_same_shape, fresh
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
-from .indexing import Affine, Pred
 
 _REQ = object()
 
@@ -33,11 +31,37 @@ class engine:  # noqa: N801
     sync = None
 
 
+class dma_engine:  # noqa: N801 (NKI name; as an engine= argument it means the DMA engines)
+    unknown = None
+
+
+# SDK 2.21-2.26 module-level engine names
+tensor_engine = engine.tensor
+vector_engine = engine.vector
+scalar_engine = engine.scalar
+gpsimd_engine = engine.gpsimd
+unknown_engine = engine.unknown
+
+_ENGINES = (None, "tensor", "vector", "scalar", "gpsimd", "dma")
+
+
+def engine_name(call, e):
+    """The trace engine name of an `engine=` argument (None: the instruction's default)."""
+    if e is dma_engine:
+        return "dma"
+    if e not in _ENGINES:
+        raise NkiError(call, "engine=%r is not an NKI engine (use nisa.vector_engine, "
+                       "nisa.scalar_engine, nisa.gpsimd_engine, nisa.tensor_engine or "
+                       "nisa.unknown_engine)" % (e,))
+    return e
+
+
 class reduce_cmd:  # noqa: N801
     idle = "idle"
     reset = "reset"
     reduce = "reduce"
     reset_reduce = "reset_reduce"
+    load_reduce = "load_reduce"
 
 
 class dge_mode:  # noqa: N801
@@ -57,6 +81,16 @@ class nc_version:  # noqa: N801
     gen2 = 2
     gen3 = 3
     gen4 = 4
+
+
+class constants:  # noqa: N801 (nki.isa.constants: the enums under one name)
+    engine = engine
+    dma_engine = dma_engine
+    reduce_cmd = reduce_cmd
+    dge_mode = dge_mode
+    oob_mode = oob_mode
+    matmul_perf_mode = matmul_perf_mode
+    nc_version = nc_version
 
 
 def get_nc_version():
@@ -140,6 +174,7 @@ def _bind(call, args, kwargs, old, new, old_leading):
             p[n] = d
     for k in ("mask", "dtype", "engine", "name"):
         p.setdefault(k, None)
+    p["engine"] = engine_name(call, p["engine"])
     return is_new, p
 
 
@@ -174,8 +209,9 @@ def nc_matmul(*args, **kwargs):
         ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 2)
     st, mv = on_chip(call, p["stationary"]), on_chip(call, p["moving"])
-    if p["is_transpose"]:
-        raise NkiUnsupportedError(call, "is_transpose=True (use nisa.nc_transpose)")
+    # is_transpose=True (PE-array transpose, NKI reference nc_matmul): the tensor engine
+    # passes `stationary` through to dst as stationary.T @ moving with moving an identity;
+    # the same product is computed here, so the values are the transpose.
     if st.ndim != 2 or mv.ndim != 2:
         raise NkiError(call, "stationary %s and moving %s must be 2-D" % (st.shape, mv.shape))
     dst = _result(call, is_new, p, (st.shape[1], mv.shape[1]), dtypes.float32, "psum")
@@ -195,8 +231,11 @@ def nc_transpose(*args, **kwargs):
     x = on_chip(call, p["data"])
     eng = p["engine"] or "tensor"
     mem = "psum" if eng == "tensor" else "sbuf"
-    dt = dtypes.float32 if eng == "tensor" else x.dtype
-    dst = _result(call, is_new, p, (x.shape[-1], x.shape[0]), dt, mem)
+    # NKI reference, nc_transpose: the free axes are flattened into one; dst has data's dtype
+    free = 1
+    for n in x.shape[1:]:
+        free *= n
+    dst = _result(call, is_new, p, (free, x.shape[0]), x.dtype, mem)
     ins = emit("nc_transpose", mask=p["mask"], engine=eng if eng != "tensor" else None,
                dst=dst, src=x)
     return dst if is_new else fresh(dst, ins)
@@ -222,13 +261,24 @@ def activation(*args, **kwargs):
                                                                     ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    if getattr(p["op"], "_composite", False):
+        from .isa_composite import composite_activation
+        ins = composite_activation(call, p, x, dst, p["op"], _bias_operand(call, p["bias"], x),
+                                   _operand(p["scale"]))
+        return dst if is_new else fresh(dst, ins)
     func = act_name(call, p["op"])
     cmd = p["reduce_cmd"]
-    if cmd not in ("idle", "reset_reduce", None) or (cmd == "reset_reduce" and
-                                                      p["reduce_res"] is None):
-        raise NkiUnsupportedError(call, "reduce_cmd=%s (accumulation across instructions)"
-                                  % cmd)
-    dst = _result(call, is_new, p, x.shape, x.dtype)
+    if cmd in ("reset", "reduce", "reset_reduce"):
+        if p["reduce_op"] is not None and alu_name(call, p["reduce_op"]) != "add":
+            raise NkiError(call, "reduce_op must be nl.add (the scalar engine's reduce "
+                           "registers only sum)")
+        from .isa_composite import activation_with_registers
+        activation_with_registers(call, p, x, dst, func, _bias_operand(call, p["bias"], x),
+                                  _operand(p["scale"]))
+        return dst if is_new else fresh(dst, None)
+    if cmd not in ("idle", None):
+        raise NkiUnsupportedError(call, "reduce_cmd=%r" % (cmd,))
     red = p["reduce_res"]
     ins = emit("activation", mask=p["mask"], engine=p["engine"], dst=dst, src=x, func=func,
                bias=_bias_operand(call, p["bias"], x), scale=_operand(p["scale"]),
@@ -246,6 +296,11 @@ def activation_reduce(*args, **kwargs):
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
     dst = _result(call, is_new, p, x.shape, x.dtype)
+    if getattr(p["op"], "_composite", False):
+        from .isa_composite import composite_activation
+        ins = composite_activation(call, p, x, dst, p["op"], _bias_operand(call, p["bias"], x),
+                                   _operand(p["scale"]))
+        return dst if is_new else fresh(dst, ins)
     ins = emit("activation_reduce", mask=p["mask"], dst=dst, src=x,
                func=act_name(call, p["op"]), reduce_dst=on_chip(call, p["reduce_res"]),
                reduce_op=alu_name(call, p["reduce_op"]),
@@ -311,10 +366,16 @@ def tensor_scalar_reduce(*args, **kwargs):
     rest = [("op0", _REQ), ("operand0", _REQ), ("reduce_op", _REQ), ("reduce_res", _REQ),
             ("reverse0", False)]
     old = [("data", _REQ)] + rest + M
-    new = [("dst", _REQ), ("data", _REQ)] + rest + [("name", None)]
+    new = [("dst", _REQ), ("data", _REQ)] + rest[:3] + [("reduce_res", None)] + rest[4:] + [
+        ("reduce_cmd", "reset_reduce"), ("reduce_init", None), ("reduce_res_negate", False),
+        ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 1)
     x = on_chip(call, p["data"])
     dst = _result(call, is_new, p, x.shape, x.dtype)
+    if is_new and (p["reduce_cmd"] not in ("idle", "reset_reduce", None)
+                   or p["reduce_res_negate"] or p["reduce_res"] is None):
+        from .isa_composite import tensor_scalar_reduce_with_registers
+        return tensor_scalar_reduce_with_registers(call, p, x, dst)
     ins = emit("tensor_scalar_reduce", mask=p["mask"], dst=dst, src=x,
                operand0=_operand(p["operand0"]), reduce_dst=on_chip(call, p["reduce_res"]),
                op0=alu_name(call, p["op0"]), reverse0=bool(p["reverse0"]),
@@ -325,11 +386,17 @@ def tensor_scalar_reduce(*args, **kwargs):
 def tensor_copy(*args, **kwargs):
     call = "nisa.tensor_copy"
     old = [("src", _REQ), ("mask", None), ("dtype", None), ("engine", None)]
-    new = [("dst", _REQ), ("src", _REQ), ("engine", None), ("name", None)]
+    new = [("dst", _REQ), ("src", _REQ), ("engine", None), ("dtype", None), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 1)
     x = on_chip(call, p["src"])
+    if is_new and p["dtype"] is not None and dtypes.to_dtype(p["dtype"]) != p["dst"].dtype:
+        raise NkiError(call, "dtype=%s differs from the dtype %s of dst"
+                       % (dtypes.to_dtype(p["dtype"]).name, p["dst"].dtype.name))
     dst = _result(call, is_new, p, x.shape, x.dtype)
-    ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
+    if p["engine"] == "dma":  # a copy on the DMA engines (nisa.dma_engine) is a DMA transfer
+        ins = emit("dma_copy", mask=p["mask"], dst=dst, src=x)
+    else:
+        ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
     return dst if is_new else fresh(dst, ins)
 
 
@@ -350,8 +417,14 @@ def memset(*args, **kwargs):
     new = [("dst", _REQ), ("value", _REQ), ("engine", None), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     dst = p["dst"] if is_new else new_tile(p["shape"], p["dtype"])
+    if is_new:
+        dst = on_chip(call, dst, "dst").straight()  # one value: the element order is moot
     ins = emit("memset", mask=p["mask"], engine=p["engine"], dst=dst, value=float(p["value"]))
     return dst if is_new else fresh(dst, ins)
+
+
+_COMMUTATIVE = ("add", "multiply", "maximum", "minimum", "equal", "not_equal", "bitwise_and",
+                "bitwise_or", "bitwise_xor", "abs_max")
 
 
 def tensor_tensor_scan(*args, **kwargs):
@@ -361,8 +434,11 @@ def tensor_tensor_scan(*args, **kwargs):
     old = [("data0", _REQ), ("data1", _REQ)] + rest + M
     new = [("dst", _REQ), ("data0", _REQ), ("data1", _REQ)] + rest + [("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 2)
-    if p["reverse0"] or p["reverse1"]:
-        raise NkiUnsupportedError(call, "reverse0/reverse1")
+    for flag, op in (("reverse0", "op0"), ("reverse1", "op1")):
+        # a reversed commutative operator computes the same values
+        if p[flag] and alu_name(call, p[op]) not in _COMMUTATIVE:
+            raise NkiUnsupportedError(call, "%s=True with the non-commutative %s=%s"
+                                      % (flag, op, alu_name(call, p[op])))
     a, b = on_chip(call, p["data0"]), on_chip(call, p["data1"])
     dst = _result(call, is_new, p, a.shape, a.dtype)
     ins = emit("tensor_tensor_scan", mask=p["mask"], dst=dst, src0=a, src1=b,
@@ -460,72 +536,17 @@ def nc_match_replace8(*args, **kwargs):
     new = [("dst", _REQ), ("data", _REQ), ("vals", _REQ), ("imm", _REQ), ("dst_idx", None),
            ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 2)
-    if p["dst_idx"] is not None:
-        raise NkiUnsupportedError(call, "dst_idx")
     x = on_chip(call, p["data"])
+    vals = on_chip(call, p["vals"], "vals")
+    if p["dst_idx"] is not None:
+        # dst_idx = positions of the matched values (NKI reference, nc_match_replace8).
+        # APPROX: duplicate values in vals pair with their positions in ascending order (the
+        # nc_find_index8 order); the hardware fills the duplicates' slots in descending order.
+        emit("nc_find_index8", mask=p["mask"], dst=on_chip(call, p["dst_idx"], "dst_idx"),
+             src=x, vals=vals)
     dst = _result(call, is_new, p, x.shape, x.dtype)
-    ins = emit("nc_match_replace8", mask=p["mask"], dst=dst, src=x,
-               vals=on_chip(call, p["vals"]), imm_value=float(p["imm"]))
-    return dst if is_new else fresh(dst, ins)
-
-
-# ---- gpsimd index generation -----------------------------------------------------------------
-def _grid_terms(call, expr, ndim):
-    """(offset, channel_multiplier, pattern, shape) of an affine expression on a grid."""
-    if isinstance(expr, Affine):
-        coefs, shape = [0] * ndim, [None] * ndim
-        for v, c in expr.terms.items():
-            if v.axis is None or v.ndim != ndim:
-                raise NkiUnsupportedError(call, "expression variables must be nl.arange "
-                                          "on grid axes ([:, None] / [None, :]) or nl.mgrid")
-            coefs[v.axis] = c
-            shape[v.axis] = v.n
-        return expr.const, coefs[0], coefs[1:], shape
-    raise NkiUnsupportedError(call, "expression of type %s" % type(expr).__name__)
-
-
-def iota(*args, **kwargs):
-    call = "nisa.iota"
-    old = [("expr", _REQ), ("dtype", _REQ), ("mask", None)]
-    new = [("dst", _REQ), ("expr", _REQ), ("name", None)]
-    is_new, p = _bind(call, args, kwargs, old, new, 0)
-    expr = p["expr"]
-    ndim = p["dst"].ndim if is_new else max(
-        [v.ndim for v in expr.terms] or [2]) if isinstance(expr, Affine) else 2
-    off, cm, pattern, shape = _grid_terms(call, expr, ndim)
-    if is_new:
-        dst = on_chip(call, p["dst"], "dst")
-    else:
-        if any(s is None for s in shape):
-            raise NkiUnsupportedError(call, "expression must use a variable on every grid axis")
-        dst = new_tile(shape, p["dtype"])
-    ins = emit("iota", mask=p["mask"], dst=dst, offset=float(off), channel_multiplier=int(cm),
-               pattern=[int(c) for c in pattern])
-    return dst if is_new else fresh(dst, ins)
-
-
-_CMP = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal", "==": "equal",
-        "!=": "not_equal"}
-
-
-def affine_select(*args, **kwargs):
-    call = "nisa.affine_select"
-    old = [("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ)] + M
-    new = [("dst", _REQ), ("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ),
-           ("name", None)]
-    is_new, p = _bind(call, args, kwargs, old, new, 0)
-    x = on_chip(call, p["on_true_tile"])
-    pred = p["pred"]
-    if not isinstance(pred, Pred):
-        raise NkiUnsupportedError(call, "predicate of type %s" % type(pred).__name__)
-    dst = _result(call, is_new, p, x.shape, x.dtype)
-    src, ins = x, None
-    for expr, op in pred.clauses:
-        off, cm, pattern, _ = _grid_terms(call, expr, x.ndim)
-        ins = emit("affine_select", mask=p["mask"], dst=dst, src=src, offset=float(off),
-                   channel_multiplier=int(cm), pattern=[int(c) for c in pattern],
-                   cmp_op=_CMP[op], on_false_value=float(p["on_false_value"]))
-        src = dst
+    ins = emit("nc_match_replace8", mask=p["mask"], dst=dst, src=x, vals=vals,
+               imm_value=float(p["imm"]))
     return dst if is_new else fresh(dst, ins)
 
 
@@ -538,9 +559,30 @@ def dma_copy(*args, **kwargs):
            ("dge_mode", None), ("name", None)]
     _, p = _bind(call, args, kwargs, old, new, 2)
     if p["dst_rmw_op"] is not None:
-        raise NkiUnsupportedError(call, "dst_rmw_op (read-modify-write DMA)")
-    emit("dma_copy", mask=p["mask"], dst=p["dst"], src=p["src"])
+        _dma_rmw(call, p)
+    else:
+        emit("dma_copy", mask=p["mask"], dst=p["dst"], src=p["src"])
     return p["dst"]
+
+
+def _dma_rmw(call, p):
+    """dst = dst <dst_rmw_op> src. APPROX (NKI reference, dma_copy dst_rmw_op): the DMA engine
+    combines in flight; here on-chip copies of both sides are combined by a vector
+    tensor_tensor and the result is copied back, so the DMA traffic and engine time differ."""
+    dst, src = p["dst"], p["src"]
+    if not isinstance(dst, NkiTensor) or not isinstance(src, NkiTensor):
+        raise NkiError(call, "dst and src must be tensors")
+    op = alu_name(call, p["dst_rmw_op"])
+    shape = dst.shape if dst.buf.memory != "hbm" else src.shape if src.buf.memory != "hbm" \
+        else None
+    if shape is None:
+        raise NkiUnsupportedError(call, "dst_rmw_op between two HBM tensors")
+    cur = new_tile(shape, dtypes.float32)
+    emit("dma_copy", mask=p["mask"], dst=cur, src=dst)
+    val = new_tile(shape, dtypes.float32)
+    emit("dma_copy", mask=p["mask"], dst=val, src=src)
+    emit("tensor_tensor", mask=p["mask"], dst=cur, src0=cur, src1=val, op=op)
+    emit("dma_copy", mask=p["mask"], dst=dst, src=cur)
 
 
 def dma_transpose(*args, **kwargs):
@@ -556,7 +598,14 @@ def dma_transpose(*args, **kwargs):
     return dst if is_new else fresh(dst, ins)
 
 
+from .isa_index import affine_select, iota  # noqa: E402,F401
+from .isa_composite import (exponential, nc_stream_shuffle, select_reduce,  # noqa: E402,F401
+                            tensor_copy_predicated, tensor_scalar_cumulative)
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise NkiUnsupportedAttribute("nki.isa." + name)
+    from .coverage import OUT_OF_SCOPE
+    raise NkiUnsupportedAttribute("nki.isa." + name, OUT_OF_SCOPE.get(
+        "nisa." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))

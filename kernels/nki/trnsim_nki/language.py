@@ -13,7 +13,7 @@ from . import core, dtypes
 from .core import NkiTensor, Par
 from .dtypes import (bfloat16, float16, float32, float8_e4m3, float8_e5m2, float8_e4m3fn,  # noqa
                      int8, int16, int32, uint8, uint16, uint32, tfloat32)
-from .emit import check_same_shape, emit, fresh, new_tile, on_chip
+from .emit import check_same_shape, emit, fresh, masked_target, new_tile, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
 from .indexing import arange, mgrid  # noqa: F401
 
@@ -98,9 +98,46 @@ def _memory(call, buffer):
     raise NkiUnsupportedError(call, "buffer %r" % (buffer,))
 
 
-def ndarray(shape, dtype, buffer=None, name="", **kwargs):
+def ndarray(shape, dtype, buffer=None, name="", address=None, **kwargs):
+    """`address=` (a byte address, or (start partition, byte address)) fixes the tile's place
+    in every partition; buffer= may be a direct-allocation rule (nki.compiler.sbuf.alloc)."""
     mem, role = _memory("nl.ndarray", buffer)
-    return core.alloc(shape, dtype, mem, name=name or None, role=role or "scratch")
+    placement = getattr(buffer, "placement", None)
+    if address is not None:
+        placement = _fixed_address_rule(address)
+    return core.alloc(shape, dtype, mem, name=name or None, role=role or "scratch",
+                      placement=placement)
+
+
+def _fixed_address_rule(address):
+    a = tuple(address) if isinstance(address, (tuple, list)) else (0, address)
+    if len(a) != 2 or a[0] != 0:
+        raise NkiUnsupportedError("nl.ndarray", "address=%r (give a byte address, or (0, "
+                                  "byte address): trnsim tiles start at partition 0)"
+                                  % (address,))
+    if int(a[1]) < 0:
+        raise NkiError("nl.ndarray", "negative address %d" % int(a[1]))
+    return lambda block, parts, nbytes: int(a[1])
+
+
+def shared_constant(constant, dtype=None, **kwargs):
+    """An HBM tensor holding `constant` (a host array) as kernel input data."""
+    arr = np.asarray(constant)
+    try:
+        dt = dtypes.to_dtype(dtype if dtype is not None else arr.dtype)
+    except TypeError as e:
+        raise NkiError("nl.shared_constant", str(e))
+    if arr.ndim == 0 or arr.size == 0:
+        raise NkiError("nl.shared_constant", "constant must be a non-empty array, got shape %s"
+                       % (arr.shape,))
+    c = core.ctx()
+    t = core.alloc(list(arr.shape), dt, "hbm", name=core.assigned_name("constant"),
+                   role="input")
+    data = arr.astype(dt.np_dtype)
+    if not hasattr(c, "constants"):
+        c.constants = {}
+    c.constants[t.buf.name] = data
+    return t
 
 
 def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
@@ -109,11 +146,13 @@ def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
 
 def full(shape, fill_value, dtype=float32, buffer=None, name="", **kwargs):
     t = ndarray(shape, dtype, buffer=buffer, name=name)
-    if t.buf.memory == "hbm":
+    tiles = t.all_blocks() if isinstance(t, core.TileArray) else [t]
+    if tiles[0].buf.memory == "hbm":
         raise NkiUnsupportedError("nl.full", "initialised HBM tensors")
-    ins = emit("memset", dst=t, value=float(fill_value))
-    if fill_value == 0 and t.buf.memory == "psum":
-        t.buf.zero_ins = ins  # a following `t += matmul` may fold it into accumulate=False
+    for x in tiles:
+        ins = emit("memset", dst=x, value=float(fill_value))
+        if fill_value == 0 and x.buf.memory == "psum":
+            x.buf.zero_ins = ins  # a following `x += matmul` may fold it into accumulate=False
     return t
 
 
@@ -143,13 +182,15 @@ def load(src, mask=None, dtype=None, **kwargs):
         raise NkiError("nl.load", "source must be an HBM tensor view")
     if src.is_monotonic():
         t = new_tile(src.shape, dtype or src.dtype)
-        emit("dma_copy", mask=mask, dst=t, src=src)
-        return t
+        return fresh(t, emit("dma_copy", mask=mask, dst=t, src=src))
     if len(src.shape) == 2:
+        if len([c for _, c, _ in src.sl if c > 1]) > 2 or len(src.buf.phys_shape) != 2:
+            raise NkiUnsupportedError("nl.load", "transposed load from the rank-%d tensor %s "
+                                      "(dma_transpose reads a 2-D tensor)"
+                                      % (len(src.buf.phys_shape), src.buf.name))
         straight = core.NkiTensor(src.buf, src.sl, sorted(src.dims), list(reversed(src.vars)))
         t = new_tile(src.shape, dtype or src.dtype)
-        emit("dma_transpose", mask=mask, dst=t, src=straight)
-        return t
+        return fresh(t, emit("dma_transpose", mask=mask, dst=t, src=straight))
     raise NkiUnsupportedError("nl.load", "permuted access of a rank-%d tensor" % src.ndim)
 
 
@@ -157,8 +198,7 @@ def load_transpose2d(src, mask=None, dtype=None, **kwargs):
     if not isinstance(src, NkiTensor) or src.buf.memory != "hbm" or src.ndim != 2:
         raise NkiError("nl.load_transpose2d", "source must be a 2-D HBM tensor view")
     t = new_tile((src.shape[1], src.shape[0]), dtype or src.dtype)
-    emit("dma_transpose", mask=mask, dst=t, src=src)
-    return t
+    return fresh(t, emit("dma_transpose", mask=mask, dst=t, src=src))
 
 
 def store(dst, value, mask=None, **kwargs):
@@ -170,6 +210,17 @@ def store(dst, value, mask=None, **kwargs):
     if dst.element_count() != value.element_count() and mask is None:
         raise NkiError("nl.store", "destination %s and value %s have different sizes"
                        % (dst.shape, value.shape))
+    if not dst.is_monotonic():
+        if dst.ndim != 2 or value.ndim != 2:
+            raise NkiUnsupportedError("nl.store", "permuted destination of rank %d (only 2-D "
+                                      "transposed stores)" % dst.ndim)
+        if len(dst.buf.phys_shape) != 2:
+            raise NkiUnsupportedError("nl.store", "transposed store to the rank-%d tensor %s "
+                                      "(dma_transpose writes a 2-D tensor)"
+                                      % (len(dst.buf.phys_shape), dst.buf.name))
+        # out[i_f, i_p] = tile: the straight view of out receives the tile transposed
+        emit("dma_transpose", mask=mask, dst=dst.straight(), src=value)
+        return
     emit("dma_copy", mask=mask, dst=dst, src=value)
 
 
@@ -197,7 +248,7 @@ def assign(dst, value, refs):
             and value.element_count() == dst.element_count()
             and not (ins["op"] in ("nc_matmul", "nc_transpose") and dst.buf.memory != "psum")):
         # The value is a temporary just computed: write it straight into dst (no copy).
-        ins["dst"] = dst.view_text()
+        ins["dst"] = masked_target(dst, value).view_text()
         if ins["op"] == "nc_matmul":
             ins["accumulate"] = False
         dst.buf.written = True
@@ -207,7 +258,7 @@ def assign(dst, value, refs):
         return
     value = _bcast_to(value, dst.shape, "tensor[...] = value")
     check_same_shape("tensor[...] = value", dst, value)
-    emit("tensor_copy", dst=dst, src=value)
+    emit("tensor_copy", mask=value.fresh_mask, dst=dst, src=value)
 
 
 def accumulate(target, other, refs):
@@ -390,7 +441,6 @@ sign = _unary_fn("sign")
 erf = _unary_fn("erf")
 softplus = _unary_fn("softplus")
 identity = _unary_fn("identity")
-gelu_dx = None
 
 
 def negative(x, dtype=None, mask=None, **kwargs):
@@ -489,11 +539,23 @@ def matmul(x, y, transpose_x=False, mask=None, **kwargs):
 
 # ---- everything else -------------------------------------------------------------------------
 def device_print(*args, **kwargs):
-    raise NkiUnsupportedError("nl.device_print")
+    raise NkiUnsupportedError("nl.device_print", "printing simulated tile values needs a "
+                              "debug output of the trace (not available yet); store the tile "
+                              "to an output tensor instead")
+
+
+from .language_views import (NKIObject, ds, expand_dims, is_hbm, is_on_chip,  # noqa: E402
+                             is_psum, is_sbuf, nc, no_reorder, spmd_dim)
+from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  # noqa: E402
+                        gelu_apprx_sigmoid_dx, gelu_dx, invert, logical_and, logical_not,
+                        logical_or, logical_xor, loop_reduce, mish, rms_norm,
+                        shared_identity_matrix, silu_dx, softmax, tan, trunc, var, where)
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise NkiUnsupportedAttribute("nki.language." + name)
+    from .coverage import OUT_OF_SCOPE
+    raise NkiUnsupportedAttribute("nki.language." + name, OUT_OF_SCOPE.get(
+        "nl." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))
 

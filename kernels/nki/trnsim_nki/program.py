@@ -1,27 +1,36 @@
-"""The traced program: HBM tensors, on-chip tiles, instructions; serialised as trace JSON v1.
+"""The NKI-level program the tracer builds: HBM tensors, logical on-chip tiles (one per NKI
+allocation, or per block of a tile array), instructions in program order.
 
-The format is the one of isa/trace_json.h: views are "name[start:stop:step, ...]" with one slice
-per buffer dimension (partition dimension first on chip); tiles carry no address (the C++
-allocator places them).
+Views are "name[start:stop:step, ...]" with one slice per buffer dimension (partition dimension
+first on chip), the syntax of isa/trace_json.h. Logical tiles carry no address unless the kernel
+gave one (direct allocation); the compiler (trnsim_nki.compiler) places them and emits the trace.
 """
 import json
 import math
 
 
-class PhysTile:
-    """One declared SBUF/PSUM tile of the program."""
+class LogicalTile:
+    """One SBUF/PSUM allocation of the kernel: a (P, F) tile with the kernel line that made it
+    and, under direct allocation, a fixed byte address within each partition."""
 
-    def __init__(self, name, memory, partitions, free_shape, dtype):
+    def __init__(self, name, memory, partitions, free_shape, dtype, source="?:0", address=None):
         self.name = name
         self.memory = memory  # "sbuf" | "psum"
         self.partitions = int(partitions)
         self.free_shape = [int(s) for s in free_shape]
         self.dtype = dtype
-        self.used = False
+        self.source = source  # "file.py:LINE" of the allocation
+        self.address = address
 
     @property
     def shape(self):
         return [self.partitions] + self.free_shape
+
+    def bytes_per_partition(self):
+        n = self.dtype.itemsize
+        for s in self.free_shape:
+            n *= s
+        return n
 
 
 class HbmTensor:
@@ -30,6 +39,21 @@ class HbmTensor:
         self.shape = [int(s) for s in shape]
         self.dtype = dtype
         self.role = role  # input | output | scratch | constant
+
+
+def tile_json(t):
+    d = {"name": t.name, "memory": t.memory, "partitions": t.partitions,
+         "shape": t.free_shape or [1], "dtype": t.dtype.name}
+    if t.address is not None:
+        d["address"] = int(t.address)
+    return d
+
+
+def view_name(value):
+    """The buffer name of a view string "name[...]", else None."""
+    if isinstance(value, str) and value.endswith("]") and "[" in value:
+        return value.split("[", 1)[0]
+    return None
 
 
 def slice_text(start, stop, step):
@@ -62,8 +86,10 @@ class Program:
         self.tensors.append(t)
         return t
 
-    def add_tile(self, hint, memory, partitions, free_shape, dtype):
-        t = PhysTile(self.unique_name(hint), memory, partitions, free_shape, dtype)
+    def add_tile(self, hint, memory, partitions, free_shape, dtype, source="?:0",
+                 address=None):
+        t = LogicalTile(self.unique_name(hint), memory, partitions, free_shape, dtype, source,
+                        address)
         self.tiles.append(t)
         return t
 
@@ -91,9 +117,7 @@ class Program:
             "format": "trnsim-trace", "version": 1, "name": self.name,
             "tensors": [{"name": t.name, "shape": t.shape, "dtype": t.dtype.name, "role": t.role}
                         for t in self.tensors],
-            "tiles": [{"name": t.name, "memory": t.memory, "partitions": t.partitions,
-                       "shape": t.free_shape or [1], "dtype": t.dtype.name}
-                      for t in self.tiles if t.name in used],
+            "tiles": [tile_json(t) for t in self.tiles if t.name in used],
             "instructions": self.instructions,
         }
 

@@ -1,11 +1,15 @@
 """Runs a traced program on the trnsim binary and reads its results back.
 
-Binary: $TRNSIM_BIN if set, else <repo>/build/trnsim. The program and inputs go to a temporary
-directory: `trnsim run TRACE.json --input NAME=FILE.npy ... --out DIR [--target T] --quiet`.
+Binary: $TRNSIM_BIN if set, else <source tree>/build/trnsim, else `trnsim` on PATH. The trace
+and the inputs go to a temporary folder that is removed when the run ends (on failure the
+trace is kept and its path is in the error):
+    trnsim run TRACE.json --input NAME=FILE.npy ... --out DIR [run options]
 """
 import json
 import os
+import shutil
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -15,6 +19,56 @@ from .errors import TrnsimRunError
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 
+MODES = (None, "timing", "values")  # None: values and timing
+
+
+class RunOptions:
+    """Options of one simulation, as `trnsim run` takes them.
+
+    target: trn1 | trn2 | trn3; hw: hardware config file (replaces target); sets: iterable of
+    "key.path=value" config overrides; mode: None (values and timing), "timing" (timing only:
+    no outputs) or "values" (values only: no timing); timeline: passed as `--timeline VALUE`
+    when not None; seed: seed of random data for inputs not given."""
+
+    def __init__(self, target="trn2", hw=None, sets=(), mode=None, timeline=None, seed=None):
+        if mode not in MODES:
+            raise ValueError("mode must be one of None, 'timing', 'values'; got %r" % (mode,))
+        self.target = target
+        self.hw = hw
+        self.sets = list(sets)
+        self.mode = mode
+        self.timeline = timeline
+        self.seed = seed
+
+    def args(self):
+        out = []
+        if self.target:
+            out += ["--target", self.target]
+        if self.hw:
+            out += ["--hw", self.hw]
+        for s in self.sets:
+            out += ["--set", s]
+        if self.mode == "timing":
+            out.append("--timing-only")
+        elif self.mode == "values":
+            out.append("--values-only")
+        if self.timeline is not None:
+            out += ["--timeline", self.timeline]
+        if self.seed is not None:
+            out += ["--seed", str(self.seed)]
+        return out
+
+
+class Results(tuple):
+    """(outputs, stats), unpackable as a pair, plus .results_dir: the results folder (None
+    when the run used a temporary folder, already removed). outputs is {tensor name: ndarray}
+    ({} in timing-only mode); stats is stats.json as a dict."""
+
+    def __new__(cls, outputs, stats, results_dir):
+        r = super().__new__(cls, (outputs, stats))
+        r.outputs, r.stats, r.results_dir = outputs, stats, results_dir
+        return r
+
 
 def find_binary():
     """Path of the trnsim binary, or None if there is none. $TRNSIM_BIN is used as given
@@ -23,37 +77,12 @@ def find_binary():
     if env:
         return env
     path = os.path.join(REPO_ROOT, "build", "trnsim")
-    return path if os.access(path, os.X_OK) else None
+    if os.access(path, os.X_OK):
+        return path
+    return shutil.which("trnsim")
 
 
-def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=()):
-    """Runs `trace` (dict) with `inputs` {tensor name: ndarray}. Returns (outputs {name:
-    ndarray}, stats dict, results dir). Raises TrnsimRunError with the binary's diagnostic."""
-    binary = find_binary()
-    if binary is None:
-        raise TrnsimRunError("no trnsim binary: set TRNSIM_BIN or build %s/build/trnsim"
-                             % REPO_ROOT)
-    work = tempfile.mkdtemp(prefix="trnsim_nki_")
-    out_dir = out_dir or os.path.join(work, "results")
-    trace_path = os.path.join(work, "trace.json")
-    with open(trace_path, "w") as f:
-        json.dump(trace, f, indent=1)
-    cmd = [binary, "run", trace_path]
-    for name, arr in inputs.items():
-        p = os.path.join(work, name + ".npy")
-        np.save(p, np.ascontiguousarray(arr))
-        cmd += ["--input", "%s=%s" % (name, p)]
-    cmd += ["--out", out_dir, "--quiet"]
-    if target:
-        cmd += ["--target", target]
-    cmd += list(extra_args)
-    try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    except OSError as e:
-        raise TrnsimRunError("cannot run trnsim binary %s: %s" % (binary, e))
-    if proc.returncode != 0:
-        msg = (proc.stderr.strip() or proc.stdout.strip() or "exit code %d" % proc.returncode)
-        raise TrnsimRunError("%s (trace kept in %s)" % (msg, trace_path))
+def _read_outputs(trace, out_dir):
     outputs = {}
     for t in trace["tensors"]:
         if t["role"] == "output":
@@ -61,9 +90,84 @@ def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=()):
             if not os.path.exists(p):
                 raise TrnsimRunError("trnsim wrote no output %s" % p)
             outputs[t["name"]] = np.load(p).reshape(t["shape"])
-    stats = {}
+    return outputs
+
+
+def _read_stats(out_dir):
     sp = os.path.join(out_dir, "stats.json")
-    if os.path.exists(sp):
-        with open(sp) as f:
-            stats = json.load(f)
-    return outputs, stats, out_dir
+    if not os.path.exists(sp):
+        return {}
+    with open(sp) as f:
+        return json.load(f)
+
+
+def _invoke(cmd, binary, echo):
+    """Runs the binary; returns its diagnostic on failure, else None. echo: copy its stdout
+    (the summary table) to sys.stdout."""
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError as e:
+        raise TrnsimRunError("cannot run trnsim binary %s: %s" % (binary, e))
+    if echo and proc.returncode == 0:
+        sys.stdout.write(proc.stdout)
+        sys.stdout.flush()
+    if proc.returncode != 0:
+        out = proc.stdout.strip() if proc.stdout else ""
+        return proc.stderr.strip() or out or "exit code %d" % proc.returncode
+    return None
+
+
+def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=(), options=None,
+              echo=False):
+    """Runs `trace` (dict) with `inputs` {tensor name: ndarray}. Returns Results (unpacks as
+    (outputs, stats)). options: RunOptions (its target wins over `target`); echo: let the
+    binary print its summary table to stdout. Raises TrnsimRunError with the binary's
+    diagnostic."""
+    binary = find_binary()
+    if binary is None:
+        raise TrnsimRunError("no trnsim binary: set TRNSIM_BIN, put trnsim on PATH or build "
+                             "build/trnsim in the source tree")
+    options = options or RunOptions(target=target)
+    if options.mode == "timing":
+        inputs = {}  # timing-only runs take no values
+    work = tempfile.mkdtemp(prefix="trnsim_nki_")
+    results_dir = out_dir
+    failed = True
+    try:
+        run_dir = out_dir or os.path.join(work, "results")
+        trace_path = os.path.join(work, "trace.json")
+        with open(trace_path, "w") as f:
+            json.dump(trace, f, indent=1)
+        cmd = [binary, "run", trace_path]
+        for name, arr in inputs.items():
+            p = os.path.join(work, name + ".npy")
+            np.save(p, np.ascontiguousarray(arr))
+            cmd += ["--input", "%s=%s" % (name, p)]
+        cmd += ["--out", run_dir] + ([] if echo else ["--quiet"])
+        cmd += options.args() + list(extra_args)
+        error = _invoke(cmd, binary, echo)
+        if error is not None:
+            kept = _keep_trace(trace_path, out_dir)
+            raise TrnsimRunError("%s (trace kept in %s)" % (error, kept))
+        outputs = {} if options.mode == "timing" else _read_outputs(trace, run_dir)
+        stats = _read_stats(run_dir)
+        failed = False
+        return Results(outputs, stats, results_dir)
+    finally:
+        if not failed or out_dir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _keep_trace(trace_path, out_dir):
+    """Where the failed run's trace stays: out_dir/trace.json if there is an out_dir (the
+    temporary folder is then removed), else the temporary folder minus its input copies."""
+    if out_dir:
+        os.makedirs(out_dir, exist_ok=True)
+        kept = os.path.join(out_dir, "trace.json")
+        shutil.copyfile(trace_path, kept)
+        return kept
+    work = os.path.dirname(trace_path)
+    for f in os.listdir(work):
+        if f.endswith(".npy"):
+            os.remove(os.path.join(work, f))
+    return trace_path

@@ -9,6 +9,7 @@ once per program id; APPROX: all instances run one after another on one NeuronCo
 """
 import inspect
 import itertools
+import linecache
 import os
 
 import numpy as np
@@ -16,7 +17,9 @@ import numpy as np
 from . import core, dtypes
 from .core import NkiTensor
 from .errors import NkiError
-from .runner import run_trace
+from .compiler import compile_program
+from .compiler.config import CompileConfig
+from .runner import Results, RunOptions, run_trace
 
 
 class Typed:
@@ -38,18 +41,31 @@ def _host(x):
 
 
 class TraceResult:
-    def __init__(self, program, inputs, out_struct, out_names):
+    """A traced kernel: the NKI-level program, its inputs, and (after the first call of
+    trace()) the compiled trace and the compiler's report."""
+
+    def __init__(self, program, inputs, out_struct, out_names, compile_config=None,
+                 target="trn2"):
         self.program = program
         self.inputs = inputs          # {tensor name: ndarray}
         self.out_struct = out_struct  # returned structure with tensor names in place of tensors
         self.out_names = out_names
+        self.compile_config = compile_config
+        self.target = target
+        self.report = None
+        self._trace = None
 
     def trace(self):
-        return self.program.to_json()
+        """The compiled program as trace JSON (compiled once)."""
+        if self._trace is None:
+            self._trace, self.report = compile_program(self.program, self.compile_config,
+                                                       self.target)
+        return self._trace
 
 
-def trace_kernel(func, args, kwargs=None, grid=(), target="trn2"):
-    """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult."""
+def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None):
+    """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult;
+    its trace() compiles the program with `compile_config` (default: CompileConfig())."""
     kwargs = dict(kwargs or {})
     sig = inspect.signature(func)
     bound = sig.bind(*args, **kwargs)
@@ -75,6 +91,7 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2"):
             c.pid = pid
             result = func(**call_args)
         prog = c.program
+        inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
         returned = []
 
         def conv(r):
@@ -105,9 +122,34 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2"):
         if out_struct is None:
             out_struct = {t.name: t.name for t in prog.tensors if t.role == "output"}
         out_names = [t.name for t in prog.tensors if t.role == "output"]
-        return TraceResult(prog, inputs, out_struct, out_names)
+        if not out_names:
+            raise _no_outputs_error(func)
+        return TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
     finally:
         core.end_trace()
+
+
+def _def_line(code):
+    """Line of the `def` of a function (co_firstlineno is its first decorator's line)."""
+    for line in range(code.co_firstlineno, code.co_firstlineno + 50):
+        text = linecache.getline(code.co_filename, line).lstrip()
+        if text.startswith(("def ", "async def ")):
+            return line
+    return code.co_firstlineno
+
+
+def _no_outputs_error(func):
+    """The error for a kernel with no result: it returned no HBM tensor and wrote none of its
+    inputs. Located at the kernel's `def` line."""
+    code = getattr(func, "__code__", None)
+    name = getattr(func, "__name__", "kernel")
+    err = NkiError("return", "")
+    if code is not None:
+        err.path, err.line = code.co_filename, _def_line(code)
+    msg = ("kernel %s returns nothing and writes no input tensor, so it has no outputs: "
+           "return its result tensors (nl.ndarray(..., buffer=nl.shared_hbm))" % name)
+    err.args = ("%s:%d: return: %s" % (os.path.basename(err.path), err.line, msg),)
+    return err
 
 
 def _restructure(struct, outputs):
@@ -120,14 +162,25 @@ def _restructure(struct, outputs):
     return struct
 
 
-def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, **kwargs):
-    """Traces and runs `kernel` on trnsim. Returns (outputs, stats): outputs in the structure
-    the kernel returned (arrays in place of tensors), or {name: array} of the input tensors it
-    wrote if it returned nothing; stats is stats.json as a dict."""
+def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
+        compile_config=None, **kwargs):
+    """Traces, compiles and runs `kernel` on trnsim. Returns Results, which unpacks as
+    (outputs, stats): outputs in the structure the kernel returned (arrays in place of
+    tensors), or {name: array} of the input tensors it wrote if it returned nothing (None in
+    timing-only mode); stats is stats.json as a dict, with the compiler's report (addresses,
+    live ranges, peaks, spills) under "compiler"; .results_dir is out_dir (None: a temporary
+    folder, removed). options: RunOptions (mode, hw, sets, timeline, seed; its target wins
+    over `target`)."""
     func, g = _unwrap(kernel)
-    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=target)
-    outputs, stats, _ = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, target=target)
-    return _restructure(tr.out_struct, outputs), stats
+    if compile_config is None and isinstance(kernel, Kernel):
+        compile_config = kernel.compile_config
+    options = options or RunOptions(target=target)
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target or target,
+                      compile_config=compile_config)
+    res = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, options=options)
+    res.stats["compiler"] = tr.report.to_json()
+    outputs = None if options.mode == "timing" else _restructure(tr.out_struct, res.outputs)
+    return Results(outputs, res.stats, res.results_dir)
 
 
 def _unwrap(kernel):
@@ -141,8 +194,12 @@ class Kernel:
     inside a trace it is a plain function call; called with host arrays it traces and runs on
     trnsim and returns the outputs (stats in .last_stats)."""
 
-    def __init__(self, func, grid=(), target=None, mode="auto"):
+    def __init__(self, func, grid=(), target=None, mode="auto", compile_config=None):
+        if compile_config is not None and not isinstance(compile_config, CompileConfig):
+            raise TypeError("compile_config must be an nki.compiler.CompileConfig, got %r"
+                            % (compile_config,))
         self.func = func
+        self.compile_config = compile_config
         self.grid = grid
         self.target = target
         self.mode = mode
@@ -153,9 +210,7 @@ class Kernel:
         self.__wrapped__ = func
 
     def __getitem__(self, grid):
-        if not isinstance(grid, tuple):
-            grid = (grid,)
-        return Kernel(self.func, grid, self.target, self.mode)
+        return Kernel(self.func, _grid_tuple(grid), self.target, self.mode, self.compile_config)
 
     def __call__(self, *args, **kwargs):
         if core.tracing():
@@ -167,10 +222,40 @@ class Kernel:
         return out
 
 
-def jit(func=None, mode="auto", **kwargs):
+def _grid_tuple(grid):
+    if grid is None or grid == ():
+        return ()
+    g = grid if isinstance(grid, (tuple, list)) else (grid,)
+    try:
+        return tuple(int(x) for x in g)
+    except (TypeError, ValueError):
+        raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
+
+
+def jit(func=None, mode="auto", grid=None, target=None, compile_config=None, **kwargs):
+    """@nki.jit / @nki.jit(grid=(2, 2), compile_config=...): other keywords (platform_target,
+    debug options) do not change the simulation."""
+    g = _grid_tuple(grid)
     if func is None:
-        return lambda f: Kernel(f, mode=mode)
-    return Kernel(func, mode=mode)
+        return lambda f: Kernel(f, grid=g, target=target, mode=mode,
+                                compile_config=compile_config)
+    return Kernel(func, grid=g, target=target, mode=mode, compile_config=compile_config)
+
+
+def simulate(kernel=None, **kwargs):
+    """nki.simulate(kernel)(*arrays): runs the kernel on trnsim and returns its outputs."""
+    if kernel is None:
+        return lambda k: simulate(k, **kwargs)
+    func, grid = _unwrap(kernel)
+    return Kernel(func, grid, kwargs.get("target"),
+                  compile_config=getattr(kernel, "compile_config", None))
+
+
+def profile(func=None, **kwargs):
+    """nki.profile: one trnsim run; profiling options (working_directory, save_neff_name,
+    ...) name hardware profile files and are ignored; stats are in .last_stats and the
+    timeline in the run's results when out_dir= is given."""
+    return benchmark(func, **kwargs)
 
 
 def baremetal(func=None, **kwargs):
@@ -179,7 +264,7 @@ def baremetal(func=None, **kwargs):
 
 def simulate_kernel(kernel, *args, **kwargs):
     func, grid = _unwrap(kernel)
-    k = Kernel(func, grid)
+    k = Kernel(func, grid, compile_config=getattr(kernel, "compile_config", None))
     return k(*args, **kwargs)
 
 
@@ -215,5 +300,5 @@ class BenchKernel(Kernel):
         return out
 
     def __getitem__(self, grid):
-        k = BenchKernel(self.func, grid if isinstance(grid, tuple) else (grid,))
-        return k
+        return BenchKernel(self.func, _grid_tuple(grid), self.target, self.mode,
+                           self.compile_config)

@@ -2,8 +2,9 @@
 import sys
 
 import trnsim_nki
-from trnsim_nki import (baremetal, benchmark, jit, simulate_kernel, language,  # noqa: F401
-                        isa)
+from trnsim_nki import (baremetal, benchmark, isa, jit, language, profile,  # noqa: F401
+                        simulate, simulate_kernel, tensor, trace, typing)
 
 sys.modules[__name__ + ".language"] = trnsim_nki.language
 sys.modules[__name__ + ".isa"] = trnsim_nki.isa
+sys.modules[__name__ + ".typing"] = trnsim_nki.typing

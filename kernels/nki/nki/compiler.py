@@ -1,0 +1,6 @@
+"""Shim: nki.compiler is trnsim_nki.compiler.ncc."""
+import sys
+
+import trnsim_nki.compiler.ncc
+
+sys.modules[__name__] = trnsim_nki.compiler.ncc

@@ -1,0 +1,132 @@
+"""The compiler stage of the NKI front end: passes over the traced NKI-level program, as the
+NKI documentation describes the compiler, then emission of a trace with fixed addresses.
+
+compile_program(program, config, target) runs, in order:
+  copy elimination (copy_elim: tensor_copy_elim / dma_copy_elim, LINEAR only),
+  live ranges (liveness), allocation of SBUF and PSUM (allocation; COLORING default flow,
+  LINEAR with RING / FAST / MAX_REUSE), spilling on SBUF exhaustion (spill, default flow, or
+  LINEAR with nki_alloc_fallback=True falling back to it), emission (emit_trace).
+"""
+from ..errors import NkiError
+from . import allocation, copy_elim, spill as spill_pass
+from .allocation import Allocator, FixedAddressConflict, OutOfMemory
+from .config import NOT_MODELLED, CompileConfig
+from .emit_trace import emit_trace
+from .limits import PSUM_ALIGN, SBUF_ALIGN, target_limits
+from .liveness import live_ranges
+
+MAX_SPILLS = 10000
+
+
+class NkiAllocationError(NkiError):
+    """NKI allocation failed (nki_alloc_fallback=False, or PSUM exhausted)."""
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
+        self.call, self.path, self.line = "allocation", "?", 0
+
+
+def _oom_message(oom, flow, program):
+    live = sorted(oom.live, key=lambda r: -r.tile.bytes_per_partition())
+    big = live[0].tile if live else oom.tile
+    used = sum(r.tile.bytes_per_partition() for r in live)
+    label = program.instructions[oom.index].get("label", "?")
+    return ("%s: out of %s memory allocating %s (%s, %d bytes per partition) for the "
+            "instruction at %s: %d of %d bytes per partition are held by %d live tensors; the "
+            "largest live tensor is %s %s %s allocated at %s (%d bytes per partition)"
+            % (flow, oom.memory.upper(), oom.tile.name, oom.tile.source,
+               oom.tile.bytes_per_partition(), label, used, oom.capacity, len(live), big.name,
+               big.shape, big.dtype.name, big.source, big.bytes_per_partition()))
+
+
+class CompileReport:
+    def __init__(self, config):
+        self.config = config
+        self.flow = "coloring"
+        self.placements = {}
+        self.spills = []
+        self.ranges = {}
+        self.copies_eliminated = 0
+
+    def to_json(self):
+        tiles = []
+        for name, r in self.ranges.items():
+            mem = r.tile.memory
+            p = self.placements[mem]
+            tiles.append({"name": name, "memory": mem, "address": p.address[name],
+                          "bytes": r.tile.bytes_per_partition(), "first": r.first,
+                          "last": r.last, "source": r.tile.source,
+                          "reuses": p.reuses.get(name)})
+        spill_bytes = sum(s.bytes for s in self.spills)
+        return {"config": self.config.describe(), "flow": self.flow,
+                "peak_sbuf_bytes": self.placements["sbuf"].peak_bytes,
+                "peak_psum_bytes": self.placements["psum"].peak_bytes,
+                "spill_count": len(self.spills), "spill_bytes": spill_bytes,
+                "reload_bytes": spill_bytes, "copies_eliminated": self.copies_eliminated,
+                "anti_dependencies": sum(len(p.reuses) for p in self.placements.values()),
+                "tiles": tiles}
+
+
+def _allocate(program, memory, limits, strategy):
+    ranges = [r for r in live_ranges(program).values() if r.tile.memory == memory]
+    if memory == "sbuf":
+        alloc = Allocator("sbuf", limits.sbuf_bytes, SBUF_ALIGN, 0, strategy)
+    else:
+        alloc = Allocator("psum", limits.psum_bytes, PSUM_ALIGN, limits.psum_bank_bytes,
+                          strategy)
+    try:
+        return alloc.run(ranges)
+    except FixedAddressConflict as e:
+        raise NkiAllocationError("direct allocation: %s" % e)
+
+
+def _default_flow(program, limits, report):
+    """COLORING with spilling. APPROX: when colouring fragments memory so a tile does not fit
+    though enough bytes are free, the pass re-colours best-fit before it spills."""
+    strategy = "coloring"
+    while True:
+        try:
+            return _allocate(program, "sbuf", limits, strategy)
+        except OutOfMemory as oom:
+            if strategy == "coloring":
+                strategy = "max_reuse"
+                continue
+            ranges = live_ranges(program)
+            victim = spill_pass.choose_victim(program, ranges, oom)
+            if victim is None or len(report.spills) >= MAX_SPILLS:
+                raise NkiAllocationError(_oom_message(oom, "allocation (spilling)", program))
+            report.spills.append(spill_pass.spill(program, victim, oom.index))
+
+
+def compile_program(program, config=None, target="trn2"):
+    """Compiles `program` (modified in place: copies removed, spills inserted) and returns
+    (trace dict, CompileReport)."""
+    config = config or CompileConfig()
+    unmodelled = [k for k in NOT_MODELLED if getattr(config, k)]
+    if unmodelled:
+        raise NkiAllocationError("compile: CompileConfig option(s) %s are not modelled by "
+                                 "trnsim yet" % ", ".join(unmodelled))
+    limits = target_limits(target)
+    report = CompileReport(config)
+    if config.linear:
+        report.copies_eliminated = copy_elim.run(program, config)
+    if config.linear:
+        report.flow = "linear/" + config.mode.name.lower()
+        try:
+            report.placements["sbuf"] = _allocate(program, "sbuf", limits,
+                                                  config.mode.name.lower())
+        except OutOfMemory as oom:
+            if not config.nki_alloc_fallback:
+                raise NkiAllocationError(_oom_message(
+                    oom, "NKI allocation (nki_alloc_fallback=False)", program))
+            report.flow = "coloring (fallback from linear)"
+            report.placements["sbuf"] = _default_flow(program, limits, report)
+    else:
+        report.placements["sbuf"] = _default_flow(program, limits, report)
+    psum_strategy = config.mode.name.lower() if config.linear else "coloring"
+    try:
+        report.placements["psum"] = _allocate(program, "psum", limits, psum_strategy)
+    except OutOfMemory as oom:
+        raise NkiAllocationError(_oom_message(oom, "PSUM allocation", program))
+    report.ranges = live_ranges(program)
+    return emit_trace(program, report), report

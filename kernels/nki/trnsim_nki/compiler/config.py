@@ -1,0 +1,144 @@
+"""nki.compiler.CompileConfig and its enums, with the checks NKI makes before compiling
+("Reference: NKI CompileConfig options", "Troubleshooting: NKI compile configuration").
+
+Modes: allocation=Allocation.COLORING (default) leaves allocation to the neuronx-cc flow
+(graph coloring after tracing, spilling when SBUF runs out); Allocation.LINEAR is NKI
+allocation (linear scan: an address at a tile's first write, released after its last read) in
+one of the AllocationMode strategies. scheduling=True (NKI scheduling) needs LINEAR.
+"""
+import enum
+
+
+class Allocation(enum.Enum):
+    COLORING = "coloring"
+    LINEAR = "linear"
+
+
+class AllocationMode(enum.Enum):
+    RING = "ring"
+    FAST = "fast"
+    MAX_REUSE = "max_reuse"
+
+
+class OptLevel(enum.Enum):
+    O0 = 0
+    O1 = 1
+    O2 = 2
+
+
+class AddressRotation(enum.Enum):
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+
+
+# Options that act only when NKI allocates (allocation=LINEAR), and their defaults.
+_LINEAR_ONLY = {"prefetch_auto": False, "split_reused_buffers": False,
+                "tensor_copy_elim": False, "dma_copy_elim": False,
+                "element_widening": False, "engine_balancing": False,
+                "experimental_allocation_mode": None}
+_GENERAL = {"nki_alloc_fallback": True, "scheduling": False, "dead_code_elim": True,
+            "barrier_check": False, "non_ssa_legalization": False, "address_rotation": None,
+            "opt_level": OptLevel.O1}
+_ENUMS = {"experimental_allocation_mode": AllocationMode, "allocation": Allocation,
+          "opt_level": OptLevel, "address_rotation": AddressRotation}
+# Options that O2 turns on (OptLevel doc: "O1, plus ... prefetch_auto, dma_copy_elim and
+# element_widening"). APPROX: only the ones trnsim models (see NOT_MODELLED); tensor_copy_elim
+# is included with them.
+_O2_ON = ("dma_copy_elim", "tensor_copy_elim")
+# Options trnsim accepts in a CompileConfig but does not model yet: setting one is an error
+# at compile time rather than a silent no-op.
+NOT_MODELLED = ("prefetch_auto", "split_reused_buffers", "element_widening",
+                "engine_balancing", "scheduling")
+
+
+class CompileConfig:
+    """Per-kernel compile configuration, as passed to @nki.jit(compile_config=...)."""
+
+    def __init__(self, allocation=Allocation.COLORING, **options):
+        unknown = sorted(set(options) - set(_LINEAR_ONLY) - set(_GENERAL))
+        if unknown:
+            raise TypeError("CompileConfig got unknown option(s) %s; known: %s"
+                            % (", ".join(unknown),
+                               ", ".join(sorted(set(_LINEAR_ONLY) | set(_GENERAL)))))
+        _check_enum("allocation", allocation)
+        self.allocation = allocation
+        for k, v in options.items():
+            if k in _ENUMS and v is not None:
+                _check_enum(k, v)
+        if options.get("scheduling") and allocation is not Allocation.LINEAR:
+            raise ValueError("scheduling=True needs allocation=Allocation.LINEAR, got "
+                             "allocation=%s" % allocation)
+        if allocation is not Allocation.LINEAR:
+            for k in _LINEAR_ONLY:
+                if options.get(k) not in (None, False):
+                    raise ValueError("%s acts only when NKI allocates; it cannot be set with "
+                                     "allocation=Allocation.COLORING." % k)
+        self._explicit = set(options)
+        for k, v in list(_LINEAR_ONLY.items()) + list(_GENERAL.items()):
+            setattr(self, k, options.get(k, v))
+        if self.opt_level is OptLevel.O2 and allocation is Allocation.LINEAR:
+            for k in _O2_ON:
+                if k not in self._explicit:
+                    setattr(self, k, True)
+
+    @property
+    def linear(self):
+        return self.allocation is Allocation.LINEAR
+
+    @property
+    def mode(self):
+        """The LINEAR placement strategy (FAST unless experimental_allocation_mode is set).
+        APPROX: the reference does not state the default strategy; FAST is assumed."""
+        return self.experimental_allocation_mode or AllocationMode.FAST
+
+    def describe(self):
+        d = {"allocation": self.allocation.value}
+        for k in sorted(set(_LINEAR_ONLY) | set(_GENERAL)):
+            v = getattr(self, k)
+            d[k] = v.name if isinstance(v, enum.Enum) else v
+        return d
+
+    def __repr__(self):
+        return "CompileConfig(%s)" % ", ".join("%s=%s" % kv for kv in self.describe().items())
+
+
+def _check_enum(name, value):
+    cls = _ENUMS[name]
+    if not isinstance(value, cls):
+        raise TypeError("%s must be an nki.compiler.%s%s, got %r"
+                        % (name, cls.__name__, " or None" if name != "allocation" else "",
+                           value))
+
+
+def _parse_value(key, text):
+    t = text.strip()
+    if key in _ENUMS:
+        cls = _ENUMS[key]
+        for m in cls:
+            if t.lower() in (m.name.lower(), str(m.value).lower()):
+                return m
+        raise ValueError("--compile-config %s=%s: expected one of %s"
+                         % (key, text, ", ".join(m.name.lower() for m in cls)))
+    if t.lower() in ("1", "true", "yes", "on"):
+        return True
+    if t.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("--compile-config %s=%s: expected a boolean (1/0, true/false)"
+                     % (key, text))
+
+
+def parse_compile_config(text):
+    """CompileConfig from the command-line form "allocation=linear,prefetch_auto=1,...".
+    Raises ValueError / TypeError naming the bad item."""
+    kwargs = {}
+    for item in [s for s in (text or "").split(",") if s.strip()]:
+        if "=" not in item:
+            raise ValueError("--compile-config: expected KEY=VALUE, got %r" % item)
+        k, v = item.split("=", 1)
+        k = k.strip()
+        if k == "allocation_mode":
+            k = "experimental_allocation_mode"
+        if k != "allocation" and k not in _LINEAR_ONLY and k not in _GENERAL:
+            raise ValueError("--compile-config: unknown option %r" % k)
+        kwargs[k] = _parse_value(k, v)
+    return CompileConfig(**kwargs)

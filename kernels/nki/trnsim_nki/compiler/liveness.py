@@ -1,0 +1,52 @@
+"""Live ranges of the logical on-chip tiles of a traced (fully unrolled) program.
+
+A tile is live from the first instruction that touches it to the last one, inclusive (the
+unrolled program is straight-line code, so this interval is exact). Two tiles whose intervals
+do not overlap may share memory; a tile whose last use is at index i is free for a tile whose
+first use is at index i + 1 or later.
+"""
+from ..program import view_name
+
+WRITE_KEYS = ("dst", "reduce_dst")
+NOT_OPERANDS = ("op", "label")
+
+
+class LiveRange:
+    __slots__ = ("tile", "first", "last", "uses")
+
+    def __init__(self, tile, first):
+        self.tile, self.first, self.last, self.uses = tile, first, first, [first]
+
+    def __repr__(self):
+        return "LiveRange(%s, %d..%d)" % (self.tile.name, self.first, self.last)
+
+
+def operand_names(ins):
+    """[(key, buffer name)] of the view operands of one instruction."""
+    out = []
+    for k, v in ins.items():
+        if k in NOT_OPERANDS:
+            continue
+        n = view_name(v)
+        if n is not None:
+            out.append((k, n))
+    return out
+
+
+def live_ranges(program):
+    """{tile name: LiveRange} for the on-chip tiles the instructions touch, in order of first
+    use (dict order)."""
+    tiles = {t.name: t for t in program.tiles}
+    ranges = {}
+    for i, ins in enumerate(program.instructions):
+        for _, name in operand_names(ins):
+            t = tiles.get(name)
+            if t is None:
+                continue
+            r = ranges.get(name)
+            if r is None:
+                ranges[name] = LiveRange(t, i)
+            elif r.last != i:
+                r.last = i
+                r.uses.append(i)
+    return ranges

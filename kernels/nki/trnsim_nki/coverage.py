@@ -1,0 +1,195 @@
+"""The API coverage table: every documented nki.language / nki.isa name of both API generations
+(api_names), supported or not, as the conformance suite (tests/nki/conformance) finds it.
+
+A conformance case is a small kernel using one or more names as the NKI reference documents
+them, with a numpy float64 reference. A name is supported in a generation when it has a case
+for that generation and every such case passes; a name with a failing case, an expected-failure
+case or no case is not supported, with the reason.
+
+    python3 -m trnsim_nki --coverage [--write kernels/nki/COVERAGE.md] [--suite DIR]
+"""
+import importlib.util
+import os
+import sys
+import traceback
+
+import numpy as np
+
+from . import api_names
+from .errors import NkiError, TrnsimRunError
+
+GENERATIONS = ("old", "new")
+GEN_TITLE = {"old": "SDK 2.21-2.26 (`neuronxcc.nki`)", "new": "SDK 2.27+ (`nki`)"}
+PREFIX = {"nl": "language", "nisa": "isa"}
+
+_REGISTRY = []
+
+# Names out of scope for the simulator, with the reason (applies to both generations).
+LNC = "logical NeuronCores (LNC=2: two cores per program pair) are not simulated this release"
+NO_RNG = "trnsim has no random number generator in its functional model"
+NO_INS = "no trnsim instruction implements it (isa/instructions.def)"
+DYNAMIC = "needs runtime (data-dependent) addressing, which trnsim programs do not have"
+OUT_OF_SCOPE = {
+    "nl.rand": NO_RNG, "nl.random_seed": NO_RNG, "nl.dropout": NO_RNG, "nisa.dropout": NO_RNG,
+    "nisa.rng": NO_RNG, "nisa.rand2": NO_RNG, "nisa.rand_set_state": NO_RNG,
+    "nisa.rand_get_state": NO_RNG, "nisa.set_rng_seed": NO_RNG,
+    "nl.spmd_dim": LNC, "nl.nc": LNC, "nisa.core_barrier": LNC, "nisa.sendrecv": LNC,
+    "nl.all_reduce": "collectives need several simulated NeuronCores; " + LNC,
+    "nl.atomic_rmw": DYNAMIC, "nl.gather_flattened": DYNAMIC, "nisa.local_gather": DYNAMIC,
+    "nisa.nc_n_gather": DYNAMIC, "nisa.tensor_copy_dynamic_src": DYNAMIC,
+    "nisa.tensor_copy_dynamic_dst": DYNAMIC, "nl.dynamic_range": DYNAMIC,
+    "nisa.register_alloc": DYNAMIC, "nisa.register_load": DYNAMIC,
+    "nisa.register_move": DYNAMIC, "nisa.register_store": DYNAMIC,
+    "nisa.nonzero_with_count": DYNAMIC,
+    "nl.float8_e5m2_x4": "packed x4 element types are not trnsim data types (isa/dtype.h)",
+    "nl.float8_e4m3fn_x4": "packed x4 element types are not trnsim data types (isa/dtype.h)",
+    "nl.float4_e2m1fn_x4": "packed x4 element types are not trnsim data types (isa/dtype.h)",
+    "nisa.nc_matmul_mx": "MX (microscaling) formats are not trnsim data types",
+    "nisa.quantize_mx": "MX (microscaling) formats are not trnsim data types",
+    "nl.device_print": "printing simulated tile values needs a debug output of the trace",
+    "nisa.sequence_bounds": NO_INS, "nisa.dma_compute": NO_INS,
+}
+
+
+class Case:
+    def __init__(self, names, gens, func, xfail):
+        self.names, self.gens, self.func, self.xfail = names, gens, func, xfail
+        module = func.__module__.rsplit(".", 1)[-1].split("cases_", 1)[-1]
+        self.id = "%s.%s" % (module, func.__name__)
+
+
+def case(*names, gens=GENERATIONS, xfail=None):
+    """Registers a conformance case covering `names` ("nl.exp", "nisa.tensor_copy") in
+    `gens`. The function returns (kernel, args, expected, tolerance[, target]): the kernel's
+    returned outputs (array or tuple) must match `expected` within `tolerance` (abs and rel)
+    when run on `target` (default trn2). `xfail`
+    names what is missing when the case is known to fail."""
+    for n in names:
+        pre, _, name = n.partition(".")
+        if pre not in PREFIX:
+            raise ValueError("case name %r must start with nl. or nisa." % n)
+    gens = (gens,) if isinstance(gens, str) else tuple(gens)
+
+    def register(func):
+        _REGISTRY.append(Case(names, gens, func, xfail))
+        return func
+    return register
+
+
+def default_suite():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "..", "..", "..", "tests", "nki", "conformance")
+
+
+def load_suite(suite_dir=None):
+    """Imports every cases_*.py of the suite; returns the registered cases."""
+    suite_dir = os.path.abspath(suite_dir or default_suite())
+    if not os.path.isdir(suite_dir):
+        raise SystemExit("trnsim_nki --coverage: no conformance suite at %s" % suite_dir)
+    del _REGISTRY[:]
+    for fn in sorted(os.listdir(suite_dir)):
+        if fn.startswith("cases_") and fn.endswith(".py"):
+            name = "trnsim_conformance_" + fn[:-3]
+            spec = importlib.util.spec_from_file_location(name, os.path.join(suite_dir, fn))
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[name] = mod
+            spec.loader.exec_module(mod)
+    return list(_REGISTRY)
+
+
+def _compare(got, expected, tol):
+    got = got if isinstance(got, (tuple, list)) else (got,)
+    expected = expected if isinstance(expected, (tuple, list)) else (expected,)
+    if len(got) != len(expected):
+        return "kernel returned %d outputs, expected %d" % (len(got), len(expected))
+    for i, (g, e) in enumerate(zip(got, expected)):
+        g, e = np.asarray(g, np.float64), np.asarray(e, np.float64)
+        if g.shape != e.shape:
+            return "output %d has shape %s, expected %s" % (i, g.shape, e.shape)
+        if not np.allclose(g, e, atol=tol, rtol=tol, equal_nan=True):
+            err = np.max(np.abs(g - e))
+            return "output %d differs from the numpy reference by up to %.3g" % (i, err)
+    return None
+
+
+def run_case(c):
+    """None if the case passes, else the failure text."""
+    from .tracer import run
+    try:
+        spec = c.func()
+        kernel, args, expected, tol = spec[:4]
+        got, _ = run(kernel, *args, target=spec[4] if len(spec) > 4 else "trn2")
+    except (NkiError, TrnsimRunError) as e:
+        return str(e).splitlines()[0]
+    except Exception as e:  # a front-end crash is a failure of the case, reported as such
+        tb = traceback.extract_tb(e.__traceback__)[-1]
+        return "%s: %s (%s:%d)" % (type(e).__name__, e, os.path.basename(tb.filename),
+                                   tb.lineno)
+    return _compare(got, expected, tol)
+
+
+def statuses(cases, results):
+    """{(module, gen): [(name, supported, note)]} for every documented name."""
+    by_name = {}
+    for c, r in zip(cases, results):
+        for n in c.names:
+            for g in c.gens:
+                by_name.setdefault((n, g), []).append((c, r))
+    table = {}
+    for pre, module in sorted(PREFIX.items(), key=lambda kv: kv[1]):
+        for g in GENERATIONS:
+            rows = []
+            for name in api_names.names(module, g):
+                key = "%s.%s" % (pre, name)
+                got = by_name.get((key, g), [])
+                fails = [(c, r) for c, r in got if r is not None or c.xfail]
+                if got and not fails:
+                    rows.append((name, True, ", ".join(sorted(c.id for c, _ in got))))
+                elif fails:
+                    c, r = fails[0]
+                    rows.append((name, False, c.xfail or ("case %s fails: %s" % (c.id, r))))
+                elif key in OUT_OF_SCOPE:
+                    rows.append((name, False, OUT_OF_SCOPE[key]))
+                else:
+                    rows.append((name, False, "no conformance case yet"))
+            table[(module, g)] = rows
+    return table
+
+
+def markdown(table):
+    out = ["# NKI API coverage of trnsim_nki", "",
+           "Generated by `python3 -m trnsim_nki --coverage --write kernels/nki/COVERAGE.md` "
+           "from the conformance suite (tests/nki/conformance): a name is supported when "
+           "its conformance kernels match their numpy references on trnsim.", ""]
+    total = sum(len(r) for r in table.values())
+    ok = sum(1 for r in table.values() for row in r if row[1])
+    out += ["Supported: %d of %d documented names (both generations counted)." % (ok, total),
+            ""]
+    for (module, g), rows in table.items():
+        n_ok = sum(1 for r in rows if r[1])
+        out += ["## nki.%s, %s: %d of %d" % (module, GEN_TITLE[g], n_ok, len(rows)), "",
+                "| name | status | cases / reason |", "|---|---|---|"]
+        for name, supported, note in rows:
+            out.append("| `%s` | %s | %s |" % (name, "supported" if supported else
+                                               "not supported", note.replace("|", "/")))
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv):
+    import argparse
+    ap = argparse.ArgumentParser(prog="trnsim nki --coverage")
+    ap.add_argument("--coverage", action="store_true")
+    ap.add_argument("--write", metavar="FILE", help="write the table to FILE (markdown)")
+    ap.add_argument("--suite", metavar="DIR", help="conformance suite directory")
+    a = ap.parse_args(argv)
+    cases = load_suite(a.suite)
+    results = [run_case(c) for c in cases]
+    text = markdown(statuses(cases, results))
+    if a.write:
+        with open(a.write, "w") as f:
+            f.write(text + "\n")
+        print("trnsim nki: coverage table written to %s" % a.write)
+    else:
+        print(text)
+    return 0
