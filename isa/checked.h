@@ -50,4 +50,11 @@ inline std::string bounded(std::string_view text, size_t limit = 200) {
   return std::string(text.substr(0, limit)) + "...";
 }
 
+// A JSON value's text as messages echo it: invalid UTF-8 in strings (a --set value, a file
+// name) is replaced instead of making dump() throw, and the text is bounded.
+template <typename Json>
+std::string bounded_json(const Json& j, size_t limit = 200) {
+  return bounded(j.dump(-1, ' ', false, Json::error_handler_t::replace), limit);
+}
+
 }  // namespace trnsim::isa

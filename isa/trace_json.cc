@@ -21,7 +21,7 @@ using nlohmann::json;
 
 std::string type_name(const json& j) { return j.type_name(); }
 // A JSON value as messages echo it: its text, at most ~200 characters.
-std::string echo(const json& j) { return bounded(j.dump()); }
+std::string echo(const json& j) { return bounded_json(j); }
 
 // True if `j` is an integer that fits int64 (nlohmann stores integers past 2^63 - 1 unsigned).
 bool is_int64(const json& j) {

@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Builds trnsim and runs every test (C++ GoogleTest suites and the Python NKI suite) via ctest.
+# Builds trnsim and runs every test (C++ GoogleTest suites, the Python NKI suite, 300 mutated
+# traces) via ctest, then, if $TRNSIM_CI_FUZZ_SECONDS is set and clang is installed, every
+# libFuzzer target for that many seconds in total after replaying its corpus (scripts/fuzz.sh).
+#   scripts/test.sh [CTEST ARGS]       the above
+#   scripts/test.sh --sanitize [ARGS]  the whole suite built with ASan + UBSan (clang, out of
+#                                      tree in build-sanitize/), no fuzzing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
+if [ "${1:-}" = "--sanitize" ]; then
+  shift
+  scripts/sanitize_build.sh
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  cd "${TRNSIM_SANITIZE_DIR:-build-sanitize}"
+  exec ctest --output-on-failure -j"$(nproc)" "$@"
+fi
 scripts/build.sh
-cd build
-ctest --output-on-failure -j"$(nproc)" "$@"
+(cd build && ctest --output-on-failure -j"$(nproc)" "$@")
+if [ -n "${TRNSIM_CI_FUZZ_SECONDS:-}" ] && command -v clang++ >/dev/null; then
+  scripts/fuzz.sh "$TRNSIM_CI_FUZZ_SECONDS"
+fi

@@ -61,14 +61,21 @@ std::vector<uint8_t> tensor_bytes_from_file(const isa::HbmTensor& t, const Input
   if (a.shape != t.shape)
     throw Error("--input " + item + ": shape " + isa::bounded(shape_text(a.shape)) +
                 " does not match tensor shape " + shape_text(t.shape));
-  if (!spec.has_dtype) return isa::npy_to_storage(a, t.dtype);
+  const auto convert = [&] {  // its errors ("element 3 = 2.5 ...") get the --input location
+    try {
+      return isa::npy_to_storage(a, t.dtype);
+    } catch (const Error& e) {
+      throw Error("--input " + isa::bounded(item) + ": " + e.what());
+    }
+  };
+  if (!spec.has_dtype) return convert();
   if (spec.dtype != t.dtype)
     throw Error("--input " + item + ": declared dtype " + std::string(isa::dtype_name(spec.dtype)) +
                 " but tensor '" + t.name + "' is " + std::string(isa::dtype_name(t.dtype)));
   const int width = isa::dtype_bytes(t.dtype);
   const std::string raw_descr = width == 1 ? "|u1" : width == 2 ? "<u2" : "<u4";
   if (isa::dtype_is_float(t.dtype) && a.descr == raw_descr) return std::move(a.data);
-  return isa::npy_to_storage(a, t.dtype);
+  return convert();
 }
 
 }  // namespace

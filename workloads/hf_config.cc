@@ -59,7 +59,7 @@ class Reader {
     if (!v.is_number_integer()) fail(k, "expected an integer, got " + std::string(v.type_name()));
     const int64_t limit = max_model_dim(k);
     if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(limit))
-      fail(k, isa::bounded(v.dump()) + " exceeds the limit " + std::to_string(limit));
+      fail(k, isa::bounded_json(v) + " exceeds the limit " + std::to_string(limit));
     const int64_t x = v.get<int64_t>();
     if (x <= 0) fail(k, "must be positive, got " + std::to_string(x));
     if (x > limit) fail(k, std::to_string(x) + " exceeds the limit " + std::to_string(limit));

@@ -93,7 +93,7 @@ SafeTensorsFile parse_safetensors(const std::string& bytes, const std::string& w
       throw Error(at + ": needs dtype, shape and data_offsets");
     SafeTensor t;
     if (!v["dtype"].is_string() || !dtype_from_safetensors(v["dtype"].get<std::string>(), &t.dtype))
-      throw Error(at + ": unsupported dtype " + isa::bounded(v["dtype"].dump()) +
+      throw Error(at + ": unsupported dtype " + isa::bounded_json(v["dtype"]) +
                   " (BF16, F16, F32)");
     if (!v["shape"].is_array()) throw Error(at + ": shape must be a list");
     int64_t elements = 1;
@@ -104,7 +104,7 @@ SafeTensorsFile parse_safetensors(const std::string& bytes, const std::string& w
       // Checked so a shape whose element count wraps to the real data size is not accepted.
       if (n > uint64_t(isa::kMaxElements) ||
           __builtin_mul_overflow(elements, int64_t(n), &elements) || elements > isa::kMaxElements)
-        throw Error(at + ": shape " + isa::bounded(v["shape"].dump()) +
+        throw Error(at + ": shape " + isa::bounded_json(v["shape"]) +
                     " has more than 2^48 elements");
       t.shape.push_back(int64_t(n));
     }

@@ -35,7 +35,7 @@ namespace {
 
 constexpr double kMaxExactInt = 9007199254740992.0;  // 2^53: integers exact in a double
 
-std::string echo(const nlohmann::json& v) { return isa::bounded(v.dump()); }
+std::string echo(const nlohmann::json& v) { return isa::bounded_json(v); }
 
 }  // namespace
 

@@ -9,10 +9,6 @@
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
 
-// SystemC's library defines main() (which calls sc_main); trnsim programs have their own main,
-// so this definition only satisfies the linker and is never called.
-int sc_main(int, char**) { return 1; }
-
 namespace trnsim::sim {
 namespace {
 

@@ -29,17 +29,17 @@ void write_json(const fs::path& path, const nlohmann::json& j) {
   if (!os) throw Error("error writing '" + path.string() + "'");
 }
 
-// The names trnsim writes into a results folder (besides outputs/).
-// What a run writes (cleared before it writes again), and what `trnsim nki` writes beside
-// them before the run (the traced program and the compiler's report: trnsim's own, kept).
+// The names a run writes into a results folder (besides outputs/), cleared before a new run.
 const char* const kResultFiles[] = {"stats.json", "config.json", "timeline.json",
                                     "timeline.json.gz"};
-const char* const kFrontEndFiles[] = {"trace.json", "compile.json"};
+// Also trnsim's: the NKI front end writes the trace and its compile report here before the run.
+// Kept, not cleared: they belong to the run being made.
+const char* const kKeptFiles[] = {"trace.json", "compile.json"};
 
 bool is_result_file(const std::string& name) {
   for (const char* f : kResultFiles)
     if (name == f) return true;
-  for (const char* f : kFrontEndFiles)
+  for (const char* f : kKeptFiles)
     if (name == f) return true;
   return false;
 }

@@ -6,9 +6,10 @@
 //   outputs/<tensor>.npy  every HBM tensor with role "output" (every HBM tensor with
 //                   all_tensors), when values were computed; bf16/fp8 as float32 (isa/npy.h)
 // A run owns its results folder: it is created if missing; an existing folder must be empty or
-// hold only a previous run's results (the files above and outputs/*.npy), which are removed
-// first so no stale output survives. Anything else, "/" and symbolic links inside the folder
-// are refused. Two tensors whose output file names collide are an error.
+// hold only a previous run's results (the files above, timeline.json.gz, outputs/*.npy, and the
+// trace.json and compile.json the NKI front end writes), which are removed first (those two
+// excepted) so no stale output survives. Anything else, "/" and symbolic links inside the
+// folder are refused. Two tensors whose output file names collide are an error.
 #pragma once
 
 #include <cstdint>

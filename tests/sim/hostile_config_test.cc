@@ -62,6 +62,11 @@ TEST(HostileConfig, CostsBeyondTheTimeRangeAreErrorsNotWrapped) {
   EXPECT_EQ(cycles_to_ps(1000, 2.0), 500000);
 }
 
+TEST(HostileConfig, SetValueWithInvalidUtf8IsAnErrorNotAJsonException) {
+  // Found by fuzz_hw_config (tests/fuzz/regressions): echoing the value threw type_error 316.
+  expect_has(set_error("clocks.vector_ghz=0.4\x8a"), {"clocks.vector_ghz", "expected a number"});
+}
+
 TEST(HostileConfig, RepeatedKeyInAHwFileIsAnError) {
   const std::string path = ::testing::TempDir() + "hostile_dup_hw.json";
   {
