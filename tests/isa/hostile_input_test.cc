@@ -107,7 +107,9 @@ TEST(HostileInput, SliceCountNeverWraps) {
   EXPECT_EQ((Slice{-kInt64Max, kInt64Max, 1}).count(), kInt64Max);  // saturates
   EXPECT_EQ((Slice{0, 10, 3}).count(), 4);
   EXPECT_EQ((Slice{5, 5, 1}).count(), 0);
-  EXPECT_EQ((Slice{0, 5, 0}).count(), 0);
+  EXPECT_EQ((Slice{0, 5, 0}).count(), 5);  // step 0: a partition broadcast, 5 repetitions
+  EXPECT_EQ((Slice{0, 5, -1}).count(), 0);
+  EXPECT_EQ((Slice{-kInt64Max, kInt64Max, 0}).count(), kInt64Max);  // saturates
 }
 
 TEST(HostileInput, IndexAtInt64MaxIsRefusedByTheViewParser) {
