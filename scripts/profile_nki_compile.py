@@ -1,4 +1,4 @@
-"""Times (and optionally cProfiles) tracing and compiling matmul_tiled from
+"""Times in CPU seconds (and optionally cProfiles) tracing and compiling matmul_tiled from
 kernels/nki/examples/calibration/matmul_variants.py.
 
     python3 scripts/profile_nki_compile.py 2048 1024 2048 [--profile] [--kernel matmul_tiled]
@@ -38,13 +38,13 @@ def main():
     prof = cProfile.Profile() if a.profile else None
     if prof:
         prof.enable()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     tr = trnsim_nki.trace_kernel(func, (lhsT, rhs), target=a.target)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     n = len(tr.program.instructions)
     ntiles = len(tr.program.tiles)
     trace = tr.trace()
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     if prof:
         prof.disable()
     print("%s K=%d M=%d N=%d: %d instructions, %d tiles; trace %.2f s, compile %.2f s, "
