@@ -28,12 +28,13 @@ def main():
     ap.add_argument("N", type=int)
     ap.add_argument("--kernel", default="matmul_tiled")
     ap.add_argument("--target", default="trn1")
+    ap.add_argument("--dtype", default="bfloat16")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--top", type=int, default=25)
     a = ap.parse_args()
     kernel = getattr(matmul_variants, a.kernel)
-    lhsT = trnsim_nki.as_dtype(np.zeros((a.K, a.M), np.float32), "bfloat16")
-    rhs = trnsim_nki.as_dtype(np.zeros((a.K, a.N), np.float32), "bfloat16")
+    lhsT = trnsim_nki.as_dtype(np.zeros((a.K, a.M), np.float32), a.dtype)
+    rhs = trnsim_nki.as_dtype(np.zeros((a.K, a.N), np.float32), a.dtype)
     func = kernel.func if isinstance(kernel, trnsim_nki.Kernel) else kernel
     prof = cProfile.Profile() if a.profile else None
     if prof:
