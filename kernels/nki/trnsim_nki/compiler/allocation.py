@@ -281,6 +281,8 @@ class Allocator:
             if self._plain:
                 return mem.oldest_fit(size)
             return self._coloring_scan(mem, size)
+        if self._plain and not extra:
+            return self._choose_plain(mem, size, ring_ptr, stack, r)
         starts = sorted(set(mem.free_starts() + extra))
         if s == "coloring":
             best = None
@@ -318,6 +320,43 @@ class Allocator:
                 if best is None or hi - lo < best[0]:
                     best = (hi - lo, a, hit)
             return (best[1], best[2]) if best else (None, None)
+        raise ValueError("unknown allocation strategy %r" % s)
+
+    def _choose_plain(self, mem, size, ring_ptr, stack, r):
+        """_choose for ring / fast / max_reuse when every free-segment start is a valid start
+        and no fixed tile is in the way: a start fits iff the tile ends inside the maximal
+        free run (hole) holding it, so the search runs over holes, not starts."""
+        s = self.strategy
+        cap = self.capacity
+        if s == "ring":
+            # first fitting start from ring_ptr on, wrapping: ring_ptr itself if free, then
+            # the start of each later hole, then the holes from address 0
+            holes = mem.holes()
+            k = 0
+            while k < len(holes) and holes[k][1] <= ring_ptr:
+                k += 1
+            if k < len(holes) and holes[k][0] <= ring_ptr:
+                if ring_ptr + size <= holes[k][1]:
+                    return ring_ptr, mem.probe(ring_ptr, size)
+                k += 1
+            for lo, hi in holes[k:] + holes[:k]:
+                if hi - lo >= size:
+                    return lo, mem.probe(lo, size)
+            return None, None
+        if s == "fast" and stack and stack[-1][3] >= r.last:
+            a = stack[-1][1] + stack[-1][2]
+            hit = mem.probe(a, size)
+            if hit is not None:
+                return a, hit
+        if s in ("fast", "max_reuse"):
+            best = None
+            for lo, hi in mem.holes():
+                n = hi - lo
+                if n >= size and (best is None or n < best[1] - best[0]):
+                    best = (lo, hi)
+            if best is None:
+                return None, None
+            return best[0], mem.probe(best[0], size)
         raise ValueError("unknown allocation strategy %r" % s)
 
     def _coloring_scan(self, mem, size):
