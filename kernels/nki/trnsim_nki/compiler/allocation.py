@@ -331,17 +331,26 @@ class Allocator:
         if s == "ring":
             # first fitting start from ring_ptr on, wrapping: ring_ptr itself if free, then
             # the start of each later hole, then the holes from address 0
-            holes = mem.holes()
-            k = 0
-            while k < len(holes) and holes[k][1] <= ring_ptr:
-                k += 1
-            if k < len(holes) and holes[k][0] <= ring_ptr:
-                if ring_ptr + size <= holes[k][1]:
+            segs = mem.segs
+            n = len(segs)
+            i = mem._index(ring_ptr) if ring_ptr < cap else n
+            if i < n and segs[i][2] is None:
+                while i < n and segs[i][2] is None:
+                    i += 1
+                if ring_ptr + size <= segs[i - 1][1]:
                     return ring_ptr, mem.probe(ring_ptr, size)
-                k += 1
-            for lo, hi in holes[k:] + holes[:k]:
-                if hi - lo >= size:
-                    return lo, mem.probe(lo, size)
+            for j, wrapped in ((i, False), (0, True)):  # holes after ring_ptr, then before
+                while j < n:
+                    if segs[j][2] is not None:
+                        j += 1
+                        continue
+                    lo = segs[j][0]
+                    if wrapped and lo >= ring_ptr:
+                        break
+                    while j < n and segs[j][2] is None:
+                        j += 1
+                    if segs[j - 1][1] - lo >= size:
+                        return lo, mem.probe(lo, size)
             return None, None
         if s == "fast" and stack and stack[-1][3] >= r.last:
             a = stack[-1][1] + stack[-1][2]
