@@ -67,8 +67,11 @@ class CompileReport:
                 "tiles": tiles}
 
 
-def _allocate(program, memory, limits, strategy):
-    ranges = [r for r in live_ranges(program).values() if r.tile.memory == memory]
+def _allocate(program, memory, limits, strategy, all_ranges=None):
+    """Placement of `memory`; `all_ranges`: live_ranges(program) if already known."""
+    if all_ranges is None:
+        all_ranges = live_ranges(program)
+    ranges = [r for r in all_ranges.values() if r.tile.memory == memory]
     if memory == "sbuf":
         alloc = Allocator("sbuf", limits.sbuf_bytes, SBUF_ALIGN, 0, strategy)
     else:
@@ -124,11 +127,12 @@ def compile_program(program, config=None, target="trn2"):
     else:
         report.placements["sbuf"] = _default_flow(program, limits, report)
     psum_strategy = config.mode.name.lower() if config.linear else "coloring"
+    report.ranges = live_ranges(program)  # final: SBUF allocation (spilling) is done
     try:
-        report.placements["psum"] = _allocate(program, "psum", limits, psum_strategy)
+        report.placements["psum"] = _allocate(program, "psum", limits, psum_strategy,
+                                              report.ranges)
     except OutOfMemory as oom:
         raise NkiAllocationError(_oom_message(oom, "PSUM allocation", program))
-    report.ranges = live_ranges(program)
     trace = emit_trace(program, report)
     trace["dma_issue"] = schedule.dma_issue(config)
     return trace, report

@@ -56,6 +56,9 @@ class _Memory:
         self.los = [0]
         self.segs = [[0, capacity, None, NEVER, None]]  # lo, hi, tile name or None, freed_at,
         #                                                 last occupant
+        # (freed_at, lo) of every free segment, oldest first; entries go stale when the
+        # segment is occupied, merged away or freed again and are dropped when met.
+        self.by_age = [(NEVER, 0)]
 
     def _index(self, a):
         return bisect.bisect_right(self.los, a) - 1
@@ -91,7 +94,10 @@ class _Memory:
     def occupy(self, a, size, name):
         i = self._split_at(a)
         if a + size < self.capacity:
-            self._split_at(a + size)
+            k = self._split_at(a + size)
+            s = self.segs[k]
+            if s[2] is None:
+                heapq.heappush(self.by_age, (s[3], s[0]))
         j = i
         while j < len(self.segs) and self.segs[j][0] < a + size:
             j += 1
@@ -104,6 +110,7 @@ class _Memory:
         i = self._index(a)
         s = self.segs[i]
         s[2], s[3], s[4] = None, when, name
+        heapq.heappush(self.by_age, (when, s[0]))
         # merge with free neighbours freed at the same time (keeps the list short)
         if i + 1 < len(self.segs):
             n = self.segs[i + 1]
@@ -117,6 +124,55 @@ class _Memory:
                 p[1] = s[1]
                 del self.segs[i]
                 del self.los[i]
+
+    def oldest_fit(self, size):
+        """The coloring choice when every segment boundary is a valid start (no bank rule,
+        aligned boundaries, no fixed tiles in the way): (address, (freed_at, last occupant))
+        of the free-segment start whose [a, a+size) is all free with the lowest (most recently
+        freed time under it, address), or (None, None). Candidates are visited oldest first,
+        so the search stops as soon as no unvisited start can do better."""
+        heap, segs, los, cap = self.by_age, self.segs, self.los, self.capacity
+        kept = []
+        seen = set()
+        best_key = best_a = best_occ = None
+        while heap:
+            entry = heap[0]
+            if best_key is not None and (entry[0] > best_key or
+                                         (entry[0] == best_key and entry[1] > best_a)):
+                break
+            heapq.heappop(heap)
+            if entry in seen:
+                continue
+            freed0, lo = entry
+            i = bisect.bisect_right(los, lo) - 1
+            s = segs[i]
+            if s[0] != lo or s[2] is not None or s[3] != freed0:
+                continue  # stale
+            seen.add(entry)
+            kept.append(entry)
+            end = lo + size
+            if end > cap:
+                continue
+            freed, occupant, j = NEVER, None, i
+            while True:
+                sj = segs[j]
+                if sj[2] is not None:
+                    freed = None
+                    break
+                if sj[3] > freed:
+                    freed, occupant = sj[3], sj[4]
+                if sj[1] >= end:
+                    break
+                j += 1
+            if freed is None:
+                continue
+            if best_key is None or freed < best_key or (freed == best_key and lo < best_a):
+                best_key, best_a, best_occ = freed, lo, occupant
+        for e in kept:
+            heapq.heappush(heap, e)
+        if best_key is None:
+            return None, None
+        return best_a, (best_key, best_occ)
 
     def free_starts(self):
         return [s[0] for s in self.segs if s[2] is None]
@@ -156,6 +212,8 @@ class Allocator:
         ending = []  # heap of (last, seq, name, address)
         fixed = [r for r in ranges if r.tile.address is not None]
         self._check_fixed(fixed)
+        # every segment boundary is then a multiple of the alignment, so _start(lo) == lo
+        self._plain = not self.bank and all(f.tile.address % self.align == 0 for f in fixed)
         ring_ptr = 0
         stack = []  # FAST: [(name, address, size, last)]
         for seq, r in enumerate(ranges):
@@ -220,7 +278,11 @@ class Allocator:
         addresses are the starts of free segments and the ends of fixed-address tiles."""
         s = self.strategy
         if s == "coloring" and not extra:
+            if self._plain:
+                return mem.oldest_fit(size)
             return self._coloring_scan(mem, size)
+        if self._plain and not extra:
+            return self._choose_plain(mem, size, ring_ptr, stack, r)
         starts = sorted(set(mem.free_starts() + extra))
         if s == "coloring":
             best = None
@@ -258,6 +320,52 @@ class Allocator:
                 if best is None or hi - lo < best[0]:
                     best = (hi - lo, a, hit)
             return (best[1], best[2]) if best else (None, None)
+        raise ValueError("unknown allocation strategy %r" % s)
+
+    def _choose_plain(self, mem, size, ring_ptr, stack, r):
+        """_choose for ring / fast / max_reuse when every free-segment start is a valid start
+        and no fixed tile is in the way: a start fits iff the tile ends inside the maximal
+        free run (hole) holding it, so the search runs over holes, not starts."""
+        s = self.strategy
+        cap = self.capacity
+        if s == "ring":
+            # first fitting start from ring_ptr on, wrapping: ring_ptr itself if free, then
+            # the start of each later hole, then the holes from address 0
+            segs = mem.segs
+            n = len(segs)
+            i = mem._index(ring_ptr) if ring_ptr < cap else n
+            if i < n and segs[i][2] is None:
+                while i < n and segs[i][2] is None:
+                    i += 1
+                if ring_ptr + size <= segs[i - 1][1]:
+                    return ring_ptr, mem.probe(ring_ptr, size)
+            for j, wrapped in ((i, False), (0, True)):  # holes after ring_ptr, then before
+                while j < n:
+                    if segs[j][2] is not None:
+                        j += 1
+                        continue
+                    lo = segs[j][0]
+                    if wrapped and lo >= ring_ptr:
+                        break
+                    while j < n and segs[j][2] is None:
+                        j += 1
+                    if segs[j - 1][1] - lo >= size:
+                        return lo, mem.probe(lo, size)
+            return None, None
+        if s == "fast" and stack and stack[-1][3] >= r.last:
+            a = stack[-1][1] + stack[-1][2]
+            hit = mem.probe(a, size)
+            if hit is not None:
+                return a, hit
+        if s in ("fast", "max_reuse"):
+            best = None
+            for lo, hi in mem.holes():
+                n = hi - lo
+                if n >= size and (best is None or n < best[1] - best[0]):
+                    best = (lo, hi)
+            if best is None:
+                return None, None
+            return best[0], mem.probe(best[0], size)
         raise ValueError("unknown allocation strategy %r" % s)
 
     def _coloring_scan(self, mem, size):

@@ -38,12 +38,19 @@ def live_ranges(program):
     use (dict order)."""
     tiles = {t.name: t for t in program.tiles}
     ranges = {}
+    get, tile_of = ranges.get, tiles.get
     for i, ins in enumerate(program.instructions):
-        for _, name in operand_names(ins):
-            t = tiles.get(name)
+        for k, v in ins.items():  # operand_names, inlined (hot)
+            if k in NOT_OPERANDS or not isinstance(v, str) or not v.endswith("]"):
+                continue
+            cut = v.find("[")
+            if cut < 0:
+                continue
+            name = v[:cut]
+            t = tile_of(name)
             if t is None:
                 continue
-            r = ranges.get(name)
+            r = get(name)
             if r is None:
                 ranges[name] = LiveRange(t, i)
             elif r.last != i:

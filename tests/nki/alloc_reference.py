@@ -1,0 +1,299 @@
+"""FROZEN REFERENCE (test oracle): a verbatim copy of compiler/allocation.py before its
+speed-up; tests/nki/test_compiler_alloc_equivalence.py checks the optimised allocator makes
+exactly the same placements. Do not edit.
+
+Placement of logical tiles in one on-chip memory (SBUF or PSUM) by live range.
+
+Strategies (nki.compiler.Allocation / AllocationMode, "Deep dive: NKI compile configuration"):
+- "coloring": the default neuronx-cc flow, graph coloring of the interference graph after
+  tracing. Tiles are coloured in order of first use; among the addresses where a tile fits
+  (no overlap with any tile live at the same time) it takes the memory freed longest ago
+  (never-used memory first), so a load into reused memory waits for the oldest possible
+  reader. APPROX: a greedy interval colouring; the document does not give neuronx-cc's
+  colour choice, this one is the choice that leaves loads the most room to run early.
+- "ring" (LINEAR + RING): a fresh address after the previous tile, wrapping around; freed
+  memory is reused only after the wrap. In PSUM it rotates through the banks.
+- "fast" (LINEAR + FAST): a tile whose lifetime nests in the tile allocated just before it is
+  stacked right after it; any other tile goes in the free hole that fits it best.
+- "max_reuse" (LINEAR + MAX_REUSE): always the free hole that fits best.
+Every strategy honours fixed addresses (direct allocation) and, in PSUM, the bank rule: a
+tile that fits one bank stays inside one bank, a larger one starts on a bank boundary.
+"""
+import bisect
+import heapq
+
+NEVER = -1  # freed_at of memory no tile has used yet
+
+
+class OutOfMemory(Exception):
+    """No address for `tile` at instruction `index`; `live` are the tiles occupying memory."""
+
+    def __init__(self, memory, tile, index, live, capacity):
+        self.memory, self.tile, self.index, self.live, self.capacity = (memory, tile, index,
+                                                                        live, capacity)
+        super().__init__("%s: %s does not fit" % (memory, tile.name))
+
+
+class FixedAddressConflict(Exception):
+    pass
+
+
+class Placement:
+    """Result of allocating one memory: address and previous occupant of each tile."""
+
+    def __init__(self):
+        self.address = {}     # tile name -> byte address in the partition
+        self.reuses = {}      # tile name -> name of the tile that last used part of its memory
+        self.peak_bytes = 0   # highest end address in use
+
+
+def _align_up(v, a):
+    return (v + a - 1) // a * a
+
+
+class _Memory:
+    """Segments [lo, hi) covering the partition, each free (with the instruction index that
+    freed it) or used by a tile."""
+
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self.los = [0]
+        self.segs = [[0, capacity, None, NEVER, None]]  # lo, hi, tile name or None, freed_at,
+        #                                                 last occupant
+
+    def _index(self, a):
+        return bisect.bisect_right(self.los, a) - 1
+
+    def probe(self, a, size):
+        """(freed_at, last occupant) of the most recently freed segment under [a, a+size) if
+        all of it is free, else None."""
+        if a < 0 or a + size > self.capacity:
+            return None
+        i = self._index(a)
+        best = (NEVER, None)
+        end = a + size
+        while i < len(self.segs) and self.segs[i][0] < end:
+            s = self.segs[i]
+            if s[2] is not None:
+                return None
+            if s[3] > best[0]:
+                best = (s[3], s[4])
+            i += 1
+        return best
+
+    def _split_at(self, a):
+        i = self._index(a)
+        s = self.segs[i]
+        if s[0] == a:
+            return i
+        new = [a, s[1], s[2], s[3], s[4]]
+        s[1] = a
+        self.segs.insert(i + 1, new)
+        self.los.insert(i + 1, a)
+        return i + 1
+
+    def occupy(self, a, size, name):
+        i = self._split_at(a)
+        if a + size < self.capacity:
+            self._split_at(a + size)
+        j = i
+        while j < len(self.segs) and self.segs[j][0] < a + size:
+            j += 1
+        del self.segs[i + 1:j]
+        del self.los[i + 1:j]
+        self.segs[i][1] = a + size
+        self.segs[i][2] = name
+
+    def release(self, a, name, when):
+        i = self._index(a)
+        s = self.segs[i]
+        s[2], s[3], s[4] = None, when, name
+        # merge with free neighbours freed at the same time (keeps the list short)
+        if i + 1 < len(self.segs):
+            n = self.segs[i + 1]
+            if n[2] is None and n[3] == when:
+                s[1] = n[1]
+                del self.segs[i + 1]
+                del self.los[i + 1]
+        if i > 0:
+            p = self.segs[i - 1]
+            if p[2] is None and p[3] == when:
+                p[1] = s[1]
+                del self.segs[i]
+                del self.los[i]
+
+    def free_starts(self):
+        return [s[0] for s in self.segs if s[2] is None]
+
+    def holes(self):
+        """Maximal free runs [(lo, hi)]."""
+        out = []
+        for s in self.segs:
+            if s[2] is None:
+                if out and out[-1][1] == s[0]:
+                    out[-1][1] = s[1]
+                else:
+                    out.append([s[0], s[1]])
+        return out
+
+    def used_names(self):
+        return [s[2] for s in self.segs if s[2] is not None]
+
+
+class Allocator:
+    """Places the tiles of one memory (given in order of first use) with `strategy`."""
+
+    def __init__(self, memory, capacity, align, bank_bytes, strategy):
+        self.memory, self.capacity, self.align = memory, capacity, align
+        self.bank, self.strategy = bank_bytes, strategy
+
+    def _start(self, a, size):
+        a = _align_up(a, self.align)
+        if self.bank and not (size <= self.bank and a // self.bank == (a + size - 1) // self.bank):
+            a = _align_up(a, self.bank)
+        return a
+
+    def run(self, ranges, fixed_conflicts_ok=False):
+        """ranges: LiveRange list of this memory's tiles in order of first use."""
+        mem = _Memory(self.capacity)
+        out = Placement()
+        ending = []  # heap of (last, seq, name, address)
+        fixed = [r for r in ranges if r.tile.address is not None]
+        self._check_fixed(fixed)
+        ring_ptr = 0
+        stack = []  # FAST: [(name, address, size, last)]
+        for seq, r in enumerate(ranges):
+            while ending and ending[0][0] < r.first:
+                last, _, name, a = heapq.heappop(ending)
+                mem.release(a, name, last)
+            size = _align_up(r.tile.bytes_per_partition(), self.align)
+            blockers = [f for f in fixed if f is not r and f.first <= r.last and r.first <= f.last]
+
+            def ok(a):
+                if any(a < f.tile.address + f.tile.bytes_per_partition() and
+                       f.tile.address < a + size for f in blockers):
+                    return None
+                return mem.probe(a, size)
+
+            if r.tile.address is not None:
+                a = r.tile.address
+                hit = mem.probe(a, size)
+                if hit is None:
+                    raise OutOfMemory(self.memory, r.tile, r.first, self._live(mem, ranges),
+                                      self.capacity)
+            else:
+                while stack and stack[-1][3] < r.first:
+                    stack.pop()
+                extra = [f.tile.address + f.tile.bytes_per_partition() for f in blockers]
+                a, hit = self._choose(mem, size, ok, ring_ptr, stack, r, extra)
+                if a is None:
+                    raise OutOfMemory(self.memory, r.tile, r.first, self._live(mem, ranges),
+                                      self.capacity)
+            mem.occupy(a, size, r.tile.name)
+            out.address[r.tile.name] = a
+            if hit[1] is not None:
+                out.reuses[r.tile.name] = hit[1]
+            out.peak_bytes = max(out.peak_bytes, a + size)
+            ring_ptr = a + size
+            if self.bank and self.strategy == "ring":
+                ring_ptr = _align_up(ring_ptr, self.bank)  # PSUM: next bank
+            stack.append((r.tile.name, a, size, r.last))
+            heapq.heappush(ending, (r.last, seq, r.tile.name, a))
+        return out
+
+    def _live(self, mem, ranges):
+        by_name = {r.tile.name: r for r in ranges}
+        return [by_name[n] for n in mem.used_names()]
+
+    def _check_fixed(self, fixed):
+        for i, a in enumerate(fixed):
+            for b in fixed[i + 1:]:
+                ta, tb = a.tile, b.tile
+                if (a.first <= b.last and b.first <= a.last and
+                        ta.address < tb.address + tb.bytes_per_partition() and
+                        tb.address < ta.address + ta.bytes_per_partition()):
+                    raise FixedAddressConflict(
+                        "%s tiles %s (%s, bytes [%d, %d)) and %s (%s, bytes [%d, %d)) have "
+                        "overlapping fixed addresses and are live at the same time"
+                        % (self.memory, ta.name, ta.source, ta.address,
+                           ta.address + ta.bytes_per_partition(), tb.name, tb.source,
+                           tb.address, tb.address + tb.bytes_per_partition()))
+
+    def _choose(self, mem, size, ok, ring_ptr, stack, r, extra):
+        """(address, probe result) for a tile of `size` bytes, or (None, None). Candidate
+        addresses are the starts of free segments and the ends of fixed-address tiles."""
+        s = self.strategy
+        if s == "coloring" and not extra:
+            return self._coloring_scan(mem, size)
+        starts = sorted(set(mem.free_starts() + extra))
+        if s == "coloring":
+            best = None
+            for lo in starts:
+                a = self._start(lo, size)
+                hit = ok(a)
+                if hit is not None and (best is None or hit[0] < best[1][0]):
+                    best = (a, hit)
+                    if hit[0] == NEVER:
+                        break
+            return best if best else (None, None)
+        if s == "ring":
+            starts = sorted(set([ring_ptr] + starts))
+            k = bisect.bisect_left(starts, ring_ptr)
+            for lo in starts[k:] + starts[:k]:
+                a = self._start(lo, size)
+                hit = ok(a)
+                if hit is not None:
+                    return a, hit
+            return None, None
+        if s == "fast" and stack and stack[-1][3] >= r.last:
+            a = self._start(stack[-1][1] + stack[-1][2], size)
+            hit = ok(a)
+            if hit is not None:
+                return a, hit
+        if s in ("fast", "max_reuse"):
+            best = None
+            holes = mem.holes()
+            for lo0 in starts:
+                a = self._start(lo0, size)
+                hit = ok(a)
+                if hit is None:
+                    continue
+                lo, hi = next(h for h in holes if h[0] <= a < h[1])
+                if best is None or hi - lo < best[0]:
+                    best = (hi - lo, a, hit)
+            return (best[1], best[2]) if best else (None, None)
+        raise ValueError("unknown allocation strategy %r" % s)
+
+    def _coloring_scan(self, mem, size):
+        """The coloring choice in one pass over the segments (no fixed tiles in the way): the
+        start of a free segment whose run of free memory covers the tile and was freed the
+        longest ago (lowest address on ties)."""
+        segs, n, cap = mem.segs, len(mem.segs), self.capacity
+        best_a, best_hit = None, None
+        for i in range(n):
+            seg = segs[i]
+            if seg[2] is not None:
+                continue
+            a = self._start(seg[0], size)
+            end = a + size
+            if end > cap:
+                break
+            j = i
+            while segs[j][1] <= a:  # the bank rule moved the start past this segment
+                j += 1
+            freed, occupant, fits = NEVER, None, True
+            while True:
+                sj = segs[j]
+                if sj[2] is not None:
+                    fits = False
+                    break
+                if sj[3] > freed:
+                    freed, occupant = sj[3], sj[4]
+                if sj[1] >= end:
+                    break
+                j += 1
+            if fits and (best_hit is None or freed < best_hit[0]):
+                best_a, best_hit = a, (freed, occupant)
+                if freed == NEVER:
+                    break
+        return best_a, best_hit
