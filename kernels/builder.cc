@@ -70,7 +70,13 @@ Ref Ref::sl(int d, int64_t start, int64_t stop, int64_t step) const {
   return out;
 }
 
-Builder::Builder(std::string program_name) { prog_.name = std::move(program_name); }
+// The library's kernels stand for what the NKI compiler's default flow emits, where neuronx-cc
+// orders the instructions (scheduling=False): the same DMA issue order the front end gives
+// that flow (kernels/nki/trnsim_nki/compiler/schedule.py), so the two front ends time alike.
+Builder::Builder(std::string program_name) {
+  prog_.name = std::move(program_name);
+  prog_.dma_issue = isa::DmaIssue::kAsap;
+}
 
 Ref Builder::hbm(const std::string& name, std::vector<int64_t> shape, isa::DType dtype,
                  isa::TensorRole role) {
