@@ -47,6 +47,21 @@ def _align_up(v, a):
     return (v + a - 1) // a * a
 
 
+def _covered_free(segs, j, end):
+    """(freed_at, last occupant) of the most recently freed of the segments from segs[j] up to
+    byte `end`, or None if a used segment lies among them."""
+    freed, occupant = NEVER, None
+    while True:
+        sj = segs[j]
+        if sj[2] is not None:
+            return None
+        if sj[3] > freed:
+            freed, occupant = sj[3], sj[4]
+        if sj[1] >= end:
+            return freed, occupant
+        j += 1
+
+
 class _Memory:
     """Segments [lo, hi) covering the partition, each free (with the instruction index that
     freed it) or used by a tile."""
@@ -153,19 +168,10 @@ class _Memory:
             end = lo + size
             if end > cap:
                 continue
-            freed, occupant, j = NEVER, None, i
-            while True:
-                sj = segs[j]
-                if sj[2] is not None:
-                    freed = None
-                    break
-                if sj[3] > freed:
-                    freed, occupant = sj[3], sj[4]
-                if sj[1] >= end:
-                    break
-                j += 1
-            if freed is None:
+            hit = _covered_free(segs, i, end)
+            if hit is None:
                 continue
+            freed, occupant = hit
             if best_key is None or freed < best_key or (freed == best_key and lo < best_a):
                 best_key, best_a, best_occ = freed, lo, occupant
         for e in kept:
@@ -385,19 +391,9 @@ class Allocator:
             j = i
             while segs[j][1] <= a:  # the bank rule moved the start past this segment
                 j += 1
-            freed, occupant, fits = NEVER, None, True
-            while True:
-                sj = segs[j]
-                if sj[2] is not None:
-                    fits = False
-                    break
-                if sj[3] > freed:
-                    freed, occupant = sj[3], sj[4]
-                if sj[1] >= end:
-                    break
-                j += 1
-            if fits and (best_hit is None or freed < best_hit[0]):
-                best_a, best_hit = a, (freed, occupant)
-                if freed == NEVER:
+            hit = _covered_free(segs, j, end)
+            if hit is not None and (best_hit is None or hit[0] < best_hit[0]):
+                best_a, best_hit = a, hit
+                if hit[0] == NEVER:
                     break
         return best_a, best_hit
