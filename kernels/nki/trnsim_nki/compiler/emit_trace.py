@@ -1,8 +1,10 @@
 """Emission of the compiled program as trace JSON v1 with a fixed address for every tile.
 
-Logical tiles placed at the same address with the same shape and dtype become one trace tile
-(the simulator then orders their uses through the shared storage, the anti-dependencies the
-allocation created); every other tile is emitted with its own fixed address.
+Every logical tile is its own trace tile with its fixed address: tiles whose live ranges are
+disjoint may share bytes (the C++ allocator checks that per trace tile, by first..last use), and
+the simulator orders their uses through the shared storage (the anti-dependencies the
+allocation created). Merging same-address tiles into one trace tile would give it the union of
+their live ranges, which then overlaps other tiles placed in its gaps.
 """
 from ..program import tile_json
 from .liveness import operand_names
@@ -14,7 +16,7 @@ def emit_trace(program, report):
     for name, r in report.ranges.items():
         t = r.tile
         a = report.placements[t.memory].address[name]
-        key = (t.memory, a, t.partitions, tuple(t.free_shape), t.dtype.name)
+        key = name
         d = phys.get(key)
         if d is None:
             d = tile_json(t)
