@@ -142,14 +142,17 @@ void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem,
   for (int i = 0; i < int(prog.tiles.size()); ++i) {
     Tile& t = prog.tiles[i];
     if (t.memory != mem || !t.fixed_address) continue;
-    const int64_t lo = *t.fixed_address, hi = lo + t.bytes_per_partition();
+    const int64_t lo = *t.fixed_address, size = t.bytes_per_partition();
     const int64_t esize = dtype_bytes(t.dtype);
     if (lo < 0 || lo % esize != 0)
       throw Error("tile '" + t.name + "': fixed address " + std::to_string(lo) +
                   " is not a non-negative multiple of its element size " + std::to_string(esize));
-    if (hi > capacity)
-      throw Error(tile_desc(t, lo) + ": ends past the " + std::string(memory_name(mem)) +
-                  " capacity of " + std::to_string(capacity) + " bytes per partition");
+    if (lo > capacity || size > capacity - lo)  // compared without forming lo + size
+      throw Error("tile '" + t.name + "' (" + std::string(memory_name(mem)) + ", " +
+                  std::to_string(size) + " bytes at " + std::to_string(lo) +
+                  "): ends past the " + std::string(memory_name(mem)) + " capacity of " +
+                  std::to_string(capacity) + " bytes per partition");
+    const int64_t hi = lo + size;
     t.address = lo;
     used.push_back({lo, hi, i});
   }
@@ -160,6 +163,10 @@ void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem,
     Tile& t = prog.tiles[i];
     if (t.memory != mem || t.fixed_address) continue;
     const int64_t size = t.bytes_per_partition();
+    if (size > capacity)  // before first_fit, whose address arithmetic assumes size <= capacity
+      throw Error("tile '" + t.name + "': does not fit in " + std::string(memory_name(mem)) +
+                  ": needs " + std::to_string(size) + " bytes per partition, capacity " +
+                  std::to_string(capacity) + " bytes per partition");
     const int64_t a = first_fit(used, size, align, bank);
     if (a + size > capacity) {
       int64_t in_use = 0;

@@ -13,6 +13,7 @@ struct CoreLimits {
   int64_t psum_bank_bytes = 0;       // one PSUM bank per partition; a matmul result fits one bank
   int64_t matmul_max_moving_free = 512;
   int64_t matmul_max_stationary_free = 128;
+  int64_t hbm_bytes = 0;  // device HBM capacity; bounds every HBM tensor (0 = unchecked)
 };
 
 }  // namespace trnsim::isa

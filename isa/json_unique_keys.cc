@@ -1,5 +1,7 @@
 #include "isa/json_unique_keys.h"
 
+#include "isa/checked.h"
+
 #include <unordered_set>
 #include <vector>
 
@@ -51,7 +53,7 @@ class UniqueKeysDomParser : public nlohmann::detail::json_sax_dom_parser<json> {
   }
   bool key(std::string& k) {
     if (!key_sets_[open_objects_ - 1].insert(k))
-      throw Error(where_ + ": key '" + k + "' repeated in one object (depth " +
+      throw Error(where_ + ": key '" + bounded(k) + "' repeated in one object (depth " +
                   std::to_string(depth_) + ")");
     return json_sax_dom_parser::key(k);
   }

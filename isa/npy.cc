@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 
 namespace trnsim::isa {
@@ -14,6 +16,7 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicBytes = 6;
 constexpr size_t kHeaderAlignBytes = 64;  // numpy pads magic + length + header to 64 bytes
+constexpr uint64_t kMaxHeaderBytes = 1 << 16;  // numpy writes a few hundred bytes
 
 // A supported element type: kind 'f' (float), 'i' (signed), 'u' (unsigned) or 'b' (bool).
 struct ElementType {
@@ -119,7 +122,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void fail(const std::string& why) const {
-    throw Error(where_ + ": bad header: " + why + " (header: " + s_ + ")");
+    throw Error(where_ + ": bad header: " + bounded(why) + " (header: " + bounded(s_) + ")");
   }
   char peek() const { return pos_ < s_.size() ? s_[pos_] : '\0'; }
   void skip_space() {
@@ -216,20 +219,33 @@ float double_to_float_odd(double d) {
   return out;
 }
 
+// The range of an integer dtype as doubles (exact: all are below 2^32).
+void integer_range(DType t, double* lo, double* hi) {
+  *lo = 0;
+  switch (t) {
+    case DType::kInt8: *lo = -128.0; *hi = 127.0; break;
+    case DType::kInt16: *lo = -32768.0; *hi = 32767.0; break;
+    case DType::kInt32: *lo = -2147483648.0; *hi = 2147483647.0; break;
+    case DType::kUint8: *hi = 255.0; break;
+    case DType::kUint16: *hi = 65535.0; break;
+    default: *hi = 4294967295.0; break;
+  }
+}
+
+// True if `d` is an integer that integer dtype `t` holds exactly (no rounding, no saturation).
+bool fits_integer_dtype(DType t, double d) {
+  double lo = 0, hi = 0;
+  integer_range(t, &lo, &hi);
+  return d == std::floor(d) && d >= lo && d <= hi;  // false for NaN and Inf
+}
+
 // Encodes a (correctly widened) value into `t` with a single correct RNE rounding.
 uint32_t encode_from_double(DType t, double d) {
   if (t == DType::kFp32) return encode(t, float(d));
   if (dtype_is_float(t)) return encode(t, double_to_float_odd(d));
   if (std::isnan(d)) return 0;
   double lo = 0, hi = 0;
-  switch (t) {
-    case DType::kInt8: lo = -128.0; hi = 127.0; break;
-    case DType::kInt16: lo = -32768.0; hi = 32767.0; break;
-    case DType::kInt32: lo = -2147483648.0; hi = 2147483647.0; break;
-    case DType::kUint8: hi = 255.0; break;
-    case DType::kUint16: hi = 65535.0; break;
-    default: hi = 4294967295.0; break;
-  }
+  integer_range(t, &lo, &hi);
   const double r = std::fmin(std::fmax(std::rint(d), lo), hi);
   return uint32_t(int64_t(r)) & uint32_t(0xFFFFFFFFu >> (32 - 8 * dtype_bytes(t)));
 }
@@ -266,41 +282,58 @@ int npy_item_bytes(const std::string& descr) {
 
 NpyArray read_npy(const std::string& path) {
   const std::string where = "npy file '" + path + "'";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error(where + ": cannot open (no such file)");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(where + ": not a regular file (a directory or device cannot be an input)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(where + ": cannot open for reading");
-  const std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  if (file.size() < kMagicBytes + 2 || std::memcmp(file.data(), kMagic, kMagicBytes) != 0)
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(where + ": cannot read its size");
+  uint8_t start[kMagicBytes + 6] = {};
+  in.read(reinterpret_cast<char*>(start), std::streamsize(sizeof start));
+  const uint64_t got = uint64_t(in.gcount());
+  if (got < kMagicBytes + 2 || std::memcmp(start, kMagic, kMagicBytes) != 0)
     throw Error(where + ": bad magic (not a .npy file)");
-  const int major = file[6], minor = file[7];
+  const int major = start[6], minor = start[7];
   if ((major != 1 && major != 2 && major != 3) || minor != 0)
     throw Error(where + ": unsupported format version " + std::to_string(major) + "." +
                 std::to_string(minor) + " (supported: 1.0, 2.0, 3.0)");
   const size_t length_bytes = major == 1 ? 2 : 4;
   const size_t prefix = kMagicBytes + 2 + length_bytes;
-  if (file.size() < prefix) throw Error(where + ": truncated header");
-  const uint64_t header_len = read_le(file.data() + 8, int(length_bytes));
-  if (file.size() < prefix + header_len) throw Error(where + ": truncated header");
-  const std::string header(reinterpret_cast<const char*>(file.data()) + prefix, header_len);
+  if (got < prefix) throw Error(where + ": truncated header");
+  const uint64_t header_len = read_le(start + 8, int(length_bytes));
+  if (header_len > kMaxHeaderBytes)
+    throw Error(where + ": header of " + std::to_string(header_len) + " bytes, limit " +
+                std::to_string(kMaxHeaderBytes));
+  if (file_size < prefix + header_len) throw Error(where + ": truncated header");
+  std::string header(header_len, '\0');
+  in.clear();  // a short first read set failbit
+  in.seekg(std::streamoff(prefix));
+  in.read(header.data(), std::streamsize(header_len));
+  if (uint64_t(in.gcount()) != header_len) throw Error(where + ": truncated header");
 
   NpyArray a;
   HeaderParser(header, where).parse(&a);
   const ElementType et = element_type_or_throw(a.descr, where);
   const int64_t n = a.elements();
-  if (n < 0) throw Error(where + ": bad shape " + shape_text(a.shape));
-  const uint64_t data_bytes = file.size() - prefix - header_len;
+  if (n < 0) throw Error(where + ": bad shape " + bounded(shape_text(a.shape)));
+  const uint64_t data_bytes = file_size - prefix - header_len;
   if (uint64_t(n) > std::numeric_limits<uint64_t>::max() / uint64_t(et.bytes))
-    throw Error(where + ": shape " + shape_text(a.shape) + " is too large");
+    throw Error(where + ": shape " + bounded(shape_text(a.shape)) + " is too large");
   const uint64_t want = uint64_t(n) * uint64_t(et.bytes);
   if (data_bytes < want)
-    throw Error(where + ": truncated data: shape " + shape_text(a.shape) + " of " + a.descr +
-                " needs " + std::to_string(want) + " bytes, file has " +
+    throw Error(where + ": truncated data: shape " + bounded(shape_text(a.shape)) + " of " +
+                a.descr + " needs " + std::to_string(want) + " bytes, file has " +
                 std::to_string(data_bytes));
   if (data_bytes > want)
-    throw Error(where + ": size mismatch: shape " + shape_text(a.shape) + " of " + a.descr +
-                " needs " + std::to_string(want) + " bytes, file has " +
+    throw Error(where + ": size mismatch: shape " + bounded(shape_text(a.shape)) + " of " +
+                a.descr + " needs " + std::to_string(want) + " bytes, file has " +
                 std::to_string(data_bytes) + " (trailing data)");
-  a.data.assign(file.begin() + std::ptrdiff_t(prefix + header_len), file.end());
+  // The size matches the file on disk, so this allocation is bounded by the file itself.
+  a.data.resize(size_t(want));
+  in.read(reinterpret_cast<char*>(a.data.data()), std::streamsize(want));
+  if (uint64_t(in.gcount()) != want) throw Error(where + ": read failed");
   return a;
 }
 
@@ -343,10 +376,18 @@ std::vector<uint8_t> npy_to_storage(const NpyArray& a, DType t) {
                 std::to_string(a.data.size()) + " data bytes");
   const int out_bytes = dtype_bytes(t);
   std::vector<uint8_t> out(size_t(n) * size_t(out_bytes));
+  const bool to_int = !dtype_is_float(t);
   for (int64_t i = 0; i < n; ++i) {
     const uint8_t* src = a.data.data() + i * et.bytes;
     uint32_t bits;
-    if (et.kind == 'f' && et.bytes == 4) {
+    if (to_int) {
+      const double v = element_value(et, src);
+      if (!fits_integer_dtype(t, v))
+        throw Error("npy array: element " + std::to_string(i) + " = " + std::to_string(v) +
+                    " is not an integer in the range of " + std::string(dtype_name(t)) +
+                    " (integer tensors take exact values only)");
+      bits = encode_from_double(t, v);
+    } else if (et.kind == 'f' && et.bytes == 4) {
       bits = encode(t, decode(DType::kFp32, uint32_t(read_le(src, 4))));  // single rounding
     } else {
       bits = encode_from_double(t, element_value(et, src));

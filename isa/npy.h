@@ -38,7 +38,9 @@ void write_npy(const std::string& path, const NpyArray& a);
 int npy_item_bytes(const std::string& descr);
 
 // Converts any numeric npy (including bool) into the storage bytes of `t`, rounding to nearest
-// even via encode(); the element count is kept. f8/i8/u8 values are first converted to float
+// even via encode(); the element count is kept. For an integer `t` every value must be an
+// integer within t's range (trnsim::Error naming the element otherwise: NaN, 2.5 or 2^40 into
+// int32 would silently change). f8/i8/u8 values are first converted to float
 // (themselves correctly rounded from double/int64 to the nearest fp32), then encoded.
 std::vector<uint8_t> npy_to_storage(const NpyArray& a, DType t);
 // Converts storage bytes of `t` into an npy: fp32 -> '<f4', fp16 -> '<f2', bf16/fp8 -> '<f4'

@@ -3,16 +3,11 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 
 namespace trnsim::isa {
 namespace {
-
-int64_t product(const std::vector<int64_t>& v, size_t from = 0) {
-  int64_t n = 1;
-  for (size_t i = from; i < v.size(); ++i) n *= v[i];
-  return n;
-}
 
 // Parses a default written in the instruction table ("1", "false", "add", "[-1,2]").
 AttrValue default_attr(const AttrSpec& spec, std::string_view instr) {
@@ -120,12 +115,46 @@ bool parse_role(std::string_view name, TensorRole* out) {
   return false;
 }
 
-int64_t HbmTensor::elements() const { return product(shape); }
-int64_t Tile::free_elements() const { return product(free_shape); }
+namespace {
+
+// Product of `factors` times `scale`; the message names the buffer only on overflow (these run
+// on hot paths).
+int64_t buffer_size(const std::vector<int64_t>& factors, int64_t scale, const char* kind,
+                    const std::string& name, const char* quantity) {
+  int64_t n = scale;
+  for (int64_t f : factors) {
+    if (__builtin_mul_overflow(n, f, &n))
+      throw Error(std::string(kind) + " '" + bounded(name) + "': " + quantity + " of shape " +
+                  bounded(shape_to_text(factors)) + " overflows a 64-bit integer");
+  }
+  return n;
+}
+
+}  // namespace
+
+std::string shape_to_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+int64_t HbmTensor::elements() const { return buffer_size(shape, 1, "tensor", name, "element count"); }
+int64_t HbmTensor::bytes() const {
+  return buffer_size(shape, dtype_bytes(dtype), "tensor", name, "byte size");
+}
+int64_t Tile::free_elements() const {
+  return buffer_size(free_shape, 1, "tile", name, "element count");
+}
+int64_t Tile::bytes_per_partition() const {
+  return buffer_size(free_shape, dtype_bytes(dtype), "tile", name, "bytes per partition");
+}
 
 int64_t View::free_elements() const {
   int64_t n = 1;
-  for (size_t i = 1; i < dims.size(); ++i) n *= dims[i].count();
+  for (size_t i = 1; i < dims.size(); ++i) {
+    if (__builtin_mul_overflow(n, dims[i].count(), &n))
+      throw Error("view element count overflows a 64-bit integer");
+  }
   return n;
 }
 

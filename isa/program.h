@@ -22,6 +22,9 @@ enum class TensorRole : uint8_t { kInput, kOutput, kConstant, kScratch, kSpill }
 std::string_view role_name(TensorRole r);  // "input", "output", "constant", "scratch", "spill"
 bool parse_role(std::string_view name, TensorRole* out);
 
+// "[4, 128]": how messages print a shape.
+std::string shape_to_text(const std::vector<int64_t>& shape);
+
 // A tensor in device HBM. Its first dimension plays the partition role when viewed.
 struct HbmTensor {
   std::string name;
@@ -29,7 +32,7 @@ struct HbmTensor {
   DType dtype = DType::kFp32;
   TensorRole role = TensorRole::kInput;
   int64_t elements() const;
-  int64_t bytes() const { return elements() * dtype_bytes(dtype); }
+  int64_t bytes() const;  // elements() x element size; both throw trnsim::Error on overflow
 };
 
 // A tile in SBUF or PSUM: `partitions` partitions starting at partition 0, each holding the
@@ -42,8 +45,8 @@ struct Tile {
   DType dtype = DType::kFp32;
   std::optional<int64_t> fixed_address;  // as declared; otherwise the allocator chooses
   int64_t address = -1;                  // resolved byte offset within each partition
-  int64_t free_elements() const;
-  int64_t bytes_per_partition() const { return free_elements() * dtype_bytes(dtype); }
+  int64_t free_elements() const;        // throws trnsim::Error on overflow
+  int64_t bytes_per_partition() const;  // free_elements() x element size, checked
 };
 
 struct BufferRef {
@@ -55,7 +58,13 @@ struct BufferRef {
 // Half-open range with positive step, like a Python slice with explicit bounds.
 struct Slice {
   int64_t start = 0, stop = 0, step = 1;
-  int64_t count() const { return stop > start ? (stop - start + step - 1) / step : 0; }
+  // Number of indices; exact for any int64 bounds (no wrap-around), 0 when step <= 0.
+  int64_t count() const {
+    if (stop <= start || step <= 0) return 0;
+    const uint64_t span = uint64_t(stop) - uint64_t(start);  // exact: stop > start
+    const uint64_t n = (span - 1) / uint64_t(step) + 1;      // <= span
+    return n > uint64_t(INT64_MAX) ? INT64_MAX : int64_t(n);  // saturates past 2^63 - 1
+  }
   bool operator==(const Slice& o) const {
     return start == o.start && stop == o.stop && step == o.step;
   }
@@ -67,7 +76,7 @@ struct View {
   BufferRef buf;
   std::vector<Slice> dims;
   int64_t partitions() const { return dims.empty() ? 0 : dims[0].count(); }
-  int64_t free_elements() const;  // product of counts of dims[1..]
+  int64_t free_elements() const;  // product of counts of dims[1..]; throws Error on overflow
   std::vector<int64_t> shape() const;
   bool operator==(const View& o) const { return buf == o.buf && dims == o.dims; }
 };

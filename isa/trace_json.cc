@@ -4,10 +4,12 @@
 #include "isa/trace_json.h"
 
 #include <cmath>
+#include <limits>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 #include "isa/json_unique_keys.h"
 #include "isa/trace_json_internal.h"
@@ -18,6 +20,15 @@ namespace {
 using nlohmann::json;
 
 std::string type_name(const json& j) { return j.type_name(); }
+// A JSON value as messages echo it: its text, at most ~200 characters.
+std::string echo(const json& j) { return bounded(j.dump()); }
+
+// True if `j` is an integer that fits int64 (nlohmann stores integers past 2^63 - 1 unsigned).
+bool is_int64(const json& j) {
+  if (j.is_number_unsigned())
+    return j.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max());
+  return j.is_number_integer();
+}
 
 // Where an error is: "tensor 'x'", "instruction 3 (nc_matmul) 'label'", ...
 class Where {
@@ -34,7 +45,7 @@ class Where {
   }
   void check_keys(const json& obj, const std::set<std::string, std::less<>>& allowed) const {
     for (auto it = obj.begin(); it != obj.end(); ++it)
-      if (!allowed.count(it.key())) throw error("unknown field '" + it.key() + "'");
+      if (!allowed.count(it.key())) throw error("unknown field '" + bounded(it.key()) + "'");
   }
   std::string string_field(const json& obj, std::string_view key) const {
     const json& j = required(obj, key);
@@ -42,14 +53,14 @@ class Where {
     return j.get<std::string>();
   }
   int64_t int_value(const json& j, std::string_view key) const {
-    if (!j.is_number_integer())
-      throw field_error(key, "expected an integer, got " + type_name(j) + " " + j.dump());
+    if (!is_int64(j))
+      throw field_error(key, "expected an integer, got " + type_name(j) + " " + echo(j));
     return j.get<int64_t>();
   }
   std::vector<int64_t> shape_field(const json& obj, std::string_view key) const {
     const json& j = required(obj, key);
     if (!j.is_array() || j.empty())
-      throw field_error(key, "expected a non-empty array of positive integers, got " + j.dump());
+      throw field_error(key, "expected a non-empty array of positive integers, got " + echo(j));
     std::vector<int64_t> shape;
     for (const json& d : j) {
       const int64_t n = int_value(d, key);
@@ -66,7 +77,8 @@ class Where {
 void check_buffer_name(const Where& w, const std::string& name) {
   if (name.empty()) throw w.field_error("name", "empty");
   if (name.find_first_of("[]:, \t\n") != std::string::npos)
-    throw w.field_error("name", "'" + name + "' contains one of '[', ']', ':', ',' or space");
+    throw w.field_error("name",
+                        "'" + bounded(name) + "' contains one of '[', ']', ':', ',' or space");
   if (name == "inf" || name == "-inf" || name == "nan")
     throw w.field_error("name", "'" + name + "' is reserved for numbers");
 }
@@ -74,7 +86,8 @@ void check_buffer_name(const Where& w, const std::string& name) {
 DType dtype_field(const Where& w, const json& obj) {
   const std::string name = w.string_field(obj, "dtype");
   DType t;
-  if (!parse_dtype(name, &t)) throw w.field_error("dtype", "unknown dtype '" + name + "'");
+  if (!parse_dtype(name, &t))
+    throw w.field_error("dtype", "unknown dtype '" + bounded(name, 40) + "'");
   return t;
 }
 
@@ -84,7 +97,7 @@ Where buffer_where(const std::string& kind, const json& j, size_t index, std::st
   const Where by_index(kind + " " + std::to_string(index));
   if (!j.is_object()) throw by_index.error("expected an object, got " + type_name(j));
   *name = by_index.string_field(j, "name");
-  Where w(kind + " '" + *name + "'");
+  Where w(kind + " '" + bounded(*name) + "'");
   check_buffer_name(w, *name);
   return w;
 }
@@ -97,7 +110,7 @@ HbmTensor parse_tensor(const json& j, size_t index) {
   t.dtype = dtype_field(w, j);
   const std::string role = w.string_field(j, "role");
   if (!parse_role(role, &t.role))
-    throw w.field_error("role", "unknown role '" + role +
+    throw w.field_error("role", "unknown role '" + bounded(role, 40) +
                                     "' (input, output, constant, scratch or spill)");
   return t;
 }
@@ -112,7 +125,8 @@ Tile parse_tile(const json& j, size_t index) {
   } else if (memory == "psum") {
     t.memory = Memory::kPsum;
   } else {
-    throw w.field_error("memory", "unknown on-chip memory '" + memory + "' (sbuf or psum)");
+    throw w.field_error("memory",
+                        "unknown on-chip memory '" + bounded(memory, 40) + "' (sbuf or psum)");
   }
   t.partitions = w.int_value(w.required(j, "partitions"), "partitions");
   if (t.partitions <= 0)
@@ -145,7 +159,7 @@ Operand parse_operand(const Program& prog, const Where& w, const OperandSpec& sp
     const char* expected =
         spec.kind == OperandKind::kInOrImm ? "a view string or a number" : "a view string";
     throw w.field_error(
-        spec.role, std::string("expected ") + expected + ", got " + type_name(j) + " " + j.dump());
+        spec.role, std::string("expected ") + expected + ", got " + type_name(j) + " " + echo(j));
   }
   try {
     o.view = parse_view(prog, j.get<std::string>());
@@ -165,11 +179,11 @@ AttrValue parse_attr(const Where& w, const AttrSpec& spec, const std::string& ke
   a.present = true;
   auto expected = [&](const char* what) {
     return w.field_error(
-        key, std::string("expected ") + what + ", got " + type_name(j) + " " + j.dump());
+        key, std::string("expected ") + what + ", got " + type_name(j) + " " + echo(j));
   };
   switch (spec.type) {
     case AttrType::kInt:
-      if (!j.is_number_integer()) throw expected("an integer");
+      if (!is_int64(j)) throw expected("an integer");
       a.num = double(j.get<int64_t>());
       break;
     case AttrType::kFloat:
@@ -183,7 +197,7 @@ AttrValue parse_attr(const Where& w, const AttrSpec& spec, const std::string& ke
       if (!j.is_string()) throw expected("an ALU operator name");
       AluOp op;
       if (!parse_alu(j.get<std::string>(), &op))
-        throw w.field_error(key, "unknown ALU operator '" + j.get<std::string>() + "'");
+        throw w.field_error(key, "unknown ALU operator '" + bounded(j.get<std::string>(), 40) + "'");
       a.num = static_cast<int>(op);
       break;
     }
@@ -191,14 +205,15 @@ AttrValue parse_attr(const Where& w, const AttrSpec& spec, const std::string& ke
       if (!j.is_string()) throw expected("an activation function name");
       ActFunc f;
       if (!parse_act(j.get<std::string>(), &f))
-        throw w.field_error(key, "unknown activation function '" + j.get<std::string>() + "'");
+        throw w.field_error(key,
+                            "unknown activation function '" + bounded(j.get<std::string>(), 40) + "'");
       a.num = static_cast<int>(f);
       break;
     }
     case AttrType::kInts:
       if (!j.is_array()) throw expected("an array of integers");
       for (const json& x : j) {
-        if (!x.is_number_integer()) throw expected("an array of integers");
+        if (!is_int64(x)) throw expected("an array of integers");
         a.ints.push_back(x.get<int64_t>());
       }
       break;
@@ -219,14 +234,14 @@ Instruction parse_instruction(const Program& prog, const json& j, size_t index) 
                                        "' is an ALU operator: write the opcode in "
                                        "'op' and the operator in 'alu_op', 'op0', ...)"
                                  : "";
-    throw w.field_error("op", "unknown opcode '" + name + "'" + hint);
+    throw w.field_error("op", "unknown opcode '" + bounded(name, 40) + "'" + hint);
   }
   std::string label;
   if (auto it = j.find("label"); it != j.end()) {
     if (!it->is_string()) throw w.field_error("label", "expected a string");
     label = it->get<std::string>();
   }
-  w = Where(where + " (" + name + ")" + (label.empty() ? "" : " '" + label + "'"));
+  w = Where(where + " (" + name + ")" + (label.empty() ? "" : " '" + bounded(label) + "'"));
   const InstrInfo& in = info(op);
   std::set<std::string, std::less<>> allowed{"op", "engine", "label", "comment"};
   for (const OperandSpec& s : in.operands) allowed.insert(s.role);
@@ -235,7 +250,7 @@ Instruction parse_instruction(const Program& prog, const json& j, size_t index) 
     if (allowed.count(it.key())) continue;
     std::string valid;
     for (const std::string& k : allowed) valid += (valid.empty() ? "" : ", ") + k;
-    throw w.error("unknown field '" + it.key() + "' (" + name + " has: " + valid + ")");
+    throw w.error("unknown field '" + bounded(it.key()) + "' (" + name + " has: " + valid + ")");
   }
 
   Instruction ins = make_instruction(op);
@@ -243,7 +258,7 @@ Instruction parse_instruction(const Program& prog, const json& j, size_t index) 
   if (auto it = j.find("engine"); it != j.end()) {
     if (!it->is_string()) throw w.field_error("engine", "expected a string");
     if (!parse_engine(it->get<std::string>(), &ins.engine))
-      throw w.field_error("engine", "unknown engine '" + it->get<std::string>() + "'");
+      throw w.field_error("engine", "unknown engine '" + bounded(it->get<std::string>(), 40) + "'");
     if (!(in.engines & engine_bit(ins.engine)))
       throw w.field_error("engine", std::string(name) + " cannot run on the " +
                                         std::string(engine_name(ins.engine)) + " engine");
@@ -288,7 +303,7 @@ Program program_from_json(const json& j) {
                      "comment"});
   const std::string format = top.string_field(j, "format");
   if (format != trace_internal::kFormatName)
-    throw top.field_error("format", "expected \"trnsim-trace\", got \"" + format + "\"");
+    throw top.field_error("format", "expected \"trnsim-trace\", got \"" + bounded(format, 40) + "\"");
   const int64_t version = top.int_value(top.required(j, "version"), "version");
   if (version != kTraceFormatVersion)
     throw top.field_error("version", "unsupported version " + std::to_string(version) +
@@ -304,7 +319,8 @@ Program program_from_json(const json& j) {
   }
   std::set<std::string, std::less<>> names;
   auto check_unique = [&](const std::string& kind, const std::string& name) {
-    if (!names.insert(name).second) throw Error(kind + " '" + name + "': duplicate buffer name");
+    if (!names.insert(name).second)
+      throw Error(kind + " '" + bounded(name) + "': duplicate buffer name");
   };
   if (const json* a = optional_array(j, "tensors")) {
     for (size_t i = 0; i < a->size(); ++i) {
@@ -338,8 +354,8 @@ Program read_trace_file(const std::string& path) {
   json j;
   try {
     j = parse_json_unique_keys(text, path);
-  } catch (const json::parse_error& e) {
-    throw Error(path + ": not valid JSON: " + e.what());
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
+    throw Error(path + ": not valid JSON: " + bounded(e.what()));
   }
   try {
     return program_from_json(j);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 #include "isa/trace_json.h"
 #include "isa/trace_json_internal.h"
@@ -22,7 +23,7 @@ std::string_view trim(std::string_view s) {
 }
 
 Error view_error(std::string_view text, const std::string& why) {
-  return Error("bad view '" + std::string(text) + "': " + why);
+  return Error("bad view '" + bounded(text) + "': " + bounded(why));
 }
 
 // Parses an optional integer; empty text leaves *out unchanged and returns false.
@@ -34,7 +35,7 @@ bool parse_index(std::string_view part, std::string_view text, int64_t* out) {
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(begin, part.data() + part.size(), v);
   if (ec != std::errc() || ptr != part.data() + part.size())
-    throw view_error(text, "'" + std::string(part) + "' is not an integer");
+    throw view_error(text, "'" + bounded(part, 40) + "' is not an integer (64-bit)");
   *out = v;
   return true;
 }
@@ -56,11 +57,14 @@ Slice parse_slice(std::string_view part, int64_t dim_size, size_t dim, std::stri
     int64_t i = 0;
     parse_index(part, text, &i);
     i = resolve_negative(i, dim_size, dim, text);
+    if (i == std::numeric_limits<int64_t>::max())  // i + 1 would overflow; past any buffer
+      throw view_error(text, "index " + std::to_string(i) + " is past the end of dim " +
+                                 std::to_string(dim) + " (size " + std::to_string(dim_size) + ")");
     return Slice{i, i + 1, 1};
   }
   const size_t c2 = part.find(':', c1 + 1);
   if (c2 != std::string_view::npos && part.find(':', c2 + 1) != std::string_view::npos)
-    throw view_error(text, "slice '" + std::string(part) + "' has more than two ':'");
+    throw view_error(text, "slice '" + bounded(part, 40) + "' has more than two ':'");
   if (parse_index(part.substr(0, c1), text, &s.start))
     s.start = resolve_negative(s.start, dim_size, dim, text);
   const std::string_view stop_text =
@@ -90,7 +94,7 @@ View parse_view(const Program& prog, std::string_view text) {
   const std::string_view name = trim(t.substr(0, bracket));
   if (name.empty()) throw view_error(text, "no buffer name");
   const std::optional<BufferRef> buf = prog.find(name);
-  if (!buf) throw view_error(text, "unknown buffer '" + std::string(name) + "'");
+  if (!buf) throw view_error(text, "unknown buffer '" + bounded(name, 80) + "'");
   View v = prog.whole(*buf);
   if (bracket == std::string_view::npos) return v;
   if (t.back() != ']') throw view_error(text, "missing closing ']'");
@@ -106,8 +110,8 @@ View parse_view(const Program& prog, std::string_view text) {
   }
   if (parts.size() > v.dims.size())
     throw view_error(text, std::to_string(parts.size()) + " slices for a " +
-                               std::to_string(v.dims.size()) + "-D buffer '" + std::string(name) +
-                               "'");
+                               std::to_string(v.dims.size()) + "-D buffer '" +
+                               bounded(name, 80) + "'");
   for (size_t d = 0; d < parts.size(); ++d)
     v.dims[d] = parse_slice(parts[d], v.dims[d].stop, d, text);
   return v;

@@ -2,9 +2,11 @@
 // contracts are in isa/validate_contracts.cc, tile placement in isa/allocator.cc.
 #include "isa/validate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
+#include "isa/checked.h"
 #include "isa/trace_json.h"
 #include "isa/trace_json_internal.h"
 #include "isa/validate_internal.h"
@@ -19,9 +21,11 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 }
 
 InstrChecker::InstrChecker(const Program& prog, const CoreLimits& limits, size_t index)
-    : prog_(prog), limits_(limits), ins_(prog.instructions[index]) {
-  where_ = "instruction " + std::to_string(index) + " (" + std::string(opcode_name(ins_.op)) + ")" +
-           (ins_.label.empty() ? "" : " '" + ins_.label + "'");
+    : prog_(prog), limits_(limits), ins_(prog.instructions[index]), index_(index) {}
+
+Error InstrChecker::error(const std::string& what) const {
+  return Error("instruction " + std::to_string(index_) + " (" + std::string(opcode_name(ins_.op)) +
+               ")" + (ins_.label.empty() ? "" : " '" + bounded(ins_.label) + "'") + ": " + what);
 }
 
 bool InstrChecker::has(std::string_view role) const { return ins_.operand(role).present(); }
@@ -31,7 +35,7 @@ const View& InstrChecker::view(std::string_view role) const { return ins_.operan
 std::string InstrChecker::describe(std::string_view role) const {
   const Operand& o = ins_.operand(role);
   if (o.is_imm()) return std::string(role) + " (immediate)";
-  return std::string(role) + " '" + view_to_string(prog_, o.view) + "'";
+  return std::string(role) + " '" + bounded(view_to_string(prog_, o.view)) + "'";
 }
 
 void InstrChecker::expect_pf(std::string_view role, int64_t p, int64_t f,
@@ -88,6 +92,8 @@ void InstrChecker::expect_compare_op(std::string_view name) const {
 
 namespace {
 
+constexpr double kMaxExactIntAttr = 9007199254740992.0;  // 2^53
+
 void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
   const Program& prog = c.prog();
   const View& v = c.view(role);
@@ -100,16 +106,21 @@ void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
   const std::string& name = prog.name_of(v.buf);
   if (v.dims.size() != shape.size())
     throw c.error(c.describe(role) + " has " + std::to_string(v.dims.size()) + " slices, buffer '" +
-                  name + "' has " + std::to_string(shape.size()) + " dims");
+                  bounded(name) + "' has " + std::to_string(shape.size()) + " dims");
   for (size_t d = 0; d < shape.size(); ++d) {
     const Slice& s = v.dims[d];
     const std::string dim = "dim " + std::to_string(d) + " slice " + std::to_string(s.start) + ":" +
                             std::to_string(s.stop) + ":" + std::to_string(s.step);
     if (s.step <= 0) throw c.error(c.describe(role) + ": " + dim + " has a non-positive step");
     if (s.start < 0 || s.stop > shape[d])
-      throw c.error(c.describe(role) + ": " + dim + " is out of bounds of buffer '" + name + "' " +
-                    shape_text(shape));
-    if (s.count() == 0) throw c.error(c.describe(role) + ": " + dim + " is empty");
+      throw c.error(c.describe(role) + ": " + dim + " is out of bounds of buffer '" +
+                    bounded(name) + "' " + bounded(shape_text(shape)));
+    if (s.stop <= s.start) throw c.error(c.describe(role) + ": " + dim + " is empty");
+    // A step beyond the dim selects one element, like a step equal to it; bounding it keeps
+    // step x stride within the buffer's element count.
+    if (s.step > shape[d])
+      throw c.error(c.describe(role) + ": " + dim + " has a step larger than the dim's size " +
+                    std::to_string(shape[d]) + " (write the single index instead)");
   }
   if (v.buf.memory == Memory::kHbm) {
     if (engine != Engine::kDma)
@@ -136,6 +147,10 @@ void check_attr(const InstrChecker& c, const AttrSpec& spec, const AttrValue& a)
   switch (spec.type) {
     case AttrType::kInt:
       if (a.num != std::floor(a.num)) throw bad(std::to_string(a.num) + " is not an integer");
+      // Integers beyond 2^53 are not exact in the double the attribute is stored in.
+      if (std::fabs(a.num) > kMaxExactIntAttr)
+        throw bad(std::to_string(int64_t(std::clamp(a.num, -9.2e18, 9.2e18))) +
+                  " is outside [-2^53, 2^53]");
       break;
     case AttrType::kBool:
       if (a.num != 0 && a.num != 1) throw bad(std::to_string(a.num) + " is not a bool");
@@ -206,23 +221,35 @@ void check_declarations(const Program& prog, const CoreLimits& limits) {
   std::set<std::string, std::less<>> names;
   auto check_name = [&](const std::string& kind, const std::string& name) {
     if (name.empty()) throw Error(kind + " with an empty name");
-    if (!names.insert(name).second) throw Error(kind + " '" + name + "': duplicate buffer name");
+    if (!names.insert(name).second)
+      throw Error(kind + " '" + bounded(name) + "': duplicate buffer name");
   };
-  auto check_shape = [](const std::string& what, const std::vector<int64_t>& shape) {
+  // Positive dims whose product (times `leading`, the partitions of a tile) stays within
+  // kMaxElements, so every size, offset and stride derived from the shape fits int64.
+  auto check_shape = [](const std::string& what, const std::vector<int64_t>& shape,
+                        int64_t leading) {
     if (shape.empty()) throw Error(what + ": shape has no dims");
-    for (int64_t n : shape)
+    int64_t elements = std::max<int64_t>(leading, 1);
+    for (int64_t n : shape) {
       if (n <= 0)
-        throw Error(what + ": shape " + validate_internal::shape_text(shape) +
-                    " has a non-positive dim");
+        throw Error(what + ": shape " + bounded(shape_to_text(shape)) + " has a non-positive dim");
+      if (__builtin_mul_overflow(elements, n, &elements) || elements > kMaxElements)
+        throw Error(what + ": shape " + bounded(shape_to_text(shape)) +
+                    " has more than 2^48 elements (limit " + std::to_string(kMaxElements) + ")");
+    }
   };
   for (const HbmTensor& t : prog.tensors) {
+    const std::string what = "tensor '" + bounded(t.name) + "'";
     check_name("tensor", t.name);
-    check_shape("tensor '" + t.name + "'", t.shape);
+    check_shape(what, t.shape, 1);
+    if (limits.hbm_bytes > 0 && t.bytes() > limits.hbm_bytes)
+      throw Error(what + ": " + std::to_string(t.bytes()) + " bytes, more than the " +
+                  std::to_string(limits.hbm_bytes) + " bytes of device HBM");
   }
   for (const Tile& t : prog.tiles) {
-    const std::string what = "tile '" + t.name + "'";
+    const std::string what = "tile '" + bounded(t.name) + "'";
     check_name("tile", t.name);
-    check_shape(what, t.free_shape);
+    check_shape(what, t.free_shape, 1);
     if (t.memory == Memory::kHbm) throw Error(what + ": memory must be sbuf or psum");
     if (t.partitions <= 0 || t.partitions > limits.partitions)
       throw Error(what + ": " + std::to_string(t.partitions) + " partitions, limit " +

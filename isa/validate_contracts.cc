@@ -127,9 +127,19 @@ void check_pattern(const InstrChecker& c) {
                   " free dims");
 }
 
+// A DMA queue is -1 (the simulator chooses) or a queue index; the hardware config's queue
+// count bounds it from above (sim/dma/dma_queues.cc).
+void check_dma_queue(const InstrChecker& c) {
+  const double q = c.ins().attr("queue").num;
+  if (c.attr_present("queue") && q < -1)
+    throw c.error(c.attr_label("queue") + ": " + num(int64_t(q)) +
+                  " is not a queue (-1 = any queue, or 0..queues-1)");
+}
+
 }  // namespace
 
 void check_contract(const InstrChecker& c) {
+  if (c.ins().op == Opcode::dma_copy || c.ins().op == Opcode::dma_transpose) check_dma_queue(c);
   switch (c.ins().op) {
     case Opcode::dma_copy: {
       const int64_t dst = c.partitions("dst") * c.free_elements("dst");

@@ -22,7 +22,8 @@ class InstrChecker {
   const CoreLimits& limits() const { return limits_; }
   const Instruction& ins() const { return ins_; }
 
-  Error error(const std::string& what) const { return Error(where_ + ": " + what); }
+  // "instruction 3 (nc_matmul) 'label': what". The location text is built only on error.
+  Error error(const std::string& what) const;
 
   // Operands by role. view() requires the operand to be a view (checked by the common pass).
   bool has(std::string_view role) const;
@@ -57,7 +58,7 @@ class InstrChecker {
   const Program& prog_;
   const CoreLimits& limits_;
   const Instruction& ins_;
-  std::string where_;
+  size_t index_;
 };
 
 // The common checks of every instruction: slots, engine, operand presence and kinds, view

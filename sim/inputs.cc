@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 #include "isa/npy.h"
 
@@ -58,7 +59,7 @@ std::vector<uint8_t> tensor_bytes_from_file(const isa::HbmTensor& t, const Input
                                             const std::string& item) {
   isa::NpyArray a = isa::read_npy(spec.path);
   if (a.shape != t.shape)
-    throw Error("--input " + item + ": shape " + shape_text(a.shape) +
+    throw Error("--input " + item + ": shape " + isa::bounded(shape_text(a.shape)) +
                 " does not match tensor shape " + shape_text(t.shape));
   if (!spec.has_dtype) return isa::npy_to_storage(a, t.dtype);
   if (spec.dtype != t.dtype)
@@ -78,15 +79,25 @@ void load_inputs(isa::MachineState& st, const std::map<std::string, std::string>
   for (const auto& [name, path] : files) {
     auto ref = prog.find(name);
     if (!ref || ref->memory != isa::Memory::kHbm)
-      throw Error("--input " + name + "=" + path + ": the program has no HBM tensor '" + name +
-                  "'");
+      throw Error("--input " + isa::bounded(name) + "=" + isa::bounded(path) +
+                  ": the program has no HBM tensor '" + isa::bounded(name) + "'");
+    const isa::HbmTensor& t = prog.tensors[ref->index];
+    if (t.role != isa::TensorRole::kInput && t.role != isa::TensorRole::kConstant)
+      throw Error("--input " + isa::bounded(name) + "=" + isa::bounded(path) + ": tensor '" +
+                  isa::bounded(name) + "' is an " + std::string(isa::role_name(t.role)) +
+                  " tensor; only input and constant tensors take values from files");
   }
   for (size_t i = 0; i < prog.tensors.size(); ++i) {
     const isa::HbmTensor& t = prog.tensors[i];
     auto it = files.find(t.name);
     if (it != files.end()) {
-      st.hbm(int(i)) =
-          tensor_bytes_from_file(t, parse_input_spec(it->second), t.name + "=" + it->second);
+      const std::string item = isa::bounded(t.name) + "=" + isa::bounded(it->second);
+      try {
+        st.hbm(int(i)) = tensor_bytes_from_file(t, parse_input_spec(it->second), item);
+      } catch (const Error& e) {
+        const std::string what = e.what();
+        throw what.rfind("--input ", 0) == 0 ? e : Error("--input " + item + ": " + what);
+      }
     } else if (t.role == isa::TensorRole::kInput || t.role == isa::TensorRole::kConstant) {
       fill_random(st, int(i), seed);
     }
@@ -98,8 +109,11 @@ std::map<std::string, std::string> parse_name_file_pairs(const std::vector<std::
   for (const std::string& item : items) {
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
-      throw Error("--input '" + item + "': expected NAME=FILE.npy");
-    out[item.substr(0, eq)] = item.substr(eq + 1);
+      throw Error("--input '" + isa::bounded(item) + "': expected NAME=FILE.npy");
+    const std::string name = item.substr(0, eq);
+    if (!out.emplace(name, item.substr(eq + 1)).second)
+      throw Error("--input " + isa::bounded(name) + " is given twice ('" +
+                  isa::bounded(out[name]) + "' and '" + isa::bounded(item.substr(eq + 1)) + "')");
   }
   return out;
 }

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 
 namespace trnsim::workloads {
@@ -19,6 +21,21 @@ const std::vector<std::string> kIgnoredHfKeys = {
     "use_cache",        "output_router_logits", "router_aux_loss_coef", "max_window_layers",
     "sliding_window",   "use_sliding_window",   "model_type",           "torch_dtype",
     "intermediate_size"};
+
+// Upper bounds of model dimensions: several times the largest published models (hidden 16384,
+// 126 layers, vocab 262144, 256 experts), far below sizes whose weight or cache arithmetic
+// would overflow or exhaust memory before any check. A bound names its field in the error.
+int64_t max_model_dim(const std::string& key) {
+  static const std::map<std::string, int64_t> kLimits = {
+      {"hidden_size", 1 << 17},          {"num_hidden_layers", 4096},
+      {"num_attention_heads", 4096},     {"num_key_value_heads", 4096},
+      {"head_dim", 1 << 14},             {"vocab_size", 1 << 22},
+      {"intermediate_size", 1 << 20},    {"moe_intermediate_size", 1 << 20},
+      {"num_experts", 1 << 14},          {"num_experts_per_tok", 1 << 14},
+      {"max_position_embeddings", 1 << 28}, {"original_max_position_embeddings", 1 << 28}};
+  auto it = kLimits.find(key);
+  return it == kLimits.end() ? int64_t(1) << 31 : it->second;
+}
 
 class Reader {
  public:
@@ -36,11 +53,16 @@ class Reader {
     used_.insert(k);
     return j_.contains(k) && !j_.at(k).is_null();
   }
+  // A positive integer no larger than kMaxModelDim(k): refused before anything is sized by it.
   int64_t positive_int(const std::string& k) const {
     const json& v = need(k);
     if (!v.is_number_integer()) fail(k, "expected an integer, got " + std::string(v.type_name()));
+    const int64_t limit = max_model_dim(k);
+    if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(limit))
+      fail(k, isa::bounded(v.dump()) + " exceeds the limit " + std::to_string(limit));
     const int64_t x = v.get<int64_t>();
     if (x <= 0) fail(k, "must be positive, got " + std::to_string(x));
+    if (x > limit) fail(k, std::to_string(x) + " exceeds the limit " + std::to_string(limit));
     return x;
   }
   double positive_number(const std::string& k) const {
@@ -67,7 +89,7 @@ class Reader {
       if (used_.count(k)) continue;
       if (std::find(kIgnoredHfKeys.begin(), kIgnoredHfKeys.end(), k) != kIgnoredHfKeys.end())
         continue;
-      fail(k, "unknown key (not used by trnsim workloads)");
+      fail(isa::bounded(k), "unknown key (not used by trnsim workloads)");
     }
   }
   const std::string& where() const { return where_; }
@@ -85,7 +107,8 @@ Llama3RopeScaling parse_rope_scaling(const json& j, const std::string& where) {
   Reader r(j, where + ": rope_scaling");
   std::string type = r.has("rope_type") ? r.string("rope_type") : r.string("type");
   r.mark("type");
-  if (type != "llama3") r.fail("rope_type", "only 'llama3' is supported, got '" + type + "'");
+  if (type != "llama3")
+    r.fail("rope_type", "only 'llama3' is supported, got '" + isa::bounded(type, 40) + "'");
   s.enabled = true;
   s.factor = r.positive_number("factor");
   s.low_freq_factor = r.positive_number("low_freq_factor");
@@ -119,7 +142,7 @@ ModelConfig parse_hf_config(const json& j, const std::string& where) {
   } else if (arch == "Qwen3MoeForCausalLM") {
     c.arch = Arch::kQwen3Moe;
   } else {
-    r.fail("architectures", "unsupported architecture '" + arch +
+    r.fail("architectures", "unsupported architecture '" + isa::bounded(arch, 80) +
                                 "' (supported: LlamaForCausalLM, Qwen3MoeForCausalLM)");
   }
   c.hidden_size = r.positive_int("hidden_size");
@@ -127,6 +150,7 @@ ModelConfig parse_hf_config(const json& j, const std::string& where) {
   c.num_heads = r.positive_int("num_attention_heads");
   c.num_kv_heads = r.positive_int("num_key_value_heads");
   c.head_dim = r.has("head_dim") ? r.positive_int("head_dim") : c.hidden_size / c.num_heads;
+  if (c.head_dim <= 0) r.fail("num_attention_heads", "exceeds hidden_size (head_dim would be 0)");
   c.vocab_size = r.positive_int("vocab_size");
   c.max_position_embeddings = r.positive_int("max_position_embeddings");
   c.rms_norm_eps = r.positive_number("rms_norm_eps");
@@ -168,8 +192,8 @@ ModelConfig load_hf_config(const std::string& path) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
-    throw Error(path + ": invalid JSON: " + e.what());
+  } catch (const json::exception& e) {  // parse_error, out_of_range (numbers like 1e400)
+    throw Error(path + ": invalid JSON: " + isa::bounded(e.what()));
   }
   return parse_hf_config(j, path);
 }

@@ -167,6 +167,8 @@ CLI::App* add_model_subcommand(CLI::App& app) {
 }
 
 int run_model_command(const ModelArgs& a, std::ostream& out) {
+  if (!a.weights.empty() && !a.values)
+    throw Error("--weights " + a.weights + " is used only with --values (nothing reads it)");
   const ModelConfig c = load_hf_config(model_config_path(a.config));
   const sim::HwConfig hw = resolve_hw(a.hw);
   RunShape rs;

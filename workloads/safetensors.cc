@@ -1,10 +1,13 @@
 #include "workloads/safetensors.h"
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 
 namespace trnsim::workloads {
@@ -45,9 +48,7 @@ struct Range {
 }  // namespace
 
 int64_t SafeTensor::elements() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  return isa::checked_product(shape, "safetensors tensor element count");
 }
 
 const SafeTensor& SafeTensorsFile::at(const std::string& name) const {
@@ -66,8 +67,8 @@ SafeTensorsFile parse_safetensors(const std::string& bytes, const std::string& w
   json header;
   try {
     header = json::parse(bytes.substr(8, header_len));
-  } catch (const json::parse_error& e) {
-    throw Error(where + ": safetensors header is not valid JSON: " + e.what());
+  } catch (const json::exception& e) {  // parse_error, out_of_range (numbers like 1e400)
+    throw Error(where + ": safetensors header is not valid JSON: " + isa::bounded(e.what()));
   }
   if (!header.is_object()) throw Error(where + ": safetensors header must be a JSON object");
   const uint64_t data_begin = 8 + header_len;
@@ -77,12 +78,12 @@ SafeTensorsFile parse_safetensors(const std::string& bytes, const std::string& w
   for (auto it = header.begin(); it != header.end(); ++it) {
     const std::string& name = it.key();
     const json& v = it.value();
-    const std::string at = where + ": tensor '" + name + "'";
+    const std::string at = where + ": tensor '" + isa::bounded(name) + "'";
     if (name == "__metadata__") {
       if (!v.is_object()) throw Error(where + ": __metadata__ must be an object of strings");
       for (auto m = v.begin(); m != v.end(); ++m) {
         if (!m.value().is_string())
-          throw Error(where + ": __metadata__ '" + m.key() + "' must be a string");
+          throw Error(where + ": __metadata__ '" + isa::bounded(m.key()) + "' must be a string");
         file.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
@@ -92,12 +93,20 @@ SafeTensorsFile parse_safetensors(const std::string& bytes, const std::string& w
       throw Error(at + ": needs dtype, shape and data_offsets");
     SafeTensor t;
     if (!v["dtype"].is_string() || !dtype_from_safetensors(v["dtype"].get<std::string>(), &t.dtype))
-      throw Error(at + ": unsupported dtype " + v["dtype"].dump() + " (BF16, F16, F32)");
+      throw Error(at + ": unsupported dtype " + isa::bounded(v["dtype"].dump()) +
+                  " (BF16, F16, F32)");
     if (!v["shape"].is_array()) throw Error(at + ": shape must be a list");
+    int64_t elements = 1;
     for (const json& d : v["shape"]) {
       if (!d.is_number_unsigned())
         throw Error(at + ": shape entries must be non-negative integers");
-      t.shape.push_back(d.get<int64_t>());
+      const uint64_t n = d.get<uint64_t>();
+      // Checked so a shape whose element count wraps to the real data size is not accepted.
+      if (n > uint64_t(isa::kMaxElements) ||
+          __builtin_mul_overflow(elements, int64_t(n), &elements) || elements > isa::kMaxElements)
+        throw Error(at + ": shape " + isa::bounded(v["shape"].dump()) +
+                    " has more than 2^48 elements");
+      t.shape.push_back(int64_t(n));
     }
     const json& off = v["data_offsets"];
     if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
@@ -116,21 +125,28 @@ SafeTensorsFile parse_safetensors(const std::string& bytes, const std::string& w
     ranges.push_back({b, e, name});
     t.values.resize(size_t(t.elements()));
     const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + data_begin + b);
-    for (size_t i = 0; i < t.values.size(); ++i)
+    for (size_t i = 0; i < t.values.size(); ++i) {
       t.values[i] = isa::load_element(t.dtype, p + i * elem_bytes);
+      if (!std::isfinite(t.values[i]))  // a NaN weight would make every comparison pass
+        throw Error(at + ": element " + std::to_string(i) + " is " + std::to_string(t.values[i]) +
+                    "; weights must be finite");
+    }
     file.tensors.emplace(name, std::move(t));
   }
   std::sort(ranges.begin(), ranges.end(),
             [](const Range& a, const Range& b) { return a.begin < b.begin; });
   for (size_t i = 1; i < ranges.size(); ++i) {
     if (ranges[i].begin < ranges[i - 1].end && ranges[i].end > ranges[i].begin)
-      throw Error(where + ": tensors '" + ranges[i - 1].name + "' and '" + ranges[i].name +
-                  "' have overlapping data ranges");
+      throw Error(where + ": tensors '" + isa::bounded(ranges[i - 1].name) + "' and '" +
+                  isa::bounded(ranges[i].name) + "' have overlapping data ranges");
   }
   return file;
 }
 
 SafeTensorsFile read_safetensors(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw Error(path + ": cannot open safetensors file (missing, or not a regular file)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open safetensors file");
   std::ostringstream ss;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #include "isa/error.h"
@@ -102,8 +103,37 @@ void store_run(DType t, const float* in, uint8_t* p, int64_t stride, int64_t n) 
 
 }  // namespace
 
+namespace {
+
+// Bytes of host memory the kernel says a new allocation can get (MemAvailable), or 0 if unknown.
+int64_t available_host_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
+}
+
+// Refuses, before allocating, HBM images that cannot fit in host memory.
+void check_host_memory(const Program& prog) {
+  int64_t total = 0;
+  for (const HbmTensor& t : prog.tensors)
+    if (__builtin_add_overflow(total, t.bytes(), &total))
+      throw Error("functional plane: HBM tensors total more than 2^63 bytes");
+  const int64_t available = available_host_bytes();
+  if (available > 0 && total > available)
+    throw Error("functional plane: the program's HBM tensors need " + std::to_string(total) +
+                " bytes of host memory for values, " + std::to_string(available) +
+                " bytes available (run with --timing-only, or use smaller tensors)");
+}
+
+}  // namespace
+
 MachineState::MachineState(const Program& prog, const CoreLimits& limits)
     : prog_(prog), limits_(limits) {
+  check_host_memory(prog);
   sbuf_.assign(size_t(limits.partitions * limits.sbuf_partition_bytes), 0);
   psum_.assign(size_t(limits.partitions * limits.psum_partition_bytes), 0);
   hbm_.reserve(prog.tensors.size());
@@ -141,29 +171,38 @@ void check_bounds(const Program& prog, const CoreLimits& limits,
                 " buffer index " + std::to_string(ap.tensor) + " out of range");
   const std::string where = "functional plane: view of '" + prog.name_of(v.buf) + "'";
   const int64_t esize = dtype_bytes(ap.dtype);
+  // Address arithmetic in checked steps: a wrapped sum would pass the comparisons below.
+  const auto overflow = [&] { return Error(where + ": address arithmetic overflows int64"); };
+  const auto mul_add = [&](int64_t acc, int64_t a, int64_t b) {
+    int64_t r = 0;
+    if (__builtin_mul_overflow(a, b, &r) || __builtin_add_overflow(acc, r, &r)) throw overflow();
+    return r;
+  };
   int64_t last = ap.offset_elems;
-  for (const auto& d : ap.free) last += (d.second - 1) * d.first;
+  for (const auto& d : ap.free) last = mul_add(last, d.second - 1, d.first);
+  if (hbm_view) last = mul_add(last, ap.partitions - 1, ap.partition_stride_elems);
+  const int64_t first_byte = mul_add(0, ap.offset_elems, esize);
+  const int64_t end_byte = mul_add(0, mul_add(1, last, 1), esize);
   if (hbm_view) {
-    last += (ap.partitions - 1) * ap.partition_stride_elems;
     const int64_t size = int64_t(hbm[ap.tensor].size());
-    if (ap.offset_elems < 0 || (last + 1) * esize > size)
-      throw Error(where + ": bytes [" + std::to_string(ap.offset_elems * esize) + ", " +
-                  std::to_string((last + 1) * esize) + ") outside the tensor's " +
-                  std::to_string(size) + " bytes");
+    if (ap.offset_elems < 0 || end_byte > size)
+      throw Error(where + ": bytes [" + std::to_string(first_byte) + ", " +
+                  std::to_string(end_byte) + ") outside the tensor's " + std::to_string(size) +
+                  " bytes");
     return;
   }
   const Tile& tile = prog.tiles[ap.tensor];
   if (tile.address < 0) throw Error(where + ": tile has no address (program not validated)");
   const int64_t partition_bytes =
       ap.memory == Memory::kSbuf ? limits.sbuf_partition_bytes : limits.psum_partition_bytes;
-  const int64_t p_last = ap.partition_start + (ap.partitions - 1) * ap.partition_step;
+  const int64_t p_last = mul_add(ap.partition_start, ap.partitions - 1, ap.partition_step);
   if (ap.partition_start < 0 || p_last >= limits.partitions)
     throw Error(where + ": partitions [" + std::to_string(ap.partition_start) + ", " +
                 std::to_string(p_last + 1) + ") outside the " +
                 std::to_string(limits.partitions) + " partitions");
-  if (ap.offset_elems < 0 || (last + 1) * esize > partition_bytes)
-    throw Error(where + ": bytes [" + std::to_string(ap.offset_elems * esize) + ", " +
-                std::to_string((last + 1) * esize) + ") outside the " +
+  if (ap.offset_elems < 0 || end_byte > partition_bytes)
+    throw Error(where + ": bytes [" + std::to_string(first_byte) + ", " +
+                std::to_string(end_byte) + ") outside the " +
                 std::to_string(partition_bytes) + " bytes of a " +
                 std::string(memory_name(ap.memory)) + " partition");
 }

@@ -3,6 +3,7 @@
 
 #include "isa/error.h"
 #include "isa/trace_json.h"
+#include "isa/validate.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
 #include "sim/config/data_dir.h"
@@ -29,8 +30,9 @@ void run(const RunArgs& a) {
   sim::TimelineOptions timeline;
   timeline.format = sim::parse_timeline_format(a.timeline);
   timeline.dma_pieces = a.timeline_pieces;
-  isa::Program prog = isa::read_trace_file(
-      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace);
+  const std::string trace_path =
+      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace;
+  isa::Program prog = isa::read_trace_file(trace_path);
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
@@ -38,7 +40,13 @@ void run(const RunArgs& a) {
                               : sim::Mode::kValuesAndTiming;
   opts.input_files = sim::parse_name_file_pairs(a.inputs);
   opts.seed = a.seed;
-  sim::Session s = sim::run_session(prog, sim::resolve_config(a.hw), opts);
+  const sim::HwConfig cfg = sim::resolve_config(a.hw);
+  try {  // validation errors name the trace file like the reader's: "FILE: instruction N ..."
+    isa::validate(prog, cfg.memory.limits);
+  } catch (const Error& e) {
+    throw Error(trace_path + ": " + e.what());
+  }
+  sim::Session s = sim::run_session(prog, cfg, opts);
   sim::write_results(a.out, prog, s.result, s.config, s.stats, s.values.get(), a.all_tensors,
                      timeline);
   if (a.json) {

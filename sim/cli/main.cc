@@ -1,5 +1,7 @@
 // trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore.
+#include <filesystem>
 #include <iostream>
+#include <new>
 #include <string>
 
 #include "isa/error.h"
@@ -25,7 +27,13 @@ int main(int argc, char** argv) {
   } catch (const trnsim::Error& e) {
     std::cerr << "trnsim: error: " << e.what() << "\n";
     return 2;
-  } catch (const std::exception& e) {
+  } catch (const std::bad_alloc&) {  // the machine's limit, not a bug: say so, exit 2
+    std::cerr << "trnsim: error: out of host memory (use --timing-only or smaller tensors)\n";
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {  // the file system's refusal
+    std::cerr << "trnsim: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {  // exit 3 is reserved for bugs in trnsim
     std::cerr << "trnsim: internal error: " << e.what() << "\n";
     return 3;
   }

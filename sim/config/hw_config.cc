@@ -2,8 +2,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 #include "sim/config/data_dir.h"
 #include "sim/config/json_reader.h"
@@ -38,10 +40,12 @@ void read_clocks(JsonObjectReader r, ClockSpec* c) {
   r.get("vector_ghz", &c->vector_ghz);
   r.get("scalar_ghz", &c->scalar_ghz);
   r.get("gpsimd_ghz", &c->gpsimd_ghz);
-  require(c->tensor_ghz > 0, r, "tensor_ghz", "must be > 0");
-  require(c->vector_ghz > 0, r, "vector_ghz", "must be > 0");
-  require(c->scalar_ghz > 0, r, "scalar_ghz", "must be > 0");
-  require(c->gpsimd_ghz > 0, r, "gpsimd_ghz", "must be > 0");
+  // A clock outside [1 MHz, 1 THz] is a typo, and would put costs outside the ps time range.
+  const auto clock_ok = [](double ghz) { return ghz >= 1e-3 && ghz <= 1e3; };
+  require(clock_ok(c->tensor_ghz), r, "tensor_ghz", "must be in [0.001, 1000] GHz");
+  require(clock_ok(c->vector_ghz), r, "vector_ghz", "must be in [0.001, 1000] GHz");
+  require(clock_ok(c->scalar_ghz), r, "scalar_ghz", "must be in [0.001, 1000] GHz");
+  require(clock_ok(c->gpsimd_ghz), r, "gpsimd_ghz", "must be in [0.001, 1000] GHz");
   r.finish();
 }
 
@@ -74,6 +78,7 @@ void read_memory(JsonObjectReader r, MemorySpec* m) {
   r.get("access_overhead_cycles", &m->access_overhead_cycles);
   r.get("stride_penalty_bytes", &m->stride_penalty_bytes);
   r.get("stride_penalty_factor", &m->stride_penalty_factor);
+  r.get("hbm_bytes", &l.hbm_bytes);
   require(l.partitions > 0, r, "partitions", "must be > 0");
   require(l.sbuf_partition_bytes > 0, r, "sbuf_partition_bytes", "must be > 0");
   require(l.psum_partition_bytes > 0, r, "psum_partition_bytes", "must be > 0");
@@ -84,6 +89,7 @@ void read_memory(JsonObjectReader r, MemorySpec* m) {
   require(m->access_overhead_cycles >= 0, r, "access_overhead_cycles", "must be >= 0");
   require(m->stride_penalty_bytes > 0, r, "stride_penalty_bytes", "must be > 0");
   require(m->stride_penalty_factor >= 1, r, "stride_penalty_factor", "must be >= 1");
+  require(l.hbm_bytes > 0, r, "hbm_bytes", "must be > 0");
   r.finish();
 }
 
@@ -176,11 +182,23 @@ std::string configs_dir() {
 HwConfig load_config_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw Error("config " + path + ": cannot open file");
+  // JSON keeps the last of repeated keys silently; a config with a repeated key is an error.
+  std::vector<std::set<std::string>> open_objects;
+  auto reject_duplicate_keys = [&](int depth, nlohmann::json::parse_event_t event,
+                                   nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) open_objects.emplace_back();
+    if (event == Event::object_end) open_objects.pop_back();
+    if (event == Event::key && !open_objects.back().insert(parsed.get<std::string>()).second)
+      throw Error("config " + path + ": key '" + isa::bounded(parsed.get<std::string>()) +
+                  "' repeated in one object (depth " + std::to_string(depth) + ")");
+    return true;
+  };
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(in, reject_duplicate_keys);
   } catch (const nlohmann::json::exception& e) {
-    throw Error("config " + path + ": invalid JSON: " + e.what());
+    throw Error("config " + path + ": invalid JSON: " + isa::bounded(e.what()));
   }
   return config_from_json(j, path);
 }
@@ -197,19 +215,20 @@ HwConfig with_overrides(const HwConfig& base, const std::vector<std::string>& se
   for (const std::string& item : sets) {
     const size_t eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw Error("--set '" + item + "': expected key.path=value");
+      throw Error("--set '" + isa::bounded(item) + "': expected key.path=value");
     }
     const std::string path = item.substr(0, eq), text = item.substr(eq + 1);
     nlohmann::json* node = &j;
     std::stringstream segments(path);
     for (std::string seg; std::getline(segments, seg, '.');) {
       if (!node->is_object() || !node->contains(seg)) {
-        throw Error("--set '" + item + "': unknown key '" + path + "'");
+        throw Error("--set '" + isa::bounded(item) + "': unknown key '" + isa::bounded(path) + "'");
       }
       node = &(*node)[seg];
     }
     if (node->is_object()) {
-      throw Error("--set '" + item + "': '" + path + "' is a section, not a value");
+      throw Error("--set '" + isa::bounded(item) + "': '" + isa::bounded(path) +
+                  "' is a section, not a value");
     }
     nlohmann::json value;
     try {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+
+#include "isa/error.h"
 
 #include "sim/cost/cost_model.h"
 #include "sim/deps/dependencies.h"
@@ -31,6 +34,19 @@ uint8_t shared_ports(const isa::Instruction& ins) {
 
 }  // namespace
 
+namespace {
+
+// `ps` rounded to int64, or trnsim::Error if beyond kMaxCostCycles picoseconds (or NaN):
+// a wrapped conversion would make a huge cost look small.
+int64_t checked_ps(double ps, const char* what) {
+  if (!(ps >= 0 && ps <= double(kMaxCostCycles)))
+    throw Error(std::string("timing: ") + what + " of " + std::to_string(ps) +
+                " ps is outside [0, 2^44] ps (check the hardware config)");
+  return std::llround(ps);
+}
+
+}  // namespace
+
 bool in_program_order(const isa::Program& prog, const isa::Instruction& ins) {
   switch (prog.dma_issue) {
     case isa::DmaIssue::kProgramOrder:
@@ -47,7 +63,7 @@ bool in_program_order(const isa::Program& prog, const isa::Instruction& ins) {
 }
 
 int64_t cycles_to_ps(int64_t cycles, double ghz) {
-  return std::llround(static_cast<double>(cycles) * 1000.0 / ghz);
+  return checked_ps(static_cast<double>(cycles) * 1000.0 / ghz, "an instruction cost");
 }
 
 void index_queues(TimingPlan* plan) {
@@ -78,7 +94,8 @@ void add_piece(TimingPlan* plan, int32_t instr, int32_t queue, int32_t cost) {
 }
 
 int64_t hbm_reservation_ps(int64_t hbm_bytes, const HwConfig& cfg) {
-  return std::llround(static_cast<double>(hbm_bytes) * 1000.0 / cfg.dma.hbm_bytes_per_ns);
+  return checked_ps(static_cast<double>(hbm_bytes) * 1000.0 / cfg.dma.hbm_bytes_per_ns,
+                    "an HBM reservation");
 }
 
 // Adds the pieces of DMA instruction i (placed by place_dma) and returns its occupancy in ns
@@ -168,8 +185,8 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   }
   index_queues(&plan);
   const Dependencies deps = analyze_dependencies(prog, order_key, num_keys);
-  const int64_t cross_ps = std::llround(cfg.sync.cross_engine_ns * 1000.0);
-  const int64_t trigger_ps = std::llround(cfg.sync.dma_trigger_ns * 1000.0);
+  const int64_t cross_ps = checked_ps(cfg.sync.cross_engine_ns * 1000.0, "sync.cross_engine_ns");
+  const int64_t trigger_ps = checked_ps(cfg.sync.dma_trigger_ns * 1000.0, "sync.dma_trigger_ns");
   plan.dep_begin.assign(n + 1, 0);
   plan.dep_producer.reserve(deps.producers.size());
   plan.dep_sync_ps.reserve(deps.producers.size());

@@ -1,12 +1,20 @@
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "isa/access_pattern.h"
+#include "isa/error.h"
 #include "sim/cost/cost_model.h"
 
 namespace trnsim::sim {
 
-int64_t ceil_cycles(double cycles) { return static_cast<int64_t>(std::ceil(cycles - 1e-6)); }
+int64_t ceil_cycles(double cycles) {
+  if (!(cycles <= double(kMaxCostCycles)))  // also NaN
+    throw Error("cost model: an instruction costs " + std::to_string(cycles) +
+                " cycles, more than the limit of 2^44 cycles (check the hardware config's cost "
+                "constants and the instruction's size)");
+  return static_cast<int64_t>(std::ceil(cycles - 1e-6));
+}
 
 int64_t stream_elements(const isa::Program& prog, const isa::Instruction& ins) {
   const isa::InstrInfo& in = isa::info(ins.op);

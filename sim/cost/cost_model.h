@@ -59,7 +59,11 @@ int64_t dma_bytes(const isa::Program& prog, const isa::Instruction& ins);
 double dma_bytes_per_partition(const isa::Program& prog, const isa::Instruction& ins);
 // FLOPs of a tensor-engine instruction (2*K*M*N for nc_matmul), 0 otherwise.
 double instruction_flops(const isa::Program& prog, const isa::Instruction& ins);
-// Rounds a fractional cycle count up, tolerating float noise (13*3/3 is 13, not 14).
+// The largest cost of one instruction, in cycles or picoseconds (2^44, ~17 s of simulated
+// time): bounds every cost so sums over a program stay far from int64 overflow.
+inline constexpr int64_t kMaxCostCycles = int64_t(1) << 44;
+// Rounds a fractional cycle count up, tolerating float noise (13*3/3 is 13, not 14); throws
+// trnsim::Error above kMaxCostCycles (or NaN).
 int64_t ceil_cycles(double cycles);
 
 }  // namespace trnsim::sim

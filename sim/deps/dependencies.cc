@@ -7,8 +7,23 @@
 namespace trnsim::sim {
 namespace {
 
-constexpr int64_t kMaxBuckets = 64;
+constexpr int64_t kMinBuckets = 64;
+constexpr int64_t kMaxBuckets = int64_t(1) << 16;
 constexpr int64_t kMinBucketBytes = 64;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Bucket size of a space of `extent` bytes with `count` accesses of `total_len` bytes in all.
+// About one bucket per access (at least kMinBuckets, at most kMaxBuckets), so bucket lists stay
+// short on long streaming kernels and bucket memory is linear in the accesses; never smaller
+// than the mean access length, so an access touches about two buckets on average and the
+// bucket visits stay linear too.
+int64_t bucket_bytes_for(int64_t extent, int64_t count, int64_t total_len, int64_t fixed) {
+  if (fixed > 0) return std::max(kMinBucketBytes, ceil_div(extent, fixed));
+  const int64_t target = std::clamp(count, kMinBuckets, kMaxBuckets);
+  const int64_t mean_len = count > 0 ? ceil_div(total_len, count) : 0;
+  return std::max({kMinBucketBytes, ceil_div(extent, target), mean_len});
+}
 
 struct Access {
   isa::Footprint box;
@@ -51,7 +66,7 @@ struct Space {
 }  // namespace
 
 Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& order_key,
-                                  int num_keys) {
+                                  int num_keys, int64_t fixed_buckets) {
   const int32_t n = static_cast<int32_t>(prog.instructions.size());
   // Footprints of every operand, flat, and the extent of every space.
   std::vector<int32_t> fp_begin(n + 1, 0);
@@ -62,6 +77,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
   fps.reserve(operand_count);
   fp_write.reserve(operand_count);
   std::vector<int64_t> extent(2 + prog.tensors.size(), 0);
+  std::vector<int64_t> count(extent.size(), 0), total_len(extent.size(), 0);  // accesses, bytes
   for (int32_t i = 0; i < n; ++i) {
     const isa::Instruction& ins = prog.instructions[i];
     const isa::InstrInfo& in = isa::info(ins.op);
@@ -71,17 +87,18 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
       if (f.hi <= f.lo || f.p_hi <= f.p_lo) continue;
       fps.push_back(f);
       fp_write.push_back(in.operands[k].kind == isa::OperandKind::kOut);
-      int64_t& e = extent[space_of(f)];
-      e = std::max(e, f.hi);
+      const int space = space_of(f);
+      extent[space] = std::max(extent[space], f.hi);
+      ++count[space];
+      total_len[space] += f.hi - f.lo;
     }
     fp_begin[i + 1] = static_cast<int32_t>(fps.size());
   }
   std::vector<Space> spaces(extent.size());
   for (size_t s = 0; s < spaces.size(); ++s) {
-    spaces[s].bucket_bytes =
-        std::max(kMinBucketBytes, (extent[s] + kMaxBuckets - 1) / kMaxBuckets);
-    const int64_t count = extent[s] == 0 ? 0 : (extent[s] - 1) / spaces[s].bucket_bytes + 1;
-    spaces[s].buckets.resize(count);
+    spaces[s].bucket_bytes = bucket_bytes_for(extent[s], count[s], total_len[s], fixed_buckets);
+    const int64_t buckets = extent[s] == 0 ? 0 : (extent[s] - 1) / spaces[s].bucket_bytes + 1;
+    spaces[s].buckets.resize(buckets);
   }
 
   Dependencies deps;

@@ -10,8 +10,9 @@
 // transfer is its own key, since DMA queues serve transfers in ready order), so waiting for the
 // latest overlapping producer of a key implies waiting for the earlier ones.
 //
-// Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into at most 64 address buckets;
-// an access only scans the live records of the buckets it touches. A write retires every
+// Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into address buckets, about one
+// per access to the space (64 to 65,536, never narrower than the mean access); an access only
+// scans the live records of the buckets it touches. A write retires every
 // record it covers (later accesses that overlap them also overlap the write), and a read
 // retires covered reads of its own key; a DMA read also retires covered reads of other DMAs
 // and then depends on them, so that a later writer that waits for it waits for them too.
@@ -38,7 +39,9 @@ struct Dependencies {
 };
 
 // `order_key[i]` in [0, num_keys) is the order key of instruction i (see above).
+// `fixed_buckets` > 0 cuts every space into that many buckets instead (the edges do not depend
+// on the bucketing; tests compare the two).
 Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& order_key,
-                                  int num_keys);
+                                  int num_keys, int64_t fixed_buckets = 0);
 
 }  // namespace trnsim::sim

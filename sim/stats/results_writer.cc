@@ -2,7 +2,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "isa/checked.h"
 #include "isa/error.h"
 #include "isa/npy.h"
 #include "sim/trace/timeline.h"
@@ -27,6 +29,73 @@ void write_json(const fs::path& path, const nlohmann::json& j) {
   if (!os) throw Error("error writing '" + path.string() + "'");
 }
 
+// The names trnsim writes into a results folder (besides outputs/).
+// What a run writes (cleared before it writes again), and what `trnsim nki` writes beside
+// them before the run (the traced program and the compiler's report: trnsim's own, kept).
+const char* const kResultFiles[] = {"stats.json", "config.json", "timeline.json",
+                                    "timeline.json.gz"};
+const char* const kFrontEndFiles[] = {"trace.json", "compile.json"};
+
+bool is_result_file(const std::string& name) {
+  for (const char* f : kResultFiles)
+    if (name == f) return true;
+  for (const char* f : kFrontEndFiles)
+    if (name == f) return true;
+  return false;
+}
+
+// Refuses a symlink at `p` (a results folder's entries are never followed out of it).
+void refuse_symlink(const fs::path& p) {
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(p, ec)))
+    throw Error("results folder: '" + p.string() +
+                "' is a symbolic link; trnsim does not write through links (remove it)");
+}
+
+// True if `dir` holds only what a trnsim run writes: the result files and an outputs/ folder
+// of .npy files. Throws on symlinks among them.
+bool holds_only_results(const fs::path& dir) {
+  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    refuse_symlink(e.path());
+    if (is_result_file(name) && e.is_regular_file()) continue;
+    if (name != "outputs" || !e.is_directory()) return false;
+    for (const fs::directory_entry& o : fs::directory_iterator(e.path())) {
+      refuse_symlink(o.path());
+      if (!o.is_regular_file() || o.path().extension() != ".npy") return false;
+    }
+  }
+  return true;
+}
+
+// Makes `root` an empty-of-old-results folder this run owns: creates it, or clears a previous
+// trnsim run's files from it; refuses "/" and any non-empty folder holding anything else.
+void prepare_results_folder(const fs::path& root) {
+  std::error_code ec;
+  if (root.empty()) throw Error("results folder: empty path");
+  if (fs::exists(fs::symlink_status(root, ec))) {
+    if (!fs::is_directory(root, ec))
+      throw Error("results folder '" + root.string() + "' exists and is not a folder");
+    const fs::path canonical = fs::canonical(root, ec);
+    if (!ec && canonical == canonical.root_path())
+      throw Error("results folder '" + root.string() + "' is the filesystem root; choose --out");
+    bool ok = false;
+    try {
+      ok = holds_only_results(root);
+    } catch (const fs::filesystem_error& e) {
+      throw Error("results folder '" + root.string() + "': cannot list it: " + e.what());
+    }
+    if (!ok)
+      throw Error("results folder '" + root.string() +
+                  "' is not empty and holds files trnsim did not write; choose another --out "
+                  "or empty it (trnsim replaces only its own previous results)");
+    for (const char* f : kResultFiles) fs::remove(root / f, ec);
+    fs::remove_all(root / "outputs", ec);
+    if (ec) throw Error("results folder '" + root.string() + "': cannot clear: " + ec.message());
+  }
+  make_dirs(root);
+}
+
 }  // namespace
 
 void write_output_tensors(const std::string& dir_name, const isa::Program& prog,
@@ -34,6 +103,15 @@ void write_output_tensors(const std::string& dir_name, const isa::Program& prog,
                           bool all_tensors) {
   const fs::path dir(dir_name);
   bool made_dir = false;
+  std::map<std::string, std::string> writer_of;  // file name -> tensor name
+  for (const isa::HbmTensor& t : prog.tensors) {
+    if (!all_tensors && t.role != isa::TensorRole::kOutput) continue;
+    const auto [it, fresh] = writer_of.emplace(npy_file_name(t.name), t.name);
+    if (!fresh)
+      throw Error("results: tensors '" + isa::bounded(it->second) + "' and '" +
+                  isa::bounded(t.name) + "' would both be written to outputs/" + it->first +
+                  "; rename one");
+  }
   for (size_t i = 0; i < prog.tensors.size(); ++i) {
     const isa::HbmTensor& t = prog.tensors[i];
     if (!all_tensors && t.role != isa::TensorRole::kOutput) continue;
@@ -43,6 +121,7 @@ void write_output_tensors(const std::string& dir_name, const isa::Program& prog,
                   " bytes of values, its shape and dtype need " + std::to_string(t.bytes()));
     if (!made_dir) make_dirs(dir);
     made_dir = true;
+    refuse_symlink(dir / npy_file_name(t.name));
     isa::write_npy((dir / npy_file_name(t.name)).string(),
                    isa::storage_to_npy(bytes.data(), t.elements(), t.dtype, t.shape));
   }
@@ -63,7 +142,7 @@ void write_results(const std::string& dir, const isa::Program& prog, const RunRe
                    const HwConfig& cfg, const Stats& stats, const isa::MachineState* values,
                    bool all_tensors, const TimelineOptions& timeline) {
   const fs::path root(dir);
-  make_dirs(root);
+  prepare_results_folder(root);
   write_json(root / "stats.json", stats_to_json(stats));
   write_json(root / "config.json", cfg.source);
   for (TimelineFormat f : {TimelineFormat::kJson, TimelineFormat::kJsonGz}) {

@@ -5,7 +5,10 @@
 //   config.json     the resolved hardware config (HwConfig::source)
 //   outputs/<tensor>.npy  every HBM tensor with role "output" (every HBM tensor with
 //                   all_tensors), when values were computed; bf16/fp8 as float32 (isa/npy.h)
-// Folders are created as needed; existing files of the same names are overwritten.
+// A run owns its results folder: it is created if missing; an existing folder must be empty or
+// hold only a previous run's results (the files above and outputs/*.npy), which are removed
+// first so no stale output survives. Anything else, "/" and symbolic links inside the folder
+// are refused. Two tensors whose output file names collide are an error.
 #pragma once
 
 #include <cstdint>

@@ -17,6 +17,7 @@
 #include "isa/program.h"
 #include "sim/config/hw_config.h"
 #include "sim/run_result.h"
+#include "sim/stats/slowness.h"
 #include "sim/stats/memory_stats.h"
 
 namespace trnsim::sim {
@@ -29,7 +30,7 @@ struct EngineStats {
   int64_t busy_cycles = 0;    // sum of the records' cycles
   double utilisation = 0;     // busy_ns / total_ns
   int64_t instructions = 0;   // instructions assigned to this engine by the program
-  double dep_wait_ns = 0;     // sum of the records' dep_wait_ns
+  double dep_wait_ns = 0;     // sum of the records' dep_wait_ns (DMA: per queue, like busy)
 };
 
 struct DmaQueueStats {
@@ -64,6 +65,7 @@ struct Stats {
   double tensor_peak_fraction = 0;      // achieved / peak
 
   isa::Engine bottleneck = isa::Engine::kTensor;  // largest busy_ns (see compute_stats)
+  Slowness why;  // verdict, critical path, time by source line (sim/stats/slowness.h)
   MemoryStats memory;  // tiles, peak use, spill traffic, anti-dependency waits
 
   const EngineStats& engine(isa::Engine e) const { return engines[static_cast<int>(e)]; }

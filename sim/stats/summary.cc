@@ -5,6 +5,8 @@
 namespace trnsim::sim {
 namespace {
 
+constexpr size_t kSummaryLines = 8;  // kernel source lines shown in the table
+
 std::string us(double ns) { return strformat("%.3f", ns / 1000.0); }
 std::string percent(double fraction) { return strformat("%.1f%%", fraction * 100.0); }
 
@@ -67,11 +69,7 @@ std::string format_summary(const Stats& s) {
   out += strformat("FLOPs       %.4g, %.2f TFLOP/s = %s of %.2f TFLOP/s tensor bf16 peak\n",
                    s.flops, s.flops_per_ns / 1000.0, percent(s.tensor_peak_fraction).c_str(),
                    s.tensor_peak_flops_per_ns / 1000.0);
-  const EngineStats& b = s.engine(s.bottleneck);
-  out += strformat("bottleneck  %s (busy %s us = %s of total)\n",
-                   std::string(isa::engine_name(s.bottleneck)).c_str(), us(b.busy_ns).c_str(),
-                   percent(b.utilisation).c_str());
-  return out;
+  return out + format_slowness(s.why, kSummaryLines);
 }
 
 }  // namespace trnsim::sim

@@ -64,6 +64,16 @@ class NpyTest : public ::testing::Test {
   fs::path dir_;
 };
 
+// Expects npy_to_storage(a, t) to throw an Error mentioning `reason`.
+void expect_storage_error(const NpyArray& a, DType t, const std::string& reason) {
+  try {
+    npy_to_storage(a, t);
+    FAIL() << "no error, expected '" << reason << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+  }
+}
+
 std::vector<uint8_t> pattern_bytes(size_t n) {
   std::vector<uint8_t> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = uint8_t(i * 37 + 11);
@@ -181,19 +191,19 @@ np.save(d + '/record.npy', np.zeros(2, dtype=[('a', '<i4'), ('b', '<f4')]))
   const std::vector<uint8_t> f16 = npy_to_storage(read_npy(path("f16.npy")), DType::kFp16);
   EXPECT_EQ(f16, std::vector<uint8_t>({0xFF, 0x7B, 0x01, 0x00}));
 
-  // int64 -> int32 saturates; -> fp32 rounds to nearest.
+  // int64 -> int32 beyond int32's range is an error (no silent saturation); -> fp32 rounds.
   const NpyArray i64 = read_npy(path("i64.npy"));
-  const std::vector<uint8_t> i32 = npy_to_storage(i64, DType::kInt32);
-  EXPECT_EQ(i32, std::vector<uint8_t>({0, 0, 0, 0x80, 7, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F}));
+  expect_storage_error(i64, DType::kInt32, "element 0 = -1099511627776");
   const NpyArray back = storage_to_npy(npy_to_storage(i64, DType::kFp32).data(), 3, DType::kFp32,
                                        {3});
   EXPECT_EQ(f32_at(back, 0), -std::ldexp(1.0f, 40));
   EXPECT_EQ(f32_at(back, 2), std::ldexp(1.0f, 62));
 
-  EXPECT_EQ(npy_to_storage(read_npy(path("u16.npy")), DType::kInt8),
-            std::vector<uint8_t>({0x7F, 0, 1}));
-  EXPECT_EQ(npy_to_storage(read_npy(path("i8.npy")), DType::kUint8),
-            std::vector<uint8_t>({0, 127}));
+  expect_storage_error(read_npy(path("u16.npy")), DType::kInt8, "not an integer in the range of int8");
+  expect_storage_error(read_npy(path("i8.npy")), DType::kUint8, "range of uint8");
+  // Exact integers convert: int8 [-128, 127] -> int16.
+  EXPECT_EQ(npy_to_storage(read_npy(path("i8.npy")), DType::kInt16),
+            std::vector<uint8_t>({0x80, 0xFF, 0x7F, 0x00}));
 
   expect_read_error("fortran.npy", "Fortran");
   expect_read_error("big.npy", "big-endian");
@@ -314,7 +324,7 @@ TEST_F(NpyTest, NpyToStorageRoundsToNearestEven) {
   EXPECT_EQ(npy_to_storage(a, DType::kBf16),
             std::vector<uint8_t>({0x80, 0x3F, 0x82, 0x3F, 0xE8, 0x43, 0x80, 0xFF}));
   EXPECT_EQ(npy_to_storage(a, DType::kFp8E4M3), std::vector<uint8_t>({0x38, 0x38, 0x7E, 0xFE}));
-  EXPECT_EQ(npy_to_storage(a, DType::kInt8), std::vector<uint8_t>({1, 1, 127, 0x80}));
+  expect_storage_error(a, DType::kInt8, "element 0");  // 1 + 2^-8 is not an integer
 
   NpyArray u;  // uint64 beyond 2^53 -> bf16 rounds once from the exact integer
   u.descr = "<u8";
@@ -324,8 +334,7 @@ TEST_F(NpyTest, NpyToStorageRoundsToNearestEven) {
   std::memcpy(u.data.data(), big, 16);
   // 2^63 + 2^55 is a bf16 tie (2^63 * (1 + 2^-8)); the +1 breaks it upward to 2^63*(1+2^-7).
   EXPECT_EQ(npy_to_storage(u, DType::kBf16), std::vector<uint8_t>({0x01, 0x5F, 0x80, 0x5F}));
-  EXPECT_EQ(npy_to_storage(u, DType::kUint32),
-            std::vector<uint8_t>({0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}));
+  expect_storage_error(u, DType::kUint32, "range of uint32");  // no silent saturation
 }
 
 }  // namespace

@@ -130,6 +130,12 @@ def exponential_on_trn2(a):
 
 
 @nki.jit
+def loop_reduce_without_accumulator(a):
+    fresh_name = nl.loop_reduce(nl.load(a), op=nl.add, loop_indices=[0])
+    return fresh_name
+
+
+@nki.jit
 def unit_dim_overrun(w):
     return nl.load(w.reshape((1, 256))[nl.arange(2)[:, None], nl.arange(256)[None, :]])
 '''
@@ -208,7 +214,8 @@ class SurfaceTraceTest(unittest.TestCase):
                  ("bad_engine", NkiError, "engine='warp'"),
                  ("bad_copy_dtype", NkiError, "dtype=bfloat16"),
                  ("unit_dim_overrun", NkiError, "dimension of size 1"),
-                 ("exponential_on_trn2", NkiError, "NeuronCore-v4")]
+                 ("exponential_on_trn2", NkiError, "NeuronCore-v4"),
+                 ("loop_reduce_without_accumulator", NkiError, "accumulator tile")]
         for name, exc, text in cases:
             with self.subTest(kernel=name):
                 arg = np.zeros((256,), np.float32) if name == "unit_dim_overrun" else self.a
@@ -220,3 +227,140 @@ class SurfaceTraceTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+RESHAPE_SRC = '''
+import nki
+import nki.language as nl
+
+
+@nki.jit
+def hbm_reshape(a):
+    out = nl.ndarray((16, 128), dtype=a.dtype, buffer=nl.shared_hbm)
+    ar = a.reshape((16, 128))
+    for i in nl.affine_range(2):
+        nl.store(out[i * 8:(i + 1) * 8, :], nl.exp(nl.load(ar[i * 8:(i + 1) * 8, :])))
+    return out
+
+
+@nki.jit
+def hbm_reshape_out(a):
+    out = nl.ndarray((1, 2048), dtype=a.dtype, buffer=nl.shared_hbm)
+    o = out.reshape((2, 8, 128))
+    t = nl.load(a)
+    nl.store(o[1, 0:8, :], t)
+    nl.store(o[0], t)
+    return out
+
+
+@nki.jit
+def hbm_reshape_gap(a):
+    ar = a.reshape((16, 128))
+    return nl.load(ar[0:4, 0:64])
+'''
+
+
+@unittest.skipIf(STATE == "none", "no trnsim binary")
+class HbmReshapeTest(unittest.TestCase):
+    def mod(self):
+        return u.load_source("reshape_kernels", RESHAPE_SRC)
+
+    def test_load_through_reshape(self):
+        a = RNG.standard_normal((1, 2048)).astype(np.float32)
+        out, _ = trnsim_nki.run(self.mod().hbm_reshape, a)
+        np.testing.assert_allclose(out, np.exp(a.reshape(16, 128).astype(np.float64)),
+                                   rtol=1e-5)
+
+    def test_store_through_reshape(self):
+        a = RNG.standard_normal((8, 128)).astype(np.float32)
+        out, _ = trnsim_nki.run(self.mod().hbm_reshape_out, a)
+        np.testing.assert_array_equal(out, np.concatenate([a, a]).reshape(1, 2048))
+
+    def test_non_contiguous_selection_is_an_error(self):
+        with self.assertRaises(NkiUnsupportedError) as cm:
+            trnsim_nki.trace(self.mod().hbm_reshape_gap, np.zeros((1, 2048), np.float32))
+        self.assertIn("not contiguous", str(cm.exception))
+        self.assertIn("reshape_kernels.py:", str(cm.exception))
+
+
+VIEW_SRC = '''
+import nki
+import nki.language as nl
+
+
+@nki.jit
+def view_methods(a, b):
+    o1 = nl.ndarray((64, 128), dtype=a.dtype, buffer=nl.shared_hbm)
+    o2 = nl.ndarray((128, 32), dtype=a.dtype, buffer=nl.shared_hbm)
+    nl.store(o1, nl.load(a.slice(1, 0, 64).permute(1, 0)))       # a[:, 0:64].T
+    t = nl.load(b.select(0, 1).slice(1, 32, 96, 2))              # b[1, :, 32:96:2]
+    nl.store(o2, t.expand_dim(2).squeeze_dim(2))
+    return o1, o2
+
+
+@nki.jit
+def transposed_load_rank3(b):
+    return nl.load(b.select(0, 1).permute(1, 0))
+'''
+
+
+@unittest.skipIf(STATE == "none", "no trnsim binary")
+class ViewMethodsTest(unittest.TestCase):
+    def test_select_slice_permute_expand_squeeze(self):
+        m = u.load_source("view_kernels", VIEW_SRC)
+        a = RNG.standard_normal((128, 96)).astype(np.float32)
+        b = RNG.standard_normal((2, 128, 96)).astype(np.float32)
+        o1, o2 = trnsim_nki.run(m.view_methods, a, b)[0]
+        np.testing.assert_array_equal(o1, a[:, 0:64].T)
+        np.testing.assert_array_equal(o2, b[1, :, 32:96:2])
+        with self.assertRaises(NkiUnsupportedError) as cm:
+            trnsim_nki.trace(m.transposed_load_rank3, b)
+        self.assertIn("rank-3", str(cm.exception))
+
+    def test_pattern_and_contiguity(self):
+        import trnsim_nki.core as core
+        core.begin_trace("k")
+        try:
+            t = core.alloc([4, 128, 96], trnsim_nki.dtypes.float32, "hbm")
+            self.assertEqual(t.get_pattern(), [[128 * 96, 4], [96, 128], [1, 96]])
+            self.assertEqual(t[1:3].get_pattern(), [[128 * 96, 2], [96, 128], [1, 96]])
+            self.assertTrue(t[1:3].is_contiguous())
+            self.assertFalse(t[:, :, 0:48].is_contiguous())
+            self.assertEqual(t.slice(2, 0, 96, 2).get_pattern()[2], [2, 48])
+            with self.assertRaises(NkiError):
+                t.permute(0, 0, 1)
+        finally:
+            core.end_trace()
+
+
+PRINT_SRC = '''
+import nki
+import nki.language as nl
+
+
+@nki.jit
+def printing(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    e = nl.multiply(nl.load(a), 2.0)
+    nl.device_print("twice a:", e)
+    nl.store(out, e)
+    return out
+'''
+
+
+@unittest.skipIf(STATE == "none", "no trnsim binary")
+class DevicePrintTest(unittest.TestCase):
+    def test_prints_simulated_values_and_time(self):
+        import contextlib
+        import io
+        import re
+        m = u.load_source("print_kernels", PRINT_SRC)
+        a = np.arange(6, dtype=np.float32).reshape(2, 3)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            out, _ = trnsim_nki.run(m.printing, a)
+        np.testing.assert_array_equal(out, 2 * a)   # the debug copy is not a kernel result
+        text = buf.getvalue()
+        self.assertRegex(text, r"^twice a: \[t=[\d.]+ ns, print_kernels\.py:10\]\n")
+        printed = re.findall(r"[-\d.]+", text.split("\n", 1)[1])
+        np.testing.assert_array_equal(np.array(printed, dtype=np.float32), (2 * a).ravel())

@@ -51,7 +51,7 @@ TEST_F(ResultsStats, EngineBusyUtilisationCountsAndDependencyWait) {
   EXPECT_DOUBLE_EQ(dma.utilisation, 0.1375);
   EXPECT_DOUBLE_EQ(s.dma_active_ns, 450);
   EXPECT_EQ(dma.instructions, 3);
-  EXPECT_DOUBLE_EQ(dma.dep_wait_ns, 700);  // 100 + 600
+  EXPECT_DOUBLE_EQ(dma.dep_wait_ns, 175);  // (100 + 600) over 4 queues
   EXPECT_EQ(s.opcode_counts.at("dma_copy"), 3);
   EXPECT_EQ(s.opcode_counts.at("nc_matmul"), 1);
   EXPECT_EQ(s.opcode_counts.at("activation"), 1);
@@ -164,7 +164,7 @@ TEST_F(ResultsStats, SummaryShowsTheNumbers) {
        {"total time  1.000 us", "2000 tensor", "1250 scalar", "25.6%", "dma/queue", "0.650",
         "416.00 KiB", "426.0 GB/s", "53.2% of 800.0 GB/s",
         "2 of 4 queues", "busiest q0 35.0%", "16.78 TFLOP/s", "25.6% of 65.54 TFLOP/s",
-        "bottleneck  tensor (busy 0.256 us = 25.6% of total)"}) {
+        "verdict     latency-bound: no engine is >= 70% busy (tensor busy 25.6% of the total)"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << "missing '" << expected << "' in\n"
                                                       << text;
   }

@@ -335,3 +335,75 @@ def trunc(x, dtype=None, mask=None, **kwargs):
     _act(s, x, "sign", mask=mask)
     dst = new_tile(x.shape, dtype or x.dtype)
     return fresh(dst, _tt(dst, f, s, "multiply", mask))
+
+
+# ---- nl.loop_reduce ---------------------------------------------------------------------------
+def _kernel_frame():
+    import os
+    import sys
+    from .errors import _LIB_DIRS
+    f = sys._getframe(1)
+    while f is not None and os.path.abspath(f.f_code.co_filename).startswith(_LIB_DIRS):
+        f = f.f_back
+    return f
+
+
+def loop_reduce(x, op, loop_indices, dtype=None, mask=None, **kwargs):
+    """`b = nl.loop_reduce(a, op, loop_indices=[i])` is `b = op(b, a)` into b itself (NKI
+    reference, nl.loop_reduce: the destination tile is also the right-hand input): the tile b
+    is the kernel variable the call is assigned to, which must already hold a tile."""
+    from .core import assigned_name
+    from .isa import alu_name
+    call = "nl.loop_reduce"
+    on_chip(call, x)
+    name = assigned_name(None)
+    frame = _kernel_frame()
+    acc = frame.f_locals.get(name) if (name and frame is not None) else None
+    if not isinstance(acc, NkiTensor):
+        raise NkiError(call, "assign the result to a variable that already holds the "
+                       "accumulator tile (b = nl.zeros(...); b = nl.loop_reduce(a, ...))")
+    on_chip(call, acc, "accumulator %s" % name)
+    if tuple(acc.shape) != tuple(x.shape):
+        raise NkiError(call, "accumulator %s has shape %s, x has %s" % (name, acc.shape,
+                                                                       x.shape))
+    emit("tensor_tensor", mask=mask, dst=acc, src0=acc, src1=x, op=alu_name(call, op))
+    return acc
+
+
+# ---- nl.arctan ---------------------------------------------------------------------------------
+ARCTAN_HALVINGS = 3   # atan(x) = 2 atan(x / (1 + sqrt(1 + x^2))): |t| <= tan(pi/16) after 3
+ARCTAN_TERMS = 5      # t - t^3/3 + ... + t^9/9: truncation error < 2e-9 for |t| <= 0.2
+
+
+def arctan(x, dtype=None, mask=None, **kwargs):
+    """Argument halving then the odd Taylor polynomial. APPROX (NKI reference, nl.arctan): one
+    activation on hardware; here about 25 instructions, values within ~1e-7 of float64 for
+    |x| < 1e19 (x^2 overflows beyond)."""
+    on_chip("nl.arctan", x)
+    t = _f32(x)
+    emit("tensor_copy", mask=mask, dst=t, src=x)
+    d = _f32(x)
+    for _ in range(ARCTAN_HALVINGS):
+        _act(d, t, "square", mask=mask)
+        _ts(d, d, "add", 1.0, mask=mask)
+        _act(d, d, "sqrt", mask=mask)
+        _ts(d, d, "add", 1.0, mask=mask)
+        _tt(t, t, d, "divide", mask)
+    t2 = _f32(x)
+    _act(t2, t, "square", mask=mask)
+    acc = _f32(x)
+    coefs = [(-1.0) ** k / (2 * k + 1) for k in range(ARCTAN_TERMS)]  # 1, -1/3, 1/5, ...
+    _ts(acc, t2, "multiply", coefs[-1], "add", coefs[-2], mask=mask)
+    for c in reversed(coefs[:-2]):
+        _tt(acc, acc, t2, "multiply", mask)
+        _ts(acc, acc, "add", c, mask=mask)
+    _tt(acc, acc, t, "multiply", mask)
+    dst = new_tile(x.shape, dtype or x.dtype)
+    return fresh(dst, _ts(dst, acc, "multiply", float(2 ** ARCTAN_HALVINGS), mask=mask))
+
+
+# Functions nisa.activation also takes as `op` (NKI reference, activation functions table).
+for _f in (gelu_apprx_sigmoid, silu_dx, gelu_apprx_sigmoid_dx, erf_dx, gelu_dx, mish, tan,
+           arctan):
+    _f._composite = True
+del _f

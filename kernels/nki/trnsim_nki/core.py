@@ -257,15 +257,18 @@ class NkiTensor:
         self.vars = list(vars_) if vars_ is not None else [None] * len(self.dims)
         self.fresh_ins = None             # instruction that produced this whole temp tile
         self.fresh_mask = None            # the mask that instruction ran under
+        self.flat = None                  # (first element, shape) of a reshaped HBM view
 
     # ---- NKI-visible properties ----
     @property
     def shape(self):
+        if self.flat is not None:
+            return self.flat[1]
         return tuple(1 if d is None else self.sl[d][1] for d in self.dims)
 
     @property
     def ndim(self):
-        return len(self.dims)
+        return len(self.shape)
 
     @property
     def dtype(self):
@@ -312,6 +315,8 @@ class NkiTensor:
 
     def narrow(self, ldim, lo, hi):
         """The view restricted to logical indices [lo, hi) of logical dim `ldim`."""
+        if self.flat is not None:
+            raise NkiUnsupportedError("mask", "masking a reshaped HBM view (index it instead)")
         d = self.dims[ldim]
         if d is None:
             return self
@@ -337,6 +342,9 @@ class NkiTensor:
 
     # ---- indexing ----
     def _index(self, idx, call="tensor[...]"):
+        if self.flat is not None:
+            from . import hbm_reshape
+            return hbm_reshape.index(self, idx, call)
         if not isinstance(idx, tuple):
             idx = (idx,)
         if any(i is Ellipsis for i in idx):
@@ -415,6 +423,10 @@ class NkiTensor:
     def reshape(self, shape):
         shape = [int(s) for s in shape]
         mine = [s for s in self.shape if s != 1]
+        if self.buf.memory == "hbm" and (self.flat is not None or
+                                         [s for s in shape if s != 1] != mine):
+            from . import hbm_reshape
+            return hbm_reshape.reshaped(self, shape)
         if [s for s in shape if s != 1] != mine:
             raise NkiUnsupportedError("tensor.reshape", "reshape %s -> %s changes more than "
                                       "unit dimensions" % (self.shape, tuple(shape)))
@@ -469,6 +481,69 @@ class NkiTensor:
         if oob:
             raise NkiError(call, "access pattern %s" % oob)
         return view
+
+    # ---- SDK 2.31+ NkiTensor view methods (NKI reference, nki.language.NkiTensor) ----
+    def _dim(self, dim, call, extra=0):
+        n = self.ndim + extra
+        d = dim + n if dim < 0 else dim
+        if not 0 <= d < max(n, 1):
+            raise NkiError(call, "dim %d out of range for rank %d" % (dim, self.ndim))
+        return d
+
+    def slice(self, dim, start, end, step=1):
+        d = self._dim(dim, "tensor.slice")
+        idx = [slice(None)] * self.ndim
+        idx[d] = slice(start, end, step)
+        return self._index(tuple(idx), "tensor.slice")
+
+    def select(self, dim, index):
+        d = self._dim(dim, "tensor.select")
+        idx = [slice(None)] * self.ndim
+        idx[d] = int(index)
+        return self._index(tuple(idx), "tensor.select")
+
+    def permute(self, *dims):
+        """The view with logical dims reordered (dims[i] = old dim placed at position i)."""
+        call = "tensor.permute"
+        order = list(dims[0]) if len(dims) == 1 and isinstance(dims[0], (list, tuple)) \
+            else list(dims)
+        order = [self._dim(d, call) for d in order]
+        if sorted(order) != list(range(self.ndim)):
+            raise NkiError(call, "%s is not a permutation of %d dims" % (order, self.ndim))
+        if self.flat is not None:
+            raise NkiUnsupportedError(call, "permuting a reshaped HBM view")
+        if self.buf.memory != "hbm" and order[0] != 0:
+            raise NkiError(call, "an on-chip tile keeps its partition dim first")
+        return NkiTensor(self.buf, self.sl, [self.dims[i] for i in order],
+                         [self.vars[i] for i in order])
+
+    def expand_dim(self, dim):
+        d = self._dim(dim, "tensor.expand_dim", extra=1)
+        shape = list(self.shape)
+        shape.insert(d, 1)
+        return self.reshape(shape)
+
+    def squeeze_dim(self, dim):
+        d = self._dim(dim, "tensor.squeeze_dim")
+        if self.shape[d] != 1:
+            raise NkiError("tensor.squeeze_dim", "dim %d has size %d, not 1" % (d,
+                                                                                self.shape[d]))
+        return self.reshape([n for i, n in enumerate(self.shape) if i != d])
+
+    def get_pattern(self):
+        """[[step, count], ...] per logical dim, in row-major buffer elements."""
+        shape = self.buf.phys_shape
+        strides = [1] * len(shape)
+        for d in range(len(shape) - 2, -1, -1):
+            strides[d] = strides[d + 1] * shape[d + 1]
+        if self.flat is not None:
+            return [[st, n] for st, n in zip(_row_major(self.flat[1]), self.flat[1])]
+        return [[0, 1] if d is None else [self.sl[d][2] * strides[d], self.sl[d][1]]
+                for d in self.dims]
+
+    def is_contiguous(self):
+        from . import hbm_reshape
+        return self.is_monotonic() and hbm_reshape.flat_range(self) is not None
 
     def broadcast_to(self, shape):
         from . import language
@@ -550,6 +625,14 @@ class NkiTensor:
         return self
 
     __hash__ = object.__hash__
+
+
+def _row_major(shape):
+    out, acc = [], 1
+    for n in reversed(shape):
+        out.insert(0, acc)
+        acc *= n
+    return out
 
 
 def _probe_refcounts():

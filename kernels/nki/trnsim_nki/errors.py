@@ -8,22 +8,46 @@ _NKI_ROOT = os.path.dirname(_PKG_DIR)
 _LIB_DIRS = tuple(os.path.join(_NKI_ROOT, d) + os.sep for d in ("trnsim_nki", "nki", "neuronxcc"))
 
 
-def kernel_location(depth_limit=64):
-    """(path, line) of the innermost caller outside the front end, or ("?", 0)."""
-    f = sys._getframe(1)
+# co_filename -> (absolute path, base name) of a kernel file, or None for a library file. Only
+# absolute file names are cached (a relative one depends on the working directory).
+_FILE_KIND = {}
+
+
+def _classify(filename):
+    path = os.path.abspath(filename)
+    if path.startswith(_LIB_DIRS) or path.startswith("<frozen"):
+        return None
+    return path, os.path.basename(path)
+
+
+def _kernel_frame(depth_limit):
+    """((path, basename), line) of the innermost caller outside the front end, or None."""
+    f = sys._getframe(2)
+    cache = _FILE_KIND
     while f is not None and depth_limit > 0:
-        path = os.path.abspath(f.f_code.co_filename)
-        if not path.startswith(_LIB_DIRS) and not path.startswith("<frozen"):
-            return path, f.f_lineno
+        filename = f.f_code.co_filename
+        kind = cache.get(filename, False)
+        if kind is False:
+            kind = _classify(filename)
+            if os.path.isabs(filename):
+                cache[filename] = kind
+        if kind is not None:
+            return kind, f.f_lineno
         f = f.f_back
         depth_limit -= 1
-    return "?", 0
+    return None
+
+
+def kernel_location(depth_limit=64):
+    """(path, line) of the innermost caller outside the front end, or ("?", 0)."""
+    found = _kernel_frame(depth_limit)
+    return (found[0][0], found[1]) if found else ("?", 0)
 
 
 def location_text():
     """"file.py:LINE" of the kernel line being traced (used as instruction label)."""
-    path, line = kernel_location()
-    return "%s:%d" % (os.path.basename(path), line)
+    found = _kernel_frame(64)
+    return "%s:%d" % (found[0][1], found[1]) if found else "?:0"
 
 
 class NkiError(Exception):

@@ -6,7 +6,6 @@ in both API generations:
 A call is read as the newer form when `dst=` is given or when it has one more leading tile
 argument than the older form has.
 """
-import math
 
 import numpy as np
 
@@ -262,9 +261,14 @@ def activation(*args, **kwargs):
                                                                     ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
+    dst = _result(call, is_new, p, x.shape, x.dtype)
+    if getattr(p["op"], "_composite", False):
+        from .isa_composite import composite_activation
+        ins = composite_activation(call, p, x, dst, p["op"], _bias_operand(call, p["bias"], x),
+                                   _operand(p["scale"]))
+        return dst if is_new else fresh(dst, ins)
     func = act_name(call, p["op"])
     cmd = p["reduce_cmd"]
-    dst = _result(call, is_new, p, x.shape, x.dtype)
     if cmd in ("reset", "reduce", "reset_reduce"):
         if p["reduce_op"] is not None and alu_name(call, p["reduce_op"]) != "add":
             raise NkiError(call, "reduce_op must be nl.add (the scalar engine's reduce "
@@ -292,6 +296,11 @@ def activation_reduce(*args, **kwargs):
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
     dst = _result(call, is_new, p, x.shape, x.dtype)
+    if getattr(p["op"], "_composite", False):
+        from .isa_composite import composite_activation
+        ins = composite_activation(call, p, x, dst, p["op"], _bias_operand(call, p["bias"], x),
+                                   _operand(p["scale"]))
+        return dst if is_new else fresh(dst, ins)
     ins = emit("activation_reduce", mask=p["mask"], dst=dst, src=x,
                func=act_name(call, p["op"]), reduce_dst=on_chip(call, p["reduce_res"]),
                reduce_op=alu_name(call, p["reduce_op"]),
@@ -384,7 +393,10 @@ def tensor_copy(*args, **kwargs):
         raise NkiError(call, "dtype=%s differs from the dtype %s of dst"
                        % (dtypes.to_dtype(p["dtype"]).name, p["dst"].dtype.name))
     dst = _result(call, is_new, p, x.shape, x.dtype)
-    ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
+    if p["engine"] == "dma":  # a copy on the DMA engines (nisa.dma_engine) is a DMA transfer
+        ins = emit("dma_copy", mask=p["mask"], dst=dst, src=x)
+    else:
+        ins = emit("tensor_copy", mask=p["mask"], engine=p["engine"], dst=dst, src=x)
     return dst if is_new else fresh(dst, ins)
 
 
@@ -587,11 +599,13 @@ def dma_transpose(*args, **kwargs):
 
 
 from .isa_index import affine_select, iota  # noqa: E402,F401
-from .isa_composite import (exponential, nc_stream_shuffle, select_reduce,  # noqa: E402,F401
-                            tensor_copy_predicated, tensor_scalar_cumulative)
+from .isa_composite import (dma_compute, exponential, nc_stream_shuffle,  # noqa: E402,F401
+                            select_reduce, tensor_copy_predicated, tensor_scalar_cumulative)
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise NkiUnsupportedAttribute("nki.isa." + name)
+    from .coverage import OUT_OF_SCOPE
+    raise NkiUnsupportedAttribute("nki.isa." + name, OUT_OF_SCOPE.get(
+        "nisa." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))

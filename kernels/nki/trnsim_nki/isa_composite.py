@@ -325,3 +325,63 @@ def tensor_scalar_reduce_with_registers(call, p, x, dst):
         else:
             emit("tensor_copy", dst=on_chip(call, red, "reduce_res"), src=regs)
     return dst
+
+
+def composite_activation(call, p, x, dst, fn, bias, scale):
+    """nisa.activation / activation_reduce whose op is a composed nl function (e.g.
+    nl.gelu_apprx_sigmoid): op(data * scale + bias) into dst, with the optional per-partition
+    sum into reduce_res. APPROX: one activation on hardware, the composed instructions here."""
+    if p.get("reduce_cmd") not in ("idle", None):
+        raise NkiUnsupportedError(call, "reduce_cmd=%s with the composed activation %s"
+                                  % (p["reduce_cmd"], fn.__name__))
+    y = x
+    if bias is not None or not (isinstance(scale, float) and scale == 1.0):
+        y = new_tile(x.shape, dtypes.float32)
+        emit("activation", mask=p["mask"], dst=y, src=x, func="identity", bias=bias,
+             scale=scale)
+    r = fn(y, mask=p["mask"])
+    red = p.get("reduce_res")
+    if red is not None and p.get("reduce_op") is not None and \
+            alu_name(call, p["reduce_op"]) != "add":
+        raise NkiError(call, "reduce_op must be nl.add")
+    return emit("activation", mask=p["mask"], dst=dst, src=r, func="identity",
+                reduce_dst=on_chip(call, red, "reduce_res") if red is not None else None,
+                reduce_op="add" if red is not None else None)
+
+
+def dma_compute(*args, **kwargs):
+    """dst = reduce_op(srcs[0] * scales[0], srcs[1] * scales[1], ...) in fp32 (NKI reference,
+    nki.isa.dma_compute; reduce_op nl.add). APPROX: the DMA engines compute in flight; here each
+    source is copied to SBUF, combined by vector instructions and copied to dst."""
+    call = "nisa.dma_compute"
+    if len(args) >= 3 and isinstance(args[2], (list, tuple)):   # (dst, srcs, scales, op)
+        sig = [("dst", _REQ), ("srcs", _REQ), ("scales", None), ("reduce_op", _REQ)]
+    else:                                                      # (dst, srcs, op, scales)
+        sig = [("dst", _REQ), ("srcs", _REQ), ("reduce_op", _REQ), ("scales", None)]
+    sig += [("unique_indices", True), ("oob_mode", None), ("name", None)]
+    _, p = _bind(call, args, kwargs, sig, sig, 0)
+    dst, srcs = p["dst"], list(p["srcs"])
+    if not isinstance(dst, NkiTensor) or not srcs or \
+            not all(isinstance(s, NkiTensor) for s in srcs):
+        raise NkiError(call, "dst and every src must be tensors")
+    if alu_name(call, p["reduce_op"]) != "add":
+        raise NkiError(call, "reduce_op must be nl.add (the only DMA compute operator)")
+    scales = [1.0] * len(srcs) if p["scales"] is None else [float(v) for v in p["scales"]]
+    if len(scales) != len(srcs):
+        raise NkiError(call, "%d scales for %d srcs" % (len(scales), len(srcs)))
+    shape = tuple(dst.shape)
+    if shape[0] > 128:
+        raise NkiUnsupportedError(call, "dst %s with more than 128 rows" % (shape,))
+    acc = new_tile(shape, dtypes.float32)
+    for i, (s, k) in enumerate(zip(srcs, scales)):
+        if s.element_count() != dst.element_count():
+            raise NkiError(call, "src %d has %d elements, dst %d" % (i, s.element_count(),
+                                                                    dst.element_count()))
+        t = acc if i == 0 else new_tile(shape, dtypes.float32)
+        emit("dma_copy", dst=t, src=s)
+        if k != 1.0:
+            emit("tensor_scalar", dst=t, src=t, op0="multiply", operand0=k)
+        if i:
+            emit("tensor_tensor", dst=acc, src0=acc, src1=t, op="add")
+    emit("dma_copy", dst=dst, src=acc)
+    return dst

@@ -69,6 +69,18 @@ sequential_range = affine_range
 static_range = affine_range
 
 
+def dynamic_range(*args, **kwargs):
+    """A loop the hardware runs (not unrolled) over a range with integer bounds. APPROX (NKI
+    reference, nl.dynamic_range): traced unrolled like sequential_range, so the loop's
+    per-iteration branch overhead is not simulated; runtime (register) bounds are not
+    supported."""
+    for a in args:
+        if not isinstance(a, (int, np.integer)):
+            raise NkiUnsupportedError("nl.dynamic_range", "a runtime (register) bound %r; "
+                                      "use integer bounds" % (a,))
+    return _range(*args, **kwargs)
+
+
 def program_id(axis=0):
     c = core.ctx()
     if axis >= len(c.pid):
@@ -120,6 +132,26 @@ def _fixed_address_rule(address):
     return lambda block, parts, nbytes: int(a[1])
 
 
+def shared_constant(constant, dtype=None, **kwargs):
+    """An HBM tensor holding `constant` (a host array) as kernel input data."""
+    arr = np.asarray(constant)
+    try:
+        dt = dtypes.to_dtype(dtype if dtype is not None else arr.dtype)
+    except TypeError as e:
+        raise NkiError("nl.shared_constant", str(e))
+    if arr.ndim == 0 or arr.size == 0:
+        raise NkiError("nl.shared_constant", "constant must be a non-empty array, got shape %s"
+                       % (arr.shape,))
+    c = core.ctx()
+    t = core.alloc(list(arr.shape), dt, "hbm", name=core.assigned_name("constant"),
+                   role="input")
+    data = arr.astype(dt.np_dtype)
+    if not hasattr(c, "constants"):
+        c.constants = {}
+    c.constants[t.buf.name] = data
+    return t
+
+
 def empty_like(a, dtype=None, buffer=None, name="", **kwargs):
     return ndarray(a.shape, dtype or a.dtype, buffer=buffer, name=name)
 
@@ -164,6 +196,10 @@ def load(src, mask=None, dtype=None, **kwargs):
         t = new_tile(src.shape, dtype or src.dtype)
         return fresh(t, emit("dma_copy", mask=mask, dst=t, src=src))
     if len(src.shape) == 2:
+        if len([c for _, c, _ in src.sl if c > 1]) > 2 or len(src.buf.phys_shape) != 2:
+            raise NkiUnsupportedError("nl.load", "transposed load from the rank-%d tensor %s "
+                                      "(dma_transpose reads a 2-D tensor)"
+                                      % (len(src.buf.phys_shape), src.buf.name))
         straight = core.NkiTensor(src.buf, src.sl, sorted(src.dims), list(reversed(src.vars)))
         t = new_tile(src.shape, dtype or src.dtype)
         return fresh(t, emit("dma_transpose", mask=mask, dst=t, src=straight))
@@ -190,6 +226,10 @@ def store(dst, value, mask=None, **kwargs):
         if dst.ndim != 2 or value.ndim != 2:
             raise NkiUnsupportedError("nl.store", "permuted destination of rank %d (only 2-D "
                                       "transposed stores)" % dst.ndim)
+        if len(dst.buf.phys_shape) != 2:
+            raise NkiUnsupportedError("nl.store", "transposed store to the rank-%d tensor %s "
+                                      "(dma_transpose writes a 2-D tensor)"
+                                      % (len(dst.buf.phys_shape), dst.buf.name))
         # out[i_f, i_p] = tile: the straight view of out receives the tile transposed
         emit("dma_transpose", mask=mask, dst=dst.straight(), src=value)
         return
@@ -509,91 +549,25 @@ def matmul(x, y, transpose_x=False, mask=None, **kwargs):
     return fresh(dst, ins)
 
 
-# ---- indexing helpers and views --------------------------------------------------------------
-def ds(start, size):
-    """nl.ds(start, size): the index range [start, start + size) of one dimension."""
-    start, size = int(start), int(size)
-    if start < 0 or size <= 0:
-        raise NkiError("nl.ds", "needs start >= 0 and size > 0, got (%d, %d)" % (start, size))
-    return slice(start, start + size)
-
-
-def expand_dims(data, axis):
-    """A view of `data` with a unit dimension inserted at each position in `axis`."""
-    if not isinstance(data, NkiTensor):
-        raise NkiError("nl.expand_dims", "data must be a tensor, got %s" % type(data).__name__)
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    shape = list(data.shape)
-    rank = len(shape) + len(axes)
-    for a in sorted(a + rank if a < 0 else a for a in axes):
-        if not 0 <= a <= len(shape):
-            raise NkiError("nl.expand_dims", "axis %s out of range for shape %s"
-                           % (axis, data.shape))
-        shape.insert(a, 1)
-    return data.reshape(shape)
-
-
-def is_psum(buffer):
-    return buffer is psum
-
-
-def is_sbuf(buffer):
-    return buffer is sbuf
-
-
-def is_hbm(buffer):
-    return isinstance(buffer, _Buffer) and buffer.memory == "hbm"
-
-
-def is_on_chip(buffer):
-    return is_psum(buffer) or is_sbuf(buffer)
-
-
-class no_reorder:  # noqa: N801 (NKI name)
-    """`with nl.no_reorder():` keeps the enclosed instructions in program order. The trace is
-    already in program order and trnsim issues each engine's queue in order, so this only
-    marks the block."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-class NKIObject:
-    """Base class of kernel helper objects (NKI Library style): plain Python objects whose
-    fields are read at trace time."""
-
-
-def _lnc(name):
-    def f(*args, **kwargs):
-        raise NkiUnsupportedError("nl." + name, "logical NeuronCores (LNC=2, two cores per "
-                                  "program pair) are not simulated; use an integer grid "
-                                  "(kernel[n]) instead")
-    f.__name__ = name
-    return f
-
-
-spmd_dim = _lnc("spmd_dim")
-nc = _lnc("nc")
-
-
 # ---- everything else -------------------------------------------------------------------------
-def device_print(*args, **kwargs):
-    raise NkiUnsupportedError("nl.device_print", "printing simulated tile values needs a "
-                              "debug output of the trace (not available yet); store the tile "
-                              "to an output tensor instead")
+def device_print(prefix, x, mask=None, **kwargs):
+    """Prints x's simulated values after the run (see device_print.py)."""
+    from . import device_print as debug
+    debug.record(prefix, x, mask)
 
 
-from .composite import (all, ceil, erf_dx, floor, gelu_apprx_sigmoid,  # noqa: E402
-                        gelu_apprx_sigmoid_dx, gelu_dx, invert, trunc, logical_and, logical_not, logical_or, logical_xor,
-                        mish, rms_norm, shared_identity_matrix, silu_dx, softmax, tan, var,
-                        where)
+from .language_views import (NKIObject, ds, expand_dims, is_hbm, is_on_chip,  # noqa: E402
+                             is_psum, is_sbuf, nc, no_reorder, spmd_dim)
+from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  # noqa: E402
+                        gelu_apprx_sigmoid_dx, gelu_dx, invert, logical_and, logical_not,
+                        logical_or, logical_xor, loop_reduce, mish, rms_norm,
+                        shared_identity_matrix, silu_dx, softmax, tan, trunc, var, where)
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise NkiUnsupportedAttribute("nki.language." + name)
+    from .coverage import OUT_OF_SCOPE
+    raise NkiUnsupportedAttribute("nki.language." + name, OUT_OF_SCOPE.get(
+        "nl." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))
 

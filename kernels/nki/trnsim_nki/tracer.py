@@ -11,10 +11,12 @@ import inspect
 import itertools
 import linecache
 import os
+import shutil
+import tempfile
 
 import numpy as np
 
-from . import core, dtypes
+from . import core, device_print, dtypes
 from .core import NkiTensor
 from .errors import NkiError
 from .compiler import compile_program
@@ -91,6 +93,7 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
             c.pid = pid
             result = func(**call_args)
         prog = c.program
+        inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
         returned = []
 
         def conv(r):
@@ -107,6 +110,7 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
             return r
 
         out_struct = conv(result)
+        debug = device_print.debug_tensors(prog)
         for t in prog.tensors:
             if t.role == "input":
                 written = any(ins.get("dst", "").split("[", 1)[0] == t.name
@@ -114,14 +118,15 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
                 if written:
                     t.role = "output"  # APPROX: an input the kernel writes starts zeroed
                     inputs.pop(t.name, None)
-            elif t in returned:
+            elif t in returned or t.name in debug:
                 t.role = "output"
             else:
                 t.role = "scratch"
         if out_struct is None:
-            out_struct = {t.name: t.name for t in prog.tensors if t.role == "output"}
+            out_struct = {t.name: t.name for t in prog.tensors
+                          if t.role == "output" and t.name not in debug}
         out_names = [t.name for t in prog.tensors if t.role == "output"]
-        if not out_names:
+        if not [n for n in out_names if n not in debug]:
             raise _no_outputs_error(func)
         return TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
     finally:
@@ -176,10 +181,20 @@ def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
     options = options or RunOptions(target=target)
     tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target or target,
                       compile_config=compile_config)
-    res = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, options=options)
-    res.stats["compiler"] = tr.report.to_json()
-    outputs = None if options.mode == "timing" else _restructure(tr.out_struct, res.outputs)
-    return Results(outputs, res.stats, res.results_dir)
+    # nl.device_print reads the timeline: keep a temporary results folder until printed
+    run_dir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_")
+                          if device_print.debug_tensors(tr.program) else None)
+    try:
+        res = run_trace(tr.trace(), tr.inputs, out_dir=run_dir, options=options)
+        res.stats["compiler"] = tr.report.to_json()
+        outputs = None if options.mode == "timing" else _restructure(tr.out_struct,
+                                                                     res.outputs)
+        if options.mode != "timing":
+            device_print.report(tr.program, res.outputs, run_dir)
+    finally:
+        if run_dir and not out_dir:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return Results(outputs, res.stats, out_dir)
 
 
 def _unwrap(kernel):

@@ -39,6 +39,14 @@ def k1(body_old, body_new, gen, out_shape=None, out_dtype=None):
     return k
 
 
+def named(make, name, gen):
+    """A case function `name_gen` calling make(gen)."""
+    def f():
+        return make(gen)
+    f.__name__ = "%s_%s" % (name, gen)
+    return f
+
+
 def both(name, make):
     for gen in ("old", "new"):
         def f(gen=gen):
@@ -302,8 +310,7 @@ def _bn(gen):
 
 
 for _g in ("old", "new"):
-    case("nisa.bn_stats", "nisa.bn_aggr", gens=_g)(
-        (lambda g: (lambda: _bn(g)))(_g))
+    case("nisa.bn_stats", "nisa.bn_aggr", gens=_g)(named(_bn, "bn_stats_aggr", _g))
 
 
 def _max8(gen):
@@ -454,7 +461,7 @@ def _pe_transpose(gen):
 
 
 for _g in ("old", "new"):
-    case("nisa.nc_matmul", gens=_g)((lambda g: (lambda: _pe_transpose(g)))(_g))
+    case("nisa.nc_matmul", gens=_g)(named(_pe_transpose, "pe_transpose", _g))
 
 
 def _nc_transpose(gen):
@@ -517,7 +524,7 @@ both("nisa.dma_transpose", _dma_transpose)
 
 # ---- enums and target ------------------------------------------------------------------------
 @case("nisa.engine", "nisa.tensor_engine", "nisa.vector_engine", "nisa.scalar_engine",
-      "nisa.gpsimd_engine", "nisa.unknown_engine", gens="old")
+      "nisa.gpsimd_engine", "nisa.unknown_engine", "nisa.dma_engine", gens="old")
 def engines_old():
     a = r(128, 64)
 
@@ -528,6 +535,7 @@ def engines_old():
         for e in (oisa.vector_engine, oisa.scalar_engine, oisa.gpsimd_engine,
                   oisa.unknown_engine):
             t = oisa.tensor_scalar(t, onl.add, 1.0, engine=e)
+        t = oisa.tensor_copy(t, engine=oisa.dma_engine)
         p = onl.copy(oisa.nc_transpose(t, engine=oisa.tensor_engine))
         onl.store(out, onl.copy(oisa.nc_transpose(p)))
         return out
@@ -599,3 +607,40 @@ def nc_transpose_keeps_dtype():
     u = a.view(np.uint32).astype(np.uint64)
     bf = ((u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000).astype(np.uint32).view(np.float32)
     return k, (a,), bf.T, 0
+
+
+def _composed_activation(gen):
+    """nisa.activation / activation_reduce with op = a composed nl activation function."""
+    a, b = r(128, 64), r(128, 1)
+    y = a.astype(np.float64) * 0.5 + b
+    g = y / (1.0 + np.exp(-1.702 * y))
+    if gen == "old":
+        @onki.jit
+        def k(x, bias):
+            o1 = onl.ndarray(x.shape, dtype=x.dtype, buffer=onl.shared_hbm)
+            o2 = onl.ndarray((128, 1), dtype=onl.float32, buffer=onl.shared_hbm)
+            s = onl.ndarray((128, 1), dtype=onl.float32, buffer=onl.sbuf)
+            t, bt = onl.load(x), onl.load(bias)
+            onl.store(o1, oisa.activation(onl.gelu_apprx_sigmoid, t, bias=bt, scale=0.5))
+            oisa.activation_reduce(onl.gelu_apprx_sigmoid, t, reduce_op=onl.add,
+                                   reduce_res=s, bias=bt, scale=0.5)
+            onl.store(o2, s)
+            return o1, o2
+    else:
+        @nki.jit
+        def k(x, bias):
+            o1 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+            o2 = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+            d = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.sbuf)
+            s = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+            nisa.activation(d, nl.gelu_apprx_sigmoid, nl.load(x), bias=nl.load(bias), scale=0.5,
+                            reduce_op=nl.add, reduce_res=s)
+            nl.store(o1, d)
+            nl.store(o2, s)
+            return o1, o2
+    return k, (a, b), (g, g.sum(axis=1, keepdims=True)), 1e-4
+
+
+for _g in ("old", "new"):
+    case("nisa.activation", "nisa.activation_reduce", "nl.gelu_apprx_sigmoid", gens=_g)(
+        named(_composed_activation, "composed_activation", _g))

@@ -199,3 +199,18 @@ def sdk230_keywords():
         nl.store(o4, sc)
         return o1, o2, o3, o4
     return k, (a, b), (s1, s2, top, scan), 1e-4
+
+
+@case("nisa.dma_compute", gens="new")
+def dma_compute():
+    a, b, c = r(128, 64), r(128, 64), r(128, 64)
+
+    @nki.jit
+    def k(x, y, z):
+        o1 = nl.ndarray(x.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+        o2 = nl.ndarray(x.shape, dtype=nl.float32, buffer=nl.shared_hbm)
+        nisa.dma_compute(o1, [x, y, z], nl.add)                      # SDK 2.29 order
+        t = nl.load(z)
+        nisa.dma_compute(dst=o2, srcs=[x, t], scales=[1.0, 1.0], reduce_op=nl.add)
+        return o1, o2
+    return k, (a, b, c), (a.astype(np.float64) + b + c, a.astype(np.float64) + c), 1e-6

@@ -63,6 +63,7 @@ UNARY = {  # name: (reference, input range, tolerance)
     "erf": (_erf, (-2, 2), 1e-5), "softplus": (lambda x: np.log1p(np.exp(x)), (-3, 3), 1e-5),
     "mish": (lambda x: x * np.tanh(np.log1p(np.exp(x))), (-3, 3), 1e-4),
     "tan": (np.tan, (-1.2, 1.2), 1e-4),
+    "arctan": (np.arctan, (-50, 50), 1e-6),
     "silu_dx": (lambda x: _sig(x) * (1 + x * (1 - _sig(x))), (-4, 4), 1e-4),
     "gelu_apprx_sigmoid_dx": (lambda x: _sig(1.702 * x) * (1 + 1.702 * x *
                                                            (1 - _sig(1.702 * x))),
@@ -264,3 +265,39 @@ def where():
         nl.store(out, nl.where(nl.load(cond), nl.load(x), nl.load(y)))
         return out
     return k, (c, a, b), np.where(c != 0, a, b), 1e-6
+
+
+@case("nl.loop_reduce", gens="old")
+def loop_reduce():
+    a = inputs(-3, 3, (4, P, F))
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((P, F), dtype=nl.float32, buffer=nl.shared_hbm)
+        b = nl.full((P, F), -100.0, dtype=nl.float32)
+        for i in nl.affine_range(4):
+            t = nl.load(x[i])
+            b = nl.loop_reduce(t, op=nl.maximum, loop_indices=[i], dtype=nl.float32)
+        nl.store(out, b)
+        return out
+    return k, (a,), a.max(axis=0), 0
+
+
+@case("nl.add", "nl.multiply", "nl.subtract")
+def implicit_broadcasts():
+    """[P, F] op [1, F] (partition broadcast), [P, F] op [P, 1] and op a 1-D [P] tile."""
+    a, row, col = inputs(), inputs(-1, 1, (1, F)), inputs(-1, 1, (P, 1))
+
+    @nki.jit
+    def k(x, w, c):
+        o1 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        o2 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        o3 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        t, tw, tc = nl.load(x), nl.load(w), nl.load(c)
+        nl.store(o1, nl.multiply(t, tw))
+        nl.store(o2, nl.add(tc, t))
+        v = nl.ndarray((P,), dtype=x.dtype, buffer=nl.sbuf)
+        v[...] = nl.copy(tc.reshape((P,)))
+        nl.store(o3, nl.subtract(t, v))
+        return o1, o2, o3
+    return k, (a, row, col), (a * row, a + col, a - col), 1e-6

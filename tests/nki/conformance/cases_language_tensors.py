@@ -268,3 +268,49 @@ def rmsnorm_tutorial_weight_row():
         nl.store(out, row)
         return out
     return k, (g,), g[None, :], 0
+
+
+@case("nl.shared_constant", gens="old")
+def shared_constant():
+    a = r(128, 64)
+    table = np.arange(128 * 64, dtype=np.float32).reshape(128, 64) / 7.0
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        c = nl.shared_constant(table, dtype=nl.float32)
+        nl.store(out, nl.add(nl.load(x), nl.load(c)))
+        return out
+    return k, (a,), a.astype(np.float64) + table, 1e-6
+
+
+@case("nl.device_print")
+def device_print():
+    """The print happens after the run (checked in tests/nki/test_surface.py); the kernel's
+    results are unaffected by the debug copy."""
+    a = r(128, 8)
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        t = nl.load(x)
+        nl.device_print("conformance device_print:", t)
+        nl.store(out, nl.add(t, 1.0))
+        return out
+    return k, (a,), a + 1.0, 1e-6
+
+
+@case("nl.dynamic_range", gens="new")
+def dynamic_range_integer_bounds():
+    a = r(384, 32)
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+        for i in nl.dynamic_range(1, 3):
+            nl.store(out[i * 128:(i + 1) * 128, :], nl.load(x[i * 128:(i + 1) * 128, :]))
+        nl.store(out[0:128, :], nl.negative(nl.load(x[0:128, :])))
+        return out
+    exp = a.copy()
+    exp[:128] = -a[:128]
+    return k, (a,), exp, 0
