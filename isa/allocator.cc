@@ -9,6 +9,11 @@
 // lifetime-based reuse) and never share bytes with any other tile; kernels reuse storage
 // explicitly (kernels/builder.h TilePool) or through fixed addresses.
 #include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+#include <queue>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -25,11 +30,6 @@ struct Range {
   int64_t lo, hi;  // [lo, hi) bytes within a partition
   int tile;
 };
-
-bool live_together(const TileLiveRange& a, const TileLiveRange& b) {
-  if (!a.used() || !b.used()) return true;
-  return a.first <= b.last && b.first <= a.last;
-}
 
 std::string live_desc(const TileLiveRange& r) {
   if (!r.used()) return "never used, so live throughout";
@@ -69,6 +69,61 @@ int64_t first_fit(const std::vector<Range>& used, int64_t size, int64_t align, i
   }
 }
 
+// Live range as a closed interval for the sweep; an unused tile is live throughout.
+std::pair<int64_t, int64_t> sweep_range(const TileLiveRange& r) {
+  if (!r.used()) return {-1, std::numeric_limits<int64_t>::max()};
+  return {r.first, r.last};
+}
+
+// Throws if two fixed tiles share bytes while both are live. Sweep over live-range starts
+// (ties: declaration order) with the live tiles in an address map: live tiles never share
+// bytes, so a new tile can only collide with its two address neighbours. O(T log T).
+void check_fixed_overlaps(const Program& prog, const std::vector<Range>& fixed,
+                          const std::vector<TileLiveRange>& live) {
+  std::vector<const Range*> order;
+  for (const Range& r : fixed) order.push_back(&r);
+  std::stable_sort(order.begin(), order.end(), [&](const Range* a, const Range* b) {
+    return sweep_range(live[a->tile]).first < sweep_range(live[b->tile]).first;
+  });
+  std::map<int64_t, const Range*> active;  // by lo
+  using End = std::pair<int64_t, const Range*>;
+  std::priority_queue<End, std::vector<End>, std::greater<End>> ends;  // (last, range)
+  for (const Range* r : order) {
+    const auto [first, last] = sweep_range(live[r->tile]);
+    while (!ends.empty() && ends.top().first < first) {
+      active.erase(ends.top().second->lo);
+      ends.pop();
+    }
+    auto next = active.lower_bound(r->lo);
+    const Range* hit = nullptr;
+    if (next != active.end() && next->first < r->hi) hit = next->second;
+    if (hit == nullptr && next != active.begin() && std::prev(next)->second->hi > r->lo)
+      hit = std::prev(next)->second;
+    if (hit != nullptr) {
+      const Tile& t = prog.tiles[r->tile];
+      throw Error(tile_desc(t, r->lo) + ", " + live_desc(live[r->tile]) + ", overlaps " +
+                  tile_desc(prog.tiles[hit->tile], hit->lo) + ", " + live_desc(live[hit->tile]));
+    }
+    active[r->lo] = r;
+    ends.push({last, r});
+  }
+}
+
+// The union of the ranges as sorted disjoint ranges (first fit only needs the bytes in use).
+std::vector<Range> merged(std::vector<Range> ranges) {
+  std::sort(ranges.begin(), ranges.end(),
+            [](const Range& a, const Range& b) { return a.lo < b.lo; });
+  std::vector<Range> out;
+  for (const Range& r : ranges) {
+    if (!out.empty() && r.lo <= out.back().hi) {
+      out.back().hi = std::max(out.back().hi, r.hi);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
 void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem,
                      const std::vector<TileLiveRange>& live) {
   const bool psum = mem == Memory::kPsum;
@@ -98,14 +153,12 @@ void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem,
                   "): ends past the " + std::string(memory_name(mem)) + " capacity of " +
                   std::to_string(capacity) + " bytes per partition");
     const int64_t hi = lo + size;
-    for (const Range& r : used) {
-      if (lo < r.hi && r.lo < hi && live_together(live[i], live[r.tile]))
-        throw Error(tile_desc(t, lo) + ", " + live_desc(live[i]) + ", overlaps " +
-                    tile_desc(prog.tiles[r.tile], r.lo) + ", " + live_desc(live[r.tile]));
-    }
     t.address = lo;
     used.push_back({lo, hi, i});
   }
+  check_fixed_overlaps(prog, used, live);
+  int64_t placed = static_cast<int64_t>(used.size());
+  used = merged(std::move(used));
   for (int i = 0; i < int(prog.tiles.size()); ++i) {
     Tile& t = prog.tiles[i];
     if (t.memory != mem || t.fixed_address) continue;
@@ -121,10 +174,11 @@ void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem,
       throw Error("tile '" + t.name + "': does not fit in " + std::string(memory_name(mem)) +
                   ": needs " + std::to_string(size) + " bytes per partition, capacity " +
                   std::to_string(capacity) + " bytes per partition, " + std::to_string(in_use) +
-                  " already in use by " + std::to_string(used.size()) + " tiles");
+                  " already in use by " + std::to_string(placed) + " tiles");
     }
     t.address = a;
     used.push_back({a, a + size, i});
+    ++placed;
   }
 }
 

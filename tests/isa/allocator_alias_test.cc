@@ -111,5 +111,30 @@ TEST(AllocatorAlias, UnplacedTilesNeverReuseAliasedBytes) {
   EXPECT_EQ(p.tiles[2].address, 256);
 }
 
+// Many short-lived tiles cycling through 4 addresses (as a compiler emits one tile per
+// allocation): all accepted; one more tile whose range spans them is caught.
+TEST(AllocatorAlias, ManyRotatingTilesAndOneThatSpansThem) {
+  constexpr int kTiles = 4000;
+  json j = {{"format", "trnsim-trace"}, {"version", 1}, {"name", "rotate"}};
+  j["tensors"] = {{{"name", "x"}, {"shape", {128, 64}}, {"dtype", "float32"}, {"role", "input"}},
+                  {{"name", "y"}, {"shape", {128, 64}}, {"dtype", "float32"}, {"role", "output"}}};
+  j["tiles"] = json::array();
+  j["instructions"] = json::array();
+  for (int k = 0; k < kTiles; ++k) {
+    const std::string name = "t" + std::to_string(k);
+    j["tiles"].push_back(fixed_tile(name.c_str(), "sbuf", 256 * (k % 4)));
+    // Tile k lives at instructions 2k..2k+1; tiles k and k + 4 share bytes.
+    j["instructions"].push_back(dma(name.c_str(), "x"));
+    j["instructions"].push_back(dma("y", name.c_str()));
+  }
+  EXPECT_EQ(alloc_error(program_from_json(j)), "");
+  j["tiles"].push_back(fixed_tile("long", "sbuf", 512));
+  j["instructions"].insert(j["instructions"].begin(), dma("long", "x"));
+  j["instructions"].push_back(dma("y", "long"));
+  const std::string msg = alloc_error(program_from_json(j));
+  EXPECT_NE(msg.find("tile 'long'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("tile 't2'"), std::string::npos) << msg;  // first tile at 512 it meets
+}
+
 }  // namespace
 }  // namespace trnsim::isa
