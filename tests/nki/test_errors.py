@@ -62,6 +62,12 @@ class ErrorTest(unittest.TestCase):
         self.expect("y = nl.load(a[nl.arange(128)[:, None] + 64, nl.arange(64)[None, :]])",
                     NkiError, "nki.dma_copy", "mask it")
 
+    def test_slice_beyond_the_tensor_is_an_error_not_a_clamp(self):
+        self.expect("y = nl.load(a[0:256, 0:64])", NkiError, "slice 0:256 of dimension 0",
+                    "size 128")
+        self.expect("y = nl.load(a[:, 32:96])", NkiError, "slice 32:96 of dimension 1",
+                    "size 64")
+
     def test_shape_mismatch(self):
         self.expect("y = nl.add(x, x[0:64, :])", NkiError, "nl.add", "(128, 64) and (64, 64)")
 

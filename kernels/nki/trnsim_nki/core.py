@@ -247,6 +247,18 @@ def _norm_index(i, n, call):
     return i
 
 
+def _check_slice_bounds(ix, n, pos, call):
+    """A slice bound beyond the dimension is an error, as in NKI (Python would clamp it and
+    the kernel would silently read or write fewer elements)."""
+    for bound in (ix.start, ix.stop):
+        if bound is None or not hasattr(bound, "__index__"):
+            continue
+        b = int(bound)
+        if b > n or b < -n:
+            raise NkiError(call, "slice %s:%s of dimension %d is out of bounds for its size %d"
+                           % (ix.start, ix.stop, pos, n))
+
+
 class NkiTensor:
     """A view of an NKI buffer (what kernels see as a tensor or tile)."""
 
@@ -365,6 +377,7 @@ class NkiTensor:
                 raise NkiUnsupportedError(call, "dynamic (tensor-valued) indices are not "
                                           "supported")
             if isinstance(ix, slice):
+                _check_slice_bounds(ix, n, pos, call)
                 a, b, step = ix.indices(n)
                 if step <= 0:
                     raise NkiUnsupportedError(call, "negative slice steps are not supported")
