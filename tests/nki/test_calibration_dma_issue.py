@@ -4,6 +4,7 @@ import unittest
 
 import numpy as np
 
+import compiler_test_kernels
 import nki_test_util as u
 import trnsim_nki
 from trnsim_nki.compiler import schedule
@@ -24,18 +25,8 @@ def scale(x):
     return out
 
 
-def too_big(x):
-    """8 tiles of 32 KiB per partition live at once: more than trn1's 192 KiB SBUF."""
-    out = nl.ndarray((128, 8192), dtype=x.dtype, buffer=nl.shared_hbm)
-    tiles = []
-    for i in nl.affine_range(8):
-        tiles.append(nl.load(x[i * 128:(i + 1) * 128, :]))
-    acc = nl.copy(tiles[0])
-    for i in nl.affine_range(1, 8):
-        acc = nl.add(acc, tiles[i])
-    nl.store(out, value=acc)
-    return out
 '''
+KERNELS += compiler_test_kernels.TOO_BIG
 
 
 class _Heuristic:

@@ -9,6 +9,7 @@ import unittest
 
 import numpy as np
 
+import compiler_test_kernels
 import nki_test_util as u
 import trnsim_nki
 from trnsim_nki.compiler import NkiAllocationError
@@ -33,17 +34,6 @@ def in_place(x):
     return out
 
 
-def too_big(x):
-    """8 tiles of 32 KiB per partition live at once: 256 KiB, more than any SBUF."""
-    out = nl.ndarray((128, 8192), dtype=x.dtype, buffer=nl.shared_hbm)
-    tiles = []
-    for i in nl.affine_range(8):
-        tiles.append(nl.load(x[i * 128:(i + 1) * 128, :]))
-    acc = nl.copy(tiles[0])
-    for i in nl.affine_range(1, 8):
-        acc = nl.add(acc, tiles[i])
-    nl.store(out, value=acc)
-    return out
 
 
 def stream_copy(x):
@@ -75,6 +65,7 @@ def sbuf_dma(x):
     nl.store(out, value=u)
     return out
 '''
+KERNELS += compiler_test_kernels.TOO_BIG
 
 LINEAR = dict(allocation=Allocation.LINEAR)
 
