@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/temp_dir.h"
+
 namespace trnsim::cli::testing {
 
 struct CommandResult {
@@ -36,23 +38,7 @@ inline std::string source_path(const std::string& relative) {
   return std::string(TRNSIM_SOURCE_DIR) + "/" + relative;
 }
 
-// A fresh empty folder under the system temp folder, removed by the destructor.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "trnsim_cli_XXXXXX").string();
-    path_ = mkdtemp(templ.data()) ? templ : std::string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
-
- private:
-  std::string path_;
-};
+using trnsim::testing::TempDir;
 
 // `trnsim ARGS` run with `dir` as working folder.
 inline CommandResult trnsim_in(const TempDir& dir, const std::string& args) {

@@ -16,6 +16,7 @@
 
 #include "isa/error.h"
 #include "isa/npy.h"
+#include "tests/temp_dir.h"
 
 namespace trnsim::isa {
 namespace {
@@ -24,14 +25,7 @@ namespace fs = std::filesystem;
 
 class NpyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("trnsim_npy_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return tmp_ / name; }
 
   void write_raw(const std::string& name, const std::string& bytes) const {
     std::ofstream(path(name), std::ios::binary) << bytes;
@@ -61,7 +55,7 @@ class NpyTest : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
+  trnsim::testing::TempDir tmp_;
 };
 
 // Expects npy_to_storage(a, t) to throw an Error mentioning `reason`.
@@ -155,7 +149,7 @@ np.save(d + '/big.npy', np.array([1, 2], dtype='>i4'))
 np.save(d + '/complex.npy', np.array([1j], dtype=np.complex64))
 np.save(d + '/record.npy', np.zeros(2, dtype=[('a', '<i4'), ('b', '<f4')]))
 )PY";
-  const std::string cmd = "/usr/bin/python3 " + script + " " + dir_.string() + " 2>&1";
+  const std::string cmd = "/usr/bin/python3 " + script + " " + tmp_.path() + " 2>&1";
   if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "/usr/bin/python3 with numpy not available";
 
   const NpyArray f32 = read_npy(path("f32.npy"));

@@ -12,6 +12,7 @@
 
 #include "isa/trace_json.h"
 #include "sim/bench/bench.h"
+#include "tests/temp_dir.h"
 
 namespace trnsim {
 namespace {
@@ -36,11 +37,10 @@ Output trnsim(const std::string& args) {
 
 class CliSpeed : public ::testing::Test {
  protected:
-  void SetUp() override { fs::create_directories(root); }
-  void TearDown() override { fs::remove_all(root); }
   std::string run_dir(const std::string& name) { return (root / name).string(); }
   const std::string trace = std::string(TRNSIM_SOURCE_DIR) + "/traces/matmul_256x384x512_bf16.json";
-  fs::path root = fs::temp_directory_path() / "trnsim_cli_speed_test";
+  trnsim::testing::TempDir tmp;
+  fs::path root = tmp.path();
 };
 
 int count_slices(const nlohmann::json& t, const std::string& cat) {

@@ -10,6 +10,7 @@
 #include "isa/error.h"
 #include "sim/config/hw_config.h"
 #include "sim/core/timing_plan.h"
+#include "tests/temp_dir.h"
 
 namespace trnsim::sim {
 namespace {
@@ -68,14 +69,14 @@ TEST(HostileConfig, SetValueWithInvalidUtf8IsAnErrorNotAJsonException) {
 }
 
 TEST(HostileConfig, RepeatedKeyInAHwFileIsAnError) {
-  const std::string path = ::testing::TempDir() + "hostile_dup_hw.json";
+  const trnsim::testing::TempDir tmp;
+  const std::string path = tmp / "dup_hw.json";
   {
     std::ofstream out(path);
     out << R"({"name": "a", "name": "b"})";
   }
   expect_has(error_of([&] { load_config_file(path); }),
              {path.c_str(), "key 'name' repeated in one object"});
-  std::remove(path.c_str());
 }
 
 TEST(HostileConfig, HbmCapacityIsLoadedFromTheTarget) {

@@ -8,6 +8,7 @@
 #include "sim/stats/compare.h"
 #include "sim/stats/stats.h"
 #include "tests/sim/results_fixture.h"
+#include "tests/temp_dir.h"
 
 namespace trnsim::sim {
 namespace {
@@ -85,8 +86,8 @@ TEST_F(ResultsCompare, MissingOrWrongFieldsNameTheDocumentAndKey) {
 
 TEST_F(ResultsCompare, DirsReadStatsFilesAndReportBadOnes) {
   namespace fs = std::filesystem;
-  const fs::path root = fs::temp_directory_path() / "trnsim_results_compare_test";
-  fs::remove_all(root);
+  const trnsim::testing::TempDir tmp;
+  const fs::path root = tmp.path();
   fs::create_directories(root / "a");
   fs::create_directories(root / "b");
   fs::create_directories(root / "bad");
@@ -108,7 +109,6 @@ TEST_F(ResultsCompare, DirsReadStatsFilesAndReportBadOnes) {
     EXPECT_NE(std::string(e.what()).find("bad/stats.json"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos) << e.what();
   }
-  fs::remove_all(root);
 }
 
 }  // namespace

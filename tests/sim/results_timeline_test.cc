@@ -10,6 +10,7 @@
 #include "isa/error.h"
 #include "sim/trace/timeline.h"
 #include "tests/sim/results_fixture.h"
+#include "tests/temp_dir.h"
 
 namespace trnsim::sim {
 namespace {
@@ -152,8 +153,8 @@ TEST_F(ResultsTimeline, BadRecordsAndEdgesAreErrors) {
 }
 
 TEST_F(ResultsTimeline, PythonJsonModuleAcceptsTheFile) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "trnsim_results_timeline_test.json").string();
+  const trnsim::testing::TempDir tmp;
+  const std::string path = tmp / "timeline.json";
   prog.instructions[4].label = "copy \"half\" \\ \u00fc";  // quotes, backslash, UTF-8
   write_timeline_file(path, prog, run);
   std::ifstream is(path);
@@ -165,7 +166,6 @@ TEST_F(ResultsTimeline, PythonJsonModuleAcceptsTheFile) {
       "ev=d['traceEvents']; assert sum(e['ph']=='X' for e in ev)==6; "
       "assert all(k in e for e in ev for k in ('name','ph','pid','tid'))\" " + path;
   EXPECT_EQ(std::system(cmd.c_str()), 0);
-  std::filesystem::remove(path);
 }
 
 }  // namespace

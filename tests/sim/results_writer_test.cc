@@ -10,6 +10,7 @@
 #include "isa/error.h"
 #include "isa/npy.h"
 #include "tests/sim/results_fixture.h"
+#include "tests/temp_dir.h"
 
 namespace trnsim::sim {
 namespace {
@@ -24,8 +25,6 @@ json read_json(const fs::path& p) {
 
 class ResultsWriter : public ::testing::Test {
  protected:
-  void SetUp() override { fs::remove_all(root); }
-  void TearDown() override { fs::remove_all(root); }
   // Storage bytes of every tensor; y (fp32) holds 0, 1, 2, ...
   std::vector<std::vector<uint8_t>> images() const {
     std::vector<std::vector<uint8_t>> out;
@@ -37,7 +36,8 @@ class ResultsWriter : public ::testing::Test {
     }
     return out;
   }
-  fs::path root = fs::temp_directory_path() / "trnsim_results_writer_test";
+  trnsim::testing::TempDir tmp;
+  fs::path root = tmp.path();
   isa::Program prog = testing::results_test_program();
   HwConfig cfg = testing::results_test_config();
   RunResult run = testing::results_test_run();
@@ -86,7 +86,6 @@ TEST_F(ResultsWriter, ErrorsNameTheProblem) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("'y'"), std::string::npos) << e.what();
   }
-  fs::create_directories(root);
   std::ofstream(root / "file") << "x";
   const Stats stats = compute_stats(prog, run, cfg);
   try {

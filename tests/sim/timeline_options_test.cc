@@ -11,6 +11,7 @@
 #include "sim/stats/results_writer.h"
 #include "sim/trace/timeline.h"
 #include "tests/sim/results_fixture.h"
+#include "tests/temp_dir.h"
 
 namespace trnsim::sim {
 namespace {
@@ -53,7 +54,8 @@ class TimelineOptionsTest : public ::testing::Test {
   }
   isa::Program prog = testing::results_test_program();
   RunResult run = testing::results_test_run();
-  fs::path root = fs::temp_directory_path() / "trnsim_timeline_options_test";
+  trnsim::testing::TempDir tmp;
+  fs::path root = tmp.path();
 };
 
 TEST_F(TimelineOptionsTest, DefaultIsOneSlicePerTransfer) {
@@ -111,7 +113,6 @@ TEST_F(TimelineOptionsTest, FormatNamesAndFiles) {
 }
 
 TEST_F(TimelineOptionsTest, GzipFileHoldsTheSameText) {
-  fs::create_directories(root);
   TimelineOptions o;
   o.format = TimelineFormat::kJsonGz;
   write_timeline_file((root / "t.json.gz").string(), prog, run, o);
@@ -119,7 +120,6 @@ TEST_F(TimelineOptionsTest, GzipFileHoldsTheSameText) {
   write_timeline(plain, prog, run);
   EXPECT_EQ(gunzip_file(root / "t.json.gz"), plain.str());
   EXPECT_THROW(write_timeline_file("/nonexistent-dir/t.json.gz", prog, run, o), Error);
-  fs::remove_all(root);
 }
 
 TEST_F(TimelineOptionsTest, ResultsFolderKeepsOnlyTheCurrentTimeline) {
@@ -137,7 +137,6 @@ TEST_F(TimelineOptionsTest, ResultsFolderKeepsOnlyTheCurrentTimeline) {
   write_results(dir.string(), prog, run, cfg, stats, nullptr, false, o);
   EXPECT_FALSE(fs::exists(dir / "timeline.json.gz"));
   EXPECT_TRUE(fs::exists(dir / "stats.json"));
-  fs::remove_all(root);
 }
 
 }  // namespace
