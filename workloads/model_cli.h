@@ -28,6 +28,10 @@ struct ModelArgs {
   std::string weights;          // safetensors file; empty: seeded random weights
   uint64_t seed = 1;
   bool layers_only = false;  // print only the summary lines
+  std::string reference = "baseline";  // the score's reference set when --kernels is another set
+  std::string out;                     // results folder: timeline.json (per-op timeline)
+  bool nki_roles = false;              // print each role's NKI argument convention and stop
+  double logit_atol = 1e-5, logit_rtol = 0.05, divergence_tol = 0.001;  // contest logit check
 };
 
 void add_model_options(CLI::App& cmd, ModelArgs& args);

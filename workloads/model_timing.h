@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,11 +32,14 @@ struct RunShape {
 
 struct OpSummary {
   std::string name, kernel, variant;
+  std::string nki;   // the NKI kernel that ran (NkiKernelRef::name()), empty for library kernels
   double count = 0;  // invocations per layer (or per model for head ops)
   double ns_each = 0;
   double macs_each = 0;
-  bool custom = false;
+  double nki_macs_each = 0;  // MACs counted from the NKI kernel's instructions (op_timer.h)
   int64_t instructions = 0;  // of one invocation's program
+  std::shared_ptr<const isa::Program> program;  // with OpTimer::keep_runs (timelines)
+  std::shared_ptr<const sim::RunResult> run;
   double ns() const { return count * ns_each; }
 };
 
@@ -46,7 +50,7 @@ struct PhaseTiming {
   double layer_collective_ns = 0;
   double embed_ns = 0, head_ns = 0, logits_gather_ns = 0;
   double total_ns = 0;               // whole model, this phase (one step)
-  double macs = 0, custom_macs = 0;  // whole model, this phase (one step)
+  double macs = 0, nki_macs = 0;  // whole model, this phase (one step)
   double layer_ns() const { return layer_compute_ns + layer_collective_ns; }
 };
 
@@ -57,7 +61,7 @@ struct ModelTiming {
   double ttft_ns = 0;
   double decode_ns_per_step = 0;     // mean over steps
   double tokens_per_s = 0;           // batch / decode_ns_per_step
-  double macs = 0, custom_macs = 0;  // prefill + all decode steps
+  double macs = 0, nki_macs = 0;  // prefill + all decode steps
   int64_t simulations = 0;
 };
 
