@@ -180,7 +180,7 @@ class LoweringTest(unittest.TestCase):
         self.assertLess(times[AllocationMode.RING], times[AllocationMode.MAX_REUSE])
 
     def test_unmodelled_options_are_errors(self):
-        for opt in ("split_reused_buffers", "prefetch_auto"):
+        for opt in ("element_widening",):
             cfg = CompileConfig(**{opt: True}, **LINEAR)
             with self.assertRaisesRegex(NkiAllocationError, "%s are not modelled" % opt):
                 trnsim_nki.compile(self.k.stream_copy, _r(128, 64), compile_config=cfg)
