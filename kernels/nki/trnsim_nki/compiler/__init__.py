@@ -2,6 +2,7 @@
 NKI documentation describes the compiler, then emission of a trace with fixed addresses.
 
 compile_program(program, config, target) runs, in order:
+  dead-code elimination (dce: dead_code_elim, both flows),
   copy elimination (copy_elim: tensor_copy_elim / dma_copy_elim, LINEAR only),
   buffer splitting (split: split_reused_buffers, LINEAR only),
   engine choice (engines: tensor_copy at O1+, every multi-engine instruction with
@@ -12,7 +13,7 @@ compile_program(program, config, target) runs, in order:
   falling back to it), emission (emission).
 """
 from ..errors import NkiError
-from . import allocation, copy_elim, engines, prefetch, schedule, split, spill as spill_pass
+from . import allocation, copy_elim, dce, engines, prefetch, schedule, split, spill as spill_pass
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
 from .config import NOT_MODELLED, CompileConfig, OptLevel
 from .emission import emit_trace
@@ -51,6 +52,7 @@ class CompileReport:
         self.spills = []
         self.ranges = {}
         self.copies_eliminated = 0
+        self.dead_instructions = 0
         self.split_tiles = 0
         self.engine_moves = 0
 
@@ -69,6 +71,7 @@ class CompileReport:
                 "peak_psum_bytes": self.placements["psum"].peak_bytes,
                 "spill_count": len(self.spills), "spill_bytes": spill_bytes,
                 "reload_bytes": spill_bytes, "copies_eliminated": self.copies_eliminated,
+                "dead_instructions": self.dead_instructions,
                 "split_tiles": self.split_tiles, "engine_moves": self.engine_moves,
                 "prefetch_ring": getattr(self.placements["sbuf"], "ring", None),
                 "anti_dependencies": sum(len(p.reuses) for p in self.placements.values()),
@@ -138,6 +141,8 @@ def compile_program(program, config=None, target="trn2"):
                                  "trnsim yet" % ", ".join(unmodelled))
     limits = target_limits(target)
     report = CompileReport(config)
+    if config.dead_code_elim:
+        report.dead_instructions = dce.run(program)
     if config.linear:
         report.copies_eliminated = copy_elim.run(program, config)
         if config.split_reused_buffers:
