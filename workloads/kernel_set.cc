@@ -66,9 +66,12 @@ void apply_entry(const json& e, const kernels::KernelDef& def, KernelChoice* c,
   for (auto it = e.begin(); it != e.end(); ++it) {
     const std::string& k = it.key();
     if (k == "nki") {
-      const std::string kwargs = c->nki ? c->nki->kwargs_json : "{}";
-      c->nki = parse_nki_spec(*it, base_dir, at);
-      c->nki->kwargs_json = kwargs;
+      // A decode override of the same kernel keeps the prefill kwargs; another kernel starts
+      // with none.
+      NkiKernelRef ref = parse_nki_spec(*it, base_dir, at);
+      if (c->nki && c->nki->file == ref.file && c->nki->function == ref.function)
+        ref.kwargs_json = c->nki->kwargs_json;
+      c->nki = ref;
     } else if (k == "kwargs") {
       // handled after the loop (needs the nki entry)
     } else if (k == "variant") {

@@ -96,6 +96,17 @@ TEST(NkiKernelSet, EntriesNameKernelsRelativeToTheSetFile) {
   EXPECT_FALSE(s.choice("mlp", Phase::kDecode).is_nki());  // decode overrides with a library kernel
   EXPECT_EQ(s.choice("mlp", Phase::kDecode).variant, "fused");
   EXPECT_EQ(s.choice("mlp", Phase::kDecode).kernel, "swiglu");
+  // A decode kernel of its own: the same kernel keeps the kwargs, another starts without.
+  write_text(d / "k2.py", "def g(x): pass\n");
+  const KernelSet same = parse_kernel_set(
+      R"({"ops": {"mlp": {"nki": "k.py::f", "kwargs": {"a": 2}, "decode": {"nki": "k.py::f"}}}})",
+      "s", d.path());
+  EXPECT_EQ(same.choice("mlp", Phase::kDecode).nki->kwargs_json, R"({"a":2})");
+  const KernelSet other = parse_kernel_set(
+      R"({"ops": {"mlp": {"nki": "k.py::f", "kwargs": {"a": 2}, "decode": {"nki": "k2.py::g"}}}})",
+      "s", d.path());
+  EXPECT_EQ(other.choice("mlp", Phase::kDecode).nki->function, "g");
+  EXPECT_EQ(other.choice("mlp", Phase::kDecode).nki->kwargs_json, "{}");
 }
 
 TEST(NkiKernelSet, BadEntriesAreClearErrors) {
