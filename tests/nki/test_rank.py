@@ -276,6 +276,20 @@ class RankStatusTest(unittest.TestCase):
             self.assertEqual(code, 2, (extra, text))
             self.assertIn(message, text)
             self.assertNotIn("Traceback", text)
+        code, text, _ = self.rank("add_plain,add_missing")
+        self.assertEqual(code, 2)
+        self.assertIn("cannot load add_missing from adds.py", text)
+        code, text, _ = self.rank("add_plain", "--shape", "a=8x8")
+        self.assertEqual(code, 2)
+        self.assertIn("input a is given twice", text)
+        bad = os.path.join(self.files.dir, "bad_ref.py")
+        with open(bad, "w") as f:
+            f.write("def forward(a, b):\n    return a @ b\n")  # [256, 64] @ [256, 64]
+        code, text = run_rank([self.files.kernels + "::add_plain", "--ref", bad + "::forward",
+                               "--shape", "a=256x64", "--shape", "b=256x64"], self.files.dir)
+        self.assertEqual(code, 2, text)
+        self.assertIn("reference bad_ref.py::forward raised ValueError", text)
+        self.assertNotIn("Traceback", text)
         code, text = run_rank([self.files.kernels + "::add_plain", "--shape", "a=256x64",
                                "--shape", "b=256x64"], self.files.dir)
         self.assertEqual(code, 2)

@@ -103,9 +103,22 @@ def parse_shard(text):
     return i, n
 
 
+def _load(path, name, what):
+    """Function `name` of the author's file `path`; any failure to import it is a usage error
+    naming the file (a syntax error in a kernel file is no trnsim traceback)."""
+    try:
+        return load_function(path, name)
+    except Exception as e:
+        raise UsageError("%s: cannot load %s from %s: %s: %s" % (
+            what, name, os.path.basename(path), type(e).__name__, e))
+
+
 def _signature(kernel):
     func = kernel.func if isinstance(kernel, Kernel) else kernel
-    return inspect.signature(func).parameters
+    try:
+        return inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        raise UsageError("%r is not a kernel function" % (kernel,))
 
 
 def enumerate_points(variants, grid):
@@ -139,6 +152,12 @@ def check_signatures(variants, grid, input_names, path):
                 g, os.path.basename(path), g))
 
 
+def _add_input(specs, name, spec):
+    if name in specs:
+        raise UsageError("input %s is given twice (--shape / --input)" % name)
+    specs[name] = spec
+
+
 def make_inputs(a, folder):
     """{name: (float32/int array rounded to its dtype, DType)}, saved in folder."""
     from .__main__ import UsageError as NkiUsage, load_input
@@ -146,10 +165,10 @@ def make_inputs(a, folder):
     try:
         for text in a.shape:
             name, shape, dt = parse_shape_spec(text)
-            specs[name] = ("shape", shape, dt)
+            _add_input(specs, name, ("shape", shape, dt))
         for item in a.input:
             name, value = load_input(item)
-            specs[name] = ("file", value, None)
+            _add_input(specs, name, ("file", value, None))
     except (InputError, NkiUsage) as e:
         raise UsageError(str(e))
     if not specs:
@@ -175,11 +194,13 @@ def make_reference(a, inputs, folder):
     if len(names) != 1:
         raise UsageError("--ref names one function, got %s" % ",".join(names))
     where = os.path.basename(path) + "::" + names[0]
+    func = _load(path, names[0], "--ref")
     try:
-        outputs = call_reference(load_function(path, names[0]),
-                                 {n: arr for n, (arr, _) in inputs.items()}, where)
+        outputs = call_reference(func, {n: arr for n, (arr, _) in inputs.items()}, where)
     except InputError as e:
         raise UsageError(str(e))
+    except Exception as e:  # the author's reference failed: name it, no traceback
+        raise UsageError("reference %s raised %s: %s" % (where, type(e).__name__, e))
     os.makedirs(folder, exist_ok=True)
     files = []
     for i, out in enumerate(outputs):
@@ -199,10 +220,7 @@ def report_header(a, path, names, inputs, reference, shard):
 
 def run_sweep(a):
     path, names = split_spec(a.kernels, "kernels")
-    try:
-        variants = [(n, _signature(load_function(path, n))) for n in names]
-    except (AttributeError, TypeError, ValueError) as e:
-        raise UsageError(str(e))
+    variants = [(n, _signature(_load(path, n, "kernels"))) for n in names]
     grid = parse_grid(a.grid)
     shard = parse_shard(a.shard) if a.shard else (0, 1)
     inputs = make_inputs(a, os.path.join(a.out, "inputs"))

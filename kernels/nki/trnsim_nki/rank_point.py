@@ -51,7 +51,7 @@ def load_function(path, name):
         sys.modules[mod_name] = mod
         spec.loader.exec_module(mod)
     if not hasattr(mod, name):
-        raise AttributeError("%s has no function %s" % (path, name))
+        raise AttributeError("%s has no function %s" % (os.path.basename(path), name))
     return getattr(mod, name)
 
 
