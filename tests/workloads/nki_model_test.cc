@@ -339,5 +339,20 @@ TEST(CliModelNki, TheCustomFlagIsRefused) {
   expect_has(r.output, "the 'custom' flag is gone");
 }
 
+TEST(CliModelNki, ASingleSetIsScoredAgainstTheReferenceSet) {
+  Folder f;
+  const CommandResult scored =
+      f.run("--kernels optimised --reference baseline --prompt-len 8 --gen 1 --summary");
+  ASSERT_EQ(scored.exit_code, 0) << scored.output;
+  expect_has(scored.output, "contest score of optimised against baseline (values not checked");
+  expect_has(scored.output, "1 + NKI MAC fraction         1.0000");  // library kernels only
+  const CommandResult self = f.run("--kernels baseline --prompt-len 8 --gen 1 --summary");
+  ASSERT_EQ(self.exit_code, 0) << self.output;
+  EXPECT_EQ(self.output.find("contest score"), std::string::npos) << self.output;
+  const CommandResult bad = f.run("--logit-rtol -1 --gen 1");
+  EXPECT_NE(bad.exit_code, 0);
+  expect_has(bad.output, "--logit-rtol");
+}
+
 }  // namespace
 }  // namespace trnsim::workloads
