@@ -55,7 +55,8 @@ void print_ops(std::ostream& out, const std::string& title, const PhaseTiming& p
                strformat("%.2f", s.ns() / 1e3),
                strformat("%.1f", p.layer_ns() > 0 ? 100 * s.ns() / p.layer_ns() : 0)});
   for (const OpSummary& s : p.head_ops)
-    t.add_row({"(head) " + s.name, s.kernel, s.variant + (s.custom ? " *" : ""),
+    t.add_row({"(head) " + s.name, s.kernel,
+               s.variant + (s.custom ? " *" : "") + (s.lnc_split.empty() ? "" : " /" + s.lnc_split),
                strformat("%g", s.count), strformat("%lld", (long long)s.instructions),
                strformat("%.3f", s.ns_each / 1e3), strformat("%.2f", s.ns() / 1e3), "-"});
   out << t.str();
