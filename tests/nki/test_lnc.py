@@ -2,6 +2,8 @@
 program, both programs' values on one HBM image, each core timed on its own and the kernel's
 time = slower core + the pair barrier of sim/configs/links.json; errors for LNC=2 where the
 target has none and for malformed grids."""
+import contextlib
+import io
 import json
 import os
 import tempfile
@@ -119,6 +121,21 @@ class LncRunTest(unittest.TestCase):
                 self.assertTrue(os.path.exists(os.path.join(d, "core%d" % c, "stats.json")))
             with open(os.path.join(d, "stats.json")) as f:
                 self.assertEqual(json.load(f)["lnc"]["cores"], 2)
+
+    def test_device_print_prints_each_programs_tile(self):
+        @nki.jit
+        def k(x):
+            out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+            i = nl.program_id(0)
+            t = nl.load(x[i * 128:(i + 1) * 128, :])
+            nl.device_print("tile", t)
+            nl.store(out[i * 128:(i + 1) * 128, :], t)
+            return out
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            got, _ = trnsim_nki.run(k[nl.nc(2)], data(256, 8), target="trn2")
+        self.assertEqual(buf.getvalue().count("tile ["), 2, buf.getvalue())
+        np.testing.assert_allclose(got, data(256, 8))
 
     def test_lnc2_on_trn1_is_refused(self):
         with self.assertRaisesRegex(NkiUnsupportedError, "trn1.*LNC=2 needs trn2 or trn3"):

@@ -17,6 +17,8 @@ one HBM location (no nki.isa.core_barrier is modelled) gets the grid-order resul
 """
 import json
 import os
+import shutil
+import tempfile
 
 from .errors import NkiError, NkiUnsupportedError
 
@@ -150,6 +152,7 @@ def run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir):
     """Runs a kernel launched on the cores of `split` (see the module docstring). Returns
     Results: outputs of the values run (None in timing-only mode) and the combined stats;
     with out_dir, each core's timing results are in out_dir/core<i>/."""
+    from . import device_print
     from .runner import Results, RunOptions, run_trace
     from .tracer import _restructure, trace_kernel
     links = check_target(split, options.target)
@@ -159,7 +162,15 @@ def run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir):
                           compile_config=compile_config)
         vopts = RunOptions(options.target, options.hw, options.sets, "values", None,
                            options.seed)
-        res = run_trace(tr.trace(), tr.inputs, out_dir=out_dir, options=vopts)
+        printing = device_print.debug_tensors(tr.program)
+        vdir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_") if printing else None)
+        try:
+            res = run_trace(tr.trace(), tr.inputs, out_dir=vdir, options=vopts)
+            if printing:  # APPROX: printed without simulated times (a values-only run)
+                device_print.report(tr.program, res.outputs, vdir)
+        finally:
+            if vdir and not out_dir:
+                shutil.rmtree(vdir, ignore_errors=True)
         outputs, stats = _restructure(tr.out_struct, res.outputs), res.stats
         if options.mode == "values":
             return Results(outputs, stats, out_dir)
