@@ -27,7 +27,8 @@ PREFIX = {"nl": "language", "nisa": "isa"}
 _REGISTRY = []
 
 # Names out of scope for the simulator, with the reason (applies to both generations).
-LNC = "logical NeuronCores (LNC=2: two cores per program pair) are not simulated this release"
+LNC = ("communication between the two cores of an LNC=2 pair is not simulated (the pair's "
+       "programs run on shared HBM without synchronisation inside a kernel, lnc.py)")
 NO_RNG = "trnsim has no random number generator in its functional model"
 NO_INS = "no trnsim instruction implements it (isa/instructions.def)"
 DYNAMIC = "needs runtime (data-dependent) addressing, which trnsim programs do not have"
@@ -35,7 +36,7 @@ OUT_OF_SCOPE = {
     "nl.rand": NO_RNG, "nl.random_seed": NO_RNG, "nl.dropout": NO_RNG, "nisa.dropout": NO_RNG,
     "nisa.rng": NO_RNG, "nisa.rand2": NO_RNG, "nisa.rand_set_state": NO_RNG,
     "nisa.rand_get_state": NO_RNG, "nisa.set_rng_seed": NO_RNG,
-    "nl.spmd_dim": LNC, "nl.nc": LNC, "nisa.core_barrier": LNC, "nisa.sendrecv": LNC,
+    "nisa.core_barrier": LNC, "nisa.sendrecv": LNC,
     "nl.all_reduce": "collectives need several simulated NeuronCores; " + LNC,
     "nl.atomic_rmw": DYNAMIC, "nl.gather_flattened": DYNAMIC, "nisa.local_gather": DYNAMIC,
     "nisa.nc_n_gather": DYNAMIC, "nisa.tensor_copy_dynamic_src": DYNAMIC,
