@@ -28,13 +28,9 @@ _REGISTRY = []
 
 # Names out of scope for the simulator, with the reason (applies to both generations).
 LNC = "logical NeuronCores (LNC=2: two cores per program pair) are not simulated this release"
-NO_RNG = "trnsim has no random number generator in its functional model"
 NO_INS = "no trnsim instruction implements it (isa/instructions.def)"
 DYNAMIC = "needs runtime (data-dependent) addressing, which trnsim programs do not have"
 OUT_OF_SCOPE = {
-    "nl.rand": NO_RNG, "nl.random_seed": NO_RNG, "nl.dropout": NO_RNG, "nisa.dropout": NO_RNG,
-    "nisa.rng": NO_RNG, "nisa.rand2": NO_RNG, "nisa.rand_set_state": NO_RNG,
-    "nisa.rand_get_state": NO_RNG, "nisa.set_rng_seed": NO_RNG,
     "nl.spmd_dim": LNC, "nl.nc": LNC, "nisa.core_barrier": LNC, "nisa.sendrecv": LNC,
     "nl.all_reduce": "collectives need several simulated NeuronCores; " + LNC,
     "nl.atomic_rmw": DYNAMIC, "nl.gather_flattened": DYNAMIC, "nisa.local_gather": DYNAMIC,
@@ -83,11 +79,14 @@ def default_suite():
 
 
 def load_suite(suite_dir=None):
-    """Imports every cases_*.py of the suite; returns the registered cases."""
+    """Imports every cases_*.py of the suite (its other modules are helpers they import);
+    returns the registered cases."""
     suite_dir = os.path.abspath(suite_dir or default_suite())
     if not os.path.isdir(suite_dir):
         raise SystemExit("trnsim_nki --coverage: no conformance suite at %s" % suite_dir)
     del _REGISTRY[:]
+    if suite_dir not in sys.path:
+        sys.path.insert(0, suite_dir)  # the suite's helper modules (random_model.py)
     for fn in sorted(os.listdir(suite_dir)):
         if fn.startswith("cases_") and fn.endswith(".py"):
             name = "trnsim_conformance_" + fn[:-3]

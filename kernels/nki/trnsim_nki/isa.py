@@ -601,6 +601,10 @@ def dma_transpose(*args, **kwargs):
 from .isa_index import affine_select, iota  # noqa: E402,F401
 from .isa_composite import (dma_compute, exponential, nc_stream_shuffle,  # noqa: E402,F401
                             select_reduce, tensor_copy_predicated, tensor_scalar_cumulative)
+from .rng import isa_dropout as dropout, isa_rand2 as rand2  # noqa: E402,F401
+from .rng import isa_rand_get_state as rand_get_state  # noqa: E402,F401
+from .rng import isa_rand_set_state as rand_set_state  # noqa: E402,F401
+from .rng import isa_rng as rng, isa_set_rng_seed as set_rng_seed  # noqa: E402,F401
 
 
 def __getattr__(name):

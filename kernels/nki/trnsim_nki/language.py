@@ -568,6 +568,8 @@ from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  #
                         gelu_apprx_sigmoid_dx, gelu_dx, invert, logical_and, logical_not,
                         logical_or, logical_xor, loop_reduce, mish, rms_norm,
                         shared_identity_matrix, silu_dx, softmax, tan, trunc, var, where)
+from .rng import nl_dropout as dropout, nl_rand as rand  # noqa: E402,F401
+from .rng import nl_random_seed as random_seed  # noqa: E402,F401
 
 
 def __getattr__(name):
