@@ -92,6 +92,27 @@ def on_chip(call, t, what="operand"):
     return t
 
 
+def number(call, what, v):
+    """`v` as a float, or an NkiError naming the argument."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+        raise NkiError(call, "%s must be a tile or a number, got %s" % (what, type(v).__name__))
+    return float(v)
+
+
+def axes_of(call, axis, ndim):
+    """The axes of an `axis=` argument (int or sequence of ints, negative from the end)."""
+    items = [axis] if not isinstance(axis, (list, tuple)) else list(axis)
+    if not items or any(isinstance(a, bool) or not hasattr(a, "__index__") for a in items):
+        raise NkiError(call, "axis=%r must be an int or a tuple of ints" % (axis,))
+    out = []
+    for a in items:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise NkiError(call, "axis %d out of range for a rank-%d tile" % (a, ndim))
+        out.append(a + ndim if a < 0 else a)
+    return out
+
+
 def free_size(shape):
     n = 1
     for s in shape[1:]:

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import core, dtypes
 from .core import NkiTensor
-from .emit import emit, new_tile, on_chip, check_same_shape, fresh
+from .emit import axes_of, check_same_shape, emit, fresh, new_tile, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
 
 _REQ = object()
@@ -184,7 +184,7 @@ def _operand(x):
         return x
     if isinstance(x, (int, float, np.number)):
         return float(x)
-    raise TypeError("operand must be a tile or a number, got %r" % (x,))
+    raise NkiError("nki.isa", "operand must be a tile or a number, got %r" % (x,))
 
 
 def _result(call, is_new, p, shape, dtype, memory="sbuf"):
@@ -477,9 +477,7 @@ def tensor_reduce(*args, **kwargs):
         ("negate", False), ("keepdims", False), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
-    axes = p["axis"]
-    axes = [axes] if isinstance(axes, int) else list(axes)
-    axes = [a + x.ndim if a < 0 else a for a in axes]
+    axes = axes_of(call, p["axis"], x.ndim)
     if 0 in axes:
         raise NkiError(call, "cannot reduce the partition axis (use "
                        "nisa.tensor_partition_reduce)")
@@ -610,6 +608,5 @@ from .rng import isa_rng as rng, isa_set_rng_seed as set_rng_seed  # noqa: E402,
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    from .coverage import OUT_OF_SCOPE
-    raise NkiUnsupportedAttribute("nki.isa." + name, OUT_OF_SCOPE.get(
-        "nisa." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))
+    from .coverage import unsupported_reason
+    raise NkiUnsupportedAttribute("nki.isa." + name, unsupported_reason("nisa." + name))

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import core, device_print, dtypes
 from .core import NkiTensor
-from .errors import NkiError
+from .errors import NkiError, internal_error
 from .compiler import compile_program
 from .compiler.config import CompileConfig
 from .runner import Results, RunOptions, run_trace
@@ -113,7 +113,15 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config):
         result = None
         for pid in (itertools.product(*[range(g) for g in grid]) if grid else [()]):
             c.pid = pid
-            result = func(**call_args)
+            try:
+                result = func(**call_args)
+            except NkiError:
+                raise
+            except Exception as e:
+                internal = internal_error(e)
+                if internal is None:
+                    raise
+                raise internal from e
         prog = c.program
         inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
         returned = []
