@@ -63,6 +63,13 @@ class Gen:
             m, off = self.either(((n, 0), (n // 2, 0), (n // 2, n // 2), (1, 0)),
                                  ((n + 1, 0), (n, 1), (n, -1)))
             return "%s * nl.arange(%d)[%s] + %d" % (self.either((1,), (2, 0, -1)), m, grid, off)
+        if kind < 0.8 and ndim >= 2:  # two arange terms in one dimension
+            other = self.pick(*[i for i in range(ndim) if i != axis])
+            grid = [", ".join(":" if i == ax else "None" for i in range(ndim))
+                    for ax in (axis, other)]
+            half = self.either((n // 2,), (n, 0))
+            return "2 * nl.arange(%d)[%s] + nl.arange(%d)[%s]" % (
+                half, grid[0], self.either((2,), (3, 1)), grid[1])
         if kind < 0.85:
             return str(self.either((0, n - 1, -1), (n, -n - 1)))
         if kind < 0.93:

@@ -383,6 +383,7 @@ class NkiTensor:
         idx = idx + (slice(None),) * (self.ndim - len(idx))
         sl = list(self.sl)
         kept = []  # (sort key, phys dim, var)
+        splits = []  # (var, phys dim, buffer elements per step) of split variables
         for pos, (ix, d) in enumerate(zip(idx, self.dims)):
             n = 1 if d is None else sl[d][1]
             s, c, st = (0, 1, 1) if d is None else sl[d]
@@ -408,6 +409,19 @@ class NkiTensor:
                 if d is not None:
                     sl[d] = (s + a * st, cnt, st * step)
                 kept.append(((0, pos), d, None))
+            elif isinstance(ix, Affine) and len(ix.terms) > 1 and d is not None:
+                # several arange terms in one dimension: one logical dim per variable; the
+                # variable with the most values walks the buffer dim, the others split
+                terms = sorted(ix.terms.items(), key=lambda vc: -vc[0].n)
+                if any(c <= 0 for _, c in terms) or ix.const < 0:
+                    raise NkiUnsupportedError(call, "index expression %r needs positive "
+                                              "coefficients and a start >= 0" % (ix,))
+                sl[d] = (s + ix.const * st, terms[0][0].n, st * terms[0][1])
+                for k, (v, coef) in enumerate(terms):
+                    key = (0, v.axis) if v.axis is not None else (0, pos)
+                    kept.append((key, d if k == 0 else None, v))
+                    if k:
+                        splits.append((v, d, st * coef))
             elif isinstance(ix, Affine):
                 one = ix.single
                 if one is None or one[1] <= 0:
@@ -437,6 +451,9 @@ class NkiTensor:
                 raise NkiUnsupportedError(call, "index of type %s" % type(ix).__name__)
         if any(v is not None and v.axis is not None for _, _, v in kept):
             kept.sort(key=lambda k: k[0])
+        if splits:
+            from .split_view import SplitView
+            return SplitView(self.buf, sl, [k[1] for k in kept], [k[2] for k in kept], splits)
         return NkiTensor(self.buf, sl, [k[1] for k in kept], [k[2] for k in kept])
 
     def __getitem__(self, idx):

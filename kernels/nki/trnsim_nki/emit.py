@@ -62,6 +62,9 @@ def emit(opcode_, mask=None, engine=None, **fields):
     and strings are passed as they are; None fields are omitted. Returns the instruction
     dict, or None when the mask selects nothing."""
     c = core.ctx()
+    from .split_view import SplitView, emit_pieces
+    if any(isinstance(v, SplitView) for v in fields.values()):
+        return emit_pieces(emit, opcode_, mask, engine, fields)
     keys = [k for k, v in fields.items() if isinstance(v, NkiTensor)]
     views = apply_mask("nki." + opcode_, mask, [fields[k] for k in keys])
     if views is None:
