@@ -115,7 +115,24 @@ class Gen:
             "nl.copy(x, dtype=%s)" % self.dtype(), "nisa.iota(nl.arange(%d)[None, :], "
             "dtype=%s)" % (f, self.dtype()),
             "nl.where(x > 0, x, %s)" % x2, "nisa.memset(%s, 1.0, %s)" % (
-                self.shape(p, f), self.dtype()))
+                self.shape(p, f), self.dtype()),
+            "nisa.dropout(x, %s)" % self.either(("0.25",), ("2.0", "'p'", "x")),
+            "nl.gelu(x, dtype=%s)" % self.dtype(), "nl.softmax(x, axis=%s)" % axis,
+            "nl.transpose(%s)" % x2, "nisa.nc_transpose(%s)" % x2,
+            "nisa.tensor_copy(x, engine=%s)" % self.either(
+                ("nisa.vector_engine", "nisa.gpsimd_engine"), ("'fast'", "7")))
+
+    def dst_first(self, p, f):
+        """An SDK 2.27+ dst-first call writing a fresh tile `y`."""
+        call = self.pick(
+            "nisa.tensor_copy(dst=y, src=%s)", "nisa.activation(dst=y, op=nl.exp, data=%s)",
+            "nisa.tensor_scalar(y, %s, nl.multiply, 2.0)", "nisa.memset(y, %s)",
+            "nisa.tensor_tensor(y, %s, x, nl.add)", "nisa.rng(%s)", "nisa.rand2(y, 0.0, %s)",
+            "nisa.dma_copy(dst=y, src=%s)", "nisa.iota(y, [[1, %d]], 0)" % f + "  # %s")
+        arg = self.either(("x",), ("a", "y[0:1]", "3", "None", "'x'"))
+        return ["y = nl.ndarray(%s, dtype=%s, buffer=nl.sbuf)" % (self.shape(p, f),
+                                                                self.dtype()),
+                call % arg]
 
     def kernel(self):
         p = self.either((128, 128, 64, 1), (129, 300))
@@ -125,7 +142,9 @@ class Gen:
                     self.either(("a.dtype",), (self.dtype(),))),
                  "x = nl.load(%s)" % self.view("a", (p, f)),
                  "y = %s" % self.op(p, f)]
-        if self.r.random() < 0.4:
+        if self.r.random() < 0.3:
+            lines[2:] = self.dst_first(p, f)
+        elif self.r.random() < 0.4:
             lines.append("y = %s" % self.op(p, f).replace("(x", "(y"))
         lines.append("nl.store(%s, value=y)" % self.view("out", (p, f)))
         lines.append("return out")

@@ -188,9 +188,9 @@ def where(condition, x, y, dtype=None, mask=None, **kwargs):
 
 # ---- reductions and normalisations -----------------------------------------------------------
 def _free_axes(call, x, axis):
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    axes = [a + x.ndim if a < 0 else a for a in axes]
-    if 0 in axes or any(a >= x.ndim for a in axes):
+    from .emit import axes_of
+    axes = axes_of(call, axis, x.ndim)
+    if 0 in axes:
         raise NkiUnsupportedError(call, "axis %s (only free axes 1..%d)" % (axis, x.ndim - 1))
     return axes
 

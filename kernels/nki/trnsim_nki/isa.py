@@ -11,7 +11,7 @@ import numpy as np
 
 from . import core, dtypes
 from .core import NkiTensor
-from .emit import axes_of, check_same_shape, emit, fresh, new_tile, on_chip
+from .emit import axes_of, check_same_shape, emit, fresh, new_tile, number, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
 
 _REQ = object()
@@ -419,7 +419,8 @@ def memset(*args, **kwargs):
     dst = p["dst"] if is_new else new_tile(p["shape"], p["dtype"])
     if is_new:
         dst = on_chip(call, dst, "dst").straight()  # one value: the element order is moot
-    ins = emit("memset", mask=p["mask"], engine=p["engine"], dst=dst, value=float(p["value"]))
+    ins = emit("memset", mask=p["mask"], engine=p["engine"], dst=dst,
+               value=number(call, "value", p["value"]))
     return dst if is_new else fresh(dst, ins)
 
 
@@ -461,9 +462,9 @@ def range_select(*args, **kwargs):
     ins = emit("range_select", mask=p["mask"], dst=dst, src=x, bound0=p["bound0"],
                bound1=p["bound1"], reduce_dst=red, comp_op0=alu_name(call, p["comp_op0"]),
                comp_op1=alu_name(call, p["comp_op1"]),
-               on_false_value=float(p["on_false_value"]),
+               on_false_value=number(call, "on_false_value", p["on_false_value"]),
                reduce_op=alu_name(call, p["reduce_op"]) if red is not None else None,
-               range_start=float(p["range_start"]))
+               range_start=number(call, "range_start", p["range_start"]))
     return dst if is_new else fresh(dst, ins)
 
 
@@ -544,7 +545,7 @@ def nc_match_replace8(*args, **kwargs):
              src=x, vals=vals)
     dst = _result(call, is_new, p, x.shape, x.dtype)
     ins = emit("nc_match_replace8", mask=p["mask"], dst=dst, src=x, vals=vals,
-               imm_value=float(p["imm"]))
+               imm_value=number(call, "imm", p["imm"]))
     return dst if is_new else fresh(dst, ins)
 
 
