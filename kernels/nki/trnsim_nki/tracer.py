@@ -21,7 +21,7 @@ import numpy as np
 
 from . import core, device_print, dtypes, lnc
 from .core import NkiTensor
-from .errors import NkiError
+from .errors import NkiError, internal_error
 from .compiler import compile_program
 from .compiler.config import CompileConfig
 from .runner import Results, RunOptions, run_trace
@@ -118,7 +118,15 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids):
             pids = itertools.product(*[range(g) for g in grid]) if grid else [()]
         for pid in pids:
             c.pid = pid
-            result = func(**call_args)
+            try:
+                result = func(**call_args)
+            except NkiError:
+                raise
+            except Exception as e:
+                internal = internal_error(e)
+                if internal is None:
+                    raise
+                raise internal from e
         prog = c.program
         inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
         returned = []
