@@ -6,7 +6,8 @@
 // instruction of the op's simulated program, shifted to where the op starts; ops run back to
 // back as model_timing.h times them. An op invoked `count` times per layer (per KV head, per
 // expert) is drawn that many times in its process. Needs the op runs kept (OpTimer::keep_runs).
-// APPROX: a fractional count (MoE expected active experts) is drawn rounded to whole
+// APPROX: with LNC = 2 an op's process shows the slowest core's program only (the pair
+// barrier and partial-sum exchange are in the op's duration, not drawn); a fractional count (MoE expected active experts) is drawn rounded to whole
 // invocations, while the time axis advances by the exact count x duration.
 #pragma once
 

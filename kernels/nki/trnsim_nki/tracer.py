@@ -5,7 +5,8 @@ The kernel is executed as plain Python with numpy arrays replaced by HBM tensors
 static, loops unroll, every nl/nisa call appends instructions. Kernel parameters that receive
 arrays become input tensors named after the parameter; tensors the kernel allocates in
 nl.shared_hbm and returns become outputs. An SPMD grid (kernel[2, 2](...)) traces the body
-once per program id; APPROX: all instances run one after another on one NeuronCore.
+once per program id; APPROX: all instances run one after another on one NeuronCore, except
+on a grid with an nl.nc dimension, whose programs run on the two cores of an LNC pair (lnc.py).
 """
 import contextlib
 import gc
@@ -18,9 +19,9 @@ import tempfile
 
 import numpy as np
 
-from . import core, device_print, dtypes
+from . import core, device_print, dtypes, lnc
 from .core import NkiTensor
-from .errors import NkiError
+from .errors import NkiError, internal_error
 from .compiler import compile_program
 from .compiler.config import CompileConfig
 from .runner import Results, RunOptions, run_trace
@@ -82,14 +83,16 @@ class TraceResult:
         return self._trace
 
 
-def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None):
+def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None,
+                 pids=None):
     """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult;
-    its trace() compiles the program with `compile_config` (default: CompileConfig())."""
+    its trace() compiles the program with `compile_config` (default: CompileConfig()).
+    pids: the program ids of the grid to trace (default: all, in grid order)."""
     with _gc_paused():
-        return _trace_kernel(func, args, kwargs, grid, target, compile_config)
+        return _trace_kernel(func, args, kwargs, grid, target, compile_config, pids)
 
 
-def _trace_kernel(func, args, kwargs, grid, target, compile_config):
+def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids):
     kwargs = dict(kwargs or {})
     sig = inspect.signature(func)
     bound = sig.bind(*args, **kwargs)
@@ -111,9 +114,19 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config):
             if grid else ()
         c.grid = grid
         result = None
-        for pid in (itertools.product(*[range(g) for g in grid]) if grid else [()]):
+        if pids is None:
+            pids = itertools.product(*[range(g) for g in grid]) if grid else [()]
+        for pid in pids:
             c.pid = pid
-            result = func(**call_args)
+            try:
+                result = func(**call_args)
+            except NkiError:
+                raise
+            except Exception as e:
+                internal = internal_error(e)
+                if internal is None:
+                    raise
+                raise internal from e
         prog = c.program
         inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
         returned = []
@@ -201,7 +214,12 @@ def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
     if compile_config is None and isinstance(kernel, Kernel):
         compile_config = kernel.compile_config
     options = options or RunOptions(target=target)
-    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target or target,
+    if not options.target:
+        options.target = target
+    split = lnc.core_split(grid or g)
+    if split is not None:
+        return lnc.run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir)
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target,
                       compile_config=compile_config)
     # nl.device_print reads the timeline: keep a temporary results folder until printed
     run_dir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_")
@@ -263,7 +281,7 @@ def _grid_tuple(grid):
         return ()
     g = grid if isinstance(grid, (tuple, list)) else (grid,)
     try:
-        return tuple(int(x) for x in g)
+        return tuple(x if isinstance(x, lnc.NcDim) else int(x) for x in g)
     except (TypeError, ValueError):
         raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
 
