@@ -31,8 +31,8 @@ sim::HwConfig resolve_hw(const sim::HwSelection& sel) {
 }
 
 // Progress bar on stderr (sim/cli/progress.h), erased when the callback is destroyed.
-std::function<void(int64_t, int64_t)> progress_bar(const std::string& what) {
-  if (!cli::progress_enabled(false)) return {};
+std::function<void(int64_t, int64_t)> progress_bar(const std::string& what, bool quiet) {
+  if (!cli::progress_enabled(quiet)) return {};
   auto bar = std::make_shared<cli::ProgressBar>(what, true);
   return [bar](int64_t done, int64_t total) {
     bar->update(done, total);
@@ -97,7 +97,8 @@ ValuesReport run_values(const ModelArgs& a, const ModelConfig& c, const KernelSe
   const ModelWeights w =
       a.weights.empty() ? random_weights(vc, a.seed) : load_weights(vc, a.weights);
   const ValuesReport r =
-      check_values(vc, w, set, random_prompt(a.prompt_len, vc.vocab_size, a.seed), a.gen);
+      check_values(vc, w, set, random_prompt(a.prompt_len, vc.vocab_size, a.seed), a.gen,
+                   progress_bar("values " + set.name, a.quiet));
   out << r.text();
   return r;
 }
@@ -150,6 +151,7 @@ void add_model_options(CLI::App& cmd, ModelArgs& a) {
   cmd.add_option("--weights", a.weights, "safetensors weights (default: seeded random)");
   cmd.add_option("--seed", a.seed, "seed of random weights and prompt")->capture_default_str();
   cmd.add_flag("--summary", a.layers_only, "print only the summary lines, no per-op tables");
+  cmd.add_flag("--quiet,-q", a.quiet, "no progress bar (it is drawn only on a terminal anyway)");
 }
 
 CLI::App* add_model_subcommand(CLI::App& app) {
@@ -201,7 +203,7 @@ int run_model_command(const ModelArgs& a, std::ostream& out) {
   for (const KernelSet& set : loaded) {
     out << "\n== kernel set " << set.name << "\n";
     OpTimer timer(hw, set);
-    timings.push_back(time_model(c, rs, timer, progress_bar("decode " + set.name)));
+    timings.push_back(time_model(c, rs, timer, progress_bar("decode " + set.name, a.quiet)));
     print_timing(out, c, timings.back(), rs, a.layers_only);
   }
   bool values_ok = true;

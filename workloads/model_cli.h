@@ -28,6 +28,7 @@ struct ModelArgs {
   std::string weights;          // safetensors file; empty: seeded random weights
   uint64_t seed = 1;
   bool layers_only = false;  // print only the summary lines
+  bool quiet = false;        // no progress bar
 };
 
 void add_model_options(CLI::App& cmd, ModelArgs& args);

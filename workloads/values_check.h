@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,13 +34,18 @@ struct ValuesReport {
 ModelConfig values_config(const ModelConfig& c, int64_t layers, int64_t vocab_cap,
                           int64_t experts_cap);
 
+// Progress of a values run: `done` of `total` kernel-model layers run (over all forward passes).
+using ValuesProgress = std::function<void(int64_t done, int64_t total)>;
+
 // Logits of the kernel-composed model for `prompt` then `gen` greedy steps (its own tokens).
 std::vector<MatD> kernel_model_logits(const ModelConfig& c, const ModelWeights& w,
                                       const KernelSet& set, const std::vector<int64_t>& prompt,
                                       int64_t gen, std::vector<int64_t>* tokens,
-                                      int64_t* kernel_runs);
+                                      int64_t* kernel_runs,
+                                      const ValuesProgress& progress = {});
 
 ValuesReport check_values(const ModelConfig& c, const ModelWeights& w, const KernelSet& set,
-                          const std::vector<int64_t>& prompt, int64_t gen);
+                          const std::vector<int64_t>& prompt, int64_t gen,
+                          const ValuesProgress& progress = {});
 
 }  // namespace trnsim::workloads
