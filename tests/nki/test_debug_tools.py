@@ -37,6 +37,15 @@ def scaled(a):
 
 
 @nki.jit
+def printed(a):
+    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
+    t = nl.load(a)
+    nl.device_print("t is", t)  # @PRINT
+    nl.store(out, value=t)
+    return out
+
+
+@nki.jit
 def per_block(a):
     out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)
     for i in nl.affine_range(a.shape[1] // 128):
@@ -226,6 +235,17 @@ class DumpRuns(unittest.TestCase):
             trnsim_nki.run(self.mod.scaled, A, dumps=["u@dbg_run.py:%d" % line_of("U")],
                            options=trnsim_nki.RunOptions(mode="timing"))
         self.assertIn("timing-only", str(cm.exception))
+
+    def test_cli_prints_device_print_with_its_line_and_time(self):
+        path = self.mod.printed.func.__code__.co_filename
+        np.save(os.path.join(self.tmp, "a.npy"), A[:, :4])
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = cli.main(["%s::printed" % path, "--input", "a=" + os.path.join(
+                self.tmp, "a.npy"), "--out", os.path.join(self.tmp, "p"), "--target", "trn1"])
+        self.assertEqual(code, 0, stderr.getvalue())
+        self.assertRegex(stdout.getvalue(), r"t is \[t=[0-9.]+ ns, dbg_run.py:%d\]" %
+                         line_of("PRINT"))
 
     def test_cli_writes_the_dump_and_prints_its_path_and_the_warnings(self):
         path = self.mod.unwritten.func.__code__.co_filename
