@@ -12,6 +12,7 @@
 #include "sim/cli/progress.h"
 #include "sim/config/data_dir.h"
 #include "sim/stats/text_table.h"
+#include "workloads/collectives.h"
 #include "workloads/hf_config.h"
 #include "workloads/kernel_set.h"
 #include "workloads/model_timing.h"
@@ -47,12 +48,15 @@ void print_ops(std::ostream& out, const std::string& title, const PhaseTiming& p
   sim::TextTable t;
   t.add_row({"op", "kernel", "variant", "count", "instrs", "us each", "us total", "% layer"});
   for (const OpSummary& s : p.layer_ops)
-    t.add_row({s.name, s.kernel, s.variant + (s.custom ? " *" : ""), strformat("%g", s.count),
+    t.add_row({s.name, s.kernel,
+               s.variant + (s.custom ? " *" : "") + (s.lnc_split.empty() ? "" : " /" + s.lnc_split),
+               strformat("%g", s.count),
                strformat("%lld", (long long)s.instructions), strformat("%.3f", s.ns_each / 1e3),
                strformat("%.2f", s.ns() / 1e3),
                strformat("%.1f", p.layer_ns() > 0 ? 100 * s.ns() / p.layer_ns() : 0)});
   for (const OpSummary& s : p.head_ops)
-    t.add_row({"(head) " + s.name, s.kernel, s.variant + (s.custom ? " *" : ""),
+    t.add_row({"(head) " + s.name, s.kernel,
+               s.variant + (s.custom ? " *" : "") + (s.lnc_split.empty() ? "" : " /" + s.lnc_split),
                strformat("%g", s.count), strformat("%lld", (long long)s.instructions),
                strformat("%.3f", s.ns_each / 1e3), strformat("%.2f", s.ns() / 1e3), "-"});
   out << t.str();
@@ -103,6 +107,21 @@ ValuesReport run_values(const ModelArgs& a, const ModelConfig& c, const KernelSe
   return r;
 }
 
+// LNC degree and collective links of the run: the target's entry of sim/configs/links.json,
+// overridden by --lnc, --link-gbps, --link-latency-us.
+void set_links(const ModelArgs& a, const sim::HwConfig& hw, RunShape& rs) {
+  if (a.link_gbps < 0) throw Error("--link-gbps must be positive (0: from links.json)");
+  if (a.link_latency_us < 0 && a.link_latency_us != -1)
+    throw Error("--link-latency-us must be non-negative");
+  const TargetLinks t = load_target_links(hw.name);
+  rs.lnc = a.lnc == 0 ? t.default_lnc : a.lnc;
+  check_lnc(t, rs.lnc);
+  rs.lnc_barrier_ns = t.lnc_barrier_ns;
+  rs.link = rank_link(t, rs.lnc);
+  if (a.link_gbps > 0) rs.link.link_bytes_per_ns = a.link_gbps;
+  if (a.link_latency_us >= 0) rs.link.hop_latency_ns = a.link_latency_us * 1e3;
+}
+
 }  // namespace
 
 std::string model_config_path(const std::string& name_or_path) {
@@ -135,10 +154,13 @@ void add_model_options(CLI::App& cmd, ModelArgs& a) {
   cmd.add_option("--decode-bucket", a.decode_bucket,
                  "decode steps time the cache length rounded up to this multiple (1: exact)")
       ->capture_default_str();
-  cmd.add_option("--link-gbps", a.link_gbps, "collective link bandwidth, GB/s (APPROX)")
-      ->capture_default_str();
-  cmd.add_option("--link-latency-us", a.link_latency_us, "collective per-step latency, us")
-      ->capture_default_str();
+  cmd.add_option("--lnc", a.lnc,
+                 "physical NeuronCores per rank: 1, or 2 on trn2/trn3 (default: the target's, "
+                 "2 on trn2/trn3, 1 on trn1)");
+  cmd.add_option("--link-gbps", a.link_gbps,
+                 "per-rank collective link bandwidth, GB/s (default: from sim/configs/links.json)");
+  cmd.add_option("--link-latency-us", a.link_latency_us,
+                 "collective per-step latency, us (default: from sim/configs/links.json)");
   cmd.add_flag("--values", a.values,
                "also run the numerics on a truncated model and compare "
                "with the float64 reference");
@@ -177,14 +199,13 @@ int run_model_command(const ModelArgs& a, std::ostream& out) {
   rs.batch = a.batch;
   rs.tp = a.tp;
   rs.decode_bucket = a.decode_bucket;
-  if (!(a.link_gbps > 0) || a.link_latency_us < 0)
-    throw Error("--link-gbps must be positive and --link-latency-us non-negative");
-  rs.link.link_bytes_per_ns = a.link_gbps;
-  rs.link.hop_latency_ns = a.link_latency_us * 1e3;
+  set_links(a, hw, rs);
   const RankShapes r = rank_shapes(c, a.tp);
-  out << strformat("model %s (%s): %lld layers, hidden %lld, TP %lld on %s\n", c.name.c_str(),
-                   arch_name(c.arch).c_str(), (long long)c.num_layers, (long long)c.hidden_size,
-                   (long long)a.tp, hw.name.c_str());
+  out << strformat("model %s (%s): %lld layers, hidden %lld, TP %lld on %s, LNC %lld\n",
+                   c.name.c_str(), arch_name(c.arch).c_str(), (long long)c.num_layers,
+                   (long long)c.hidden_size, (long long)a.tp, hw.name.c_str(), (long long)rs.lnc);
+  out << strformat("collectives: %.1f GB/s per rank, %.2f us per ring step\n",
+                   rs.link.link_bytes_per_ns, rs.link.hop_latency_ns / 1e3);
   out << strformat("per-rank: %lld q heads, %lld kv heads, qkv %lld->%lld, o %lld->%lld, ",
                    (long long)r.q_heads, (long long)r.kv_heads, (long long)r.hidden,
                    (long long)(r.q_cols + 2 * r.kv_cols), (long long)r.o_in, (long long)r.hidden);

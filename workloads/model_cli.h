@@ -20,7 +20,8 @@ struct ModelArgs {
   std::vector<std::string> compare_kernels;  // two sets: reference then candidate
   sim::HwSelection hw;
   int64_t decode_bucket = 128;
-  double link_gbps = 100, link_latency_us = 2;
+  int64_t lnc = 0;  // physical cores per rank; 0: the target's default (sim/configs/links.json)
+  double link_gbps = 0, link_latency_us = -1;  // overrides of links.json; 0 / -1: from it
   bool values = false;
   int64_t values_layers = 2;    // truncated model for --values
   int64_t values_vocab = 4096;  // vocabulary cap for --values (0: full)

@@ -4,14 +4,34 @@
 #include <map>
 
 #include "isa/error.h"
+#include "workloads/lnc_split.h"
 
 namespace trnsim::workloads {
 namespace {
 
-OpSummary summarise(const OpInstance& op, Phase phase, OpTimer& timer) {
+// One op on the rank's cores (lnc_split.h): launches = the busiest core's invocation count;
+// each launch ends with the pair barrier and the partial-sum exchange when LNC = 2.
+OpSummary summarise(const OpInstance& op, Phase phase, const RunShape& rs, OpTimer& timer) {
   const KernelChoice& ch = timer.kernel_set().choice(op.role, phase);
-  const OpTiming t = timer.time(op, phase);
-  return {op.name, ch.kernel, ch.variant, op.count, t.ns, t.macs, ch.custom, t.instructions};
+  const LncSplit split = lnc_split(op, rs.lnc);
+  double slowest_ns = 0, launches = 0, macs = 0;
+  int64_t instructions = 0;
+  for (const OpInstance& part : split.cores) {
+    const OpTiming t = timer.time(part, phase);
+    slowest_ns = std::max(slowest_ns, part.count * t.ns);
+    launches = std::max(launches, part.count);
+    macs += part.count * t.macs;
+    instructions += t.instructions;
+  }
+  const sim::DmaSpec& dma = timer.hw().dma;
+  const double per_launch_ns =
+      rs.lnc > 1 ? rs.lnc_barrier_ns + double(split.reduce_bytes) /
+                                           (double(dma.queues) * dma.queue_bytes_per_ns)
+                 : 0.0;
+  const double total_ns = slowest_ns + launches * per_launch_ns;
+  OpSummary s{op.name, ch.kernel, ch.variant, op.count, total_ns / op.count, macs / op.count,
+              ch.custom, instructions, split.split_dim};
+  return s;
 }
 
 }  // namespace
@@ -24,7 +44,7 @@ PhaseTiming time_phase(const ModelConfig& c, const RunShape& rs, Phase phase, in
   PhaseTiming pt;
   double layer_macs = 0, layer_custom = 0;
   for (const OpInstance& op : layer_ops(c, r, ps)) {
-    pt.layer_ops.push_back(summarise(op, phase, timer));
+    pt.layer_ops.push_back(summarise(op, phase, rs, timer));
     const OpSummary& s = pt.layer_ops.back();
     pt.layer_compute_ns += s.ns();
     layer_macs += s.count * s.macs_each;
@@ -33,7 +53,7 @@ PhaseTiming time_phase(const ModelConfig& c, const RunShape& rs, Phase phase, in
   const isa::DType dt = timer.kernel_set().dtype;
   pt.layer_collective_ns = 2 * all_reduce_ns(layer_all_reduce_bytes(c, ps, dt), rs.tp, rs.link);
   for (const OpInstance& op : head_ops(c, r, ps)) {
-    pt.head_ops.push_back(summarise(op, phase, timer));
+    pt.head_ops.push_back(summarise(op, phase, rs, timer));
     const OpSummary& s = pt.head_ops.back();
     pt.head_ns += s.ns();
     pt.macs += s.count * s.macs_each;

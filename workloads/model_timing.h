@@ -4,7 +4,8 @@
 // Exact by construction: all layers share one shape, so one layer is timed and multiplied by
 // the layer count. Each op is simulated once per distinct shape (OpTimer cache).
 // APPROX: ops run back to back with no overlap between kernels (each kernel loads its inputs
-// from and stores its outputs to HBM); collectives are added serially (tensor_parallel.h);
+// from and stores its outputs to HBM; the runtime starts a kernel when the previous one has
+// finished); collectives are added serially (collectives.h);
 // the embedding gather costs bytes / HBM bandwidth; decode steps whose cache length falls in
 // the same bucket of `decode_bucket` positions are timed at the bucket's upper end.
 #pragma once
@@ -27,6 +28,11 @@ struct RunShape {
   int64_t tp = 1;
   int64_t decode_bucket = 128;  // 0 or 1: every cache length timed exactly
   LinkSpec link;
+  // Physical cores per rank (lnc_split.h). With 2, an op's time is the slower core's work
+  // plus, per kernel launch, the pair barrier and the partial-sum exchange (at one core's
+  // DMA peak).
+  int64_t lnc = 1;
+  double lnc_barrier_ns = 0;
 };
 
 struct OpSummary {
@@ -35,7 +41,8 @@ struct OpSummary {
   double ns_each = 0;
   double macs_each = 0;
   bool custom = false;
-  int64_t instructions = 0;  // of one invocation's program
+  int64_t instructions = 0;  // of one invocation's program (summed over the LNC cores)
+  std::string lnc_split;     // LNC=2: the dimension split over the two cores ("" if none)
   double ns() const { return count * ns_each; }
 };
 

@@ -499,10 +499,8 @@ def negative(x, dtype=None, mask=None, **kwargs):
 def reduce(op, x, axis, dtype=None, mask=None, keepdims=False, negate=False, call=None):
     call = call or "nl." + op
     on_chip(call, x)
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    axes = [a + x.ndim if a < 0 else a for a in axes]
-    if any(a >= x.ndim for a in axes):
-        raise NkiError(call, "axis %s out of range for shape %s" % (axis, x.shape))
+    from .emit import axes_of
+    axes = axes_of(call, axis, x.ndim)
     odt = dtype or x.dtype
     if 0 in axes:
         if axes == [0] and x.ndim == 2 and not negate:
@@ -595,12 +593,13 @@ from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  #
                         gelu_apprx_sigmoid_dx, gelu_dx, invert, logical_and, logical_not,
                         logical_or, logical_xor, loop_reduce, mish, rms_norm,
                         shared_identity_matrix, silu_dx, softmax, tan, trunc, var, where)
+from .rng import nl_dropout as dropout, nl_rand as rand  # noqa: E402,F401
+from .rng import nl_random_seed as random_seed  # noqa: E402,F401
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    from .coverage import OUT_OF_SCOPE
-    raise NkiUnsupportedAttribute("nki.language." + name, OUT_OF_SCOPE.get(
-        "nl." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))
+    from .coverage import unsupported_reason
+    raise NkiUnsupportedAttribute("nki.language." + name, unsupported_reason("nl." + name))
 

@@ -5,7 +5,8 @@ The kernel is executed as plain Python with numpy arrays replaced by HBM tensors
 static, loops unroll, every nl/nisa call appends instructions. Kernel parameters that receive
 arrays become input tensors named after the parameter; tensors the kernel allocates in
 nl.shared_hbm and returns become outputs. An SPMD grid (kernel[2, 2](...)) traces the body
-once per program id; APPROX: all instances run one after another on one NeuronCore.
+once per program id; APPROX: all instances run one after another on one NeuronCore, except
+on a grid with an nl.nc dimension, whose programs run on the two cores of an LNC pair (lnc.py).
 """
 import contextlib
 import gc
@@ -18,9 +19,9 @@ import tempfile
 
 import numpy as np
 
-from . import core, device_print, dtypes, dump, kernel_checks
+from . import core, device_print, dtypes, dump, kernel_checks, lnc
 from .core import NkiTensor
-from .errors import NkiError
+from .errors import NkiError, internal_error
 from .compiler import compile_program
 from .compiler.config import CompileConfig
 from .runner import Results, RunOptions, run_trace
@@ -85,19 +86,20 @@ class TraceResult:
 
 
 def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None,
-                 dumps=()):
+                 pids=None, dumps=()):
     """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult;
     its trace() compiles the program with `compile_config` (default: CompileConfig()).
+    pids: the program ids of the grid to trace (default: all, in grid order).
     dumps: --dump requests "NAME@FILE.py:LINE" (trnsim_nki.dump), kept as .dumps; the kernel
     warnings (trnsim_nki.kernel_checks) are in .warnings, not yet issued."""
     specs = dump.parse_specs(dumps)
     with _gc_paused():
-        tr = _trace_kernel(func, args, kwargs, grid, target, compile_config, specs)
+        tr = _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs)
     tr.dumps = specs
     return tr
 
 
-def _trace_kernel(func, args, kwargs, grid, target, compile_config, specs=()):
+def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=()):
     kwargs = dict(kwargs or {})
     sig = inspect.signature(func)
     bound = sig.bind(*args, **kwargs)
@@ -119,10 +121,20 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, specs=()):
             if grid else ()
         c.grid = grid
         result = None
+        if pids is None:
+            pids = itertools.product(*[range(g) for g in grid]) if grid else [()]
         with dump.watching(specs):
-            for pid in (itertools.product(*[range(g) for g in grid]) if grid else [()]):
+            for pid in pids:
                 c.pid = pid
-                result = func(**call_args)
+                try:
+                    result = func(**call_args)
+                except NkiError:
+                    raise
+                except Exception as e:
+                    internal = internal_error(e)
+                    if internal is None:
+                        raise
+                    raise internal from e
         dump.check(specs)
         prog = c.program
         inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
@@ -216,9 +228,16 @@ def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
     if compile_config is None and isinstance(kernel, Kernel):
         compile_config = kernel.compile_config
     options = options or RunOptions(target=target)
+    if not options.target:
+        options.target = target
     if dumps and options.mode == "timing":
         raise dump.DumpError(list(dumps)[0], "needs the values; a timing-only run has none")
-    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target or target,
+    split = lnc.core_split(grid or g)
+    if split is not None:
+        if dumps:
+            raise dump.DumpError(list(dumps)[0], "not supported for LNC=2 launch grids (nl.nc)")
+        return lnc.run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir)
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target,
                       compile_config=compile_config, dumps=dumps)
     kernel_checks.issue(tr.warnings, getattr(getattr(func, "__code__", None), "co_filename",
                                              None))
@@ -286,7 +305,7 @@ def _grid_tuple(grid):
         return ()
     g = grid if isinstance(grid, (tuple, list)) else (grid,)
     try:
-        return tuple(int(x) for x in g)
+        return tuple(x if isinstance(x, lnc.NcDim) else int(x) for x in g)
     except (TypeError, ValueError):
         raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
 
