@@ -36,8 +36,8 @@ sim::HwConfig resolve_hw(const sim::HwSelection& sel) {
 }
 
 // Progress bar on stderr (sim/cli/progress.h), erased when the callback is destroyed.
-std::function<void(int64_t, int64_t)> progress_bar(const std::string& what) {
-  if (!cli::progress_enabled(false)) return {};
+std::function<void(int64_t, int64_t)> progress_bar(const std::string& what, bool quiet) {
+  if (!cli::progress_enabled(quiet)) return {};
   auto bar = std::make_shared<cli::ProgressBar>(what, true);
   return [bar](int64_t done, int64_t total) {
     bar->update(done, total);
@@ -112,6 +112,7 @@ ValuesReport run_values(const ModelArgs& a, const ModelConfig& c, const KernelSe
   opts.nki = &nki;
   opts.limits = hw.memory.limits;
   opts.logits = {a.logit_atol, a.logit_rtol, a.divergence_tol};
+  opts.progress = progress_bar("values " + set.name, a.quiet);
   const ValuesReport r =
       check_values(vc, w, set, random_prompt(a.prompt_len, vc.vocab_size, a.seed), a.gen, opts);
   out << r.text();
@@ -242,6 +243,7 @@ void add_model_options(CLI::App& cmd, ModelArgs& a) {
   cmd.add_option("--divergence-tol", a.divergence_tol,
                  "contest logit check: allowed probability gap where greedy tokens diverge")
       ->capture_default_str();
+  cmd.add_flag("--quiet,-q", a.quiet, "no progress bar (it is drawn only on a terminal anyway)");
 }
 
 CLI::App* add_model_subcommand(CLI::App& app) {
@@ -312,7 +314,7 @@ int run_model_command(const ModelArgs& a, std::ostream& out) {
     OpTimer timer(hw, set, &nki);
     const bool candidate = &set == &loaded.back();
     timer.keep_runs(candidate && !a.out.empty());
-    timings.push_back(time_model(c, rs, timer, progress_bar("decode " + set.name)));
+    timings.push_back(time_model(c, rs, timer, progress_bar("decode " + set.name, a.quiet)));
     print_timing(out, c, timings.back(), rs, a.layers_only);
   }
   if (!a.out.empty()) {

@@ -33,6 +33,7 @@ struct ModelArgs {
   std::string out;                     // results folder: timeline.json (per-op timeline)
   bool nki_roles = false;              // print each role's NKI argument convention and stop
   double logit_atol = 1e-5, logit_rtol = 0.05, divergence_tol = 0.001;  // contest logit check
+  bool quiet = false;        // no progress bar
 };
 
 void add_model_options(CLI::App& cmd, ModelArgs& args);

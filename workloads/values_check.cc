@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <set>
 
@@ -34,15 +35,20 @@ class KernelModel {
     cache_v_.assign(size_t(c.num_layers), MatD(0, c.kv_size()));
   }
 
-  // Logits of the last token after appending `tokens`.
-  MatD forward(const std::vector<int64_t>& tokens, Phase phase) {
+  // Logits of the last token after appending `tokens`; `after_layer` (if set) runs after
+  // each layer.
+  MatD forward(const std::vector<int64_t>& tokens, Phase phase,
+               const std::function<void()>& after_layer = {}) {
     phase_ = phase;
     const int64_t t = int64_t(tokens.size());
     MatD x(t, c_.hidden_size);
     for (int64_t i = 0; i < t; ++i) x.row(i) = w_.embed.row(tokens[size_t(i)]).cast<double>();
     MatD delta = MatD::Zero(t, c_.hidden_size);
     const int64_t pos0 = cache_k_[0].rows();
-    for (int64_t l = 0; l < c_.num_layers; ++l) layer(l, x, delta, pos0);
+    for (int64_t l = 0; l < c_.num_layers; ++l) {
+      layer(l, x, delta, pos0);
+      if (after_layer) after_layer();
+    }
     // Final norm of the last row only, then lm_head.
     Tensors n =
         run("norm", {{"rows", 1}, {"cols", c_.hidden_size}},
@@ -294,12 +300,18 @@ std::vector<MatD> kernel_model_logits(const ModelConfig& c, const ModelWeights& 
   NkiTracer* nki = opts.nki;
   if (!nki) nki = (own = std::make_unique<NkiTracer>("trn1")).get();
   KernelModel km(c, w, set, opts, *nki, checks);
+  // One unit per layer of each of the `gen` forward passes (the prefill, then gen - 1 decodes).
+  const int64_t total = std::max<int64_t>(gen, 1) * c.num_layers;
+  int64_t done = 0;
+  const std::function<void()> after_layer = [&] {
+    if (opts.progress) opts.progress(++done, total);
+  };
   std::vector<MatD> logits;
-  logits.push_back(km.forward(prompt, Phase::kPrefill));
+  logits.push_back(km.forward(prompt, Phase::kPrefill, after_layer));
   for (int64_t g = 0; g < gen; ++g) {
     const int64_t next = argmax_row(logits.back(), 0);
     tokens->push_back(next);
-    if (g + 1 < gen) logits.push_back(km.forward({next}, Phase::kDecode));
+    if (g + 1 < gen) logits.push_back(km.forward({next}, Phase::kDecode, after_layer));
   }
   if (kernel_runs) *kernel_runs = km.runs();
   return logits;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,14 @@
 
 namespace trnsim::workloads {
 
+// Progress of a values run: `done` of `total` kernel-model layers run (over all forward passes).
+using ValuesProgress = std::function<void(int64_t done, int64_t total)>;
+
 struct ValuesOptions {
   NkiTracer* nki = nullptr;  // null: an own tracer for trn1
   isa::CoreLimits limits;    // on-chip limits the programs run under (default: trn1)
   LogitTolerance logits;
+  ValuesProgress progress;  // may be empty
   ValuesOptions();
 };
 

@@ -9,7 +9,7 @@ argument than the older form has.
 
 import numpy as np
 
-from . import core, dtypes
+from . import core, dtypes, tensor_engine_rules
 from .core import NkiTensor
 from .emit import axes_of, check_same_shape, emit, fresh, new_tile, number, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
@@ -214,6 +214,7 @@ def nc_matmul(*args, **kwargs):
     # the same product is computed here, so the values are the transpose.
     if st.ndim != 2 or mv.ndim != 2:
         raise NkiError(call, "stationary %s and moving %s must be 2-D" % (st.shape, mv.shape))
+    tensor_engine_rules.check_matmul_operands(call, st, mv)
     dst = _result(call, is_new, p, (st.shape[1], mv.shape[1]), dtypes.float32, "psum")
     acc = p.get("accumulate") if is_new else False
     if acc is None:

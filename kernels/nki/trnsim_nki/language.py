@@ -7,7 +7,7 @@ nl.transpose -> `nc_transpose`; nl.load/nl.store -> `dma_copy`.
 """
 import numpy as np
 
-from . import core, dtypes
+from . import core, dtypes, kernel_checks
 from .core import NkiTensor, Par
 from .dtypes import (bfloat16, float16, float32, float8_e4m3, float8_e5m2, float8_e4m3fn,  # noqa
                      int8, int16, int32, uint8, uint16, uint32, tfloat32)
@@ -59,12 +59,17 @@ def _range(*args, **kwargs):
 
 
 def affine_range(*args, **kwargs):
-    """Unrolled at trace time (NKI's loop-carried-free parallel loop)."""
+    """Unrolled at trace time (NKI's loop-carried-free parallel loop); its iterations are
+    recorded for the loop-carried dependency warning (trnsim_nki.kernel_checks)."""
+    return kernel_checks.AffineRange(_range(*args, **kwargs))
+
+
+def sequential_range(*args, **kwargs):
+    """Unrolled at trace time, in order."""
     return _range(*args, **kwargs)
 
 
-sequential_range = affine_range
-static_range = affine_range
+static_range = sequential_range
 
 
 def dynamic_range(*args, **kwargs):

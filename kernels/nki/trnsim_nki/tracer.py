@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-from . import core, device_print, dtypes, lnc
+from . import core, device_print, dtypes, dump, kernel_checks, lnc
 from .core import NkiTensor
 from .errors import NkiError, internal_error
 from .compiler import compile_program
@@ -73,6 +73,8 @@ class TraceResult:
         self.target = target
         self.report = None
         self._trace = None
+        self.warnings = []  # [(label, message)] of trnsim_nki.kernel_checks
+        self.dumps = []     # trnsim_nki.dump.DumpSpec of each --dump request
 
     def trace(self):
         """The compiled program as trace JSON (compiled once)."""
@@ -84,15 +86,20 @@ class TraceResult:
 
 
 def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None,
-                 pids=None):
+                 pids=None, dumps=()):
     """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult;
     its trace() compiles the program with `compile_config` (default: CompileConfig()).
-    pids: the program ids of the grid to trace (default: all, in grid order)."""
+    pids: the program ids of the grid to trace (default: all, in grid order).
+    dumps: --dump requests "NAME@FILE.py:LINE" (trnsim_nki.dump), kept as .dumps; the kernel
+    warnings (trnsim_nki.kernel_checks) are in .warnings, not yet issued."""
+    specs = dump.parse_specs(dumps)
     with _gc_paused():
-        return _trace_kernel(func, args, kwargs, grid, target, compile_config, pids)
+        tr = _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs)
+    tr.dumps = specs
+    return tr
 
 
-def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids):
+def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=()):
     kwargs = dict(kwargs or {})
     sig = inspect.signature(func)
     bound = sig.bind(*args, **kwargs)
@@ -116,19 +123,22 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids):
         result = None
         if pids is None:
             pids = itertools.product(*[range(g) for g in grid]) if grid else [()]
-        for pid in pids:
-            c.pid = pid
-            try:
-                result = func(**call_args)
-            except NkiError:
-                raise
-            except Exception as e:
-                internal = internal_error(e)
-                if internal is None:
+        with dump.watching(specs):
+            for pid in pids:
+                c.pid = pid
+                try:
+                    result = func(**call_args)
+                except NkiError:
                     raise
-                raise internal from e
+                except Exception as e:
+                    internal = internal_error(e)
+                    if internal is None:
+                        raise
+                    raise internal from e
+        dump.check(specs)
         prog = c.program
         inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
+        found = kernel_checks.kernel_warnings(prog, preset=set(inputs))
         returned = []
 
         def conv(r):
@@ -163,7 +173,9 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids):
         out_names = [t.name for t in prog.tensors if t.role == "output"]
         if not [n for n in out_names if n not in debug]:
             raise _no_outputs_error(func)
-        return TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
+        tr = TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
+        tr.warnings = found
+        return tr
     finally:
         core.end_trace()
 
@@ -202,25 +214,34 @@ def _restructure(struct, outputs):
 
 
 def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
-        compile_config=None, **kwargs):
+        compile_config=None, dumps=(), **kwargs):
     """Traces, compiles and runs `kernel` on trnsim. Returns Results, which unpacks as
     (outputs, stats): outputs in the structure the kernel returned (arrays in place of
     tensors), or {name: array} of the input tensors it wrote if it returned nothing (None in
     timing-only mode); stats is stats.json as a dict, with the compiler's report (addresses,
     live ranges, peaks, spills) under "compiler"; .results_dir is out_dir (None: a temporary
     folder, removed). options: RunOptions (mode, hw, sets, timeline, seed; its target wins
-    over `target`)."""
+    over `target`). dumps: "NAME@FILE.py:LINE" requests (trnsim_nki.dump); their values are
+    in .dumps ({request: [array per run of the line]}) and under out_dir/dumps/. Kernel
+    warnings (trnsim_nki.kernel_checks) are issued as KernelWarning."""
     func, g = _unwrap(kernel)
     if compile_config is None and isinstance(kernel, Kernel):
         compile_config = kernel.compile_config
     options = options or RunOptions(target=target)
     if not options.target:
         options.target = target
+    if dumps and options.mode == "timing":
+        raise dump.DumpError(list(dumps)[0], "needs the values; a timing-only run has none")
     split = lnc.core_split(grid or g)
     if split is not None:
+        if dumps:
+            raise dump.DumpError(list(dumps)[0], "not supported for LNC=2 launch grids (nl.nc)")
         return lnc.run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir)
     tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target,
-                      compile_config=compile_config)
+                      compile_config=compile_config, dumps=dumps)
+    kernel_checks.issue(tr.warnings, getattr(getattr(func, "__code__", None), "co_filename",
+                                             None))
+    dumped = {}
     # nl.device_print reads the timeline: keep a temporary results folder until printed
     run_dir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_")
                           if device_print.debug_tensors(tr.program) else None)
@@ -231,10 +252,13 @@ def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
                                                                      res.outputs)
         if options.mode != "timing":
             device_print.report(tr.program, res.outputs, run_dir)
+            dumped, _ = dump.write(tr.dumps, res.outputs, out_dir)
     finally:
         if run_dir and not out_dir:
             shutil.rmtree(run_dir, ignore_errors=True)
-    return Results(outputs, res.stats, out_dir)
+    result = Results(outputs, res.stats, out_dir)
+    result.dumps = dumped
+    return result
 
 
 def _unwrap(kernel):
