@@ -65,6 +65,63 @@ class CalibrationScript(unittest.TestCase):
         self.assertEqual(bad.returncode, 2)
         self.assertIn("invalid choice: 'matmul_naive'", bad.stderr)
 
+    def test_set_overrides_the_config_and_traces_can_be_reused(self):
+        with tempfile.TemporaryDirectory() as out:
+            base = calibrate("--json", "--out", out, "--case", "matmul_tiled")
+            self.assertEqual(base.returncode, 0, base.stderr)
+            trace = os.path.join(out, "matmul_tiled", "trace.json")
+            stamp = os.stat(trace).st_mtime_ns
+            slow = calibrate("--json", "--out", out, "--case", "matmul_tiled",
+                             "--reuse-traces", "--set", "dma.queue_bytes_per_ns=8.5")
+            self.assertEqual(slow.returncode, 0, slow.stderr)
+            self.assertEqual(os.stat(trace).st_mtime_ns, stamp)  # not traced again
+            t0 = json.loads(base.stdout)["cases"][0]["simulated_us"]
+            report = json.loads(slow.stdout)
+            self.assertEqual(report["sets"], ["dma.queue_bytes_per_ns=8.5"])
+            # Half the DMA queue bandwidth: the DMA-bound tiled matmul is much slower.
+            self.assertGreater(report["cases"][0]["simulated_us"], 1.5 * t0)
+        bad = calibrate("--set", "dma.no_such_key=1", "--case", "matmul_tiled")
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("unknown key 'dma.no_such_key'", bad.stdout)
+
+    def test_sensitivity_scales_each_constant_and_reports_the_change(self):
+        with tempfile.TemporaryDirectory() as out:
+            run = calibrate("--json", "--out", out, "--case", "matmul_tiled",
+                            "--sensitivity", "--factors", "0.5,2", "--jobs", "2",
+                            "--constant", "dma.efficiency_by_bytes",
+                            "--constant", "clocks.scalar_ghz",
+                            "--constant", "vector.static_overhead_cycles")
+            self.assertEqual(run.returncode, 0, run.stderr)
+            sens = json.loads(run.stdout)["sensitivity"]
+            self.assertEqual([(e["constant"], e["factor"]) for e in sens],
+                             [("dma.efficiency_by_bytes", 0.5), ("dma.efficiency_by_bytes", 2.0),
+                              ("clocks.scalar_ghz", 0.5), ("clocks.scalar_ghz", 2.0),
+                              ("vector.static_overhead_cycles", 0.5),
+                              ("vector.static_overhead_cycles", 2.0)])
+            by = {(e["constant"], e["factor"]): e for e in sens}
+            eff = by[("dma.efficiency_by_bytes", 2.0)]["value"]
+            self.assertTrue(all(0 < e <= 1.0 for _, e in eff))  # scaled, capped at 1
+            self.assertGreater(by[("dma.efficiency_by_bytes", 0.5)]["change"]["matmul_tiled"],
+                               0.5)
+            self.assertLess(by[("dma.efficiency_by_bytes", 2.0)]["change"]["matmul_tiled"], 0)
+            # No scalar-engine instruction in a matmul; integer keys stay integers.
+            self.assertEqual(by[("clocks.scalar_ghz", 2.0)]["change"]["matmul_tiled"], 0)
+            self.assertEqual(by[("vector.static_overhead_cycles", 0.5)]["value"], 50)
+            table = calibrate("--out", out, "--reuse-traces", "--case", "matmul_tiled",
+                              "--sensitivity", "--factors", "1.1", "--constant", "dma.fixed_ns")
+            self.assertEqual(table.returncode, 0, table.stderr)
+            self.assertIn("sensitivity: change of simulated time", table.stdout)
+            self.assertRegex(table.stdout, r"dma.fixed_ns +1.10 +[+-][0-9.]+%")
+
+    def test_bad_options_are_usage_errors(self):
+        for args, message in [(["--reuse-traces"], "--reuse-traces needs --out"),
+                              (["--sensitivity", "--factors", "a,b"], "--factors: expected"),
+                              (["--sensitivity", "--factors", "0,1"], "must be > 0"),
+                              (["--jobs", "0"], "--jobs must be >= 1")]:
+            run = calibrate(*args)
+            self.assertEqual(run.returncode, 2, args)
+            self.assertIn(message, run.stderr)
+
     def test_a_case_that_cannot_run_is_reported_and_fails(self):
         run = calibrate(binary="/nonexistent/trnsim")
         self.assertEqual(run.returncode, 1)

@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <set>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "isa/trace_json.h"
 #include "isa/validate.h"
@@ -41,6 +45,44 @@ TEST(Calibration, LayerNormBnStatsIsFasterThanReductionsOnTrn1) {
                                      std::pair{bn_stats, kMeasuredBnStatsUs}}) {
     EXPECT_GT(simulated, measured / 2);
     EXPECT_LT(simulated, measured * 2);
+  }
+}
+
+// Issue 11: every number of every config names its source in its section's "_sources": a
+// document and section, "inferred", or "fitted to calibration case X" where X is a case of the
+// calibration set (kernels/nki/examples/calibration/measured.json).
+TEST(ConfigSources, EveryConstantNamesItsSourceAndFitsNameACalibrationCase) {
+  std::ifstream measured_file(std::string(TRNSIM_SOURCE_DIR) +
+                              "/kernels/nki/examples/calibration/measured.json");
+  const nlohmann::json measured = nlohmann::json::parse(measured_file);
+  std::set<std::string> cases;
+  for (const auto& c : measured["cases"]) cases.insert(c["name"].get<std::string>());
+  for (const char* target : {"trn1", "trn2", "trn3"}) {
+    const nlohmann::json cfg = load_target(target).source;
+    int constants = 0;
+    for (auto sec = cfg.begin(); sec != cfg.end(); ++sec) {
+      if (!sec.value().is_object()) continue;
+      ASSERT_TRUE(sec.value().contains("_sources")) << target << " " << sec.key();
+      const nlohmann::json& sources = sec.value()["_sources"];
+      for (auto key = sec.value().begin(); key != sec.value().end(); ++key) {
+        if (key.key()[0] == '_') continue;
+        ++constants;
+        SCOPED_TRACE(std::string(target) + " " + sec.key() + "." + key.key());
+        ASSERT_TRUE(sources.contains(key.key()));
+        const std::string text = sources[key.key()].get<std::string>();
+        EXPECT_GT(text.size(), 20u) << text;
+        const size_t fitted = text.find("fitted to calibration case");
+        if (fitted == std::string::npos) continue;
+        bool names_a_case = false;
+        for (const std::string& c : cases) names_a_case |= text.find(c, fitted) != std::string::npos;
+        EXPECT_TRUE(names_a_case) << text;
+      }
+      for (auto key = sources.begin(); key != sources.end(); ++key) {
+        EXPECT_TRUE(sec.value().contains(key.key())) << target << ": a source for no key "
+                                                     << sec.key() << "." << key.key();
+      }
+    }
+    EXPECT_GT(constants, 40) << target;
   }
 }
 

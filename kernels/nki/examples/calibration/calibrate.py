@@ -4,9 +4,17 @@ end and `trnsim run --timing-only`, and prints simulated vs measured latency (me
 the error and whether each group ranks as measured.
 
     python3 calibrate.py [--small] [--case NAME ...] [--trnsim BIN] [--out DIR]
-                         [--dma-issue ORDER] [--json]
+                         [--dma-issue ORDER] [--json] [--set KEY=VALUE ...]
+                         [--reuse-traces]
+                         [--sensitivity [--factors F,...] [--constant KEY ...] [--jobs N]]
 
 --case (repeatable) runs only the named cases (default: all six).
+--set (repeatable) overrides a hardware config number for every run (trnsim run --set).
+--reuse-traces takes DIR/<case>/trace.json from an earlier run with the same --out instead
+of tracing again (the kernels and shapes must not have changed since).
+--sensitivity then re-runs every case with each main constant of the target's config scaled
+by each factor (sensitivity.py; --constant: only those) and prints the change of each case's
+time.
 --small runs reduced shapes (a smoke test: rankings and errors there mean nothing, the
 measurements are of the full shapes). --dma-issue overrides the traces' DMA issue order
 (program_order | prefetch | asap, the trace field the front end sets from CompileConfig).
@@ -20,6 +28,7 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..")))  # kernels/nki
 sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..")))        # the examples
 
@@ -28,6 +37,7 @@ import numpy as np  # noqa: E402
 import trnsim_nki  # noqa: E402
 import layernorm  # noqa: E402
 from calibration import matmul_variants  # noqa: E402
+from calibration import sensitivity  # noqa: E402
 
 FULL = {"matmul": (8192, 4096, 8192), "layernorm": (4096, 8192)}
 SMALL = {"matmul": (1024, 2048, 1024), "layernorm": (256, 1024)}
@@ -52,23 +62,36 @@ def inputs(group, shapes):
             np.zeros((cols,), np.float32))
 
 
-def simulate(case, shapes, trnsim, out_dir, dma_issue, target):
-    """Traces the case, runs it timing-only; returns stats.json as a dict."""
+def write_trace(case, shapes, out_dir, dma_issue, target, reuse):
+    """Traces the case into out_dir/<case>/trace.json (or keeps it if `reuse` and it exists);
+    returns its path."""
+    case_dir = os.path.join(out_dir, case["name"])
+    trace_path = os.path.join(case_dir, "trace.json")
+    if reuse and os.path.exists(trace_path) and not dma_issue:
+        return trace_path
     trace = trnsim_nki.trace(KERNELS[case["name"]], *inputs(case["group"], shapes),
                              target=target)
     if dma_issue:
         trace["dma_issue"] = dma_issue
-    case_dir = os.path.join(out_dir, case["name"])
     os.makedirs(case_dir, exist_ok=True)
-    trace_path = os.path.join(case_dir, "trace.json")
     with open(trace_path, "w") as f:
         json.dump(trace, f)
-    run = subprocess.run([trnsim, "run", trace_path, "--timing-only", "--target", target,
-                          "--quiet", "-o", os.path.join(case_dir, "results")],
-                         capture_output=True, text=True)
+    return trace_path
+
+
+def run_trace(trnsim, trace_path, target, results_dir, sets=()):
+    """`trnsim run --timing-only` of a trace with config overrides; returns stats.json."""
+    cmd = [trnsim, "run", trace_path, "--timing-only", "--target", target, "--quiet",
+           "--timeline", "none", "-o", results_dir]
+    for item in sets:
+        cmd += ["--set", item]
+    # The configs are found in this source tree unless the caller says otherwise.
+    env = dict(os.environ)
+    env.setdefault("TRNSIM_DATA", REPO)
+    run = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if run.returncode != 0:
         raise RuntimeError(run.stderr.strip() or run.stdout.strip())
-    with open(os.path.join(case_dir, "results", "stats.json")) as f:
+    with open(os.path.join(results_dir, "stats.json")) as f:
         return json.load(f)
 
 
@@ -93,7 +116,28 @@ def main(argv=None):
     ap.add_argument("--json", action="store_true", help="print the report as JSON")
     ap.add_argument("--case", action="append", default=[], choices=sorted(KERNELS),
                     help="run only this case (repeatable)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="hardware config override for every run (repeatable)")
+    ap.add_argument("--reuse-traces", action="store_true",
+                    help="reuse OUT/<case>/trace.json of an earlier run (needs --out)")
+    ap.add_argument("--sensitivity", action="store_true",
+                    help="also re-run with each main constant scaled by each factor")
+    ap.add_argument("--factors", default="0.8,1.2",
+                    help="sensitivity scale factors, comma-separated (default 0.8,1.2)")
+    ap.add_argument("--constant", action="append", default=[], choices=sensitivity.CONSTANTS,
+                    help="sensitivity: only this constant (repeatable; default: all)")
+    ap.add_argument("--jobs", type=int, default=2, help="parallel sensitivity runs (default 2)")
     args = ap.parse_args(argv)
+    if args.reuse_traces and not args.out:
+        ap.error("--reuse-traces needs --out DIR")
+    try:
+        factors = [float(f) for f in args.factors.split(",") if f]
+    except ValueError:
+        ap.error("--factors: expected numbers separated by commas, got %r" % args.factors)
+    if args.sensitivity and (not factors or any(f <= 0 for f in factors)):
+        ap.error("--factors: every factor must be > 0")
+    if args.jobs < 1:
+        ap.error("--jobs must be >= 1")
     trnsim = args.trnsim or trnsim_nki.find_binary()
     with open(os.path.join(HERE, "measured.json")) as f:
         measured = json.load(f)
@@ -105,7 +149,11 @@ def main(argv=None):
             continue
         row = dict(case, simulated_us=None, error=None)
         try:
-            stats = simulate(case, shapes, trnsim, out_dir, args.dma_issue, measured["target"])
+            trace_path = write_trace(case, shapes, out_dir, args.dma_issue, measured["target"],
+                                     args.reuse_traces)
+            row["trace"] = trace_path
+            stats = run_trace(trnsim, trace_path, measured["target"],
+                              os.path.join(out_dir, case["name"], "results"), args.set)
             row["simulated_us"] = stats["total_ns"] / 1e3
             row["error"] = row["simulated_us"] / case["measured_us"] - 1.0
             row["anti_wait_us"] = stats["dependency_waits"]["anti_ns"] / 1e3
@@ -116,18 +164,29 @@ def main(argv=None):
         rows.append(row)
     groups = sorted({r["group"] for r in rows})
     report = {"shapes": "small" if args.small else "full", "target": measured["target"],
-              "dma_issue": args.dma_issue or "as traced", "cases": rows,
+              "dma_issue": args.dma_issue or "as traced", "sets": args.set, "cases": rows,
               "ranking_ok": {g: ranking_ok(rows, g) for g in groups}}
+    if args.sensitivity and not failed:
+        run = lambda trace, results, sets: run_trace(trnsim, trace, measured["target"],
+                                                     results, sets)["total_ns"] / 1e3
+        config = os.path.join(REPO, "sim", "configs", measured["target"] + ".json")
+        report["sensitivity"] = sensitivity.sweep(rows, config, factors, args.set, out_dir,
+                                                  run, args.jobs,
+                                                  args.constant or sensitivity.CONSTANTS)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print_report(report)
+        if "sensitivity" in report:
+            sensitivity.print_table(report["sensitivity"], [r["name"] for r in rows])
     return 1 if failed else 0
 
 
 def print_report(report):
     print("calibration on %s (%s shapes, DMA issue %s)" %
           (report["target"], report["shapes"], report["dma_issue"]))
+    if report["sets"]:
+        print("config overrides: " + " ".join(report["sets"]))
     print("%-18s %14s %14s %9s" % ("case", "simulated_us", "measured_us", "error"))
     for r in report["cases"]:
         if r["simulated_us"] is None:
