@@ -28,8 +28,16 @@ TEST(StreamingSet, LlamaDecodeLayerIsFasterThanTheOptimisedSet) {
   rs.gen = 1;
   const double t_opt = time_phase(c, rs, Phase::kDecode, 17, to).layer_ns();
   const double t_str = time_phase(c, rs, Phase::kDecode, 17, ts).layer_ns();
-  // The MLP's 100 MB of weights dominate: fused moves ~58 GB/s, stream ~180 GB/s on trn1.
-  EXPECT_LT(t_str, 0.5 * t_opt);
+  EXPECT_LT(t_str, t_opt);
+  // A decode layer is one pass over its bf16 weights (projections and MLP, ~122 MB): with the
+  // stream variants it moves them at most of the DMA streaming peak (queues x queue bandwidth x
+  // large-transfer efficiency); the rest of the layer (attention, norms) is small beside it.
+  const double h = double(c.hidden_size);
+  const double weight_bytes =
+      2 * (h * (c.q_size() + 2 * c.kv_size()) + c.q_size() * h + 3 * h * c.intermediate_size);
+  const double peak = hw.dma.queues * hw.dma.queue_bytes_per_ns *
+                      hw.dma.efficiency_by_bytes.back().second;
+  EXPECT_GE(weight_bytes / t_str, 0.75 * peak) << weight_bytes / t_str << " GB/s of " << peak;
 }
 
 }  // namespace
