@@ -130,6 +130,16 @@ TEST_F(HostileCli, HugeCostConstantIsAnErrorNotAFasterKernel) {
                  {"dma.queues", "32-bit"});
 }
 
+TEST_F(HostileCli, QueueBeyondTheTargetsQueuesIsRefusedInEveryMode) {
+  json j = trace();
+  j["instructions"][0]["queue"] = int64_t(1) << 40;
+  const std::string path = write_trace(j);
+  for (const char* mode : {"", " --values-only", " --timing-only"})
+    expect_refusal(run_cli("run " + path + mode + " --out " + out()),
+                   {path + ": instruction 0 (dma_copy) 'load'", "1099511627776 is not a queue",
+                    "DMA queues"});
+}
+
 TEST_F(HostileCli, InputMistakesAreErrors) {
   const std::string t = write_trace(trace());
   const CliResult ok = run_cli("run " + t + " --out " + out() + " -q");
