@@ -201,5 +201,17 @@ TEST_F(HostileCli, ModelWeightsWithoutValuesAreAnError) {
   expect_refusal(run_cli("model " + path), {path + ": field 'num_hidden_layers'", "limit 4096"});
 }
 
+TEST_F(HostileCli, ValuesModelMistakesAreRefusedBeforeTiming) {
+  expect_refusal(run_cli("model llama-3.2-1b --values --values-layers 99"),
+                 {"cannot have 99 layers (--values-layers), the model has 16"});
+  json cfg = json::parse(std::ifstream(std::string(TRNSIM_SOURCE_DIR) +
+                                       "/workloads/models/llama-3.2-1b/config.json"));
+  cfg["num_hidden_layers"] = 4096;
+  cfg["intermediate_size"] = 1 << 20;  // 4096 layers x 3 x 2048 x 2^20 floats: about 100 TB
+  const std::string path = write("config.json", cfg.dump());
+  expect_refusal(run_cli("model " + path + " --values --values-layers 4096"),
+                 {"the weights of 4096 layers", "bytes of host memory", "--values-layers"});
+}
+
 }  // namespace
 }  // namespace trnsim
