@@ -109,6 +109,12 @@ TEST_F(HostileCli, OverflowingTileAndTensorSizesAreRefused) {
                  {"tensor 'x'", "bytes of device HBM"});
 }
 
+TEST_F(HostileCli, DirectoryOrDeviceAsTraceIsRefused) {
+  for (const std::string& path : {dir_.string(), std::string("/dev/null")})
+    expect_refusal(run_cli("run " + path + " --out " + out()),
+                   {path + ": not a regular file"});
+}
+
 TEST_F(HostileCli, NumberBeyondDoubleRangeIsALocatedParseError) {
   std::string text = trace().dump();
   text.replace(text.find("\"version\":1"), 11, "\"version\":1e400");
