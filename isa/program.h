@@ -56,12 +56,12 @@ struct BufferRef {
 };
 
 // Half-open range with positive step, like a Python slice with explicit bounds. Step 0 is a
-// broadcast: stop - start repetitions of index `start` (allowed only on the partition dim of a
-// dma_copy source, see validate.cc).
+// broadcast: stop - start repetitions of index `start` (allowed on the free dims of a read
+// operand and on the partition dim of a dma_copy source, see validate.cc).
 struct Slice {
   int64_t start = 0, stop = 0, step = 1;
   // Number of indices; exact for any int64 bounds (no wrap-around), 0 when step < 0. Step 0
-  // (a partition broadcast) counts stop - start repetitions.
+  // (a broadcast) counts stop - start repetitions.
   int64_t count() const {
     if (stop <= start || step < 0) return 0;
     const uint64_t span = uint64_t(stop) - uint64_t(start);  // exact: stop > start

@@ -71,13 +71,11 @@ Slice parse_slice(std::string_view part, int64_t dim_size, size_t dim, std::stri
   const std::string_view stop_text =
       c2 == std::string_view::npos ? part.substr(c1 + 1) : part.substr(c1 + 1, c2 - c1 - 1);
   if (parse_index(stop_text, text, &s.stop)) s.stop = resolve_negative(s.stop, dim_size, dim, text);
-  // Step 0 on the partition dim is a broadcast (Slice); validate.cc limits it to DMA sources.
+  // Step 0 is a broadcast (Slice); validate.cc limits it to read operands (dim 0: DMA sources).
   if (c2 != std::string_view::npos && parse_index(part.substr(c2 + 1), text, &s.step) &&
-      (s.step < 0 || (s.step == 0 && dim != 0))) {
+      s.step < 0) {
     throw view_error(text, "step " + std::to_string(s.step) + " of dim " + std::to_string(dim) +
-                               " must be positive" +
-                               (s.step == 0 ? " (step 0 is a partition broadcast, dim 0 only)"
-                                            : ""));
+                               " must be positive (or 0, a broadcast)");
   }
   return s;
 }

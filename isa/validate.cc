@@ -94,7 +94,8 @@ namespace {
 
 constexpr double kMaxExactIntAttr = 9007199254740992.0;  // 2^53
 
-void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
+// `input`: the operand is read (kIn / kInOrImm), so a free dim may broadcast (step 0).
+void check_view(const InstrChecker& c, std::string_view role, Engine engine, bool input) {
   const Program& prog = c.prog();
   const View& v = c.view(role);
   const size_t nbuf = v.buf.memory == Memory::kHbm ? prog.tensors.size() : prog.tiles.size();
@@ -116,7 +117,10 @@ void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
     if (s.step == 0 && d == 0 && !broadcast_source)
       throw c.error(c.describe(role) + ": " + dim +
                     " has step 0 (a partition broadcast), allowed only on a dma_copy source");
-    if (broadcast_source) {
+    // Step 0 on a free dim of a read operand repeats one element stop - start times (the
+    // engines' access patterns take a zero stride: NKI "Access Patterns", NkiTensor.broadcast).
+    const bool free_broadcast = d > 0 && s.step == 0 && input;
+    if (broadcast_source || free_broadcast) {
       if (s.start < 0 || s.start >= shape[d])
         throw c.error(c.describe(role) + ": " + dim + " broadcasts index " +
                       std::to_string(s.start) + ", out of bounds of buffer '" + bounded(name) +
@@ -124,7 +128,10 @@ void check_view(const InstrChecker& c, std::string_view role, Engine engine) {
       if (s.stop <= s.start) throw c.error(c.describe(role) + ": " + dim + " is empty");
       continue;
     }
-    if (s.step <= 0) throw c.error(c.describe(role) + ": " + dim + " has a non-positive step");
+    if (s.step == 0)
+      throw c.error(c.describe(role) + ": " + dim +
+                    " has step 0 (a broadcast), allowed only on an operand that is read");
+    if (s.step < 0) throw c.error(c.describe(role) + ": " + dim + " has a non-positive step");
     if (s.start < 0 || s.stop > shape[d])
       throw c.error(c.describe(role) + ": " + dim + " is out of bounds of buffer '" +
                     bounded(name) + "' " + bounded(shape_text(shape)));
@@ -221,7 +228,7 @@ void check_common(const InstrChecker& c) {
     }
     if (o.is_imm() && spec.kind != OperandKind::kInOrImm)
       throw c.error("operand '" + spec.role + "' is an immediate, must be a view");
-    if (o.is_view()) check_view(c, spec.role, ins.engine);
+    if (o.is_view()) check_view(c, spec.role, ins.engine, spec.kind != OperandKind::kOut);
   }
   for (size_t s = 0; s < in.attrs.size(); ++s) check_attr(c, in.attrs[s], ins.attrs[s]);
   check_bitwise_dtypes(c);

@@ -289,12 +289,15 @@ RankReport merge_reports(const std::vector<RankReport>& shards) {
   if (shards.empty()) throw Error("rank merge: no reports given");
   RankReport out = shards[0];
   out.points.clear();
-  out.shard_index = 0;
-  out.shard_count = 1;
+  if (shards.size() > 1) {
+    out.shard_index = 0;
+    out.shard_count = 1;
+  }
   std::map<int, bool> seen;
   for (const RankReport& s : shards) {
     if (s.kernel != out.kernel || s.dtype != out.dtype || s.target != out.target ||
-        s.shape != out.shape || s.baseline != out.baseline)
+        s.shape != out.shape || s.baseline != out.baseline || s.inputs != out.inputs ||
+        s.reference != out.reference)
       throw Error("rank merge: shard " + std::to_string(s.shard_index) + "/" +
                   std::to_string(s.shard_count) + " is from a different sweep (" + s.kernel +
                   " " + s.dtype + " " + s.target + ")");
@@ -318,6 +321,8 @@ json report_to_json(const RankReport& r) {
               {"target", r.target},
               {"baseline", r.baseline},
               {"shape", r.shape},
+              {"inputs", r.inputs},
+              {"reference", r.reference},
               {"shard", {r.shard_index, r.shard_count}},
               {"points", points}};
 }
@@ -331,6 +336,8 @@ RankReport report_from_json(const json& j) {
     r.target = j.at("target").get<std::string>();
     r.baseline = j.at("baseline").get<std::string>();
     r.shape = j.at("shape").get<Params>();
+    r.inputs = j.value("inputs", std::map<std::string, std::string>{});
+    r.reference = j.value("reference", std::string());
     r.shard_index = j.at("shard").at(0).get<int>();
     r.shard_count = j.at("shard").at(1).get<int>();
     for (const json& p : j.at("points")) r.points.push_back(point_from_json(p));
@@ -362,8 +369,12 @@ std::string report_to_csv(const RankReport& r) {
 
 std::string report_table(const RankReport& r) {
   std::ostringstream os;
-  os << "rank " << r.kernel << " (" << r.dtype << ", " << r.target << ", "
-     << params_to_string(r.shape) << "), baseline " << r.baseline << "\n";
+  std::string problem = params_to_string(r.shape);
+  for (const auto& [name, spec] : r.inputs)
+    problem += (problem.empty() ? "" : " ") + name + "=" + spec;
+  os << "rank " << r.kernel << " (" << r.dtype << ", " << r.target << ", " << problem
+     << "), baseline " << r.baseline
+     << (r.reference.empty() ? "" : ", reference " + r.reference) << "\n";
   os << std::left << std::setw(5) << "#" << std::setw(16) << "variant" << std::setw(28)
      << "params" << std::right << std::setw(12) << "time_us" << std::setw(9) << "x_slow"
      << std::setw(9) << "x_base" << std::setw(7) << "PE%" << std::setw(7) << "DVE%"
@@ -382,7 +393,7 @@ std::string report_table(const RankReport& r) {
     os << std::left << std::setw(5) << (p.rank ? std::to_string(p.rank) : p.status)
        << std::setw(16) << p.variant << std::setw(28) << params_to_string(shown);
     if (p.status != "ok") {
-      os << p.message.substr(0, 100) << "\n";
+      os << " " << p.message.substr(0, 100) << "\n";
       continue;
     }
     os << std::right << std::setw(12) << fmt(p.time_ns / 1000.0, 2) << std::setw(9)

@@ -4,6 +4,8 @@
 // and over the baseline variant, per-engine utilisation, the bottleneck engine and fractions
 // of the tensor-engine peak and of HBM bandwidth. JSON and CSV writers; sharded sweeps are
 // joined by merge_reports.
+// Status of a point: "ok", "FAIL" (wrong values), "ERROR" (build/validate/sim) or "SKIP" (an
+// NKI kernel rejected its arguments with an assert); only "ok" points are ranked.
 //
 // Every point runs in its own forked process (SystemC has one kernel per process, so two
 // simulations never share one); --jobs N keeps up to N children running.
@@ -64,6 +66,10 @@ struct RankPoint {
 struct RankReport {
   std::string kernel, dtype, target, baseline;
   Params shape;
+  // NKI sweeps (trnsim_nki.rank): the kernel inputs ("lhsT" -> "512x1024:bfloat16") and the
+  // numpy reference ("ref.py::forward"); empty for the kernel library.
+  std::map<std::string, std::string> inputs;
+  std::string reference;
   int shard_index = 0, shard_count = 1;
   std::vector<RankPoint> points;  // ranked points first (fastest first), then FAIL/ERROR
 };
@@ -85,7 +91,8 @@ RankReport rank_kernel(const RankRequest& req, const sim::HwConfig& cfg, const T
 
 // Sorts and computes ranks and speedups (idempotent).
 void finalize_ranking(RankReport& r);
-// Joins shards of one sweep; throws trnsim::Error if they differ in kernel/dtype/target/shape.
+// Joins shards of one sweep; throws trnsim::Error if they differ in kernel/dtype/target/shape/
+// inputs/reference. One report alone keeps its shard (it is re-ranked, not completed).
 RankReport merge_reports(const std::vector<RankReport>& shards);
 
 nlohmann::json report_to_json(const RankReport& r);

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Bar chart of a `trnsim rank` report (the JSON it writes): one bar per ranked point,
-simulated time in microseconds, fastest first; FAIL/ERROR points listed under the chart.
+"""Bar chart of a `trnsim rank` report (the JSON it writes, for library or NKI kernels): one
+bar per ranked point, simulated time in microseconds, fastest first; FAIL/ERROR/SKIP points
+listed under the chart.
 
 usage: scripts/plot_rank.py RANK.json [-o rank.png]
 """
@@ -43,6 +44,9 @@ def main():
     ax.set_xticklabels([point_label(p, shape) for p in ok], rotation=30, ha="right", fontsize=7)
     ax.set_ylabel("simulated time (us)")
     shape_text = ",".join(f"{k}={v}" for k, v in sorted(shape.items()))
+    inputs = report.get("inputs", {})  # NKI sweeps: the kernel's inputs, no shape parameters
+    shape_text = ",".join(filter(None, [shape_text] +
+                                 [f"{k}={v}" for k, v in sorted(inputs.items())]))
     ax.set_title(f"{report['kernel']} {report['dtype']} on {report['target']} ({shape_text})\n"
                  f"orange = baseline ({report['baseline']}); labels: speedup vs baseline, "
                  f"bottleneck", fontsize=9)

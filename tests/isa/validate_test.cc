@@ -111,6 +111,7 @@ TEST(Validate, EveryOpcodeUsedCorrectlyPasses) {
     {"op": "max8", "dst": "v8", "src": "f"},
     {"op": "nc_find_index8", "dst": "idx", "src": "f", "vals": "v8"},
     {"op": "nc_match_replace8", "dst": "f", "src": "f", "vals": "v8", "imm_value": 0},
+    {"op": "tensor_copy", "dst": "f", "src": "col[:, 0:512:0]"},
     {"op": "iota", "dst": "t3", "pattern": [8, 1], "channel_multiplier": 32},
     {"op": "affine_select", "dst": "t3", "src": "t3", "pattern": [-1, 1],
      "on_false_value": -3e38}
@@ -148,6 +149,13 @@ TEST(Validate, EveryErrorClassNamesIndexFieldAndReason) {
       {"partition broadcast of a row past the end",
        R"({"op": "dma_copy", "dst": "f", "src": "f[128:256:0]"})",
        {"instruction 2 (dma_copy)", "src", "broadcasts index 128", "out of bounds"}},
+      {"free-dim broadcast as a destination",
+       R"({"op": "tensor_copy", "dst": "f[:, 0:512:0]", "src": "f"})",
+       {"instruction 2 (tensor_copy)", "dst 'f[:, 0:512:0]'", "step 0",
+        "allowed only on an operand that is read"}},
+      {"free-dim broadcast of an index past the end",
+       R"({"op": "tensor_copy", "dst": "f", "src": "col[:, 1:513:0]"})",
+       {"instruction 2 (tensor_copy)", "src", "broadcasts index 1", "out of bounds"}},
       {"compute engine reads HBM",
        R"({"op": "tensor_copy", "dst": "a", "src": "x"})",
        {"instruction 2 (tensor_copy)", "src 'x'", "is in HBM", "vector engine"}},
@@ -354,7 +362,7 @@ TEST(Validate, BuilderMistakesAreNamed) {
              {"instruction 0 (tensor_scalar)", "attribute 'op0'", "not an ALU operator"});
   expect_all(error_of([](Instruction& i) { i.operand("src").view.dims.pop_back(); }),
              {"instruction 0 (tensor_scalar)", "src", "1 slices", "'f' has 2 dims"});
-  expect_all(error_of([](Instruction& i) { i.operand("src").view.dims[1].step = 0; }),
+  expect_all(error_of([](Instruction& i) { i.operand("src").view.dims[1].step = -1; }),
              {"instruction 0 (tensor_scalar)", "src", "non-positive step"});
   expect_all(error_of([](Instruction& i) { i.attrs.pop_back(); }),
              {"instruction 0 (tensor_scalar)", "attribute slots"});

@@ -109,6 +109,50 @@ TEST(Rank, ShardedSweepsMergeToTheUnshardedSweep) {
   EXPECT_THROW(merge_reports(shards), Error);
 }
 
+TEST(Rank, NkiInputsAndReferenceRoundTripAndMustAgreeInMerge) {
+  RankRequest req = matmul_request();
+  RankReport r = rank_kernel(req, fake_config(), fake_timing);
+  r.inputs = {{"lhsT", "128x128:bfloat16"}, {"rhs", "128x512:bfloat16"}};
+  r.reference = "reference.py::forward";
+  const RankReport back = report_from_json(report_to_json(r));
+  EXPECT_EQ(back.inputs, r.inputs);
+  EXPECT_EQ(back.reference, r.reference);
+  EXPECT_NE(report_table(r).find("lhsT=128x128:bfloat16 rhs=128x512:bfloat16"),
+            std::string::npos)
+      << report_table(r);
+  EXPECT_NE(report_table(r).find("reference reference.py::forward"), std::string::npos);
+  RankReport other = r;
+  other.inputs["rhs"] = "128x1024:bfloat16";
+  for (RankPoint& p : other.points) p.index += 100;
+  EXPECT_THROW(merge_reports({r, other}), Error);
+  other = r;
+  other.reference = "other.py::forward";
+  for (RankPoint& p : other.points) p.index += 100;
+  EXPECT_THROW(merge_reports({r, other}), Error);
+}
+
+TEST(Rank, ReportsWithoutNkiFieldsStillRead) {
+  nlohmann::json j = report_to_json(rank_kernel(matmul_request(), fake_config(), fake_timing));
+  j.erase("inputs");
+  j.erase("reference");
+  const RankReport r = report_from_json(j);
+  EXPECT_TRUE(r.inputs.empty());
+  EXPECT_TRUE(r.reference.empty());
+}
+
+TEST(Rank, MergingOneShardKeepsItsShardAndRanksIt) {
+  RankRequest req = matmul_request();
+  req.shard_index = 1;
+  req.shard_count = 3;
+  RankReport shard = rank_kernel(req, fake_config(), fake_timing);
+  for (RankPoint& p : shard.points) p.rank = 0;  // as the NKI sweep writes it: unranked
+  const RankReport merged = merge_reports({shard});
+  EXPECT_EQ(merged.shard_index, 1);
+  EXPECT_EQ(merged.shard_count, 3);
+  ASSERT_FALSE(merged.points.empty());
+  EXPECT_EQ(merged.points.front().rank, 1);
+}
+
 TEST(Rank, WrongValuesAreFailAndNeverRanked) {
   KernelDef bad = find_kernel("silu");
   bad.reference = [](const KernelConfig&, const Tensors& in) {

@@ -57,6 +57,17 @@ def bias_add(x, bias):
     return out
 
 
+def column_broadcast(x, col, corner):
+    """col [128, 1] and corner [1, 1] broadcast along the free axis to x's shape."""
+    out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    out2 = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    c = nl.load(col)
+    k = nl.load(corner)
+    nl.store(out, value=nl.broadcast_to(c, shape=x.shape))
+    nl.store(out2, value=nl.broadcast_to(k, shape=x.shape))
+    return out, out2
+
+
 def sbuf_dma(x):
     out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
     t = nl.load(x)
@@ -137,6 +148,21 @@ class LoweringTest(unittest.TestCase):
             out, _ = trnsim_nki.run(self.k.bias_add, x, bias)
             np.testing.assert_allclose(out, x.astype(np.float64) + bias, rtol=1e-6)
 
+    def test_free_dim_broadcast_is_one_instruction(self):
+        x, col, corner = _r(128, 512), _r(128, 1), _r(1, 1)
+        trace = trnsim_nki.trace(self.k.column_broadcast, x, col, corner)
+        ops = _ops(trace)
+        self.assertEqual(ops.count("tensor_copy"), 2)  # one per broadcast_to
+        self.assertNotIn("memset", ops)
+        self.assertNotIn("tensor_scalar", ops)
+        self.assertEqual(ops.count("dma_copy"), 5)  # 2 loads, corner's partition copy, 2 stores
+        srcs = [i["src"] for i in trace["instructions"] if i["op"] == "tensor_copy"]
+        self.assertRegex(srcs[0], r"\[0:128, 0:512:0\]$")  # element 0 of each row, 512 times
+        if HAVE_BINARY:
+            (out, out2), _ = trnsim_nki.run(self.k.column_broadcast, x, col, corner)
+            np.testing.assert_array_equal(out, np.broadcast_to(col, x.shape))
+            np.testing.assert_array_equal(out2, np.broadcast_to(corner, x.shape))
+
     def test_tensor_copy_elim_removes_copies(self):
         x = _r(512, 512)
         base, _ = trnsim_nki.compile(self.k.stream_copy, x, compile_config=CompileConfig(**LINEAR))
@@ -180,7 +206,7 @@ class LoweringTest(unittest.TestCase):
         self.assertLess(times[AllocationMode.RING], times[AllocationMode.MAX_REUSE])
 
     def test_unmodelled_options_are_errors(self):
-        for opt in ("split_reused_buffers", "prefetch_auto"):
+        for opt in ("element_widening",):
             cfg = CompileConfig(**{opt: True}, **LINEAR)
             with self.assertRaisesRegex(NkiAllocationError, "%s are not modelled" % opt):
                 trnsim_nki.compile(self.k.stream_copy, _r(128, 64), compile_config=cfg)

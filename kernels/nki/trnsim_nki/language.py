@@ -305,8 +305,8 @@ def _bcast_to(x, shape, call):
 
 def broadcast_to(x, shape, **kwargs):
     """Materialises a broadcast. [1, F] -> [P, F]: one dma_copy whose source repeats the row
-    (a zero partition stride), as the DMA engines read it; [P, 1] -> [P, F]: memset + vector
-    tensor_scalar add of the per-partition scalar."""
+    (a zero partition stride), as the DMA engines read it; [P, 1] -> [P, F]: one tensor_copy
+    whose source repeats the element (a zero free stride)."""
     shape = tuple(int(s) for s in shape)
     on_chip("nl.broadcast_to", x)
     if tuple(x.shape) == shape:
@@ -321,10 +321,32 @@ def broadcast_to(x, shape, **kwargs):
         cur = fresh(rows, ins)
     if tuple(cur.shape) != shape:
         out = new_tile(shape, x.dtype)
+        src = _free_broadcast_view(cur, shape)
+        if src is not None:
+            ins = emit("tensor_copy", dst=out, src=src)
+            cur.buf.read = True
+            return fresh(out, ins)
         emit("memset", dst=out, value=0.0)
         emit("tensor_scalar", dst=out, src=out, op0="add", operand0=cur)
         cur = out
     return cur
+
+
+def _free_broadcast_view(x, shape):
+    """View text of `x` read with each size-1 free dim repeated to `shape` (free step 0,
+    isa/program.h Slice), or None when x is not a plain (unpermuted, unreshaped) view, where
+    the memset + tensor_scalar lowering is used. One engine instruction, as the hardware access
+    patterns broadcast (NKI "Access Patterns", NkiTensor.broadcast)."""
+    if x.flat is not None or x.dims != list(range(len(x.sl))) or len(x.sl) != len(shape):
+        return None
+    parts = []
+    for d, ((s, c, st), n) in enumerate(zip(x.sl, shape)):
+        if d > 0 and c == 1 and n > 1:
+            parts.append("%d:%d:0" % (s, s + n))
+        else:
+            parts.append("%d:%d" % (s, s + (c - 1) * st + 1) if st == 1 else
+                         "%d:%d:%d" % (s, s + (c - 1) * st + 1, st))
+    return "%s[%s]" % (x.buf.name, ", ".join(parts))
 
 
 def _partition_broadcast_view(x, partitions):

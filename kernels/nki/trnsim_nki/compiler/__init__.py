@@ -2,17 +2,22 @@
 NKI documentation describes the compiler, then emission of a trace with fixed addresses.
 
 compile_program(program, config, target) runs, in order:
+  dead-code elimination (dce: dead_code_elim, both flows),
   copy elimination (copy_elim: tensor_copy_elim / dma_copy_elim, LINEAR only),
+  buffer splitting (split: split_reused_buffers, LINEAR only),
+  engine choice (engines: tensor_copy at O1+, every multi-engine instruction with
+  engine_balancing; LINEAR only),
   live ranges (liveness), allocation of SBUF and PSUM (allocation; COLORING default flow,
-  LINEAR with RING / FAST / MAX_REUSE), spilling on SBUF exhaustion (spill, default flow, or
-  LINEAR with nki_alloc_fallback=True falling back to it), emission (emission).
+  LINEAR with RING / FAST / MAX_REUSE, with the prefetch ring of prefetch_auto: prefetch),
+  spilling on SBUF exhaustion (spill, default flow, or LINEAR with nki_alloc_fallback=True
+  falling back to it), emission (emission).
 """
 from ..errors import NkiError
-from . import allocation, copy_elim, schedule, spill as spill_pass
+from . import allocation, copy_elim, dce, engines, prefetch, schedule, split, spill as spill_pass
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
-from .config import NOT_MODELLED, CompileConfig
+from .config import NOT_MODELLED, CompileConfig, OptLevel
 from .emission import emit_trace
-from .limits import PSUM_ALIGN, SBUF_ALIGN, target_limits
+from .limits import PSUM_ALIGN, SBUF_ALIGN, target_config, target_limits
 from .liveness import live_ranges
 
 MAX_SPILLS = 10000
@@ -47,6 +52,9 @@ class CompileReport:
         self.spills = []
         self.ranges = {}
         self.copies_eliminated = 0
+        self.dead_instructions = 0
+        self.split_tiles = 0
+        self.engine_moves = 0
 
     def to_json(self):
         tiles = []
@@ -63,6 +71,9 @@ class CompileReport:
                 "peak_psum_bytes": self.placements["psum"].peak_bytes,
                 "spill_count": len(self.spills), "spill_bytes": spill_bytes,
                 "reload_bytes": spill_bytes, "copies_eliminated": self.copies_eliminated,
+                "dead_instructions": self.dead_instructions,
+                "split_tiles": self.split_tiles, "engine_moves": self.engine_moves,
+                "prefetch_ring": getattr(self.placements["sbuf"], "ring", None),
                 "anti_dependencies": sum(len(p.reuses) for p in self.placements.values()),
                 "tiles": tiles}
 
@@ -101,6 +112,25 @@ def _default_flow(program, limits, report):
             report.spills.append(spill_pass.spill(program, victim, oom.index))
 
 
+def _choose_engines(program, config, target):
+    """engines.choose for the instructions the CompileConfig lets the compiler place."""
+    if config.opt_level is OptLevel.O0 and not config.engine_balancing:
+        return 0
+    ops = set(engines.MULTI_ENGINE) if config.engine_balancing else {"tensor_copy"}
+    return engines.choose(program, target_config(target), ops)
+
+
+def _linear_sbuf(program, limits, config):
+    strategy = config.mode.name.lower()
+    if not config.prefetch_auto:
+        return _allocate(program, "sbuf", limits, strategy)
+    try:
+        return prefetch.allocate(program, live_ranges(program), limits.sbuf_bytes, SBUF_ALIGN,
+                                 strategy)
+    except FixedAddressConflict as e:
+        raise NkiAllocationError("direct allocation: %s" % e)
+
+
 def compile_program(program, config=None, target="trn2"):
     """Compiles `program` (modified in place: copies removed, spills inserted) and returns
     (trace dict, CompileReport)."""
@@ -111,13 +141,17 @@ def compile_program(program, config=None, target="trn2"):
                                  "trnsim yet" % ", ".join(unmodelled))
     limits = target_limits(target)
     report = CompileReport(config)
+    if config.dead_code_elim:
+        report.dead_instructions = dce.run(program)
     if config.linear:
         report.copies_eliminated = copy_elim.run(program, config)
+        if config.split_reused_buffers:
+            report.split_tiles = split.run(program)
+        report.engine_moves = _choose_engines(program, config, target)
     if config.linear:
         report.flow = "linear/" + config.mode.name.lower()
         try:
-            report.placements["sbuf"] = _allocate(program, "sbuf", limits,
-                                                  config.mode.name.lower())
+            report.placements["sbuf"] = _linear_sbuf(program, limits, config)
         except OutOfMemory as oom:
             if not config.nki_alloc_fallback:
                 raise NkiAllocationError(_oom_message(

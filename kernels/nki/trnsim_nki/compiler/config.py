@@ -54,11 +54,10 @@ _ENUMS = {"experimental_allocation_mode": AllocationMode, "allocation": Allocati
 # Options that O2 turns on (OptLevel doc: "O1, plus ... prefetch_auto, dma_copy_elim and
 # element_widening"). APPROX: only the ones trnsim models (see NOT_MODELLED); tensor_copy_elim
 # is included with them.
-_O2_ON = ("dma_copy_elim", "tensor_copy_elim")
+_O2_ON = ("prefetch_auto", "dma_copy_elim", "tensor_copy_elim")
 # Options trnsim accepts in a CompileConfig but does not model yet: setting one is an error
 # at compile time rather than a silent no-op.
-NOT_MODELLED = ("prefetch_auto", "split_reused_buffers", "element_widening",
-                "engine_balancing")
+NOT_MODELLED = ("element_widening",)
 
 
 class CompileConfig:

@@ -11,7 +11,8 @@ the destination to be untouched between producer and copy.
 from .liveness import WRITE_KEYS, operand_names
 
 
-def _whole(view, tile):
+def whole_view(view, tile):
+    """True if `view` ("name[...]") covers all of `tile`."""
     inner = view[view.index("[") + 1:-1]
     want = ", ".join("0:%d" % s for s in tile.shape)
     return inner == want
@@ -58,7 +59,7 @@ def run(program, config):
         prod = program.instructions[w]
         if w in removed or (ins["op"] == "dma_copy") != (prod["op"] == "dma_copy"):
             continue
-        if not _whole(prod[u[0][1]], src) or not _whole(ins["src"], src):
+        if not whole_view(prod[u[0][1]], src) or not whole_view(ins["src"], src):
             continue
         if (src.dtype.name != dst.dtype.name or _count(ins["dst"]) != _count(ins["src"])
                 or _partitions(ins["dst"]) != src.partitions):

@@ -35,7 +35,8 @@ class MemoryLimits:
                                                                   psum_bank_bytes)
 
 
-def target_limits(target):
+def target_config(target):
+    """The parsed sim/configs/<target>.json the simulator uses for `target`."""
     dirs = config_dirs()
     paths = [os.path.join(d, "%s.json" % target) for d in dirs]
     path = next((p for p in paths if os.path.exists(p)), None)
@@ -43,6 +44,10 @@ def target_limits(target):
         raise NkiError("compile", "unknown target %r (no %s.json in %s)"
                        % (target, target, ", ".join(dirs)))
     with open(path) as f:
-        mem = json.load(f)["memory"]
+        return json.load(f)
+
+
+def target_limits(target):
+    mem = target_config(target)["memory"]
     return MemoryLimits(int(mem["sbuf_partition_bytes"]), int(mem["psum_partition_bytes"]),
                         int(mem["psum_bank_bytes"]))

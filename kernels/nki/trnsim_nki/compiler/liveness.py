@@ -35,7 +35,8 @@ def operand_names(ins):
 
 def live_ranges(program):
     """{tile name: LiveRange} for the on-chip tiles the instructions touch, in order of first
-    use (dict order)."""
+    use (dict order). A tile named in program.live_until (tile -> later tile, set by
+    split.py) stays live until that tile's first use, so the two never share memory."""
     tiles = {t.name: t for t in program.tiles}
     ranges = {}
     get, tile_of = ranges.get, tiles.get
@@ -56,4 +57,8 @@ def live_ranges(program):
             elif r.last != i:
                 r.last = i
                 r.uses.append(i)
+    for name, later in getattr(program, "live_until", {}).items():
+        r, nxt = ranges.get(name), ranges.get(later)
+        if r is not None and nxt is not None and nxt.first > r.last:
+            r.last = nxt.first
     return ranges
