@@ -5,6 +5,7 @@
 #include "isa/error.h"
 #include "kernels/builder.h"
 #include "kernels/common.h"
+#include "kernels/matmul_stream.h"
 
 namespace trnsim::kernels {
 namespace {
@@ -219,7 +220,8 @@ KernelDef matmul_kernel() {
                 {"hoisted", "a_t stripe loaded once per M tile, reused across N tiles"},
                 {"blocked", "free dims blocked: bm x bn output tiles share their loads"},
                 {"fully_blocked", "M/N/K blocked, large DMAs, SBUF accumulation over K blocks"},
-                {"thin", "decode GEMM/GEMV: a_t resident, b streamed in bn*512-wide chunks"}};
+                {"thin", "decode GEMM/GEMV: a_t resident, b streamed in bn*512-wide chunks"},
+                {"stream", "decode GEMV/GEMM: b streamed at DMA peak, 8 chunks in flight"}};
   d.dtypes = {DType::kBf16, DType::kFp32};
   d.test_points = {{{"M", 128}, {"N", 512}, {"K", 128}},
                    {{"M", 200}, {"N", 700}, {"K", 300}, {"bm", 2}, {"bn", 2}, {"bk", 2}},
@@ -242,6 +244,8 @@ KernelDef matmul_kernel() {
       build_blocked(g, c.get("bm"), c.get("bn"), c.get("bk"), true);
     } else if (variant == "thin") {
       build_thin(g, c.get("bn"));
+    } else if (variant == "stream") {
+      build_matmul_stream(b, g.a_t, g.bm_, g.c, c.get("bn"), c.dtype);
     } else {
       throw Error("kernel matmul: unknown variant '" + variant + "'");
     }

@@ -6,6 +6,7 @@
 //   blocked        free dimensions blocked (bm M tiles x bn N tiles share their loads)
 //   fully_blocked  M, N and K blocked, large DMAs, accumulation across K blocks in SBUF
 //   thin           GEMV/GEMM for decode (small M): a_t resident, b streamed in wide chunks
+//   stream         decode GEMV/GEMM streaming b at DMA peak (matmul_stream.h)
 #pragma once
 
 #include "kernels/registry.h"

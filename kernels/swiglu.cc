@@ -6,6 +6,7 @@
 #include "kernels/builder.h"
 #include "kernels/common.h"
 #include "kernels/elementwise.h"
+#include "kernels/swiglu_stream.h"
 
 namespace trnsim::kernels {
 namespace {
@@ -28,7 +29,8 @@ KernelDef swiglu_kernel() {
               {"hidden", 512, "hidden size H", false},
               {"inter", 1024, "intermediate size I", false}};
   d.variants = {{"separate", "gate pass, up pass, then one multiply pass over SBUF"},
-                {"fused", "gate and up per I tile, silu and multiply straight from PSUM"}};
+                {"fused", "gate and up per I tile, silu and multiply straight from PSUM"},
+                {"stream", "decode: weights streamed in 2048-column chunks at DMA peak"}};
   d.dtypes = {DType::kBf16, DType::kFp32};
   d.test_points = {{{"tokens", 64}, {"hidden", 256}, {"inter", 256}},
                    {{"tokens", 130}, {"hidden", 200}, {"inter", 300}}};
@@ -42,6 +44,10 @@ KernelDef swiglu_kernel() {
     Ref wu = b.input("wu", {h, inter}, c.dtype);
     Ref wd = b.input("wd", {inter, h}, c.dtype);
     Ref y = b.output("y", {t, h}, c.dtype);
+    if (variant == "stream") {
+      build_swiglu_stream(b, x_t, wg, wu, wd, y, c.dtype);
+      return b.take();
+    }
     const int64_t tb = std::min(t, kTokBlock);
     Ref xs = b.sbuf("x_sb", kPartitions, {ht * tb}, c.dtype);      // H tile j at cols j*tb
     Ref act = b.sbuf("act_t", kPartitions, {it * tb}, c.dtype);   // I tile i at cols i*tb

@@ -4,6 +4,7 @@
 // stationary operand of the down projection. Tokens T <= 512 per token block (loop over blocks).
 //   fused     gate and up of one I tile back to back; silu and multiply straight from PSUM
 //   separate  all gate tiles (silu) to SBUF, then all up tiles, then one multiply pass
+//   stream    decode: every weight streamed in wide chunks at DMA peak (swiglu_stream.h)
 #pragma once
 
 #include "kernels/registry.h"

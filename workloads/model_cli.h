@@ -20,7 +20,8 @@ struct ModelArgs {
   std::vector<std::string> compare_kernels;  // two sets: reference then candidate
   sim::HwSelection hw;
   int64_t decode_bucket = 128;
-  double link_gbps = 100, link_latency_us = 2;
+  int64_t lnc = 0;  // physical cores per rank; 0: the target's default (sim/configs/links.json)
+  double link_gbps = 0, link_latency_us = -1;  // overrides of links.json; 0 / -1: from it
   bool values = false;
   int64_t values_layers = 2;    // truncated model for --values
   int64_t values_vocab = 4096;  // vocabulary cap for --values (0: full)
@@ -28,6 +29,11 @@ struct ModelArgs {
   std::string weights;          // safetensors file; empty: seeded random weights
   uint64_t seed = 1;
   bool layers_only = false;  // print only the summary lines
+  std::string reference = "baseline";  // the score's reference set when --kernels is another set
+  std::string out;                     // results folder: timeline.json (per-op timeline)
+  bool nki_roles = false;              // print each role's NKI argument convention and stop
+  double logit_atol = 1e-5, logit_rtol = 0.05, divergence_tol = 0.001;  // contest logit check
+  bool quiet = false;        // no progress bar
 };
 
 void add_model_options(CLI::App& cmd, ModelArgs& args);

@@ -4,14 +4,39 @@
 #include <map>
 
 #include "isa/error.h"
+#include "workloads/lnc_split.h"
 
 namespace trnsim::workloads {
 namespace {
 
-OpSummary summarise(const OpInstance& op, Phase phase, OpTimer& timer) {
+// One op on the rank's cores (lnc_split.h): launches = the busiest core's invocation count;
+// each launch ends with the pair barrier and the partial-sum exchange when LNC = 2.
+OpSummary summarise(const OpInstance& op, Phase phase, const RunShape& rs, OpTimer& timer) {
   const KernelChoice& ch = timer.kernel_set().choice(op.role, phase);
-  const OpTiming t = timer.time(op, phase);
-  return {op.name, ch.kernel, ch.variant, op.count, t.ns, t.macs, ch.custom, t.instructions};
+  const LncSplit split = lnc_split(op, rs.lnc);
+  double slowest_ns = 0, launches = 0, macs = 0, nki_macs = 0;
+  int64_t instructions = 0;
+  OpTiming slowest;
+  for (const OpInstance& part : split.cores) {
+    const OpTiming t = timer.time(part, phase);
+    if (part.count * t.ns >= slowest_ns) slowest = t;
+    slowest_ns = std::max(slowest_ns, part.count * t.ns);
+    launches = std::max(launches, part.count);
+    macs += part.count * t.macs;
+    nki_macs += part.count * t.nki_macs;
+    instructions += t.instructions;
+  }
+  const sim::DmaSpec& dma = timer.hw().dma;
+  const double per_launch_ns =
+      rs.lnc > 1 ? rs.lnc_barrier_ns + double(split.reduce_bytes) /
+                                           (double(dma.queues) * dma.queue_bytes_per_ns)
+                 : 0.0;
+  const double total_ns = slowest_ns + launches * per_launch_ns;
+  OpSummary s{op.name,          ch.kernel,      ch.variant,
+              ch.nki ? ch.nki->name() : "",    op.count,       total_ns / op.count,
+              macs / op.count,  nki_macs / op.count, instructions,
+              split.split_dim,  slowest.program, slowest.run};
+  return s;
 }
 
 }  // namespace
@@ -22,29 +47,29 @@ PhaseTiming time_phase(const ModelConfig& c, const RunShape& rs, Phase phase, in
   PlanShape ps{phase, rs.batch, phase == Phase::kPrefill ? rs.prompt_len : 1, kv_len,
                timer.kernel_set().fused_attention(phase)};
   PhaseTiming pt;
-  double layer_macs = 0, layer_custom = 0;
+  double layer_macs = 0, layer_nki = 0;
   for (const OpInstance& op : layer_ops(c, r, ps)) {
-    pt.layer_ops.push_back(summarise(op, phase, timer));
+    pt.layer_ops.push_back(summarise(op, phase, rs, timer));
     const OpSummary& s = pt.layer_ops.back();
     pt.layer_compute_ns += s.ns();
     layer_macs += s.count * s.macs_each;
-    if (s.custom) layer_custom += s.count * s.macs_each;
+    layer_nki += s.count * s.nki_macs_each;
   }
   const isa::DType dt = timer.kernel_set().dtype;
   pt.layer_collective_ns = 2 * all_reduce_ns(layer_all_reduce_bytes(c, ps, dt), rs.tp, rs.link);
   for (const OpInstance& op : head_ops(c, r, ps)) {
-    pt.head_ops.push_back(summarise(op, phase, timer));
+    pt.head_ops.push_back(summarise(op, phase, rs, timer));
     const OpSummary& s = pt.head_ops.back();
     pt.head_ns += s.ns();
     pt.macs += s.count * s.macs_each;
-    if (s.custom) pt.custom_macs += s.count * s.macs_each;
+    pt.nki_macs += s.count * s.nki_macs_each;
   }
   const double tokens = double(rs.batch * ps.tokens);
   pt.embed_ns =
       tokens * double(c.hidden_size * isa::dtype_bytes(dt)) / timer.hw().dma.hbm_bytes_per_ns;
   pt.logits_gather_ns = all_gather_ns(rs.batch * c.vocab_size * 4, rs.tp, rs.link);
   pt.macs += layer_macs * double(c.num_layers);
-  pt.custom_macs += layer_custom * double(c.num_layers);
+  pt.nki_macs += layer_nki * double(c.num_layers);
   pt.total_ns =
       pt.embed_ns + double(c.num_layers) * pt.layer_ns() + pt.head_ns + pt.logits_gather_ns;
   return pt;
@@ -61,7 +86,7 @@ ModelTiming time_model(const ModelConfig& c, const RunShape& rs, OpTimer& timer,
   mt.prefill = time_phase(c, rs, Phase::kPrefill, rs.prompt_len, timer);
   mt.ttft_ns = mt.prefill.total_ns;
   mt.macs = mt.prefill.macs;
-  mt.custom_macs = mt.prefill.custom_macs;
+  mt.nki_macs = mt.prefill.nki_macs;
   std::map<int64_t, PhaseTiming> by_len;
   const int64_t bucket = std::max<int64_t>(1, rs.decode_bucket);
   double sum = 0;
@@ -75,7 +100,7 @@ ModelTiming time_model(const ModelConfig& c, const RunShape& rs, OpTimer& timer,
     mt.decode_step_ns.push_back(it->second.total_ns);
     sum += it->second.total_ns;
     mt.macs += it->second.macs;
-    mt.custom_macs += it->second.custom_macs;
+    mt.nki_macs += it->second.nki_macs;
     mt.decode_last = it->second;
     if (progress) progress(g + 1, rs.gen);
   }

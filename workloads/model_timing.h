@@ -4,13 +4,15 @@
 // Exact by construction: all layers share one shape, so one layer is timed and multiplied by
 // the layer count. Each op is simulated once per distinct shape (OpTimer cache).
 // APPROX: ops run back to back with no overlap between kernels (each kernel loads its inputs
-// from and stores its outputs to HBM); collectives are added serially (tensor_parallel.h);
+// from and stores its outputs to HBM; the runtime starts a kernel when the previous one has
+// finished); collectives are added serially (collectives.h);
 // the embedding gather costs bytes / HBM bandwidth; decode steps whose cache length falls in
 // the same bucket of `decode_bucket` positions are timed at the bucket's upper end.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,15 +29,25 @@ struct RunShape {
   int64_t tp = 1;
   int64_t decode_bucket = 128;  // 0 or 1: every cache length timed exactly
   LinkSpec link;
+  // Physical cores per rank (lnc_split.h). With 2, an op's time is the slower core's work
+  // plus, per kernel launch, the pair barrier and the partial-sum exchange (at one core's
+  // DMA peak).
+  int64_t lnc = 1;
+  double lnc_barrier_ns = 0;
 };
 
 struct OpSummary {
   std::string name, kernel, variant;
+  std::string nki;   // the NKI kernel that ran (NkiKernelRef::name()), empty for library kernels
   double count = 0;  // invocations per layer (or per model for head ops)
   double ns_each = 0;
   double macs_each = 0;
-  bool custom = false;
-  int64_t instructions = 0;  // of one invocation's program
+  double nki_macs_each = 0;  // MACs counted from the NKI kernel's instructions (op_timer.h)
+  int64_t instructions = 0;  // of one invocation's program (summed over the LNC cores)
+  std::string lnc_split;     // LNC=2: the dimension split over the two cores ("" if none)
+  // The slowest core's program and run, kept with OpTimer::keep_runs (timelines).
+  std::shared_ptr<const isa::Program> program;
+  std::shared_ptr<const sim::RunResult> run;
   double ns() const { return count * ns_each; }
 };
 
@@ -46,7 +58,7 @@ struct PhaseTiming {
   double layer_collective_ns = 0;
   double embed_ns = 0, head_ns = 0, logits_gather_ns = 0;
   double total_ns = 0;               // whole model, this phase (one step)
-  double macs = 0, custom_macs = 0;  // whole model, this phase (one step)
+  double macs = 0, nki_macs = 0;  // whole model, this phase (one step)
   double layer_ns() const { return layer_compute_ns + layer_collective_ns; }
 };
 
@@ -57,7 +69,7 @@ struct ModelTiming {
   double ttft_ns = 0;
   double decode_ns_per_step = 0;     // mean over steps
   double tokens_per_s = 0;           // batch / decode_ns_per_step
-  double macs = 0, custom_macs = 0;  // prefill + all decode steps
+  double macs = 0, nki_macs = 0;  // prefill + all decode steps
   int64_t simulations = 0;
 };
 

@@ -15,8 +15,10 @@ Score contest_score(const ScoreInputs& in) {
   s.accuracy = (!in.values_checked || in.values_ok) ? 1.0 : 0.0;
   s.ttft_factor = in.ref_ttft_ns / in.ttft_ns;
   s.throughput_factor = in.tokens_per_s / in.ref_tokens_per_s;
-  s.custom_factor = 1.0 + (in.macs > 0 ? in.custom_macs / in.macs : 0.0);
-  s.total = s.accuracy * s.ttft_factor * s.throughput_factor * s.custom_factor;
+  if (in.nki_macs < 0 || in.nki_macs > in.macs * (1 + 1e-12))
+    throw Error("score: NKI MACs must lie between 0 and the model's MACs");
+  s.nki_mac_factor = 1.0 + (in.macs > 0 ? in.nki_macs / in.macs : 0.0);
+  s.total = s.accuracy * s.ttft_factor * s.throughput_factor * s.nki_mac_factor;
   return s;
 }
 
@@ -26,9 +28,9 @@ std::string Score::text() const {
                 "  accuracy                   %8.4f\n"
                 "  reference TTFT / TTFT      %8.4f\n"
                 "  tokens/s / reference       %8.4f\n"
-                "  1 + custom MAC fraction    %8.4f\n"
+                "  1 + NKI MAC fraction       %8.4f\n"
                 "  score                      %8.4f\n",
-                accuracy, ttft_factor, throughput_factor, custom_factor, total);
+                accuracy, ttft_factor, throughput_factor, nki_mac_factor, total);
   return buf;
 }
 

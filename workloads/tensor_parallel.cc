@@ -44,17 +44,4 @@ RankShapes rank_shapes(const ModelConfig& c, int64_t tp) {
   return r;
 }
 
-double all_reduce_ns(int64_t bytes, int64_t tp, const LinkSpec& link) {
-  if (tp <= 1) return 0;
-  const double steps = double(tp - 1);
-  return 2 * steps / double(tp) * double(bytes) / link.link_bytes_per_ns +
-         2 * steps * link.hop_latency_ns;
-}
-
-double all_gather_ns(int64_t bytes, int64_t tp, const LinkSpec& link) {
-  if (tp <= 1) return 0;
-  const double steps = double(tp - 1);
-  return steps / double(tp) * double(bytes) / link.link_bytes_per_ns + steps * link.hop_latency_ns;
-}
-
 }  // namespace trnsim::workloads

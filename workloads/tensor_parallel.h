@@ -1,5 +1,5 @@
-// Per-rank shapes of a decoder layer under Megatron-style tensor parallelism of degree TP, and
-// the cost of the collectives it needs.
+// Per-rank shapes of a decoder layer under Megatron-style tensor parallelism of degree TP
+// (the collectives it needs are costed in collectives.h).
 //   column parallel: q/k/v, gate/up (and each expert's gate/up) split their output columns;
 //   row parallel:    o_proj, down (and each expert's down) split their input rows, followed by
 //                    an all-reduce of the [tokens, hidden] partial sums;
@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "workloads/collectives.h"  // all_reduce_ns, all_gather_ns, LinkSpec
 #include "workloads/hf_config.h"
 
 namespace trnsim::workloads {
@@ -27,16 +28,5 @@ struct RankShapes {
 
 // Throws trnsim::Error when TP does not divide heads, intermediate sizes or vocab.
 RankShapes rank_shapes(const ModelConfig& c, int64_t tp);
-
-// APPROX: ring all-reduce over TP ranks on identical links, no overlap with compute:
-//   2 (TP-1)/TP * bytes / link_bytes_per_ns + 2 (TP-1) * hop_latency_ns.
-// All-gather: half of that. Default numbers are assumptions (NeuronLink order of magnitude),
-// overridable on the command line.
-struct LinkSpec {
-  double link_bytes_per_ns = 100.0;  // 100 GB/s per direction per link
-  double hop_latency_ns = 2000.0;    // per ring step (launch + synchronisation)
-};
-double all_reduce_ns(int64_t bytes, int64_t tp, const LinkSpec& link);
-double all_gather_ns(int64_t bytes, int64_t tp, const LinkSpec& link);
 
 }  // namespace trnsim::workloads

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <memory>
+#include <set>
 
 #include "isa/error.h"
 #include "kernels/harness.h"
@@ -25,21 +28,27 @@ MatD round_bf16(const MatD& m) {
 // Runs the kernels of one model on the functional plane, op by op.
 class KernelModel {
  public:
-  KernelModel(const ModelConfig& c, const ModelWeights& w, const KernelSet& set)
-      : c_(c), w_(w), set_(set) {
+  KernelModel(const ModelConfig& c, const ModelWeights& w, const KernelSet& set,
+              const ValuesOptions& opts, NkiTracer& nki, std::vector<NkiOpCheck>* checks)
+      : c_(c), w_(w), set_(set), opts_(opts), nki_(nki), checks_(checks) {
     cache_k_.assign(size_t(c.num_layers), MatD(0, c.kv_size()));
     cache_v_.assign(size_t(c.num_layers), MatD(0, c.kv_size()));
   }
 
-  // Logits of the last token after appending `tokens`.
-  MatD forward(const std::vector<int64_t>& tokens, Phase phase) {
+  // Logits of the last token after appending `tokens`; `after_layer` (if set) runs after
+  // each layer.
+  MatD forward(const std::vector<int64_t>& tokens, Phase phase,
+               const std::function<void()>& after_layer = {}) {
     phase_ = phase;
     const int64_t t = int64_t(tokens.size());
     MatD x(t, c_.hidden_size);
     for (int64_t i = 0; i < t; ++i) x.row(i) = w_.embed.row(tokens[size_t(i)]).cast<double>();
     MatD delta = MatD::Zero(t, c_.hidden_size);
     const int64_t pos0 = cache_k_[0].rows();
-    for (int64_t l = 0; l < c_.num_layers; ++l) layer(l, x, delta, pos0);
+    for (int64_t l = 0; l < c_.num_layers; ++l) {
+      layer(l, x, delta, pos0);
+      if (after_layer) after_layer();
+    }
     // Final norm of the last row only, then lm_head.
     Tensors n =
         run("norm", {{"rows", 1}, {"cols", c_.hidden_size}},
@@ -55,13 +64,42 @@ class KernelModel {
     const KernelChoice& ch = set_.choice(role, phase_);
     const kernels::KernelDef& def = kernels::find_kernel(ch.kernel);
     const kernels::KernelConfig kc = op_config(op, ch, set_.dtype);
-    isa::Program prog = def.build(kc, ch.variant);
     ++runs_;
+    if (ch.nki) return run_nki(role, ch, def, kc, inputs);
+    isa::Program prog = def.build(kc, ch.variant);
     try {
-      return kernels::run_values(prog, kernels::trn1_limits(), inputs);
+      return kernels::run_values(prog, opts_.limits, inputs);
     } catch (const Error& e) {
       throw Error("values: op " + role + " (" + ch.kernel + "/" + ch.variant + "): " + e.what());
     }
+  }
+
+  // The NKI kernel's outputs, checked against the role's float64 reference op on the same
+  // inputs (the library kernel's tolerance for the dtype, kernels/harness.h).
+  Tensors run_nki(const std::string& role, const KernelChoice& ch, const kernels::KernelDef& def,
+                  const kernels::KernelConfig& kc, const Tensors& inputs) {
+    const std::string phase = phase_ == Phase::kPrefill ? "prefill" : "decode";
+    const std::string where = "values: op " + role + " (" + phase + ", " +
+                              kernels::params_to_string(kc.params) + ")";
+    const NkiProgram& p = nki_.trace(*ch.nki, role_signature(def, kc), where);
+    Tensors got;
+    try {
+      got = run_nki_values(p, inputs, opts_.limits);
+    } catch (const Error& e) {
+      throw Error(where + " (NKI kernel " + ch.nki->spec + "): " + e.what());
+    }
+    const kernels::CheckResult r =
+        kernels::check_outputs(got, def.reference(kc, inputs), kernels::default_rtol(kc.dtype));
+    const std::string seen = role + "/" + phase;
+    if (checked_.insert(seen).second || !r.ok) {
+      NkiOpCheck c{role, phase, ch.nki->name(), kernels::params_to_string(kc.params),
+                   r.ok, r.max_abs_err, r.max_rel_err, r.message};
+      if (checks_) checks_->push_back(c);
+    }
+    if (!r.ok)
+      throw NkiOpFailure(where + ": NKI kernel " + ch.nki->spec +
+                         " FAILS against the float64 reference op: " + r.message);
+    return got;
   }
 
   // x [M, K] @ w [K, N] through the matmul kernel (a_t = x^T).
@@ -225,6 +263,10 @@ class KernelModel {
   const ModelConfig& c_;
   const ModelWeights& w_;
   const KernelSet& set_;
+  const ValuesOptions& opts_;
+  NkiTracer& nki_;
+  std::vector<NkiOpCheck>* checks_;
+  std::set<std::string> checked_;  // role/phase already reported
   Phase phase_ = Phase::kPrefill;
   std::vector<MatD> cache_k_, cache_v_;
   int64_t runs_ = 0;
@@ -250,37 +292,58 @@ ModelConfig values_config(const ModelConfig& c, int64_t layers, int64_t vocab_ca
   return v;
 }
 
+ValuesOptions::ValuesOptions() : limits(kernels::trn1_limits()) {}
+
 std::vector<MatD> kernel_model_logits(const ModelConfig& c, const ModelWeights& w,
                                       const KernelSet& set, const std::vector<int64_t>& prompt,
                                       int64_t gen, std::vector<int64_t>* tokens,
-                                      int64_t* kernel_runs) {
-  KernelModel km(c, w, set);
+                                      int64_t* kernel_runs, const ValuesOptions& opts,
+                                      std::vector<NkiOpCheck>* checks) {
+  std::unique_ptr<NkiTracer> own;
+  NkiTracer* nki = opts.nki;
+  if (!nki) nki = (own = std::make_unique<NkiTracer>("trn1")).get();
+  KernelModel km(c, w, set, opts, *nki, checks);
+  // One unit per layer of each of the `gen` forward passes (the prefill, then gen - 1 decodes).
+  const int64_t total = std::max<int64_t>(gen, 1) * c.num_layers;
+  int64_t done = 0;
+  const std::function<void()> after_layer = [&] {
+    if (opts.progress) opts.progress(++done, total);
+  };
   std::vector<MatD> logits;
-  logits.push_back(km.forward(prompt, Phase::kPrefill));
+  logits.push_back(km.forward(prompt, Phase::kPrefill, after_layer));
   for (int64_t g = 0; g < gen; ++g) {
     const int64_t next = argmax_row(logits.back(), 0);
     tokens->push_back(next);
-    if (g + 1 < gen) logits.push_back(km.forward({next}, Phase::kDecode));
+    if (g + 1 < gen) logits.push_back(km.forward({next}, Phase::kDecode, after_layer));
   }
   if (kernel_runs) *kernel_runs = km.runs();
   return logits;
 }
 
 ValuesReport check_values(const ModelConfig& c, const ModelWeights& w, const KernelSet& set,
-                          const std::vector<int64_t>& prompt, int64_t gen) {
+                          const std::vector<int64_t>& prompt, int64_t gen,
+                          const ValuesOptions& opts) {
   if (gen < 1) throw Error("values check: needs --gen >= 1");
   ValuesReport r;
-  // APPROX tolerance: bf16 (8 significant bits, 2^-8 = 0.4% per rounding) activations and
-  // weights through a few layers; the rms logit error must stay within 5 roundings' worth.
+  r.logit_tolerance = opts.logits;
+  // APPROX (informative only): bf16 (8 significant bits, 2^-8 = 0.4% per rounding) activations
+  // and weights through a few layers; the rms logit error should stay within 5 roundings' worth.
   r.tolerance = 0.02;
-  const std::vector<MatD> got =
-      kernel_model_logits(c, w, set, prompt, gen, &r.kernel_tokens, &r.kernel_runs);
+  std::vector<MatD> got;
+  try {
+    got = kernel_model_logits(c, w, set, prompt, gen, &r.kernel_tokens, &r.kernel_runs, opts,
+                              &r.nki_ops);
+  } catch (const NkiOpFailure& e) {
+    r.failure = e.what();
+    return r;  // ok stays false: a failed NKI op stops the run
+  }
   // The reference follows the kernel model's tokens (teacher forcing), so every step compares
   // logits of the same context.
   ReferenceModel ref(c, w);
   KvCache cache;
   MatD ref_logits = ref.forward(cache, prompt).bottomRows(1);
   r.tokens_agree = true;
+  r.logits_ok = true;
   for (int64_t g = 0; g < gen; ++g) {
     const MatD& k = got[size_t(g)];
     const double scale = rms(ref_logits);
@@ -290,23 +353,38 @@ ValuesReport check_values(const ModelConfig& c, const ModelWeights& w, const Ker
     const int64_t ref_tok = argmax_row(ref_logits, 0);
     r.reference_tokens.push_back(ref_tok);
     const int64_t tok = r.kernel_tokens[size_t(g)];
-    // A token agrees when it is the reference argmax or ties with it within the tolerance.
-    if (tok != ref_tok && ref_logits(0, ref_tok) - ref_logits(0, tok) > r.tolerance * scale)
-      r.tokens_agree = false;
+    if (tok != ref_tok) r.tokens_agree = false;
+    r.steps.push_back(check_logit_step(k, ref_logits, tok, opts.logits));
+    r.logits_ok = r.logits_ok && r.steps.back().ok();
     if (g + 1 < gen) ref_logits = ref.forward(cache, {tok});
   }
-  r.ok = r.tokens_agree && r.rms_err_over_rms <= r.tolerance;
+  r.ok = r.logits_ok;
   return r;
 }
 
 std::string ValuesReport::text() const {
   std::string s;
-  char buf[256];
+  char buf[512];
+  for (const NkiOpCheck& op : nki_ops) {
+    std::snprintf(buf, sizeof buf, "  NKI op %-14s %-8s %s (%s): max |err| %.3g, %s%s%s\n",
+                  op.op.c_str(), op.phase.c_str(), op.kernel.c_str(), op.shape.c_str(),
+                  op.max_abs_err, op.ok ? "PASS" : "FAIL", op.ok ? "" : ": ",
+                  op.message.c_str());
+    s += buf;
+  }
+  if (!failure.empty()) return s + "  values: FAIL: " + failure + "\n  (stopped before timing)\n";
   std::snprintf(buf, sizeof buf,
-                "  logits: rms(kernel - reference) / rms(reference) = %.4g (tolerance %.3g), "
+                "  contest logit check (softmax, atol %g, rtol %g, divergence %g):\n",
+                logit_tolerance.atol, logit_tolerance.rtol, logit_tolerance.divergence);
+  s += buf;
+  for (size_t g = 0; g < steps.size(); ++g)
+    s += "    step " + std::to_string(g) + ": " + (steps[g].ok() ? "pass" : "FAIL") + ", " +
+         steps[g].text() + "\n";
+  std::snprintf(buf, sizeof buf,
+                "  logits: rms(kernel - reference) / rms(reference) = %.4g, "
                 "max |kernel - reference| / rms(reference) = %.4g\n"
                 "  greedy tokens agree: %s (%lld kernel runs)\n  values: %s\n",
-                rms_err_over_rms, tolerance, max_err_over_rms, tokens_agree ? "yes" : "NO",
+                rms_err_over_rms, max_err_over_rms, tokens_agree ? "yes" : "no",
                 (long long)kernel_runs, ok ? "PASS" : "FAIL");
   s += buf;
   s += "  kernel tokens:";

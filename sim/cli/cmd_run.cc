@@ -1,4 +1,6 @@
 // `trnsim run TRACE.json`: simulate a trace and write a results folder.
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "isa/error.h"
@@ -26,6 +28,21 @@ struct RunArgs {
   bool timeline_pieces = false;
   sim::HwSelection hw;
 };
+
+// "timeline: DIR/timeline.json.gz (3.4 MB)", or "" when the run wrote no timeline.
+std::string timeline_line(const std::string& out, sim::TimelineFormat format) {
+  if (format == sim::TimelineFormat::kNone) return "";
+  const std::string path = (std::filesystem::path(out) / sim::timeline_file_name(format)).string();
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(path, ec);
+  if (ec) return "";
+  char size[32];
+  if (bytes >= 1000 * 1000)
+    std::snprintf(size, sizeof size, "%.1f MB", double(bytes) / 1e6);
+  else
+    std::snprintf(size, sizeof size, "%.1f kB", double(bytes) / 1e3);
+  return "timeline: " + path + " (" + size + ")\n";
+}
 
 // Stages of a run shown by the progress bar (a big trace spends seconds in each).
 enum Stage : int64_t { kReading, kSimulating, kWriting, kStages };
@@ -65,7 +82,8 @@ void run(const RunArgs& a) {
     std::cout << sim::stats_to_json(s.stats).dump(2) << "\n";
   } else if (!a.quiet) {
     std::cout << prog.name << " on " << s.config.name << "\n" << sim::format_summary(s.stats)
-              << "results: " << a.out << "\n";
+              << "results: " << a.out << "\n"
+              << timeline_line(a.out, timeline.format);
   }
 }
 

@@ -148,7 +148,9 @@ void write_results(const std::string& dir, const isa::Program& prog, const RunRe
   for (TimelineFormat f : {TimelineFormat::kJson, TimelineFormat::kJsonGz}) {
     const fs::path path = root / timeline_file_name(f);
     if (f == timeline.format) {
-      write_timeline_file(path.string(), prog, result, timeline);
+      TimelineOptions with_config = timeline;
+      with_config.dma_fixed_ns = cfg.dma.fixed_ns;
+      write_timeline_file(path.string(), prog, result, with_config);
     } else {
       std::error_code ignored;  // a stale timeline of an earlier run must not look current
       fs::remove(path, ignored);

@@ -1,5 +1,6 @@
 #include "sim/trace/timeline.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "isa/error.h"
 #include "isa/trace_json.h"
 #include "sim/stats/memory_stats.h"
+#include "sim/trace/dma_bandwidth.h"
 
 namespace trnsim::sim {
 namespace {
@@ -140,6 +142,25 @@ void write_memory_counters(BufferedSink& os, const isa::Program& prog, const Run
   }
 }
 
+// Counter track "DMA bandwidth" in GB/s (bytes per ns), one "ph":"C" event per change.
+void write_dma_bandwidth_counter(BufferedSink& os, const RunResult& result, double fixed_ns) {
+  for (const BandwidthPoint& pt : dma_bandwidth_track(result, fixed_ns)) {
+    os << "{\"name\":\"DMA bandwidth\",\"cat\":\"dma\",\"ph\":\"C\",\"pid\":" << kTimelinePid
+       << ",\"tid\":0,\"ts\":" << ps_as_us(to_ps(pt.time_ns))
+       << ",\"args\":{\"GB_per_s\":" << number(pt.bytes_per_ns) << "}},\n";
+  }
+}
+
+// The nested "fixed cost" slice at the start of a DMA slice [ts_ps, end_ps) on track `tid`.
+void write_dma_fixed_slice(BufferedSink& os, int tid, int64_t ts_ps, int64_t end_ps,
+                           double fixed_ns, int32_t index) {
+  if (!(fixed_ns > 0) || end_ps <= ts_ps) return;
+  const int64_t dur_ps = std::min(to_ps(fixed_ns), end_ps - ts_ps);
+  os << "{\"name\":\"fixed cost\",\"cat\":\"dma_fixed\",\"ph\":\"X\",\"pid\":" << kTimelinePid
+     << ",\"tid\":" << tid << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(dur_ps)
+     << ",\"args\":{\"index\":" << index << ",\"fixed_ns\":" << number(fixed_ns) << "}},\n";
+}
+
 std::string track_name(isa::Engine e, int queue) {
   switch (e) {
     case isa::Engine::kTensor:
@@ -173,8 +194,20 @@ std::string operand_args(const isa::Program& prog, const isa::Instruction& ins) 
   for (size_t k = 0; k < ins.operands.size() && k < inf.operands.size(); ++k) {
     const isa::Operand& o = ins.operands[k];
     if (o.is_view()) {
-      out += "," + json_string(inf.operands[k].role) + ":" +
-             json_string(isa::view_to_string(prog, o.view));
+      const std::string& role = inf.operands[k].role;
+      const std::vector<int64_t> shape = o.view.shape();
+      const isa::DType dtype = prog.dtype_of(o.view.buf);
+      int64_t elements = 1;
+      std::string dims;
+      for (int64_t d : shape) {
+        dims += (dims.empty() ? "" : ",") + std::to_string(d);
+        elements *= d;  // a validated view's element count fits (its buffer's does)
+      }
+      out += "," + json_string(role) + ":" + json_string(isa::view_to_string(prog, o.view)) +
+             "," + json_string(role + "_shape") + ":[" + dims + "]," +
+             json_string(role + "_dtype") + ":\"" + std::string(isa::dtype_name(dtype)) + "\"," +
+             json_string(role + "_bytes") + ":" +
+             std::to_string(elements * isa::dtype_bytes(dtype));
     } else if (o.is_imm()) {
       out += "," + json_string(inf.operands[k].role) + ":" + number(o.imm);
     }
@@ -275,6 +308,8 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
            << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
            << ",\"end_ns\":" << number(piece.end_ns) << ",\"bytes\":" << piece.bytes
            << ",\"transfer_bytes\":" << r.bytes << "}},\n";
+        write_dma_fixed_slice(os, timeline_tid(isa::Engine::kDma, piece.queue), piece_ts_ps,
+                              piece_ts_ps + piece_dur_ps, options.dma_fixed_ns, r.index);
       }
       if (by_piece) continue;
     }
@@ -299,6 +334,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
     if (r.bytes) os << ",\"bytes\":" << r.bytes;
     if (r.flops > 0) os << ",\"flops\":" << number(r.flops);
     os << "}},\n";
+    if (dma) write_dma_fixed_slice(os, tid, ts_ps, end_ps, options.dma_fixed_ns, r.index);
   }
 
   // Flow arrows: each end sits at the middle of its slice so it binds to that slice.
@@ -329,6 +365,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
        << ",\"pid\":" << kTimelinePid << ",\"tid\":" << c_tid << ",\"ts\":" << c_mid << "},\n";
   }
   write_memory_counters(os, prog, result);
+  write_dma_bandwidth_counter(os, result, options.dma_fixed_ns);
   // The last event carries no comma: the process sort index closes the array.
   os << "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" << kTimelinePid
      << ",\"tid\":0,\"args\":{\"sort_index\":0}}\n]}\n";

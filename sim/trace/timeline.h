@@ -4,14 +4,19 @@
 //   that ran a transfer, named and ordered by thread_sort_index metadata;
 //   one complete event ("ph":"X") per instruction, named opcode + " " + label, lasting the
 //   engine's occupancy (busy_ns) so slices on one track never overlap; args give the index,
-//   operand views, bytes, cycles, dependency wait and the time the result became visible;
+//   operand views (for each view operand ROLE: ROLE = the view text, ROLE_shape, ROLE_dtype,
+//   ROLE_bytes), bytes, cycles, dependency wait and the time the result became visible;
 //   a DMA transfer is one such event on its first queue's track, spanning its pieces, with
 //   the number of queues it was spread over; with TimelineOptions::dma_pieces, one event per
 //   piece (RunResult::dma_pieces) on the piece's queue track, with the piece's bytes and the
 //   transfer's bytes, instead;
+//   with TimelineOptions::dma_fixed_ns > 0, each DMA slice (transfer or piece) holds a nested
+//   slice "fixed cost" (cat "dma_fixed") of that length at its start: the per-piece fixed
+//   occupancy of sim/cost/dma_cost.cc (a transfer slice shows the one of its first piece);
 //   one flow ("ph":"s" / "f") per cross-engine dependency edge, producer -> consumer;
 //   counter tracks ("ph":"C") "SBUF in use" and "PSUM in use": bytes per partition of the
-//   live tiles over time (sim/stats/memory_stats.h).
+//   live tiles over time (sim/stats/memory_stats.h); "DMA bandwidth": GB/s moved by all
+//   queues together (sim/trace/dma_bandwidth.h), when the run moved DMA bytes.
 // Timestamps are microseconds (the format's unit) written as exact decimals of whole
 // picoseconds, so ns-scale times survive. Written event by event: memory does not grow with
 // the number of instructions.
@@ -36,6 +41,7 @@ enum class TimelineFormat { kNone, kJson, kJsonGz };
 struct TimelineOptions {
   TimelineFormat format = TimelineFormat::kJson;  // write_timeline_file only
   bool dma_pieces = false;  // one slice per DMA piece instead of one per transfer
+  double dma_fixed_ns = 0;  // the config's dma.fixed_ns (0: no fixed-cost slices)
 };
 
 // "none", "json" or "json.gz"; throws trnsim::Error naming the accepted values otherwise.

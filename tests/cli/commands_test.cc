@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "isa/npy.h"
 #include "tests/cli/cli_util.h"
@@ -46,6 +47,60 @@ TEST(CliNki, RunsAnExampleKernelAndWritesItsResults) {
     std::memcpy(&z, &out.data[4 * i], 4);
     EXPECT_FLOAT_EQ(z, x + y) << i;
   }
+}
+
+TEST(CliNki, DumpWritesATileAfterALineOncePerRun) {
+  TempDir d;
+  write_f32(d / "a.npy", {256, 1024}, 0.5f, 0.25f);
+  write_f32(d / "b.npy", {256, 1024}, -1.0f, 0.125f);
+  // tensor_add.py line 15: c_tile = a_tile + b_tile; the 2x2 grid runs it four times.
+  const CommandResult r = trnsim_in(
+      d, "nki " + source_path("kernels/nki/examples/tensor_add.py") +
+             "::tensor_add --input a_input=a.npy --input b_input=b.npy --grid 2,2 --out k "
+             "--values-only --dump c_tile@tensor_add.py:15");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  expect_has(r, "dump: k/dumps/c_tile@tensor_add.py-15.3.npy");
+  // Run 1 is program (0, 1): rows 0..127, columns 512..1023.
+  const isa::NpyArray c = isa::read_npy(d / "k/dumps/c_tile@tensor_add.py-15.1.npy");
+  const isa::NpyArray a = isa::read_npy(d / "a.npy"), b = isa::read_npy(d / "b.npy");
+  ASSERT_EQ(c.shape, (std::vector<int64_t>{128, 512}));
+  for (int64_t row = 0; row < 128; row += 37) {
+    for (int64_t col = 0; col < 512; col += 101) {
+      const int64_t src = row * 1024 + 512 + col;
+      float x, y, z;
+      std::memcpy(&x, &a.data[4 * src], 4);
+      std::memcpy(&y, &b.data[4 * src], 4);
+      std::memcpy(&z, &c.data[4 * (row * 512 + col)], 4);
+      EXPECT_FLOAT_EQ(z, x + y) << row << "," << col;
+    }
+  }
+  const CommandResult bad = trnsim_in(
+      d, "nki " + source_path("kernels/nki/examples/tensor_add.py") +
+             "::tensor_add --input a_input=a.npy --input b_input=b.npy --grid 2,2 --out k2 "
+             "--dump c_tile@tensor_add.py:2");
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  expect_has(bad, "--dump c_tile@tensor_add.py:2: line 2 of tensor_add.py never ran");
+}
+
+TEST(CliNki, WarnsOfAReadOfANeverWrittenTileAtItsLine) {
+  TempDir d;
+  {
+    std::ofstream k(d / "k.py");
+    k << "import nki\nimport nki.language as nl\n\n\n"
+         "def k(a):\n"
+         "    out = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.shared_hbm)\n"
+         "    t = nl.ndarray(a.shape, dtype=a.dtype, buffer=nl.sbuf)\n"
+         "    nl.store(out, value=nl.add(t, 1.0))\n"
+         "    return out\n";
+  }
+  write_f32(d / "a.npy", {128, 64}, 0.0f, 1.0f);
+  const CommandResult r =
+      trnsim_in(d, "nki k.py::k --input a=a.npy --timing-only --out r 2>&1 >/dev/null");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  expect_has(r, "k.py:8: KernelWarning: tensor_scalar reads t[0:128, 0:64] (tile allocated at "
+                "k.py:7), which nothing wrote before");
+  const CommandResult quiet = trnsim_in(d, "nki k.py::k --input a=a.npy --timing-only --out r -q");
+  EXPECT_EQ(quiet.output, "");
 }
 
 TEST(CliNki, HelpListsTheFrontEndOptions) {

@@ -53,5 +53,33 @@ TEST(CliProgress, RunShowsItsStagesWhenForced) {
   EXPECT_EQ(piped.output, "");
 }
 
+// `command` run on a pseudo-terminal (util-linux `script`), as a user at a terminal runs it;
+// stdout and stderr both land in the output.
+CommandResult on_a_terminal(const TempDir& d, const std::string& args) {
+  return run_shell("cd '" + d.path() + "' && env -u TRNSIM_PROGRESS script -qec \"'" +
+                   TRNSIM_BINARY + "' " + args + "\" /dev/null");
+}
+
+TEST(CliProgress, ModelValuesDrawsLayersDoneOnATerminalAndQuietSilencesIt) {
+  TempDir d;
+  const std::string model =
+      "model llama-3.2-1b --prompt-len 4 --gen 2 --decode-bucket 64 --values --values-layers 1 "
+      "--values-vocab 64 --summary";
+  const CommandResult bar = on_a_terminal(d, model);
+  ASSERT_EQ(bar.exit_code, 0) << bar.output;
+  EXPECT_NE(bar.output.find("decode baseline ["), std::string::npos) << bar.output;
+  // One unit per layer of each forward pass: 1 layer x (prefill + 1 decode).
+  EXPECT_NE(bar.output.find("values baseline ["), std::string::npos) << bar.output;
+  EXPECT_NE(bar.output.find("2/2"), std::string::npos) << bar.output;
+  // --quiet silences the bar on a terminal (the timing-only run shares the flag, and is fast).
+  const CommandResult quiet =
+      on_a_terminal(d, "model llama-3.2-1b --prompt-len 4 --gen 2 --summary --quiet");
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
+  EXPECT_NE(quiet.output.find("TTFT"), std::string::npos) << quiet.output;
+  EXPECT_EQ(quiet.output.find("decode baseline ["), std::string::npos) << quiet.output;
+  const CommandResult drawn = on_a_terminal(d, "model llama-3.2-1b --prompt-len 4 --gen 2 --summary");
+  EXPECT_NE(drawn.output.find("decode baseline ["), std::string::npos) << drawn.output;
+}
+
 }  // namespace
 }  // namespace trnsim::cli::testing

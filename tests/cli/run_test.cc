@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -37,6 +38,43 @@ TEST(CliRun, DefaultRunsTheShippedSampleWithValuesAndTiming) {
   EXPECT_TRUE(exists(d / "res/outputs/y.npy"));
   EXPECT_TRUE(exists(d / "res/timeline.json"));
   EXPECT_TRUE(exists(d / "res/config.json"));
+}
+
+TEST(CliRun, PrintsTheTimelineFileAndItsSize) {
+  TempDir d;
+  const CommandResult gz = trnsim_in(d, "run --timing-only --out r --timeline json.gz");
+  ASSERT_EQ(gz.exit_code, 0) << gz.output;
+  const auto bytes = std::filesystem::file_size(d / "r/timeline.json.gz");
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "timeline: r/timeline.json.gz (%.1f kB)\n",
+                double(bytes) / 1e3);
+  EXPECT_NE(gz.output.find(expected), std::string::npos) << gz.output;
+  const CommandResult none = trnsim_in(d, "run --timing-only --out r --timeline none");
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_EQ(none.output.find("timeline:"), std::string::npos) << none.output;
+}
+
+TEST(CliRun, TimelineShowsOperandTypesTheDmaFixedCostAndBandwidth) {
+  TempDir d;
+  ASSERT_EQ(trnsim_in(d, "run --timing-only --out r --set dma.fixed_ns=100 -q").exit_code, 0);
+  const nlohmann::json t = read_json(d / "r/timeline.json");
+  int fixed = 0, dma = 0, bandwidth = 0, typed = 0;
+  for (const nlohmann::json& e : t.at("traceEvents")) {
+    if (e["ph"] == "C" && e["name"] == "DMA bandwidth") ++bandwidth;
+    if (e["ph"] != "X") continue;
+    if (e["cat"] == "dma") ++dma;
+    if (e["cat"] == "dma_fixed") {
+      ++fixed;
+      EXPECT_LE(e["dur"].get<double>(), 0.1) << e.dump();  // 100 ns, clipped to the transfer
+    }
+    if (e["args"].contains("dst_dtype") && e["args"].contains("dst_shape") &&
+        e["args"].contains("dst_bytes"))
+      ++typed;
+  }
+  EXPECT_GT(dma, 0);
+  EXPECT_EQ(fixed, dma);  // one fixed-cost slice in each transfer slice
+  EXPECT_GT(typed, dma);  // every slice with a destination view, compute and DMA
+  EXPECT_GE(bandwidth, 2);
 }
 
 TEST(CliRun, TimingOnlyGivesTheSameTimeAndNoOutputs) {

@@ -1,8 +1,10 @@
 """Helpers for the NKI front-end tests: paths, loading example kernels in either import style,
 the instruction table parsed from isa/instructions.def, and the trnsim binary check."""
+import atexit
 import importlib.util
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -13,6 +15,14 @@ if NKI_DIR not in sys.path:
     sys.path.insert(0, NKI_DIR)
 
 import trnsim_nki  # noqa: E402
+
+# Every temp file of the test process and of the programs it starts goes into one folder that
+# is removed at exit, so the suite leaves nothing behind (kernels written by load_source must
+# outlive their test: tracing reads their source lines).
+_SESSION_TMP = tempfile.mkdtemp(prefix="trnsim_nki_tests_")
+tempfile.tempdir = _SESSION_TMP
+os.environ["TMPDIR"] = _SESSION_TMP
+atexit.register(shutil.rmtree, _SESSION_TMP, True)
 
 # Import lines of the two NKI SDK generations, in the same order.
 _OLD = ["import neuronxcc.nki as nki", "import neuronxcc.nki.isa as nisa",

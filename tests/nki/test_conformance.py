@@ -49,8 +49,17 @@ class ConformanceTest(unittest.TestCase):
         c = next(c for c in self.cases if "nl.exp" in c.names)
         table = coverage.statuses([c], ["broken"])
         row = next(r for r in table[("language", "old")] if r[0] == "exp")
-        self.assertFalse(row[1])
+        self.assertEqual(row[1], coverage.NOT_SUPPORTED)
         self.assertIn("broken", row[2])
+
+    def test_out_of_scope_names_have_no_case_and_are_not_gaps(self):
+        covered = {n for c in self.cases for n in c.names}
+        self.assertFalse(covered & set(coverage.OUT_OF_SCOPE), "a name with a case is listed "
+                         "out of scope")
+        self.assertFalse(set(coverage.OUT_OF_SCOPE) & set(coverage.NOT_YET))
+        table = coverage.statuses(self.cases, self.results)
+        row = next(r for r in table[("isa", "new")] if r[0] == "quantize_mx")
+        self.assertEqual(row[1], coverage.OUT)
 
 
 def run_cli(*args):
@@ -76,7 +85,8 @@ class CoverageCliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("| `exp` | supported | small.exp_case |", p.stdout)
         self.assertIn("| `log` | not supported | no conformance case yet |", p.stdout)
-        self.assertIn("| `rand` | not supported | %s |" % coverage.NO_RNG, p.stdout)
+        self.assertIn("| `sequence_bounds` | not supported | %s |" % coverage.NO_INS, p.stdout)
+        self.assertIn("| `float4_e2m1fn_x4` | out of scope | %s |" % coverage.X4, p.stdout)
 
     def test_writes_markdown_file(self):
         out = os.path.join(self.tmp, "COVERAGE.md")

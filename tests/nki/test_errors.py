@@ -47,8 +47,8 @@ class ErrorTest(unittest.TestCase):
         self.expect("y = nl.fancy_new_op(x)", NkiUnsupportedError, "nki.language.fancy_new_op")
 
     def test_unknown_isa_call(self):
-        self.expect("y = nisa.dropout(x, 0.5)", NkiUnsupportedError, "nki.isa.dropout",
-                    "random number generator")
+        self.expect("y = nisa.quantize_mx(x)", NkiUnsupportedError, "nki.isa.quantize_mx",
+                    "MX (microscaling)")
 
     def test_unknown_keyword(self):
         self.expect("y = nisa.tensor_tensor(x, x, op=nl.add, turbo=True)",

@@ -7,7 +7,7 @@ import numpy as np
 
 import nki_test_util as u
 import trnsim_nki
-from trnsim_nki.errors import TrnsimRunError
+from trnsim_nki.errors import NkiError
 
 STATE, BINARY = u.binary_state()
 RNG = np.random.default_rng(11)
@@ -101,9 +101,11 @@ def k(a):
     nl.store(out, value=nl.copy(acc))
     return out
 """)
-        with self.assertRaises(TrnsimRunError) as cm:
+        # The front end checks the Tensor Engine's operand rules before the binary sees them.
+        with self.assertRaises(NkiError) as cm:
             trnsim_nki.run(mod.k, r(128, 1024))
-        self.assertIn("too_wide.py:11", str(cm.exception))
+        self.assertIn("too_wide.py:11: nisa.nc_matmul: moving [128, 1024] has free size 1024",
+                      str(cm.exception))
 
 
 if __name__ == "__main__":

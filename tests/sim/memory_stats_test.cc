@@ -109,7 +109,7 @@ TEST(MemoryStats, TimelineHasInUseCounterTracks) {
   int64_t sbuf_max = 0, psum_max = 0, sbuf_last = -1;
   int sbuf_points = 0;
   for (const nlohmann::json& e : t["traceEvents"]) {
-    if (e["ph"] != "C") continue;
+    if (e["ph"] != "C" || !e["args"].contains("bytes_per_partition")) continue;
     const int64_t v = e["args"]["bytes_per_partition"];
     if (e["name"] == "SBUF in use") {
       sbuf_max = std::max(sbuf_max, v);

@@ -30,7 +30,7 @@ TEST(KernelSet, ShippedSetsParse) {
   const KernelSet o = load_kernel_set("optimised");
   EXPECT_EQ(o.choice("qkv_proj", Phase::kPrefill).variant, "blocked");
   EXPECT_EQ(o.choice("qkv_proj", Phase::kDecode).variant, "thin");
-  EXPECT_TRUE(o.choice("mlp", Phase::kDecode).custom);
+  EXPECT_FALSE(o.choice("mlp", Phase::kDecode).is_nki());  // a library kernel
   EXPECT_FALSE(b.fused_attention(Phase::kPrefill));
   EXPECT_TRUE(o.fused_attention(Phase::kPrefill));
   EXPECT_TRUE(o.fused_attention(Phase::kDecode));

@@ -16,12 +16,12 @@ TEST(Score, FactorsMultiply) {
   in.ref_tokens_per_s = 50;
   in.tokens_per_s = 100;  // 2x throughput
   in.macs = 1000;
-  in.custom_macs = 250;  // 1.25
+  in.nki_macs = 250;  // 1.25
   const Score s = contest_score(in);
   EXPECT_DOUBLE_EQ(s.accuracy, 1);
   EXPECT_DOUBLE_EQ(s.ttft_factor, 3);
   EXPECT_DOUBLE_EQ(s.throughput_factor, 2);
-  EXPECT_DOUBLE_EQ(s.custom_factor, 1.25);
+  EXPECT_DOUBLE_EQ(s.nki_mac_factor, 1.25);
   EXPECT_DOUBLE_EQ(s.total, 7.5);
   EXPECT_NE(s.text().find("7.5000"), std::string::npos);
 }
@@ -31,6 +31,15 @@ TEST(Score, WrongValuesScoreZero) {
   EXPECT_DOUBLE_EQ(contest_score(in).total, 0);
   in.values_checked = false;  // unchecked counts as accurate
   EXPECT_DOUBLE_EQ(contest_score(in).total, 6);
+}
+
+TEST(Score, RejectsNkiMacsBeyondTheModel) {
+  ScoreInputs in{false, true, 100, 300, 100, 50, 1000, 1001};
+  EXPECT_THROW(contest_score(in), Error);
+  in.nki_macs = -1;
+  EXPECT_THROW(contest_score(in), Error);
+  in.nki_macs = 1000;  // everything in NKI kernels doubles the score
+  EXPECT_DOUBLE_EQ(contest_score(in).total, 12);
 }
 
 TEST(Score, RejectsZeroTimes) {

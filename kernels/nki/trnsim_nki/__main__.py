@@ -6,7 +6,10 @@ input: float files are rounded into it, raw-bit files (uint16 for 16-bit floats,
 fp8) are taken bit for bit. Results go to DIR like `trnsim run` (outputs/<tensor>.npy,
 stats.json, timeline.json, config.json) plus DIR/trace.json and DIR/compile.json (the
 compiler's report: flow, per-tile address and live range, peaks, spill bytes), and the summary
-table is printed. `--compile-config allocation=linear,...` sets nki.compiler.CompileConfig
+table is printed. `--dump NAME@FILE.py:LINE` (repeatable) writes the values of kernel variable
+NAME after that line to DIR/dumps/ (trnsim_nki.dump). Kernel warnings (reads of never-written
+tiles, loop-carried dependencies in nl.affine_range) go to stderr with their kernel line.
+`--compile-config allocation=linear,...` sets nki.compiler.CompileConfig
 options (overriding the kernel's own). `python3 -m trnsim_nki --coverage [--write FILE]
 [--suite DIR]` prints the API coverage table.
 """
@@ -19,7 +22,7 @@ import sys
 
 import numpy as np
 
-from . import dtypes
+from . import device_print, dtypes, dump, kernel_checks
 from .compiler.config import parse_compile_config
 from .errors import NkiError, TrnsimRunError
 from .runner import RunOptions, run_trace
@@ -140,7 +143,11 @@ def parse_args(argv):
     ap.add_argument("--compile-config", default="", metavar="K=V,...",
                     help="nki.compiler.CompileConfig options, e.g. allocation=linear,"
                     "allocation_mode=ring,tensor_copy_elim=1 (overrides the kernel's own)")
-    ap.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    ap.add_argument("--dump", action="append", default=[], metavar="NAME@FILE.py:LINE",
+                    help="write the values of kernel variable NAME after line LINE of FILE.py "
+                    "to DIR/dumps/ (repeatable)")
+    ap.add_argument("--quiet", "-q", action="store_true",
+                    help="print nothing on success (no summary, no warnings)")
     return ap.parse_args(argv)
 
 
@@ -166,8 +173,13 @@ def run_command(a):
             raise UsageError("--grid expects integers like 2,2, got %r" % a.grid)
     kwargs = dict(load_input(item) for item in a.input)
     check_parameters(func, kwargs)
+    if a.dump and a.timing_only:
+        raise UsageError("--dump needs the values; it cannot be used with --timing-only")
     out = a.out or os.path.join("results", func.__name__)
-    tr = trace_kernel(func, (), kwargs, grid=grid, target=a.target, compile_config=config)
+    tr = trace_kernel(func, (), kwargs, grid=grid, target=a.target, compile_config=config,
+                      dumps=a.dump)
+    if not a.quiet:
+        kernel_checks.issue(tr.warnings, func.__code__.co_filename)
     os.makedirs(out, exist_ok=True)
     trace = tr.trace()
     with open(os.path.join(out, "trace.json"), "w") as f:
@@ -175,7 +187,13 @@ def run_command(a):
     with open(os.path.join(out, "compile.json"), "w") as f:
         json.dump(tr.report.to_json(), f, indent=1)
     if not a.trace_only:
-        run_trace(trace, tr.inputs, out_dir=out, options=run_options(a), echo=not a.quiet)
+        res = run_trace(trace, tr.inputs, out_dir=out, options=run_options(a), echo=not a.quiet)
+        if not a.timing_only:
+            if not a.quiet:
+                device_print.report(tr.program, res.outputs, out)
+            for path in dump.write(tr.dumps, res.outputs, out)[1]:
+                if not a.quiet:
+                    print("dump: %s" % path)
     return out
 
 

@@ -10,7 +10,7 @@ import math
 
 from . import dtypes
 from .core import NkiTensor
-from .emit import emit, fresh, new_tile, on_chip
+from .emit import emit, fresh, new_tile, number, on_chip
 from .errors import NkiError, NkiUnsupportedError
 
 GELU_SIGMOID_SCALE = 1.702  # gelu(x) ~= x * sigmoid(1.702 x) (NKI reference, gelu_apprx_sigmoid)
@@ -164,6 +164,8 @@ def where(condition, x, y, dtype=None, mask=None, **kwargs):
             on_chip(call, v, name)
     if not isinstance(condition, NkiTensor):
         raise NkiUnsupportedError(call, "a Python condition (use a tile)")
+    x = x if isinstance(x, NkiTensor) else number(call, "x", x)
+    y = y if isinstance(y, NkiTensor) else number(call, "y", y)
     shape = condition.shape
     ref = x if isinstance(x, NkiTensor) else y if isinstance(y, NkiTensor) else None
     odt = dtype or (ref.dtype if ref is not None else dtypes.float32)
@@ -186,9 +188,9 @@ def where(condition, x, y, dtype=None, mask=None, **kwargs):
 
 # ---- reductions and normalisations -----------------------------------------------------------
 def _free_axes(call, x, axis):
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    axes = [a + x.ndim if a < 0 else a for a in axes]
-    if 0 in axes or any(a >= x.ndim for a in axes):
+    from .emit import axes_of
+    axes = axes_of(call, axis, x.ndim)
+    if 0 in axes:
         raise NkiUnsupportedError(call, "axis %s (only free axes 1..%d)" % (axis, x.ndim - 1))
     return axes
 

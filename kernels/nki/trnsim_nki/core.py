@@ -101,13 +101,26 @@ def _site_key(memory, shape, dtype):
     return (path, line, memory, tuple(shape), dtype.name)
 
 
+def int_shape(call, shape):
+    """`shape` as a list of ints, or an NkiError naming `call`."""
+    if isinstance(shape, (int, Par)) or hasattr(shape, "__index__"):
+        shape = [shape]
+    try:
+        dims = [int(s) for s in shape]
+    except (TypeError, ValueError):
+        raise NkiError(call, "shape must be a tuple of integers, got %r" % (shape,))
+    if any(isinstance(s, float) for s in shape):
+        raise NkiError(call, "shape must be a tuple of integers, got %r" % (shape,))
+    return dims
+
+
 def _split_shape(shape):
     """(block dims, partitions, free dims) of an on-chip shape that may hold one nl.par_dim."""
     par_axis = 0
     for i, s in enumerate(shape):
         if isinstance(s, Par):
             par_axis = i
-    dims = [int(s) for s in shape]
+    dims = int_shape("nl.ndarray", shape)
     if any(s <= 0 for s in dims):
         raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % dims)
     if not dims:
@@ -122,10 +135,12 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
     partition) -> byte address in the partition."""
     c = ctx()
     dtype = dtypes.to_dtype(dtype)
+    if isinstance(shape, str) or not hasattr(shape, "__iter__"):
+        shape = int_shape("nl.ndarray", shape)
     shape = list(shape)
     hint = name or assigned_name("t")
     if memory == "hbm":
-        shape = [int(s) for s in shape]
+        shape = int_shape("nl.ndarray", shape)
         if any(s <= 0 for s in shape):
             raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
         key = _site_key(memory, shape, dtype)
@@ -368,6 +383,7 @@ class NkiTensor:
         idx = idx + (slice(None),) * (self.ndim - len(idx))
         sl = list(self.sl)
         kept = []  # (sort key, phys dim, var)
+        splits = []  # (var, phys dim, buffer elements per step) of split variables
         for pos, (ix, d) in enumerate(zip(idx, self.dims)):
             n = 1 if d is None else sl[d][1]
             s, c, st = (0, 1, 1) if d is None else sl[d]
@@ -378,6 +394,14 @@ class NkiTensor:
                                           "supported")
             if isinstance(ix, slice):
                 _check_slice_bounds(ix, n, pos, call)
+                if ix.step is not None and (not hasattr(ix.step, "__index__") or
+                                            int(ix.step) == 0):
+                    raise NkiError(call, "slice step %r of dimension %d must be a non-zero "
+                                   "integer" % (ix.step, pos))
+                for bound in (ix.start, ix.stop):
+                    if bound is not None and not hasattr(bound, "__index__"):
+                        raise NkiError(call, "slice bound %r of dimension %d is not an integer"
+                                       % (bound, pos))
                 a, b, step = ix.indices(n)
                 if step <= 0:
                     raise NkiUnsupportedError(call, "negative slice steps are not supported")
@@ -385,6 +409,19 @@ class NkiTensor:
                 if d is not None:
                     sl[d] = (s + a * st, cnt, st * step)
                 kept.append(((0, pos), d, None))
+            elif isinstance(ix, Affine) and len(ix.terms) > 1 and d is not None:
+                # several arange terms in one dimension: one logical dim per variable; the
+                # variable with the most values walks the buffer dim, the others split
+                terms = sorted(ix.terms.items(), key=lambda vc: -vc[0].n)
+                if any(c <= 0 for _, c in terms) or ix.const < 0:
+                    raise NkiUnsupportedError(call, "index expression %r needs positive "
+                                              "coefficients and a start >= 0" % (ix,))
+                sl[d] = (s + ix.const * st, terms[0][0].n, st * terms[0][1])
+                for k, (v, coef) in enumerate(terms):
+                    key = (0, v.axis) if v.axis is not None else (0, pos)
+                    kept.append((key, d if k == 0 else None, v))
+                    if k:
+                        splits.append((v, d, st * coef))
             elif isinstance(ix, Affine):
                 one = ix.single
                 if one is None or one[1] <= 0:
@@ -414,6 +451,9 @@ class NkiTensor:
                 raise NkiUnsupportedError(call, "index of type %s" % type(ix).__name__)
         if any(v is not None and v.axis is not None for _, _, v in kept):
             kept.sort(key=lambda k: k[0])
+        if splits:
+            from .split_view import SplitView
+            return SplitView(self.buf, sl, [k[1] for k in kept], [k[2] for k in kept], splits)
         return NkiTensor(self.buf, sl, [k[1] for k in kept], [k[2] for k in kept])
 
     def __getitem__(self, idx):
@@ -434,7 +474,7 @@ class NkiTensor:
 
     # ---- shape manipulation ----
     def reshape(self, shape):
-        shape = [int(s) for s in shape]
+        shape = int_shape("tensor.reshape", shape)
         mine = [s for s in self.shape if s != 1]
         if self.buf.memory == "hbm" and (self.flat is not None or
                                          [s for s in shape if s != 1] != mine):

@@ -27,8 +27,10 @@ def record(prefix, x, mask=None):
 
 
 def debug_tensors(program):
-    """Names of the debug tensors of a traced program (outputs, but not kernel results)."""
-    return {name for _, name, _, _ in getattr(program, "device_prints", [])}
+    """Names of the debug tensors of a traced program (outputs, but not kernel results): those
+    of nl.device_print and of --dump (trnsim_nki.dump)."""
+    return {name for _, name, _, _ in getattr(program, "device_prints", [])} | set(
+        getattr(program, "dump_tensors", []))
 
 
 def _end_times_ns(results_dir):

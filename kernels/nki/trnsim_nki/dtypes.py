@@ -1,6 +1,12 @@
 """NKI data types (nl.float32, nl.bfloat16, fp8 types, ints) and their trace names."""
 import numpy as np
 
+from .errors import NkiError
+
+
+class NkiDtypeError(NkiError, TypeError):
+    """A dtype argument that names no NeuronCore type."""
+
 
 class DType:
     """A NeuronCore element type. `name` is the trace dtype name (isa/dtype.h)."""
@@ -53,11 +59,11 @@ def to_dtype(x):
     if isinstance(x, str):
         if x in _BY_NAME:
             return _BY_NAME[x]
-        raise TypeError("unknown dtype %r" % x)
+        raise NkiDtypeError("dtype", "unknown dtype %r" % x)
     try:
         nd = np.dtype(x)
     except TypeError:
-        raise TypeError("unknown dtype %r" % (x,))
+        raise NkiDtypeError("dtype", "unknown dtype %r" % (x,))
     if nd.name in _BY_NAME:
         return _BY_NAME[nd.name]
     if nd == np.float64:
@@ -69,7 +75,7 @@ def to_dtype(x):
                         "uint16, uint32); convert the data to int32" % nd)
     if nd == np.bool_:
         return uint8
-    raise TypeError("dtype %s has no NeuronCore equivalent" % nd)
+    raise NkiDtypeError("dtype", "dtype %s has no NeuronCore equivalent" % nd)
 
 
 def precision_rank(d):

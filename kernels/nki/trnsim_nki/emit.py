@@ -62,6 +62,9 @@ def emit(opcode_, mask=None, engine=None, **fields):
     and strings are passed as they are; None fields are omitted. Returns the instruction
     dict, or None when the mask selects nothing."""
     c = core.ctx()
+    from .split_view import SplitView, emit_pieces
+    if any(isinstance(v, SplitView) for v in fields.values()):
+        return emit_pieces(emit, opcode_, mask, engine, fields)
     keys = [k for k, v in fields.items() if isinstance(v, NkiTensor)]
     views = apply_mask("nki." + opcode_, mask, [fields[k] for k in keys])
     if views is None:
@@ -90,6 +93,27 @@ def on_chip(call, t, what="operand"):
         raise NkiError(call, "%s %s is in HBM; load it into SBUF first (nl.load)"
                        % (what, t.buf.name))
     return t
+
+
+def number(call, what, v):
+    """`v` as a float, or an NkiError naming the argument."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) and not hasattr(v, "__float__"):
+        raise NkiError(call, "%s must be a tile or a number, got %s" % (what, type(v).__name__))
+    return float(v)
+
+
+def axes_of(call, axis, ndim):
+    """The axes of an `axis=` argument (int or sequence of ints, negative from the end)."""
+    items = [axis] if not isinstance(axis, (list, tuple)) else list(axis)
+    if not items or any(isinstance(a, bool) or not hasattr(a, "__index__") for a in items):
+        raise NkiError(call, "axis=%r must be an int or a tuple of ints" % (axis,))
+    out = []
+    for a in items:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise NkiError(call, "axis %d out of range for a rank-%d tile" % (a, ndim))
+        out.append(a + ndim if a < 0 else a)
+    return out
 
 
 def free_size(shape):

@@ -74,3 +74,30 @@ class TrnsimRunError(RuntimeError):
 
 class NkiUnsupportedAttribute(NkiUnsupportedError, AttributeError):
     """Access to an nki.language / nki.isa name the front end does not implement."""
+
+
+class NkiInternalError(NkiError):
+    """A Python exception raised inside the front end while tracing a kernel line (a front-end
+    bug, or bad input it failed to check): reported at the kernel line, with the front-end
+    place and the original exception chained."""
+
+    def __init__(self, path, line, message):
+        Exception.__init__(self, "%s:%d: %s" % (os.path.basename(path), line, message))
+        self.call, self.path, self.line = "trnsim_nki", path, line
+
+
+def internal_error(exc):
+    """NkiInternalError for `exc` when it was raised inside the front end below a kernel line,
+    else None (an exception of the kernel's own code keeps its traceback)."""
+    import traceback
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames or _classify(frames[-1].filename) is not None:
+        return None
+    kernel = [f for f in frames if _classify(f.filename) is not None]
+    if not kernel:
+        return None
+    inner = frames[-1]
+    where = os.path.relpath(inner.filename, _NKI_ROOT)
+    return NkiInternalError(kernel[-1].filename, kernel[-1].lineno,
+                            "trnsim_nki could not trace this line: %s: %s (at %s:%d; please "
+                            "report it)" % (type(exc).__name__, exc, where, inner.lineno))

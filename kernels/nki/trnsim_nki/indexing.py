@@ -6,6 +6,11 @@ grid, `[None, :]` axis 1. An affine expression is sum(coef * var) + const with i
 """
 import itertools
 
+from .errors import NkiError, NkiUnsupportedError
+
+_FORMS = ("only the nl.arange(n)[:, None] / [None, :] forms (one slice, the rest None) are "
+          "supported")
+
 _ids = itertools.count()
 
 
@@ -76,11 +81,13 @@ class Affine:
     def __getitem__(self, idx):
         """arange(n)[:, None] / [None, :]: place a 1-D arange on an axis of a 2-D grid."""
         s = self.single
+        if idx == slice(None) and s is not None and s[0].axis is None:
+            return self  # arange(n)[:] is the same 1-D index
         if s is None or s[0].axis is not None or not isinstance(idx, tuple):
-            raise TypeError("only nl.arange(n)[:, None] and [None, :] forms are supported")
+            raise NkiUnsupportedError("nl.arange(...)[...]", _FORMS)
         axes = [i for i, x in enumerate(idx) if isinstance(x, slice)]
         if len(axes) != 1 or any(x is not None and not isinstance(x, slice) for x in idx):
-            raise TypeError("only nl.arange(n)[:, None] and [None, :] forms are supported")
+            raise NkiUnsupportedError("nl.arange(...)[...]", _FORMS)
         v = Var(s[0].n, axes[0], len(idx))
         return Affine({v: s[1]}, self.const)
 
@@ -130,7 +137,7 @@ class Pred:
     __rand__ = __and__
 
     def __bool__(self):
-        raise TypeError("an NKI index predicate has no Python truth value (use it as a mask)")
+        raise NkiError("index predicate", "has no Python truth value (use it as a mask)")
 
 
 def _floordiv(a, b):

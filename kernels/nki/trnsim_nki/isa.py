@@ -9,9 +9,9 @@ argument than the older form has.
 
 import numpy as np
 
-from . import core, dtypes
+from . import core, dtypes, tensor_engine_rules
 from .core import NkiTensor
-from .emit import emit, new_tile, on_chip, check_same_shape, fresh
+from .emit import axes_of, check_same_shape, emit, fresh, new_tile, number, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
 
 _REQ = object()
@@ -184,7 +184,7 @@ def _operand(x):
         return x
     if isinstance(x, (int, float, np.number)):
         return float(x)
-    raise TypeError("operand must be a tile or a number, got %r" % (x,))
+    raise NkiError("nki.isa", "operand must be a tile or a number, got %r" % (x,))
 
 
 def _result(call, is_new, p, shape, dtype, memory="sbuf"):
@@ -214,6 +214,7 @@ def nc_matmul(*args, **kwargs):
     # the same product is computed here, so the values are the transpose.
     if st.ndim != 2 or mv.ndim != 2:
         raise NkiError(call, "stationary %s and moving %s must be 2-D" % (st.shape, mv.shape))
+    tensor_engine_rules.check_matmul_operands(call, st, mv)
     dst = _result(call, is_new, p, (st.shape[1], mv.shape[1]), dtypes.float32, "psum")
     acc = p.get("accumulate") if is_new else False
     if acc is None:
@@ -419,7 +420,8 @@ def memset(*args, **kwargs):
     dst = p["dst"] if is_new else new_tile(p["shape"], p["dtype"])
     if is_new:
         dst = on_chip(call, dst, "dst").straight()  # one value: the element order is moot
-    ins = emit("memset", mask=p["mask"], engine=p["engine"], dst=dst, value=float(p["value"]))
+    ins = emit("memset", mask=p["mask"], engine=p["engine"], dst=dst,
+               value=number(call, "value", p["value"]))
     return dst if is_new else fresh(dst, ins)
 
 
@@ -461,9 +463,9 @@ def range_select(*args, **kwargs):
     ins = emit("range_select", mask=p["mask"], dst=dst, src=x, bound0=p["bound0"],
                bound1=p["bound1"], reduce_dst=red, comp_op0=alu_name(call, p["comp_op0"]),
                comp_op1=alu_name(call, p["comp_op1"]),
-               on_false_value=float(p["on_false_value"]),
+               on_false_value=number(call, "on_false_value", p["on_false_value"]),
                reduce_op=alu_name(call, p["reduce_op"]) if red is not None else None,
-               range_start=float(p["range_start"]))
+               range_start=number(call, "range_start", p["range_start"]))
     return dst if is_new else fresh(dst, ins)
 
 
@@ -477,9 +479,7 @@ def tensor_reduce(*args, **kwargs):
         ("negate", False), ("keepdims", False), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 0)
     x = on_chip(call, p["data"])
-    axes = p["axis"]
-    axes = [axes] if isinstance(axes, int) else list(axes)
-    axes = [a + x.ndim if a < 0 else a for a in axes]
+    axes = axes_of(call, p["axis"], x.ndim)
     if 0 in axes:
         raise NkiError(call, "cannot reduce the partition axis (use "
                        "nisa.tensor_partition_reduce)")
@@ -546,7 +546,7 @@ def nc_match_replace8(*args, **kwargs):
              src=x, vals=vals)
     dst = _result(call, is_new, p, x.shape, x.dtype)
     ins = emit("nc_match_replace8", mask=p["mask"], dst=dst, src=x, vals=vals,
-               imm_value=float(p["imm"]))
+               imm_value=number(call, "imm", p["imm"]))
     return dst if is_new else fresh(dst, ins)
 
 
@@ -601,11 +601,14 @@ def dma_transpose(*args, **kwargs):
 from .isa_index import affine_select, iota  # noqa: E402,F401
 from .isa_composite import (dma_compute, exponential, nc_stream_shuffle,  # noqa: E402,F401
                             select_reduce, tensor_copy_predicated, tensor_scalar_cumulative)
+from .rng import isa_dropout as dropout, isa_rand2 as rand2  # noqa: E402,F401
+from .rng import isa_rand_get_state as rand_get_state  # noqa: E402,F401
+from .rng import isa_rand_set_state as rand_set_state  # noqa: E402,F401
+from .rng import isa_rng as rng, isa_set_rng_seed as set_rng_seed  # noqa: E402,F401
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    from .coverage import OUT_OF_SCOPE
-    raise NkiUnsupportedAttribute("nki.isa." + name, OUT_OF_SCOPE.get(
-        "nisa." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))
+    from .coverage import unsupported_reason
+    raise NkiUnsupportedAttribute("nki.isa." + name, unsupported_reason("nisa." + name))

@@ -11,7 +11,7 @@ import types
 
 from . import core, dtypes
 from .core import NkiTensor
-from .emit import emit, new_tile, on_chip
+from .emit import emit, new_tile, number, on_chip
 from .errors import _LIB_DIRS, NkiError, NkiUnsupportedError
 from .isa import _REQ, _bind, _operand, alu_name
 
@@ -211,7 +211,8 @@ def tensor_scalar_cumulative(*args, **kwargs):
     elif cmd == "load_reduce":
         if p["imm1"] is None:
             raise NkiError(call, "reduce_cmd=load_reduce needs imm1")
-        initial = p["imm1"] if isinstance(p["imm1"], NkiTensor) else float(p["imm1"])
+        initial = p["imm1"] if isinstance(p["imm1"], NkiTensor) else \
+            number(call, "imm1", p["imm1"])
     elif cmd == "reduce":
         initial = _vector_regs(call, src.shape[0])
         if initial is None:
@@ -220,7 +221,7 @@ def tensor_scalar_cumulative(*args, **kwargs):
         raise NkiUnsupportedError(call, "reduce_cmd=%r" % (cmd,))
     v = new_tile(src.shape, dtypes.float32)
     emit("tensor_scalar", dst=v, src=src, op0=op0, operand0=p["imm0"] if isinstance(
-        p["imm0"], NkiTensor) else float(p["imm0"]), reverse0=bool(p["reverse0"]))
+        p["imm0"], NkiTensor) else number(call, "imm0", p["imm0"]), reverse0=bool(p["reverse0"]))
     emit("tensor_tensor_scan", dst=dst, src0=v, src1=v, initial=initial, op0=op1, op1="bypass")
     last = dst.straight()
     _keep_vector_regs(last.narrow(last.ndim - 1, last.shape[-1] - 1, last.shape[-1]))

@@ -5,7 +5,7 @@
     affine_select), the value of free element (i1..ik) of partition p being
     offset + channel_multiplier * p + sum_j step_j * i_j (NKI reference, nki.isa.iota).
 """
-from .emit import emit, fresh, new_tile, on_chip
+from .emit import emit, fresh, new_tile, number, on_chip
 from .errors import NkiError, NkiUnsupportedError
 from .indexing import Affine, Pred
 from .isa import _REQ, M, _bind, _result, alu_name
@@ -56,7 +56,7 @@ def iota(*args, **kwargs):
         _, p = _bind(call, args, kwargs, new, new, 0)
         dst = on_chip(call, p["dst"], "dst")
         steps, view = _pattern_steps(call, p["pattern"], dst)
-        emit("iota", dst=view, offset=float(p["offset"]),
+        emit("iota", dst=view, offset=number(call, "offset", p["offset"]),
              channel_multiplier=int(p["channel_multiplier"]), pattern=steps)
         return dst
     old = [("expr", _REQ), ("dtype", _REQ), ("mask", None)]
@@ -91,9 +91,11 @@ def affine_select(*args, **kwargs):
         dst = on_chip(call, p["dst"], "dst")
         x = on_chip(call, p["on_true_tile"], "on_true_tile")
         steps, view = _pattern_steps(call, p["pattern"], dst)
-        emit("affine_select", dst=view, src=x.straight(), offset=float(p["offset"]),
+        emit("affine_select", dst=view, src=x.straight(),
+             offset=number(call, "offset", p["offset"]),
              channel_multiplier=int(p["channel_multiplier"]), pattern=steps,
-             cmp_op=alu_name(call, p["cmp_op"]), on_false_value=float(p["on_false_value"]))
+             cmp_op=alu_name(call, p["cmp_op"]),
+             on_false_value=number(call, "on_false_value", p["on_false_value"]))
         return dst
     old = [("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ)] + M
     new = [("dst", _REQ), ("pred", _REQ), ("on_true_tile", _REQ), ("on_false_value", _REQ),
@@ -109,7 +111,8 @@ def affine_select(*args, **kwargs):
         off, cm, pattern, _ = _grid_terms(call, expr, x.ndim)
         ins = emit("affine_select", mask=p["mask"], dst=dst, src=src, offset=float(off),
                    channel_multiplier=int(cm), pattern=[int(c) for c in pattern],
-                   cmp_op=_CMP[op], on_false_value=float(p["on_false_value"]))
+                   cmp_op=_CMP[op],
+                   on_false_value=number(call, "on_false_value", p["on_false_value"]))
         src = dst
     return dst if is_new else fresh(dst, ins)
 

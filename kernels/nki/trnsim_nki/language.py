@@ -7,7 +7,7 @@ nl.transpose -> `nc_transpose`; nl.load/nl.store -> `dma_copy`.
 """
 import numpy as np
 
-from . import core, dtypes
+from . import core, dtypes, kernel_checks
 from .core import NkiTensor, Par
 from .dtypes import (bfloat16, float16, float32, float8_e4m3, float8_e5m2, float8_e4m3fn,  # noqa
                      int8, int16, int32, uint8, uint16, uint32, tfloat32)
@@ -59,12 +59,17 @@ def _range(*args, **kwargs):
 
 
 def affine_range(*args, **kwargs):
-    """Unrolled at trace time (NKI's loop-carried-free parallel loop)."""
+    """Unrolled at trace time (NKI's loop-carried-free parallel loop); its iterations are
+    recorded for the loop-carried dependency warning (trnsim_nki.kernel_checks)."""
+    return kernel_checks.AffineRange(_range(*args, **kwargs))
+
+
+def sequential_range(*args, **kwargs):
+    """Unrolled at trace time, in order."""
     return _range(*args, **kwargs)
 
 
-sequential_range = affine_range
-static_range = affine_range
+static_range = sequential_range
 
 
 def dynamic_range(*args, **kwargs):
@@ -494,10 +499,8 @@ def negative(x, dtype=None, mask=None, **kwargs):
 def reduce(op, x, axis, dtype=None, mask=None, keepdims=False, negate=False, call=None):
     call = call or "nl." + op
     on_chip(call, x)
-    axes = [axis] if isinstance(axis, int) else list(axis)
-    axes = [a + x.ndim if a < 0 else a for a in axes]
-    if any(a >= x.ndim for a in axes):
-        raise NkiError(call, "axis %s out of range for shape %s" % (axis, x.shape))
+    from .emit import axes_of
+    axes = axes_of(call, axis, x.ndim)
     odt = dtype or x.dtype
     if 0 in axes:
         if axes == [0] and x.ndim == 2 and not negate:
@@ -590,12 +593,13 @@ from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  #
                         gelu_apprx_sigmoid_dx, gelu_dx, invert, logical_and, logical_not,
                         logical_or, logical_xor, loop_reduce, mish, rms_norm,
                         shared_identity_matrix, silu_dx, softmax, tan, trunc, var, where)
+from .rng import nl_dropout as dropout, nl_rand as rand  # noqa: E402,F401
+from .rng import nl_random_seed as random_seed  # noqa: E402,F401
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    from .coverage import OUT_OF_SCOPE
-    raise NkiUnsupportedAttribute("nki.language." + name, OUT_OF_SCOPE.get(
-        "nl." + name, "not supported by trnsim_nki (see kernels/nki/COVERAGE.md)"))
+    from .coverage import unsupported_reason
+    raise NkiUnsupportedAttribute("nki.language." + name, unsupported_reason("nl." + name))
 

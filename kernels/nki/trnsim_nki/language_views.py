@@ -1,8 +1,8 @@
 """nki.language names that make index ranges and views or describe buffers, rather than
 emitting instructions: nl.ds, nl.expand_dims, nl.is_psum / is_sbuf / is_hbm / is_on_chip,
-nl.no_reorder, nl.NKIObject, and the LNC names that are out of scope (nl.spmd_dim, nl.nc)."""
+nl.no_reorder, nl.NKIObject, and the LNC launch-grid dimensions nl.nc and nl.spmd_dim (lnc.py)."""
 from .core import NkiTensor
-from .errors import NkiError, NkiUnsupportedError
+from .errors import NkiError
 
 
 # ---- indexing helpers and views --------------------------------------------------------------
@@ -64,14 +64,4 @@ class NKIObject:
     fields are read at trace time."""
 
 
-def _lnc(name):
-    def f(*args, **kwargs):
-        raise NkiUnsupportedError("nl." + name, "logical NeuronCores (LNC=2, two cores per "
-                                  "program pair) are not simulated; use an integer grid "
-                                  "(kernel[n]) instead")
-    f.__name__ = name
-    return f
-
-
-spmd_dim = _lnc("spmd_dim")
-nc = _lnc("nc")
+from .lnc import NcDim as nc, SpmdDim as spmd_dim  # noqa: E402,F401  (LNC grid dims)

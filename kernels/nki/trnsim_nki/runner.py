@@ -67,6 +67,7 @@ class Results(tuple):
     def __new__(cls, outputs, stats, results_dir):
         r = super().__new__(cls, (outputs, stats))
         r.outputs, r.stats, r.results_dir = outputs, stats, results_dir
+        r.dumps = {}  # trnsim_nki.run(..., dumps=...): {request: [array per run of the line]}
         return r
 
 

@@ -5,7 +5,8 @@ The kernel is executed as plain Python with numpy arrays replaced by HBM tensors
 static, loops unroll, every nl/nisa call appends instructions. Kernel parameters that receive
 arrays become input tensors named after the parameter; tensors the kernel allocates in
 nl.shared_hbm and returns become outputs. An SPMD grid (kernel[2, 2](...)) traces the body
-once per program id; APPROX: all instances run one after another on one NeuronCore.
+once per program id; APPROX: all instances run one after another on one NeuronCore, except
+on a grid with an nl.nc dimension, whose programs run on the two cores of an LNC pair (lnc.py).
 """
 import contextlib
 import gc
@@ -18,9 +19,9 @@ import tempfile
 
 import numpy as np
 
-from . import core, device_print, dtypes
+from . import core, device_print, dtypes, dump, kernel_checks, lnc
 from .core import NkiTensor
-from .errors import NkiError
+from .errors import NkiError, internal_error
 from .compiler import compile_program
 from .compiler.config import CompileConfig
 from .runner import Results, RunOptions, run_trace
@@ -72,6 +73,8 @@ class TraceResult:
         self.target = target
         self.report = None
         self._trace = None
+        self.warnings = []  # [(label, message)] of trnsim_nki.kernel_checks
+        self.dumps = []     # trnsim_nki.dump.DumpSpec of each --dump request
 
     def trace(self):
         """The compiled program as trace JSON (compiled once)."""
@@ -82,14 +85,21 @@ class TraceResult:
         return self._trace
 
 
-def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None):
+def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config=None,
+                 pids=None, dumps=()):
     """Traces `func(*args, **kwargs)` with host arrays as HBM inputs. Returns TraceResult;
-    its trace() compiles the program with `compile_config` (default: CompileConfig())."""
+    its trace() compiles the program with `compile_config` (default: CompileConfig()).
+    pids: the program ids of the grid to trace (default: all, in grid order).
+    dumps: --dump requests "NAME@FILE.py:LINE" (trnsim_nki.dump), kept as .dumps; the kernel
+    warnings (trnsim_nki.kernel_checks) are in .warnings, not yet issued."""
+    specs = dump.parse_specs(dumps)
     with _gc_paused():
-        return _trace_kernel(func, args, kwargs, grid, target, compile_config)
+        tr = _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs)
+    tr.dumps = specs
+    return tr
 
 
-def _trace_kernel(func, args, kwargs, grid, target, compile_config):
+def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=()):
     kwargs = dict(kwargs or {})
     sig = inspect.signature(func)
     bound = sig.bind(*args, **kwargs)
@@ -111,11 +121,24 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config):
             if grid else ()
         c.grid = grid
         result = None
-        for pid in (itertools.product(*[range(g) for g in grid]) if grid else [()]):
-            c.pid = pid
-            result = func(**call_args)
+        if pids is None:
+            pids = itertools.product(*[range(g) for g in grid]) if grid else [()]
+        with dump.watching(specs):
+            for pid in pids:
+                c.pid = pid
+                try:
+                    result = func(**call_args)
+                except NkiError:
+                    raise
+                except Exception as e:
+                    internal = internal_error(e)
+                    if internal is None:
+                        raise
+                    raise internal from e
+        dump.check(specs)
         prog = c.program
         inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
+        found = kernel_checks.kernel_warnings(prog, preset=set(inputs))
         returned = []
 
         def conv(r):
@@ -150,7 +173,9 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config):
         out_names = [t.name for t in prog.tensors if t.role == "output"]
         if not [n for n in out_names if n not in debug]:
             raise _no_outputs_error(func)
-        return TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
+        tr = TraceResult(prog, inputs, out_struct, out_names, compile_config, target)
+        tr.warnings = found
+        return tr
     finally:
         core.end_trace()
 
@@ -189,20 +214,34 @@ def _restructure(struct, outputs):
 
 
 def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
-        compile_config=None, **kwargs):
+        compile_config=None, dumps=(), **kwargs):
     """Traces, compiles and runs `kernel` on trnsim. Returns Results, which unpacks as
     (outputs, stats): outputs in the structure the kernel returned (arrays in place of
     tensors), or {name: array} of the input tensors it wrote if it returned nothing (None in
     timing-only mode); stats is stats.json as a dict, with the compiler's report (addresses,
     live ranges, peaks, spills) under "compiler"; .results_dir is out_dir (None: a temporary
     folder, removed). options: RunOptions (mode, hw, sets, timeline, seed; its target wins
-    over `target`)."""
+    over `target`). dumps: "NAME@FILE.py:LINE" requests (trnsim_nki.dump); their values are
+    in .dumps ({request: [array per run of the line]}) and under out_dir/dumps/. Kernel
+    warnings (trnsim_nki.kernel_checks) are issued as KernelWarning."""
     func, g = _unwrap(kernel)
     if compile_config is None and isinstance(kernel, Kernel):
         compile_config = kernel.compile_config
     options = options or RunOptions(target=target)
-    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target or target,
-                      compile_config=compile_config)
+    if not options.target:
+        options.target = target
+    if dumps and options.mode == "timing":
+        raise dump.DumpError(list(dumps)[0], "needs the values; a timing-only run has none")
+    split = lnc.core_split(grid or g)
+    if split is not None:
+        if dumps:
+            raise dump.DumpError(list(dumps)[0], "not supported for LNC=2 launch grids (nl.nc)")
+        return lnc.run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir)
+    tr = trace_kernel(func, arrays, kwargs, grid=grid or g, target=options.target,
+                      compile_config=compile_config, dumps=dumps)
+    kernel_checks.issue(tr.warnings, getattr(getattr(func, "__code__", None), "co_filename",
+                                             None))
+    dumped = {}
     # nl.device_print reads the timeline: keep a temporary results folder until printed
     run_dir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_")
                           if device_print.debug_tensors(tr.program) else None)
@@ -213,10 +252,13 @@ def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
                                                                      res.outputs)
         if options.mode != "timing":
             device_print.report(tr.program, res.outputs, run_dir)
+            dumped, _ = dump.write(tr.dumps, res.outputs, out_dir)
     finally:
         if run_dir and not out_dir:
             shutil.rmtree(run_dir, ignore_errors=True)
-    return Results(outputs, res.stats, out_dir)
+    result = Results(outputs, res.stats, out_dir)
+    result.dumps = dumped
+    return result
 
 
 def _unwrap(kernel):
@@ -263,7 +305,7 @@ def _grid_tuple(grid):
         return ()
     g = grid if isinstance(grid, (tuple, list)) else (grid,)
     try:
-        return tuple(int(x) for x in g)
+        return tuple(x if isinstance(x, lnc.NcDim) else int(x) for x in g)
     except (TypeError, ValueError):
         raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
 

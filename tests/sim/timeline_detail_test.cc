@@ -1,0 +1,141 @@
+// Timeline detail: operand shapes / dtypes / bytes in slice args, the DMA fixed cost as its own
+// nested slice, and the DMA bandwidth counter track (values derived by hand from the
+// results fixture, tests/sim/results_fixture.h).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "sim/trace/dma_bandwidth.h"
+#include "sim/trace/timeline.h"
+#include "tests/sim/results_fixture.h"
+
+namespace trnsim::sim {
+namespace {
+
+using nlohmann::json;
+
+class TimelineDetail : public ::testing::Test {
+ protected:
+  json timeline(const TimelineOptions& options = {}) {
+    std::ostringstream os;
+    write_timeline(os, prog, run, options);
+    return json::parse(os.str());
+  }
+  static std::vector<json> slices(const json& t, const std::string& cat) {
+    std::vector<json> out;
+    for (const json& e : t["traceEvents"])
+      if (e["ph"] == "X" && e["cat"] == cat) out.push_back(e);
+    return out;
+  }
+  isa::Program prog = testing::results_test_program();
+  RunResult run = testing::results_test_run();
+};
+
+TEST_F(TimelineDetail, OperandArgsGiveShapeDtypeAndBytes) {
+  const json t = timeline();
+  const json load = slices(t, "dma")[0]["args"];
+  EXPECT_EQ(load["dst"], "xt");
+  EXPECT_EQ(load["dst_shape"], json::array({128, 512}));
+  EXPECT_EQ(load["dst_dtype"], "bfloat16");
+  EXPECT_EQ(load["dst_bytes"], 128 * 512 * 2);
+  EXPECT_EQ(load["src_shape"], json::array({128, 512}));
+  const json mm = slices(t, "tensor")[0]["args"];
+  EXPECT_EQ(mm["stationary_shape"], json::array({128, 128}));
+  EXPECT_EQ(mm["stationary_bytes"], 128 * 128 * 2);
+  EXPECT_EQ(mm["dst_dtype"], "float32");
+  EXPECT_EQ(mm["dst_bytes"], 128 * 512 * 4);
+  const json copy = slices(t, "vector")[0]["args"];  // tensor_copy yt[:, 0:256]
+  EXPECT_EQ(copy["dst_shape"], json::array({128, 256}));
+  EXPECT_EQ(copy["dst_bytes"], 128 * 256 * 4);
+  EXPECT_FALSE(slices(t, "scalar")[0]["args"].contains("scale_shape"));  // immediates: value only
+}
+
+TEST_F(TimelineDetail, FixedCostIsANestedSliceAtTheStartOfEachTransfer) {
+  EXPECT_TRUE(slices(timeline(), "dma_fixed").empty());  // no fixed cost given
+  run.records[1].busy_ns = 30;  // shorter than the fixed cost: the nested slice is clipped
+  TimelineOptions options;
+  options.dma_fixed_ns = 64;
+  const json t = timeline(options);
+  const std::vector<json> fixed = slices(t, "dma_fixed"), dma = slices(t, "dma");
+  ASSERT_EQ(dma.size(), 3u);
+  ASSERT_EQ(fixed.size(), 3u);
+  const double expected_us[] = {0.064, 0.030, 0.064};
+  for (size_t k = 0; k < dma.size(); ++k) {
+    EXPECT_EQ(fixed[k]["name"], "fixed cost");
+    EXPECT_EQ(fixed[k]["args"]["index"], dma[k]["args"]["index"]);
+    EXPECT_EQ(fixed[k]["tid"], dma[k]["tid"]);
+    EXPECT_DOUBLE_EQ(fixed[k]["ts"].get<double>(), dma[k]["ts"].get<double>());
+    EXPECT_DOUBLE_EQ(fixed[k]["dur"].get<double>(), expected_us[k]);
+    EXPECT_LE(fixed[k]["dur"].get<double>(), dma[k]["dur"].get<double>());
+  }
+}
+
+TEST_F(TimelineDetail, EachPieceHasItsOwnFixedCostSlice) {
+  run.dma_pieces = {{0, 0, 0, 150, 120, 0, 65536},     {0, 1, 0, 250, 200, 0, 65536},
+                    {1, 2, 100, 320, 200, 100, 32768}, {5, 0, 800, 1000, 150, 600, 262144}};
+  TimelineOptions options;
+  options.dma_pieces = true;
+  options.dma_fixed_ns = 50;
+  const json t = timeline(options);
+  const std::vector<json> fixed = slices(t, "dma_fixed"), dma = slices(t, "dma");
+  ASSERT_EQ(dma.size(), 4u);
+  ASSERT_EQ(fixed.size(), 4u);
+  for (size_t k = 0; k < dma.size(); ++k) {
+    EXPECT_EQ(fixed[k]["tid"], dma[k]["tid"]);
+    EXPECT_DOUBLE_EQ(fixed[k]["ts"].get<double>(), dma[k]["ts"].get<double>());
+    EXPECT_DOUBLE_EQ(fixed[k]["dur"].get<double>(), 0.05);
+  }
+  EXPECT_EQ(fixed[1]["tid"], timeline_tid(isa::Engine::kDma, 1));
+}
+
+// Records 0, 1, 5 move 131072 B over [0, 200), 32768 B over [100, 300), 262144 B over
+// [800, 950) ns; with a 50 ns fixed cost each moves data only after it.
+TEST_F(TimelineDetail, BandwidthTrackSumsTheRatesOfConcurrentTransfers) {
+  const std::vector<BandwidthPoint> none = dma_bandwidth_track(run, 0);
+  const std::vector<std::pair<double, double>> expected_none = {
+      {0, 131072 / 200.0}, {100, 131072 / 200.0 + 32768 / 200.0}, {200, 32768 / 200.0},
+      {300, 0},            {800, 262144 / 150.0},                  {950, 0}};
+  ASSERT_EQ(none.size(), expected_none.size());
+  for (size_t k = 0; k < none.size(); ++k) {
+    EXPECT_DOUBLE_EQ(none[k].time_ns, expected_none[k].first) << k;
+    EXPECT_NEAR(none[k].bytes_per_ns, expected_none[k].second, 1e-9) << k;
+  }
+  const std::vector<BandwidthPoint> fixed = dma_bandwidth_track(run, 50);
+  ASSERT_EQ(fixed.size(), 6u);
+  EXPECT_DOUBLE_EQ(fixed[0].time_ns, 50);
+  EXPECT_NEAR(fixed[0].bytes_per_ns, 131072 / 150.0, 1e-9);
+  EXPECT_DOUBLE_EQ(fixed[1].time_ns, 150);
+  EXPECT_NEAR(fixed[1].bytes_per_ns, 131072 / 150.0 + 32768 / 150.0, 1e-9);
+  EXPECT_DOUBLE_EQ(fixed[4].time_ns, 850);
+  EXPECT_NEAR(fixed[4].bytes_per_ns, 262144 / 100.0, 1e-9);
+  EXPECT_EQ(fixed.back().bytes_per_ns, 0);
+  // The area under the curve is every byte moved.
+  double bytes = 0;
+  for (size_t k = 0; k + 1 < fixed.size(); ++k)
+    bytes += fixed[k].bytes_per_ns * (fixed[k + 1].time_ns - fixed[k].time_ns);
+  EXPECT_NEAR(bytes, 131072 + 32768 + 262144, 1e-6);
+}
+
+TEST_F(TimelineDetail, BandwidthTrackUsesPiecesWhenTheRunHasThem) {
+  run.dma_pieces = {{0, 0, 0, 100, 100, 0, 1000}, {0, 1, 0, 100, 50, 0, 1000}};
+  const std::vector<BandwidthPoint> track = dma_bandwidth_track(run, 0);
+  ASSERT_EQ(track.size(), 3u);
+  EXPECT_NEAR(track[0].bytes_per_ns, 1000 / 100.0 + 1000 / 50.0, 1e-9);
+  EXPECT_DOUBLE_EQ(track[1].time_ns, 50);
+  EXPECT_NEAR(track[1].bytes_per_ns, 10, 1e-9);
+  EXPECT_EQ(track[2].bytes_per_ns, 0);
+  EXPECT_TRUE(dma_bandwidth_track(RunResult{}, 0).empty());
+}
+
+TEST_F(TimelineDetail, TimelineCarriesTheBandwidthCounter) {
+  const json t = timeline();
+  std::vector<double> rates;
+  for (const json& e : t["traceEvents"])
+    if (e["ph"] == "C" && e["name"] == "DMA bandwidth") rates.push_back(e["args"]["GB_per_s"]);
+  ASSERT_EQ(rates.size(), 6u);
+  EXPECT_NEAR(rates[1], 819.2, 1e-9);
+  EXPECT_EQ(rates.back(), 0);
+}
+
+}  // namespace
+}  // namespace trnsim::sim
