@@ -14,6 +14,8 @@ struct CoreLimits {
   int64_t matmul_max_moving_free = 512;
   int64_t matmul_max_stationary_free = 128;
   int64_t hbm_bytes = 0;  // device HBM capacity; bounds every HBM tensor (0 = unchecked)
+  int64_t dma_queues = 0;  // DMA queues of the core (dma.queues); bounds a fixed DMA queue
+                           // in every mode, not only the timing plane's (0 = unchecked)
 };
 
 }  // namespace trnsim::isa

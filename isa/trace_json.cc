@@ -4,8 +4,9 @@
 #include "isa/trace_json.h"
 
 #include <cmath>
-#include <limits>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -344,9 +345,14 @@ Program program_from_json(const json& j) {
 }
 
 Program read_trace_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw Error(path + ": not a regular file (a directory or device cannot be a trace)");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw Error(path + ": cannot open trace file");
-  std::string text(size_t(in.tellg()), '\0');
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw Error(path + ": cannot read the trace file's size");
+  std::string text(size_t(size), '\0');
   in.seekg(0);
   if (!in.read(text.data(), std::streamsize(text.size())))
     throw Error(path + ": cannot read trace file");

@@ -127,13 +127,19 @@ void check_pattern(const InstrChecker& c) {
                   " free dims");
 }
 
-// A DMA queue is -1 (the simulator chooses) or a queue index; the hardware config's queue
-// count bounds it from above (sim/dma/dma_queues.cc).
+// A DMA queue is -1 (the simulator chooses) or a queue index below the hardware config's queue
+// count (CoreLimits::dma_queues), checked here so that every mode refuses it, --values-only too.
 void check_dma_queue(const InstrChecker& c) {
+  if (!c.attr_present("queue")) return;
   const double q = c.ins().attr("queue").num;
-  if (c.attr_present("queue") && q < -1)
+  if (q < -1)
     throw c.error(c.attr_label("queue") + ": " + num(int64_t(q)) +
                   " is not a queue (-1 = any queue, or 0..queues-1)");
+  const int64_t queues = c.limits().dma_queues;
+  if (queues > 0 && q >= double(queues))
+    throw c.error(c.attr_label("queue") + ": " + num(int64_t(q)) +
+                  " is not a queue: the target has " + num(queues) +
+                  " DMA queues (-1 = any queue, or 0.." + num(queues - 1) + ")");
 }
 
 }  // namespace

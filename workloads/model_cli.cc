@@ -264,6 +264,9 @@ int run_model_command(const ModelArgs& a, std::ostream& out) {
   if (!(a.logit_atol >= 0) || !(a.logit_rtol >= 0) || !(a.divergence_tol >= 0))
     throw Error("--logit-atol, --logit-rtol and --divergence-tol must be non-negative");
   const ModelConfig c = load_hf_config(model_config_path(a.config));
+  if (a.values)  // refuse a values model that cannot be built before timing the whole model
+    check_weights_fit_host_memory(
+        values_config(c, a.values_layers, a.values_vocab, a.values_experts));
   const sim::HwConfig hw = resolve_hw(a.hw);
   RunShape rs;
   rs.prompt_len = a.prompt_len;

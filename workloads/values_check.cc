@@ -280,7 +280,10 @@ double rms(const MatD& m) {
 
 ModelConfig values_config(const ModelConfig& c, int64_t layers, int64_t vocab_cap,
                           int64_t experts_cap) {
-  ModelConfig v = truncated(c, std::min(layers, c.num_layers));
+  if (layers > c.num_layers)
+    throw Error(c.name + ": the values model cannot have " + std::to_string(layers) +
+                " layers (--values-layers), the model has " + std::to_string(c.num_layers));
+  ModelConfig v = truncated(c, layers);
   if (vocab_cap > 0) v.vocab_size = std::min(v.vocab_size, vocab_cap);
   if (v.is_moe() && experts_cap > 0) {
     v.num_experts = std::min(v.num_experts, experts_cap);

@@ -60,8 +60,9 @@ struct ValuesReport {
   std::string text() const;
 };
 
-// A config scaled for values runs: first `layers` layers, vocabulary capped at `vocab_cap`,
-// experts capped at `experts_cap` (top-k kept <= experts); a cap of 0 keeps the real size.
+// A config scaled for values runs: first `layers` layers (1..the model's layers, else an Error),
+// vocabulary capped at `vocab_cap`, experts capped at `experts_cap` (top-k kept <= experts); a
+// cap of 0 keeps the real size.
 ModelConfig values_config(const ModelConfig& c, int64_t layers, int64_t vocab_cap,
                           int64_t experts_cap);
 

@@ -3,8 +3,10 @@
 #include <cmath>
 #include <random>
 
+#include "isa/checked.h"
 #include "isa/dtype.h"
 #include "isa/error.h"
+#include "isa/host_memory.h"
 #include "workloads/safetensors.h"
 
 namespace trnsim::workloads {
@@ -30,7 +32,34 @@ MatF norm(int64_t n, uint64_t seed, const std::string& name) {
 
 }  // namespace
 
+int64_t weight_elements(const ModelConfig& c) {
+  const std::string what = c.name + ": weight elements";
+  auto mul = [&](int64_t a, int64_t b) { return isa::checked_mul(a, b, what); };
+  auto add = [&](int64_t a, int64_t b) { return isa::checked_add(a, b, what); };
+  const int64_t h = c.hidden_size;
+  int64_t layer = add(mul(h, add(c.q_size(), 2 * c.kv_size())), mul(c.q_size(), h));  // q k v o
+  layer = add(layer, 2 * h + (c.qk_norm ? 2 * c.head_dim : 0));                      // norms
+  if (c.is_moe())
+    layer = add(add(layer, mul(h, c.num_experts)),
+                mul(c.num_experts, mul(3 * h, c.moe_intermediate_size)));
+  else
+    layer = add(layer, mul(3 * h, c.intermediate_size));
+  const int64_t vocab = mul(mul(c.vocab_size, h), c.tie_word_embeddings ? 1 : 2);  // embed, head
+  return add(add(mul(layer, c.num_layers), vocab), h);
+}
+
+void check_weights_fit_host_memory(const ModelConfig& c) {
+  // APPROX: counts the float weights only; the float64 reference and the activations need more.
+  const int64_t bytes = isa::checked_mul(weight_elements(c), int64_t(sizeof(float)),
+                                         c.name + ": weight bytes");
+  isa::check_host_memory(bytes,
+                         c.name + ": the weights of " + std::to_string(c.num_layers) +
+                             " layers (vocab " + std::to_string(c.vocab_size) + ")",
+                         "use a smaller --values-layers, --values-vocab or --values-experts");
+}
+
 ModelWeights random_weights(const ModelConfig& c, uint64_t seed) {
+  check_weights_fit_host_memory(c);
   ModelWeights w;
   const int64_t h = c.hidden_size;
   w.embed = random_mat(c.vocab_size, h, 1.0, 0.0, seed, "embed");
@@ -89,6 +118,7 @@ MatF take(const SafeTensorsFile& f, const std::string& name, int64_t rows, int64
 }  // namespace
 
 ModelWeights load_weights(const ModelConfig& c, const std::string& path) {
+  check_weights_fit_host_memory(c);
   const SafeTensorsFile f = read_safetensors(path);
   ModelWeights w;
   const int64_t h = c.hidden_size;

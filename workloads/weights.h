@@ -38,6 +38,12 @@ struct ModelWeights {
   MatF lm_head;     // [H, V]; empty when tied (use embed^T)
 };
 
+// Elements of all weight matrices of `c` (checked: an overflowing config is an Error naming it).
+int64_t weight_elements(const ModelConfig& c);
+// Refuses, before any weight is allocated, a model whose float weights exceed the available
+// host memory (the message names the bytes, the limit and the options that shrink the model).
+void check_weights_fit_host_memory(const ModelConfig& c);
+
 // Random weights: projections normal/sqrt(fan_in), norms 1 + 0.1*normal, embedding normal;
 // rounded to bf16. Deterministic for (config, seed).
 ModelWeights random_weights(const ModelConfig& c, uint64_t seed);

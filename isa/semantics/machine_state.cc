@@ -6,10 +6,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
 #include <string>
 
 #include "isa/error.h"
+#include "isa/host_memory.h"
 
 namespace trnsim::isa {
 namespace {
@@ -105,35 +105,21 @@ void store_run(DType t, const float* in, uint8_t* p, int64_t stride, int64_t n) 
 
 namespace {
 
-// Bytes of host memory the kernel says a new allocation can get (MemAvailable), or 0 if unknown.
-int64_t available_host_bytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  int64_t kib = 0;
-  std::string unit;
-  while (in >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024;
-  return 0;
-}
-
 // Refuses, before allocating, HBM images that cannot fit in host memory.
-void check_host_memory(const Program& prog) {
+void check_host_images(const Program& prog) {
   int64_t total = 0;
   for (const HbmTensor& t : prog.tensors)
     if (__builtin_add_overflow(total, t.bytes(), &total))
       throw Error("functional plane: HBM tensors total more than 2^63 bytes");
-  const int64_t available = available_host_bytes();
-  if (available > 0 && total > available)
-    throw Error("functional plane: the program's HBM tensors need " + std::to_string(total) +
-                " bytes of host memory for values, " + std::to_string(available) +
-                " bytes available (run with --timing-only, or use smaller tensors)");
+  check_host_memory(total, "functional plane: the program's HBM tensors (values)",
+                    "run with --timing-only, or use smaller tensors");
 }
 
 }  // namespace
 
 MachineState::MachineState(const Program& prog, const CoreLimits& limits)
     : prog_(prog), limits_(limits) {
-  check_host_memory(prog);
+  check_host_images(prog);
   sbuf_.assign(size_t(limits.partitions * limits.sbuf_partition_bytes), 0);
   psum_.assign(size_t(limits.partitions * limits.psum_partition_bytes), 0);
   hbm_.reserve(prog.tensors.size());

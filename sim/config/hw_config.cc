@@ -168,6 +168,7 @@ HwConfig config_from_json(const nlohmann::json& j, const std::string& where) {
   read_stream(root.child("gpsimd"), &c.gpsimd);
   read_memory(root.child("memory"), &c.memory);
   read_dma(root.child("dma"), &c.dma);
+  c.memory.limits.dma_queues = c.dma.queues;  // the validator bounds fixed queues with it
   read_sync(root.child("sync"), &c.sync);
   root.finish();
   c.source = j;

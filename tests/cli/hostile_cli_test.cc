@@ -109,6 +109,12 @@ TEST_F(HostileCli, OverflowingTileAndTensorSizesAreRefused) {
                  {"tensor 'x'", "bytes of device HBM"});
 }
 
+TEST_F(HostileCli, DirectoryOrDeviceAsTraceIsRefused) {
+  for (const std::string& path : {dir_.string(), std::string("/dev/null")})
+    expect_refusal(run_cli("run " + path + " --out " + out()),
+                   {path + ": not a regular file"});
+}
+
 TEST_F(HostileCli, NumberBeyondDoubleRangeIsALocatedParseError) {
   std::string text = trace().dump();
   text.replace(text.find("\"version\":1"), 11, "\"version\":1e400");
@@ -128,6 +134,16 @@ TEST_F(HostileCli, HugeCostConstantIsAnErrorNotAFasterKernel) {
   expect_refusal(run_cli("run " + write_trace(trace()) + " --set dma.queues=4294967297 --out " +
                          out()),
                  {"dma.queues", "32-bit"});
+}
+
+TEST_F(HostileCli, QueueBeyondTheTargetsQueuesIsRefusedInEveryMode) {
+  json j = trace();
+  j["instructions"][0]["queue"] = int64_t(1) << 40;
+  const std::string path = write_trace(j);
+  for (const char* mode : {"", " --values-only", " --timing-only"})
+    expect_refusal(run_cli("run " + path + mode + " --out " + out()),
+                   {path + ": instruction 0 (dma_copy) 'load'", "1099511627776 is not a queue",
+                    "DMA queues"});
 }
 
 TEST_F(HostileCli, InputMistakesAreErrors) {
@@ -189,6 +205,18 @@ TEST_F(HostileCli, ModelWeightsWithoutValuesAreAnError) {
   cfg["num_hidden_layers"] = int64_t(1) << 31;
   const std::string path = write("config.json", cfg.dump());
   expect_refusal(run_cli("model " + path), {path + ": field 'num_hidden_layers'", "limit 4096"});
+}
+
+TEST_F(HostileCli, ValuesModelMistakesAreRefusedBeforeTiming) {
+  expect_refusal(run_cli("model llama-3.2-1b --values --values-layers 99"),
+                 {"cannot have 99 layers (--values-layers), the model has 16"});
+  json cfg = json::parse(std::ifstream(std::string(TRNSIM_SOURCE_DIR) +
+                                       "/workloads/models/llama-3.2-1b/config.json"));
+  cfg["num_hidden_layers"] = 4096;
+  cfg["intermediate_size"] = 1 << 20;  // 4096 layers x 3 x 2048 x 2^20 floats: about 100 TB
+  const std::string path = write("config.json", cfg.dump());
+  expect_refusal(run_cli("model " + path + " --values --values-layers 4096"),
+                 {"the weights of 4096 layers", "bytes of host memory", "--values-layers"});
 }
 
 }  // namespace

@@ -126,6 +126,29 @@ TEST(HostileInput, QueueBelowMinusOneIsRefused) {
   expect_error(j, {"instruction 0 (dma_copy) 'load'", "field 'queue'", "expected an integer"});
 }
 
+TEST(HostileInput, QueueBeyondTheTargetsQueuesIsRefusedByTheValidator) {
+  CoreLimits l = limits();
+  l.dma_queues = 16;
+  json j = trace();
+  j["instructions"][0]["queue"] = 15;
+  Program ok = program_from_json(j);
+  EXPECT_NO_THROW(validate(ok, l));
+  for (int64_t q : {int64_t(16), int64_t(1) << 40}) {
+    j["instructions"][0]["queue"] = q;
+    Program p = program_from_json(j);
+    try {
+      validate(p, l);
+      ADD_FAILURE() << "queue " << q << " accepted";
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      EXPECT_NE(msg.find("instruction 0 (dma_copy) 'load'"), std::string::npos) << msg;
+      EXPECT_NE(msg.find(std::to_string(q) + " is not a queue: the target has 16 DMA queues"),
+                std::string::npos)
+          << msg;
+    }
+  }
+}
+
 TEST(HostileInput, IntAttributesBeyondTwoToThe53AreRefused) {
   json j = trace();
   j["tiles"][0]["dtype"] = "float32";

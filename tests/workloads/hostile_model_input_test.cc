@@ -3,12 +3,15 @@
 // before anything is sized by them.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 #include "isa/error.h"
 #include "workloads/hf_config.h"
 #include "workloads/model_cli.h"
 #include "workloads/safetensors.h"
+#include "workloads/values_check.h"
+#include "workloads/weights.h"
 
 #include <fstream>
 
@@ -103,6 +106,46 @@ TEST(HostileHfConfig, HeadDimThatRoundsToZeroIsRefused) {
   j["num_attention_heads"] = 32;
   j["num_key_value_heads"] = 8;
   expect_has(hf_error(j), {"field 'num_attention_heads'", "head_dim would be 0"});
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(HostileValuesModel, ValuesLayersBeyondTheModelAreAnError) {
+  const ModelConfig c = load_hf_config(model_config_path("llama-3.2-1b"));  // 16 layers
+  EXPECT_EQ(values_config(c, 16, 0, 0).num_layers, 16);
+  expect_has(error_of([&] { values_config(c, 99, 0, 0); }),
+             {"cannot have 99 layers (--values-layers)", "the model has 16"});
+  expect_has(error_of([&] { values_config(c, 0, 0, 0); }), {"0 layers"});
+}
+
+TEST(HostileValuesModel, WeightElementsCountEveryMatrix) {
+  // Llama 3.2 1B: 16 x (q, o 2048^2; k, v 2048 x 512; gate, up, down 2048 x 8192; 2 norms)
+  // + the tied embedding 128256 x 2048 + the final norm: 1,235,814,400 (its published size).
+  const ModelConfig c = load_hf_config(model_config_path("llama-3.2-1b"));
+  EXPECT_EQ(weight_elements(c), 1235814400);
+  ModelConfig untied = c;
+  untied.tie_word_embeddings = false;
+  EXPECT_EQ(weight_elements(untied), 1235814400 + 128256 * 2048);
+  ModelConfig wide = c;
+  wide.hidden_size = int64_t(1) << 50;  // 3 x 2^50 x 8192 MLP elements overflow int64
+  expect_has(error_of([&] { weight_elements(wide); }), {"weight elements", "overflows"});
+}
+
+TEST(HostileValuesModel, WeightsBeyondHostMemoryAreRefusedBeforeAllocating) {
+  ModelConfig c = load_hf_config(model_config_path("llama-3.2-1b"));
+  c.num_layers = 4096;
+  c.hidden_size = int64_t(1) << 17;
+  c.intermediate_size = int64_t(1) << 19;  // 4096 x 3 x 2^36 floats: about 3.4 PB
+  expect_has(error_of([&] { random_weights(c, 1); }),
+             {"the weights of 4096 layers", "bytes of host memory", "bytes available",
+              "--values-layers"});
 }
 
 }  // namespace

@@ -68,8 +68,11 @@ def to_dtype(x):
         return _BY_NAME[nd.name]
     if nd == np.float64:
         return float32  # APPROX: float64 host data runs as fp32 (no fp64 on the NeuronCore)
-    if nd == np.int64:
-        return int32
+    if nd == np.int64 or nd == np.uint64:
+        # NKI's dtype table (nki.api.shared, "Supported Data Types") has no 64-bit integer:
+        # narrowing to int32 silently would change values, so it is refused.
+        raise TypeError("dtype %s is not an NKI data type (integers: int8, int16, int32, uint8, "
+                        "uint16, uint32); convert the data to int32" % nd)
     if nd == np.bool_:
         return uint8
     raise NkiDtypeError("dtype", "dtype %s has no NeuronCore equivalent" % nd)
