@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds trnsim and runs every test (C++ GoogleTest suites, the Python NKI suite, 300 mutated
-# traces) via ctest, then, if $TRNSIM_CI_FUZZ_SECONDS is set and clang is installed, every
-# libFuzzer target for that many seconds in total after replaying its corpus (scripts/fuzz.sh).
+# traces) via ctest, then prints the calibration report (full-size calibration set, simulated vs
+# measured; a benchmark that never gates: tests/nki/test_calibration.py checks that it runs),
+# then, if $TRNSIM_CI_FUZZ_SECONDS is set and clang is installed, every libFuzzer target for
+# that many seconds in total after replaying its corpus (scripts/fuzz.sh).
 #   scripts/test.sh [CTEST ARGS]       the above
 #   scripts/test.sh --sanitize [ARGS]  the whole suite built with ASan + UBSan (clang, out of
 #                                      tree in build-sanitize/), no fuzzing
@@ -18,6 +20,8 @@ if [ "${1:-}" = "--sanitize" ]; then
 fi
 scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" "$@")
+scripts/calibrate.sh --trnsim build/trnsim --out build/calibration ||
+  echo "calibration report: could not run (a benchmark, not a gate)"
 if [ -n "${TRNSIM_CI_FUZZ_SECONDS:-}" ] && command -v clang++ >/dev/null; then
   scripts/fuzz.sh "$TRNSIM_CI_FUZZ_SECONDS"
 fi

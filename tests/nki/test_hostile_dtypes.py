@@ -11,7 +11,7 @@ import numpy as np
 import nki_test_util as u
 import trnsim_nki
 from trnsim_nki import dtypes
-from trnsim_nki.errors import NkiError
+from trnsim_nki.errors import NkiError, NkiInternalError
 
 KERNEL = """import numpy as np
 import neuronxcc.nki as nki
@@ -35,11 +35,11 @@ class Int64Test(unittest.TestCase):
         self.assertEqual(dtypes.to_dtype(np.int32).name, "int32")
 
     def test_kernel_dtype_int64_is_refused(self):
-        # Raised inside the kernel: the tracer reports it at the kernel's line (still wrapped as
-        # NkiInternalError by the tracer; making it a plain NkiError is the tracer's part).
+        # Raised inside the kernel: a kernel error at the kernel's line, not an internal error.
         k = u.load_source("hostile_int64_dtype", KERNEL % "np.int64").k
         with self.assertRaises(NkiError) as cm:
             trnsim_nki.trace(k, np.zeros((128, 64), np.int32))
+        self.assertNotIsInstance(cm.exception, NkiInternalError)
         self.assertIn("hostile_int64_dtype.py:8", str(cm.exception))
         self.assertIn("int64 is not an NKI data type", str(cm.exception))
 

@@ -134,7 +134,12 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
     rule (trnsim_nki.compiler.direct): callable(block index tuple, partitions, bytes per
     partition) -> byte address in the partition."""
     c = ctx()
-    dtype = dtypes.to_dtype(dtype)
+    try:
+        dtype = dtypes.to_dtype(dtype)
+    except dtypes.NkiDtypeError:
+        raise
+    except TypeError as e:  # a host dtype with no NKI type (int64): the kernel line's error
+        raise dtypes.NkiDtypeError("dtype", str(e)) from None
     if isinstance(shape, str) or not hasattr(shape, "__iter__"):
         shape = int_shape("nl.ndarray", shape)
     shape = list(shape)
