@@ -8,7 +8,7 @@ dir="${TRNSIM_SANITIZE_DIR:-build-sanitize}"
 CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRNSIM_WERROR=OFF \
   -DTRNSIM_FUZZ=ON >/dev/null
 if [ "$#" -gt 0 ]; then
-  for t in "$@"; do cmake --build "$dir" -j"$(nproc)" --target "$t"; done
+  cmake --build "$dir" -j"$(nproc)" --target "$@"
 else
   cmake --build "$dir" -j"$(nproc)"
 fi

@@ -12,7 +12,15 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 if [ "${1:-}" = "--sanitize" ]; then
   shift
-  scripts/sanitize_build.sh
+  # Only what ctest runs: trnsim and one test binary per tests/<folder> with *_test.cc files
+  # (the libFuzzer targets are scripts/fuzz.sh's).
+  targets=(trnsim)
+  for d in tests/*/; do
+    if [ -n "$(find "$d" -name '*_test.cc' -print -quit)" ]; then
+      targets+=("$(basename "$d")_tests")
+    fi
+  done
+  scripts/sanitize_build.sh "${targets[@]}"
   export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
   cd "${TRNSIM_SANITIZE_DIR:-build-sanitize}"
