@@ -8,6 +8,7 @@
 #include "isa/access_pattern.h"  // before semantics.h, which uses AccessPattern
 #include "isa/error.h"
 #include "isa/semantics/semantics.h"
+#include "sim/core/asan_stack.h"
 
 namespace trnsim::sim {
 namespace {
@@ -192,11 +193,13 @@ void NeuronCoreModel::run(RunState& st) {
   for (int64_t& t : dma_sleep_until_ps_) t = -1;
   if (!initialized_) {
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // processes reach their start wait
+    asan_on_thread_stack();
     initialized_ = true;
   }
   run_origin_ps_ = sc_core::sc_time_stamp().value();
   start_event_.notify(sc_core::SC_ZERO_TIME);
   sc_core::sc_start();
+  asan_on_thread_stack();
   if (st.error) {
     state_ = nullptr;
     std::rethrow_exception(st.error);
@@ -221,6 +224,7 @@ void NeuronCoreModel::run(RunState& st) {
     st.abort = true;
     for (sc_core::sc_event& e : wake_event_) e.notify(sc_core::SC_ZERO_TIME);
     sc_core::sc_start();  // stuck processes see abort and return to their start wait
+    asan_on_thread_stack();
     state_ = nullptr;
     throw Error("deadlock: dependencies that can never be satisfied (program '" +
                 st.prog->name + "'):" + stuck);
