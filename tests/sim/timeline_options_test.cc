@@ -79,7 +79,8 @@ TEST_F(TimelineOptionsTest, TransferSlicesOnOneTrackDoNotOverlap) {
   EXPECT_DOUBLE_EQ(x[1]["dur"].get<double>(), 0.1);
   EXPECT_DOUBLE_EQ(x[1]["args"]["start_ns"].get<double>(), 100);
   // Its flow arrow to the matmul starts inside the drawn slice.
-  for (const json& e : timeline({})["traceEvents"]) {
+  const json whole = timeline({});  // a range-for over a temporary's member would dangle
+  for (const json& e : whole["traceEvents"]) {
     if (e["ph"] == "s" && e["tid"] == x[1]["tid"] && e["ts"].get<double>() > 0.1) {
       EXPECT_GE(e["ts"].get<double>(), 0.2);
       EXPECT_LE(e["ts"].get<double>(), 0.3);
