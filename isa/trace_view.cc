@@ -82,7 +82,11 @@ Slice parse_slice(std::string_view part, int64_t dim_size, size_t dim, std::stri
 
 std::string slice_to_string(const Slice& s, int64_t dim_size) {
   if (s.start == 0 && s.stop == dim_size && s.step == 1) return ":";
-  if (s.step == 1 && s.stop == s.start + 1) return std::to_string(s.start);
+  // A single index prints as one number. Checked: a wild start (INT64_MAX) has no successor,
+  // and formatting (used in messages about bad views) must not overflow or throw.
+  int64_t next = 0;
+  if (s.step == 1 && !__builtin_add_overflow(s.start, 1, &next) && s.stop == next)
+    return std::to_string(s.start);
   std::string out = std::to_string(s.start) + ":" + std::to_string(s.stop);
   if (s.step != 1) out += ":" + std::to_string(s.step);
   return out;
