@@ -10,6 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/copy_trace.h"
+#include "tests/temp_dir.h"
+
 namespace trnsim {
 namespace {
 
@@ -35,29 +38,11 @@ CliResult run_cli(const std::string& args) {
 
 class HostileCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("trnsim_hostile_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   // x [128, 64] -> tile a -> y.
   static json trace() {
-    return {{"format", "trnsim-trace"},
-            {"version", 1},
-            {"name", "hostile"},
-            {"tensors",
-             {{{"name", "x"}, {"shape", {128, 64}}, {"dtype", "float32"}, {"role", "input"}},
-              {{"name", "y"}, {"shape", {128, 64}}, {"dtype", "float32"}, {"role", "output"}}}},
-            {"tiles",
-             {{{"name", "a"}, {"memory", "sbuf"}, {"partitions", 128}, {"shape", {64}},
-               {"dtype", "float32"}}}},
-            {"instructions",
-             {{{"op", "dma_copy"}, {"dst", "a"}, {"src", "x"}, {"label", "load"}},
-              {{"op", "dma_copy"}, {"dst", "y"}, {"src", "a"}, {"label", "store"}}}}};
+    json j = trnsim::testing::copy_trace_json();
+    j["name"] = "hostile";
+    return j;
   }
   std::string write(const std::string& name, const std::string& text) const {
     const fs::path p = dir_ / name;
@@ -76,7 +61,8 @@ class HostileCli : public ::testing::Test {
     EXPECT_LT(r.output.size(), 2000u);
   }
 
-  fs::path dir_;
+  trnsim::testing::TempDir tmp_;
+  fs::path dir_ = tmp_.path();
 };
 
 TEST_F(HostileCli, ValidTraceRuns) {

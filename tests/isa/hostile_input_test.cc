@@ -11,6 +11,7 @@
 #include "isa/error.h"
 #include "isa/trace_json.h"
 #include "isa/validate.h"
+#include "tests/copy_trace.h"
 
 namespace trnsim::isa {
 namespace {
@@ -29,19 +30,7 @@ CoreLimits limits() {
 }
 
 // A valid trace: x [128, 64] -> tile a -> y.
-json trace() {
-  return {{"format", "trnsim-trace"},
-          {"version", 1},
-          {"tensors",
-           {{{"name", "x"}, {"shape", {128, 64}}, {"dtype", "float32"}, {"role", "input"}},
-            {{"name", "y"}, {"shape", {128, 64}}, {"dtype", "float32"}, {"role", "output"}}}},
-          {"tiles",
-           {{{"name", "a"}, {"memory", "sbuf"}, {"partitions", 128}, {"shape", {64}},
-             {"dtype", "float32"}}}},
-          {"instructions",
-           {{{"op", "dma_copy"}, {"dst", "a"}, {"src", "x"}, {"label", "load"}},
-            {{"op", "dma_copy"}, {"dst", "y"}, {"src", "a"}, {"label", "store"}}}}};
-}
+json trace() { return trnsim::testing::copy_trace_json(); }
 
 // The error of reading + validating `j`, or "" if it is accepted.
 std::string error_of(const json& j) {
