@@ -12,8 +12,8 @@ import numpy as np
 import nki_test_util as u
 import trnsim_nki
 from trnsim_nki.compiler import NkiAllocationError
-from trnsim_nki.compiler.config import (Allocation, AllocationMode, CompileConfig, OptLevel,
-                                        SchedulingHeuristic)
+from trnsim_nki.compiler.config import (AddressRotation, Allocation, AllocationMode,
+                                        CompileConfig, OptLevel, SchedulingHeuristic)
 
 HAVE_BINARY = u.binary_state()[0] == "ok"
 
@@ -242,6 +242,47 @@ def too_big(x):
         cfg = CompileConfig(nki_alloc_fallback=False, **LINEAR)
         with self.assertRaisesRegex(NkiAllocationError, "largest live tensor"):
             trnsim_nki.compile(k.too_big, x, compile_config=cfg, target="trn1")
+
+    def test_non_ssa_legalization_rotates_a_reused_buffer_in_the_default_flow(self):
+        # the backend allocates the tile (COLORING), so under AddressRotation.AUTO its
+        # legalized versions rotate: each load gets memory the previous version does not hold
+        off, on, t_off, t_on = self.run_pair(self.k.reused, _exp, {},
+                                             dict(non_ssa_legalization=True))
+        n = SHAPE[0] // 128
+        self.assertLess(on["total_ns"], 0.9 * off["total_ns"])
+        self.assertEqual((on["compiler"]["legalized_tiles"], on["compiler"]["rotated_tiles"]),
+                         (1, n - 1))
+        self.assertEqual((off["compiler"]["legalized_tiles"],
+                          off["compiler"]["rotated_tiles"]), (0, 0))
+        self.assertEqual(len(t_on["instructions"]), len(t_off["instructions"]))
+        loads = [i["dst"].split("[")[0] for i in t_on["instructions"]
+                 if i["op"] == "dma_copy" and i["src"].startswith("x[")]
+        address = {t["name"]: t["address"] for t in t_on["tiles"]}
+        for a, b in zip(loads, loads[1:]):
+            self.assertNotEqual(address[a], address[b])
+
+    def test_address_rotation_disable_keeps_one_address(self):
+        legal = dict(non_ssa_legalization=True)
+        rotated, fixed, _, t_fixed = self.run_pair(
+            self.k.reused, _exp, legal, dict(address_rotation=AddressRotation.DISABLE, **legal))
+        self.assertEqual(fixed["compiler"]["legalized_tiles"], 1)
+        self.assertEqual(fixed["compiler"]["rotated_tiles"], 0)
+        self.assertGreater(fixed["total_ns"], rotated["total_ns"] / 0.9)
+        loads = {i["dst"].split("[")[0] for i in t_fixed["instructions"]
+                 if i["op"] == "dma_copy" and i["src"].startswith("x[")}
+        self.assertEqual(len(loads), 1)
+
+    def test_address_rotation_auto_keeps_nki_allocated_addresses(self):
+        # AUTO opts out the memlocs NKI's LinearScanAllocation placed; ENABLE rotates them
+        legal = dict(non_ssa_legalization=True, **LINEAR)
+        _, plain = trnsim_nki.run(self.k.reused, _x(), compile_config=CompileConfig(**LINEAR),
+                                  target="trn1")
+        auto, enable, _, _ = self.run_pair(
+            self.k.reused, _exp, legal, dict(address_rotation=AddressRotation.ENABLE, **legal))
+        self.assertEqual(auto["total_ns"], plain["total_ns"])
+        self.assertEqual(auto["compiler"]["rotated_tiles"], 0)
+        self.assertEqual(enable["compiler"]["rotated_tiles"], SHAPE[0] // 128 - 1)
+        self.assertLess(enable["total_ns"], auto["total_ns"])
 
     def test_element_widening_is_not_modelled(self):
         cfg = CompileConfig(element_widening=True, **LINEAR)

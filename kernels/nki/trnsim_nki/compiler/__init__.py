@@ -7,13 +7,16 @@ compile_program(program, config, target) runs, in order:
   buffer splitting (split: split_reused_buffers, LINEAR only),
   engine choice (engines: tensor_copy at O1+, every multi-engine instruction with
   engine_balancing; LINEAR only),
+  non-SSA legalization and address rotation (legalize: non_ssa_legalization,
+  address_rotation; both flows),
   live ranges (liveness), allocation of SBUF and PSUM (allocation; COLORING default flow,
   LINEAR with RING / FAST / MAX_REUSE, with the prefetch ring of prefetch_auto: prefetch),
   spilling on SBUF exhaustion (spill, default flow, or LINEAR with nki_alloc_fallback=True
   falling back to it), emission (emission).
 """
 from ..errors import NkiError
-from . import allocation, copy_elim, dce, engines, prefetch, schedule, split, spill as spill_pass
+from . import allocation, copy_elim, dce, engines, legalize, prefetch, schedule, split
+from . import spill as spill_pass
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
 from .config import NOT_MODELLED, CompileConfig, OptLevel
 from .emission import emit_trace
@@ -55,6 +58,8 @@ class CompileReport:
         self.dead_instructions = 0
         self.split_tiles = 0
         self.engine_moves = 0
+        self.legalized_tiles = 0
+        self.rotated_tiles = 0
 
     def to_json(self):
         tiles = []
@@ -73,6 +78,7 @@ class CompileReport:
                 "reload_bytes": spill_bytes, "copies_eliminated": self.copies_eliminated,
                 "dead_instructions": self.dead_instructions,
                 "split_tiles": self.split_tiles, "engine_moves": self.engine_moves,
+                "legalized_tiles": self.legalized_tiles, "rotated_tiles": self.rotated_tiles,
                 "prefetch_ring": getattr(self.placements["sbuf"], "ring", None),
                 "anti_dependencies": sum(len(p.reuses) for p in self.placements.values()),
                 "tiles": tiles}
@@ -148,6 +154,8 @@ def compile_program(program, config=None, target="trn2"):
         if config.split_reused_buffers:
             report.split_tiles = split.run(program)
         report.engine_moves = _choose_engines(program, config, target)
+    if config.non_ssa_legalization:
+        report.legalized_tiles, report.rotated_tiles = legalize.run(program, config)
     if config.linear:
         report.flow = "linear/" + config.mode.name.lower()
         try:
