@@ -16,7 +16,7 @@ compile_program(program, config, target) runs, in order:
 """
 from ..errors import NkiError
 from . import allocation, copy_elim, dce, engines, legalize, prefetch, schedule, split
-from . import spill as spill_pass
+from . import spill as spill_pass, spill_plan
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
 from .config import NOT_MODELLED, CompileConfig, OptLevel
 from .emission import emit_trace
@@ -34,11 +34,12 @@ class NkiAllocationError(NkiError):
         self.call, self.path, self.line = "allocation", "?", 0
 
 
-def _oom_message(oom, flow, program):
+def _oom_message(oom, flow, instruction):
+    """NKI's out-of-memory message; `instruction`: the one whose tile did not fit."""
     live = sorted(oom.live, key=lambda r: -r.tile.bytes_per_partition())
     big = live[0].tile if live else oom.tile
     used = sum(r.tile.bytes_per_partition() for r in live)
-    label = program.instructions[oom.index].get("label", "?")
+    label = instruction.get("label", "?")
     return ("%s: out of %s memory allocating %s (%s, %d bytes per partition) for the "
             "instruction at %s: %d of %d bytes per partition are held by %d live tensors; the "
             "largest live tensor is %s %s %s allocated at %s (%d bytes per partition)"
@@ -101,21 +102,25 @@ def _allocate(program, memory, limits, strategy, all_ranges=None):
 
 
 def _default_flow(program, limits, report):
-    """COLORING with spilling. APPROX: when colouring fragments memory so a tile does not fit
-    though enough bytes are free, the pass re-colours best-fit before it spills."""
-    strategy = "coloring"
-    while True:
-        try:
-            return _allocate(program, "sbuf", limits, strategy)
-        except OutOfMemory as oom:
-            if strategy == "coloring":
-                strategy = "max_reuse"
-                continue
-            ranges = live_ranges(program)
-            victim = spill_pass.choose_victim(program, ranges, oom)
-            if victim is None or len(report.spills) >= MAX_SPILLS:
-                raise NkiAllocationError(_oom_message(oom, "allocation (spilling)", program))
-            report.spills.append(spill_pass.spill(program, victim, oom.index))
+    """COLORING with spilling (spill_plan). APPROX: when colouring fragments memory so a tile
+    does not fit though enough bytes are free, the pass re-colours best-fit before it
+    spills."""
+    try:
+        return _allocate(program, "sbuf", limits, "coloring")
+    except OutOfMemory:
+        pass
+    plan = spill_plan.SpillingAllocation(
+        program, Allocator("sbuf", limits.sbuf_bytes, SBUF_ALIGN, 0, "max_reuse"))
+    try:
+        placement, spills = plan.run(
+            lambda p, oom: spill_pass.choose_victim(p.instruction(oom.index), oom), MAX_SPILLS)
+    except OutOfMemory as oom:
+        raise NkiAllocationError(_oom_message(oom, "allocation (spilling)",
+                                              plan.instruction(oom.index)))
+    except FixedAddressConflict as e:
+        raise NkiAllocationError("direct allocation: %s" % e)
+    report.spills.extend(spills)
+    return placement
 
 
 def _choose_engines(program, config, target):
@@ -163,7 +168,8 @@ def compile_program(program, config=None, target="trn2"):
         except OutOfMemory as oom:
             if not config.nki_alloc_fallback:
                 raise NkiAllocationError(_oom_message(
-                    oom, "NKI allocation (nki_alloc_fallback=False)", program))
+                    oom, "NKI allocation (nki_alloc_fallback=False)",
+                    program.instructions[oom.index]))
             report.flow = "coloring (fallback from linear)"
             report.placements["sbuf"] = _default_flow(program, limits, report)
     else:
@@ -174,7 +180,8 @@ def compile_program(program, config=None, target="trn2"):
         report.placements["psum"] = _allocate(program, "psum", limits, psum_strategy,
                                               report.ranges)
     except OutOfMemory as oom:
-        raise NkiAllocationError(_oom_message(oom, "PSUM allocation", program))
+        raise NkiAllocationError(_oom_message(oom, "PSUM allocation",
+                                              program.instructions[oom.index]))
     trace = emit_trace(program, report)
     trace["dma_issue"] = schedule.dma_issue(config)
     return trace, report
