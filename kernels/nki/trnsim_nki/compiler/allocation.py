@@ -417,16 +417,21 @@ class Scan:
         heapq.heappush(ending, (r.last, seq, r.tile.name, a))
 
     def snapshot(self):
+        """The state before the next place(); the placements so far are kept by count (the
+        tiles placed after a snapshot are forgotten again by restore())."""
         m = self.mem
         return ([list(s) for s in m.segs], list(m.los), list(m.by_age),
-                dict(self.out.address), dict(self.out.reuses), self.out.peak_bytes,
-                list(self.ending), self.ring_ptr, list(self.stack))
+                len(self.out.address), self.out.peak_bytes, list(self.ending), self.ring_ptr,
+                list(self.stack))
 
     def restore(self, snap):
-        segs, los, by_age, address, reuses, peak, ending, ring_ptr, stack = snap
+        segs, los, by_age, placed, peak, ending, ring_ptr, stack = snap
         m = self.mem
         m.segs, m.los, m.by_age = [list(s) for s in segs], list(los), list(by_age)
-        self.out.address, self.out.reuses = dict(address), dict(reuses)
+        address, reuses = self.out.address, self.out.reuses
+        while len(address) > placed:  # dicts keep insertion order: newest placements last
+            name, _ = address.popitem()
+            reuses.pop(name, None)
         self.out.peak_bytes = peak
         self.ending, self.ring_ptr, self.stack = list(ending), ring_ptr, list(stack)
 

@@ -8,6 +8,8 @@ after the victim's last use before the failure point, the reload right before it
 the reloaded tile is a new logical tile, so it may land at another address. spill_plan.py
 rewrites the program and runs the allocation around the spills.
 """
+import bisect
+
 from .liveness import operand_names
 
 # Role of the HBM tensors spills go to (counted as spill/reload traffic in stats.json).
@@ -37,10 +39,10 @@ def choose_victim(instruction, oom):
     for r in oom.live:
         if r.tile.name in used_here or r.tile.address is not None:
             continue
-        later = [u for u in r.uses if u > at]
-        if not later:
+        j = bisect.bisect_right(r.uses, at)  # uses are in program order
+        if j == len(r.uses):
             continue
-        nxt = later[0]
+        nxt = r.uses[j]
         if best is None or nxt > best[0]:
             best = (nxt, r)
     return best[1] if best else None

@@ -5,8 +5,9 @@ fit, spill one victim (spill.py: the live tile whose next use is furthest away) 
 the rewritten program again from the start", without its cost (each round re-read the whole
 program and re-placed every tile, quadratic in the number of spills):
 - Instructions carry order keys instead of list positions. The original instructions have
-  keys 0, 1, 2, ...; a spill's store and reload get keys between their neighbours (exact
-  fractions), so inserting them renumbers nothing and no other live range changes.
+  keys 0, K, 2K, ... (K = KEY_SPACING); a spill's store and reload get keys between their
+  neighbours (exact fractions once a gap is used up), so inserting them renumbers nothing and
+  no other live range changes.
 - A spill changes only the victim's live range (it now ends at its store) and adds the
   reloaded tile's (from its reload on). Every tile placed before the store's position was
   placed with the victim live, before and after the spill, so its decision stands: the scan
@@ -25,23 +26,31 @@ from .spill import SPILL_ROLE, Spill, whole_view
 SNAPSHOT_EVERY = 32
 
 
+KEY_SPACING = 1 << 32  # between the keys of two original instructions
+
+
+def _between(a, b):
+    """An order key strictly between keys a < b (an int while the gap allows, else exact)."""
+    if isinstance(a, int) and isinstance(b, int) and b - a >= 2:
+        return (a + b) // 2
+    return Fraction(a + b, 2)
+
+
 class _KeyedProgram:
     """program.instructions addressed by order key; insertions between two neighbours."""
 
     def __init__(self, program):
         self.program = program
-        self.keys = list(range(len(program.instructions)))
-        self.ins = dict(enumerate(program.instructions))
+        self.keys = [i * KEY_SPACING for i in range(len(program.instructions))]
+        self.ins = dict(zip(self.keys, program.instructions))
 
     def right_after(self, k):
         j = bisect.bisect_right(self.keys, k)
-        nxt = self.keys[j] if j < len(self.keys) else k + 1
-        return Fraction(k + nxt, 2)
+        return _between(k, self.keys[j] if j < len(self.keys) else k + KEY_SPACING)
 
     def right_before(self, k):
         j = bisect.bisect_left(self.keys, k)
-        prev = self.keys[j - 1] if j > 0 else k - 1
-        return Fraction(prev + k, 2)
+        return _between(self.keys[j - 1] if j > 0 else k - KEY_SPACING, k)
 
     def insert(self, key, ins):
         bisect.insort(self.keys, key)
@@ -100,7 +109,12 @@ class SpillingAllocation:
     def __init__(self, program, allocator):
         self.program, self.allocator = program, allocator
         self.kp = _KeyedProgram(program)
-        self.ranges = {n: r for n, r in live_ranges(program).items() if r.tile.memory == "sbuf"}
+        self.ranges = {}
+        for n, r in live_ranges(program).items():
+            if r.tile.memory == "sbuf":  # instruction indices -> order keys
+                r.first, r.last = r.first * KEY_SPACING, r.last * KEY_SPACING
+                r.uses = [u * KEY_SPACING for u in r.uses]
+                self.ranges[n] = r
         self.order = list(self.ranges.values())
         self.firsts = [r.first for r in self.order]
 
