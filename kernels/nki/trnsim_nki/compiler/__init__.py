@@ -12,10 +12,11 @@ compile_program(program, config, target) runs, in order:
   live ranges (liveness), allocation of SBUF and PSUM (allocation; COLORING default flow,
   LINEAR with RING / FAST / MAX_REUSE, with the prefetch ring of prefetch_auto: prefetch),
   spilling on SBUF exhaustion (spill, default flow, or LINEAR with nki_alloc_fallback=True
-  falling back to it), emission (emission).
+  falling back to it), NKI scheduling of the instruction order (reorder: scheduling=True),
+  emission (emission).
 """
 from ..errors import NkiError
-from . import allocation, copy_elim, dce, engines, legalize, prefetch, schedule, split
+from . import allocation, copy_elim, dce, engines, legalize, prefetch, reorder, schedule, split
 from . import spill as spill_pass, spill_plan
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
 from .config import NOT_MODELLED, CompileConfig, OptLevel
@@ -61,6 +62,7 @@ class CompileReport:
         self.engine_moves = 0
         self.legalized_tiles = 0
         self.rotated_tiles = 0
+        self.scheduled_moves = 0
 
     def to_json(self):
         tiles = []
@@ -80,6 +82,7 @@ class CompileReport:
                 "dead_instructions": self.dead_instructions,
                 "split_tiles": self.split_tiles, "engine_moves": self.engine_moves,
                 "legalized_tiles": self.legalized_tiles, "rotated_tiles": self.rotated_tiles,
+                "scheduled_moves": self.scheduled_moves,
                 "prefetch_ring": getattr(self.placements["sbuf"], "ring", None),
                 "anti_dependencies": sum(len(p.reuses) for p in self.placements.values()),
                 "tiles": tiles}
@@ -182,6 +185,10 @@ def compile_program(program, config=None, target="trn2"):
     except OutOfMemory as oom:
         raise NkiAllocationError(_oom_message(oom, "PSUM allocation",
                                               program.instructions[oom.index]))
+    report.scheduled_moves = reorder.run(program, report.placements, config,
+                                         target_config(target))
+    if report.scheduled_moves:
+        report.ranges = live_ranges(program)
     trace = emit_trace(program, report)
     trace["dma_issue"] = schedule.dma_issue(config)
     return trace, report
