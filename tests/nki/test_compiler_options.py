@@ -97,6 +97,24 @@ def behind_a_chain(x, y):
         b = nl.multiply(b, 0.5)
     nl.store(out_y, value=b)
     return out_x, out_y
+
+
+def side_work_first(x, y):
+    """in kernel order, three vector ops on y (nothing depends on them) come before the vector
+    op that heads a chain of scalar-engine activations on x."""
+    out_x = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    out_y = nl.ndarray(y.shape, dtype=y.dtype, buffer=nl.shared_hbm)
+    b = nl.load(y)
+    a = nl.load(x)
+    side = b
+    for _ in range(3):
+        side = nl.multiply(side, 2.0)
+    head = nl.add(a, 1.0)
+    for _ in range(8):
+        head = nl.tanh(head)
+    nl.store(out_y, value=side)
+    nl.store(out_x, value=head)
+    return out_x, out_y
 '''
 
 LINEAR = dict(allocation=Allocation.LINEAR)
@@ -272,6 +290,33 @@ class CompileConfigOptionTest(unittest.TestCase):
                         if i["op"] == "tensor_scalar" and i["src"].startswith(src_prefix))
         self.assertLess(first(t_kept, "a_8["), first(t_kept, "b["))
         self.assertLess(first(t_moved, "b["), first(t_moved, "a_8["))
+
+    def test_scheduling_critical_path_starts_the_long_chain_first(self):
+        # ASAP finds the side work and the chain's head ready together and keeps the kernel's
+        # order; CRITICAL_PATH runs the head of the longer path first
+        rng = np.random.RandomState(6)
+        x, y = rng.rand(128, 2048).astype(np.float32), rng.rand(128, 2048).astype(np.float32)
+        ref_x = x.astype(np.float64) + 1
+        for _ in range(8):
+            ref_x = np.tanh(ref_x)
+        base = dict(scheduling=True, experimental_allocation_mode=AllocationMode.RING, **LINEAR)
+        runs = []
+        for h in (SchedulingHeuristic.ASAP, SchedulingHeuristic.CRITICAL_PATH):
+            cfg = CompileConfig(experimental_scheduling_heuristic=h, **base)
+            trace = trnsim_nki.trace(self.k.side_work_first, x, y, compile_config=cfg,
+                                     target="trn1")
+            (ox, oy), stats = trnsim_nki.run(self.k.side_work_first, x, y, compile_config=cfg,
+                                             target="trn1")
+            np.testing.assert_allclose(ox, ref_x, rtol=1e-5)
+            np.testing.assert_allclose(oy, y.astype(np.float64) * 8, rtol=1e-6)
+            vector = [i["src"].split("[")[0] for i in trace["instructions"]
+                      if i["op"] == "tensor_scalar"]
+            runs.append((ox, oy, stats["total_ns"], vector[0]))
+        (ox0, oy0, asap, first0), (ox1, oy1, critical, first1) = runs
+        np.testing.assert_array_equal(ox0, ox1)
+        np.testing.assert_array_equal(oy0, oy1)
+        self.assertEqual((first0, first1), ("b", "a"))
+        self.assertLess(critical, 0.95 * asap)
 
     def test_allocation_linear_without_fallback_fails_where_coloring_spills(self):
         # 8 live [128, 8192] fp32 tiles need 256 KiB per partition, trn1 has 192 KiB

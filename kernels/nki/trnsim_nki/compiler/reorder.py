@@ -13,9 +13,11 @@ every earlier instruction it depends on is scheduled; it depends on an earlier o
 Heuristics (experimental_scheduling_heuristic):
 - ASAP (default): the ready instruction that can start first, by the estimate of engines.py
   (operands ready, engine and SBUF/PSUM port free), program order on ties;
+- CRITICAL_PATH: the ready instruction with the longest estimated path to the end of the
+  kernel (its own cost plus the longest path of the instructions that depend on it, among
+  the next WINDOW in kernel order), program order on ties;
 - DMA_PREFETCH: the first ready DMA, else the first ready instruction;
-- TRIVIAL: the kernel's order (nothing moves);
-- CRITICAL_PATH: APPROX: as ASAP (the longest path to the outputs is not estimated).
+- TRIVIAL: the kernel's order (nothing moves).
 Each engine then runs its instructions in the scheduled order (trnsim's engine queues are in
 order), so a compute instruction whose operands arrive late no longer holds back independent
 work queued behind it on the same engine.
@@ -84,11 +86,12 @@ def run(program, placements, config, hw):
     of an instruction the kernel put before them."""
     if not config.scheduling or heuristic_name(config) not in _REORDERING:
         return 0
-    prefer_dma = heuristic_name(config) == "DMA_PREFETCH"
+    heuristic = heuristic_name(config)
     placed = _placed_extents(program, placements)
     instrs = program.instructions
     acc = [_Access(ins, placed) for ins in instrs]
     est = _Estimator(program, hw)
+    path = _path_lengths(instrs, acc, est) if heuristic == "CRITICAL_PATH" else None
     order, window, deps = [], [], {}  # window: pending indices in kernel order
     nxt, moved = 0, 0
     while nxt < len(instrs) or window:
@@ -97,7 +100,7 @@ def run(program, placements, config, hw):
             window.append(nxt)
             nxt += 1
         ready = [i for i in window if not deps[i]]
-        pick = _select(ready, instrs, acc, est, prefer_dma)
+        pick = _select(ready, instrs, acc, est, heuristic, path)
         a = acc[pick]
         end, ports = est.finish(instrs[pick], a.engine, list(a.names), a.reads, a.written)
         est.commit(a.engine, end, ports, a.reads, a.written)
@@ -111,10 +114,24 @@ def run(program, placements, config, hw):
     return moved
 
 
-def _select(ready, instrs, acc, est, prefer_dma):
-    if prefer_dma:
+def _path_lengths(instrs, acc, est):
+    """Estimated ns from the start of each instruction to the end of the longest chain of
+    instructions depending on it (successors looked for among the next WINDOW)."""
+    n = len(instrs)
+    path = [0.0] * n
+    for i in range(n - 1, -1, -1):
+        tail = max([path[j] for j in range(i + 1, min(n, i + 1 + WINDOW))
+                    if acc[j].depends_on(acc[i])] or [0.0])
+        path[i] = est._cost_ns(instrs[i], acc[i].engine) + tail
+    return path
+
+
+def _select(ready, instrs, acc, est, heuristic, path):
+    if heuristic == "DMA_PREFETCH":
         dmas = [i for i in ready if acc[i].engine == "dma"]
         return dmas[0] if dmas else ready[0]
+    if heuristic == "CRITICAL_PATH":
+        return max(ready, key=lambda i: (path[i], -i))
     best = None
     for i in ready:
         a = acc[i]
