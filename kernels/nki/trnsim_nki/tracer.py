@@ -113,7 +113,8 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
                 dt = val.dtype if isinstance(val, Typed) else dtypes.to_dtype(val.dtype)
                 arr = val.array if isinstance(val, Typed) else np.asarray(val)
                 t = core.alloc(list(arr.shape), dt, "hbm", name=pname, role="input")
-                inputs[t.buf.name] = arr.astype(dt.np_dtype) if dt.is_float else arr
+                # no copy when the array already has the dtype: inputs are only read
+                inputs[t.buf.name] = np.asarray(arr, dt.np_dtype) if dt.is_float else arr
                 call_args[pname] = t
             else:
                 call_args[pname] = val
