@@ -16,14 +16,13 @@ Block Dimension Migration guide): nl.ndarray((NB, nl.par_dim(128), F)) is NB sep
 tiles, each with its own live range; t[i] (t[i, j] for two block dims) is block i.
 """
 import linecache
-import os
 import re
 import sys
 
 from . import dtypes
 from .errors import NkiError, NkiUnsupportedError, kernel_location, location_text
 from .indexing import Affine
-from .program import Program, slice_text
+from .program import Program
 
 class _Ctx:
     def __init__(self, name):
@@ -31,6 +30,7 @@ class _Ctx:
         self.grid = ()
         self.pid = ()
         self.shared = {}  # shared_hbm allocation site -> (program id, HbmTensor)
+        self.assigned_names = {}  # (path, line) -> assigned_name's variable name or None
 
 
 _ctx = None
@@ -64,8 +64,15 @@ _ASSIGN_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
 def assigned_name(default):
     """The variable name on the left of the kernel line being traced, else `default`."""
     path, line = kernel_location()
-    m = _ASSIGN_RE.match(linecache.getline(path, line)) if line else None
-    return m.group(1) if m else default
+    if not line:
+        return default
+    cache = _ctx.assigned_names if _ctx is not None else {}
+    key = (path, line)
+    name = cache.get(key, False)
+    if name is False:
+        m = _ASSIGN_RE.match(linecache.getline(path, line))
+        name = cache[key] = m.group(1) if m else None
+    return name or default
 
 
 class Buffer:
@@ -175,9 +182,7 @@ def _new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=()
     address = None
     if placement is not None:
         address = placement(block, parts, dtype.itemsize * _prod(free))
-    path, line = kernel_location()
-    phys = c.program.add_tile(hint, memory, parts, free, dtype,
-                              "%s:%d" % (os.path.basename(path), line), address)
+    phys = c.program.add_tile(hint, memory, parts, free, dtype, location_text(), address)
     buf = Buffer(memory, phys, dtype, phys.name)
     return NkiTensor(buf, [(0, parts, 1)] + [(0, s, 1) for s in free], logical)
 
@@ -290,17 +295,24 @@ class NkiTensor:
         self.fresh_ins = None             # instruction that produced this whole temp tile
         self.fresh_mask = None            # the mask that instruction ran under
         self.flat = None                  # (first element, shape) of a reshaped HBM view
+        self._shape = None                # shape from sl and dims (set once, never changed)
 
     # ---- NKI-visible properties ----
     @property
     def shape(self):
         if self.flat is not None:
             return self.flat[1]
-        return tuple(1 if d is None else self.sl[d][1] for d in self.dims)
+        shape = self._shape
+        if shape is None:
+            sl = self.sl
+            shape = self._shape = tuple(1 if d is None else sl[d][1] for d in self.dims)
+        return shape
 
     @property
     def ndim(self):
-        return len(self.shape)
+        if self.flat is not None:
+            return len(self.flat[1])
+        return len(self.dims)
 
     @property
     def dtype(self):
@@ -324,7 +336,8 @@ class NkiTensor:
 
     # ---- physical view ----
     def view_text(self):
-        parts = [slice_text(s, s + (c - 1) * st + 1, st) for (s, c, st) in self.sl]
+        parts = [("%d:%d" % (s, s + (c - 1) * st + 1)) if st == 1 else  # slice_text, inlined
+                 ("%d:%d:%d" % (s, s + (c - 1) * st + 1, st)) for (s, c, st) in self.sl]
         return "%s[%s]" % (self.buf.name, ", ".join(parts))
 
     def is_whole(self):
@@ -332,8 +345,13 @@ class NkiTensor:
                    zip(self.sl, self.buf.phys_shape))
 
     def is_monotonic(self):
-        real = [d for d in self.dims if d is not None]
-        return all(a < b for a, b in zip(real, real[1:]))
+        prev = -1
+        for d in self.dims:
+            if d is not None:
+                if d <= prev:
+                    return False
+                prev = d
+        return True
 
     def straight(self):
         """The same elements with the logical dims in buffer order (undoes a permutation)."""
@@ -360,7 +378,7 @@ class NkiTensor:
 
     def out_of_bounds(self):
         """Text describing the first dimension the view overruns, or None."""
-        for d, ((s, c, st), n) in enumerate(zip(self.sl, self.buf.phys_shape)):
+        for d, ((s, c, st), n) in enumerate(zip(self.sl, self.buf.phys.shape)):
             if c > 0 and s + (c - 1) * st >= n:
                 return "covers [%d, %d] of dimension %d of %s (size %d); mask it" % (
                     s, s + (c - 1) * st, d, self.buf.name, n)
