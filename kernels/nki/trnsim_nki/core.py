@@ -20,7 +20,8 @@ import re
 import sys
 
 from . import dtypes
-from .errors import NkiError, NkiUnsupportedError, kernel_location, location_text
+from .errors import (NkiError, NkiUnsupportedError, kernel_location, kernel_site,
+                     location_text, site_location, site_text)
 from .indexing import Affine
 from .program import Program
 
@@ -61,9 +62,10 @@ def tracing():
 _ASSIGN_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
 
 
-def assigned_name(default):
-    """The variable name on the left of the kernel line being traced, else `default`."""
-    path, line = kernel_location()
+def assigned_name(default, site=None):
+    """The variable name on the left of the kernel line being traced (or of kernel_site()
+    result `site`), else `default`."""
+    path, line = kernel_location() if site is None else site_location(site)
     if not line:
         return default
     cache = _ctx.assigned_names if _ctx is not None else {}
@@ -103,8 +105,8 @@ class Par:
         return self.n
 
 
-def _site_key(memory, shape, dtype):
-    path, line = kernel_location()
+def _site_key(memory, shape, dtype, site):
+    path, line = site_location(site)
     return (path, line, memory, tuple(shape), dtype.name)
 
 
@@ -150,12 +152,13 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
     if isinstance(shape, str) or not hasattr(shape, "__iter__"):
         shape = int_shape("nl.ndarray", shape)
     shape = list(shape)
-    hint = name or assigned_name("t")
+    site = kernel_site()
+    hint = name or assigned_name("t", site)
     if memory == "hbm":
         shape = int_shape("nl.ndarray", shape)
         if any(s <= 0 for s in shape):
             raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
-        key = _site_key(memory, shape, dtype)
+        key = _site_key(memory, shape, dtype, site)
         prev = c.shared.get(key)
         if role == "output" and prev is not None and prev[0] != c.pid:
             t = prev[1]  # one shared_hbm tensor for all SPMD program instances
@@ -170,19 +173,20 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
                        % (parts, [int(s) for s in shape]))
     if blocks:
         return TileArray(blocks, parts, free, dtype, memory, hint, placement)
-    return _new_logical_tile(parts, free, dtype, memory, hint, placement, ())
+    return _new_logical_tile(parts, free, dtype, memory, hint, placement, (), site)
 
 
-def _new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=()):
+def _new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=(), site=None):
     """One logical (P, F) tile as an NkiTensor; a 1-D tile (no free dims) hides its physical
-    free dim [1]."""
+    free dim [1]. `site`: kernel_site() of the allocating line if known."""
     c = ctx()
     logical = [0] + [i + 1 for i in range(len(free))]
     free = list(free) or [1]
     address = None
     if placement is not None:
         address = placement(block, parts, dtype.itemsize * _prod(free))
-    phys = c.program.add_tile(hint, memory, parts, free, dtype, location_text(), address)
+    source = location_text() if site is None else site_text(site)
+    phys = c.program.add_tile(hint, memory, parts, free, dtype, source, address)
     buf = Buffer(memory, phys, dtype, phys.name)
     return NkiTensor(buf, [(0, parts, 1)] + [(0, s, 1) for s in free], logical)
 
