@@ -18,6 +18,9 @@ import numpy as np
 
 import nki_test_util as u
 import trnsim_nki
+from trnsim_nki import kernel_checks
+from trnsim_nki.program import view_name
+from trnsim_nki.tracer import trace_kernel
 from trnsim_nki.compiler.config import Allocation, CompileConfig, OptLevel
 
 DIGESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "trace_digests.json")
@@ -121,6 +124,19 @@ class TraceDigest(unittest.TestCase):
         changed = [k for k in sorted(got) if got[k] != want[k]]
         self.assertEqual(changed, [], "emitted trace changed for these cases (regenerate "
                          "trace_digests.json only for an intended change of model)")
+
+    def test_view_boxes_recorded_at_emission_equal_parsing_the_view_text(self):
+        for name, kernel, arrays, grid, target in cases():
+            with self.subTest(case=name):
+                tr = trace_kernel(getattr(kernel, "func", kernel), arrays, grid=grid or (),
+                                  target=target)
+                boxes = tr.program.view_boxes
+                views = {v for ins in tr.program.instructions for v in ins.values()
+                         if isinstance(v, str) and view_name(v) is not None}
+                self.assertTrue(views)
+                for text in views:
+                    if boxes.get(text) is not None:  # (views made elsewhere are parsed)
+                        self.assertEqual(boxes[text], kernel_checks.parse_box(text), text)
 
     def test_digest_sees_a_one_instruction_change(self):
         name, kernel, arrays, grid, target = cases()[0]

@@ -344,6 +344,16 @@ class NkiTensor:
                  ("%d:%d:%d" % (s, s + (c - 1) * st + 1, st)) for (s, c, st) in self.sl]
         return "%s[%s]" % (self.buf.name, ", ".join(parts))
 
+    def box(self):
+        """kernel_checks.parse_box(self.view_text()), from the slices instead of the text."""
+        dims = []
+        for s, c, st in self.sl:
+            stop = s + (c - 1) * st + 1
+            if st <= 0 or stop <= s:
+                return self.buf.name, None
+            dims.append((s, stop, st))
+        return self.buf.name, (dims or None)
+
     def is_whole(self):
         return all(s == 0 and st == 1 and c == n for (s, c, st), n in
                    zip(self.sl, self.buf.phys_shape))

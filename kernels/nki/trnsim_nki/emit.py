@@ -76,6 +76,7 @@ def emit(opcode_, mask=None, engine=None, **fields):
         views = apply_mask("nki." + opcode_, mask, [fields[k] for k in keys])
         if views is None:
             return None
+    boxes = c.program.view_boxes  # spares kernel_checks parsing the view texts again
     for k, v in zip(keys, views):
         oob = v.out_of_bounds()
         if oob:
@@ -83,7 +84,9 @@ def emit(opcode_, mask=None, engine=None, **fields):
         if not v.is_monotonic():
             raise NkiUnsupportedError("nki." + opcode_, "operand %s is a transposed (permuted) "
                                       "view; use a transpose instruction" % k)
-        fields[k] = v.view_text()
+        text = fields[k] = v.view_text()
+        if text not in boxes:
+            boxes[text] = v.box()
         if k in OUT_ROLES:
             v.buf.written = True
         else:

@@ -254,7 +254,7 @@ def kernel_warnings(program, preset=()):
     order. preset: names of HBM tensors that hold data before the kernel (inputs,
     constants)."""
     findings = _Findings()
-    boxes = {}
+    boxes = getattr(program, "view_boxes", {})  # text -> parse_box(text) of emitted views
     accesses = [_reads_and_writes(ins, boxes) for ins in program.instructions]
     _never_written(program, accesses, preset, findings)
     _loop_carried(program, accesses, findings)

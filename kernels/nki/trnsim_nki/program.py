@@ -71,6 +71,8 @@ class Program:
         self._names = set()
         self._next_suffix = {}
         self._bases = {}  # name hint -> its identifier form (unique_name)
+        # view text -> kernel_checks.parse_box(view text), filled in as views are emitted
+        self.view_boxes = {}
 
     def unique_name(self, hint):
         base = self._bases.get(hint)
