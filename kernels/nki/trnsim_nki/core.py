@@ -405,7 +405,36 @@ class NkiTensor:
         return n
 
     # ---- indexing ----
+    def _sliced(self, idx):
+        """_index for the common case of plain int (or empty) slice bounds that are in range
+        and no step; None for anything else (then _index takes the general path, which also
+        reports the errors)."""
+        items = idx if type(idx) is tuple else (idx,)
+        dims = self.dims
+        if len(items) > len(dims):
+            return None
+        sl = list(self.sl)
+        for pos, ix in enumerate(items):
+            if type(ix) is not slice or ix.step is not None:
+                return None
+            d = dims[pos]
+            n = 1 if d is None else sl[d][1]
+            start, stop = ix.start, ix.stop
+            if start is not None and (type(start) is not int or start > n or start < -n):
+                return None
+            if stop is not None and (type(stop) is not int or stop > n or stop < -n):
+                return None
+            if d is not None:
+                a, b, _ = ix.indices(n)
+                s, _, st = sl[d]
+                sl[d] = (s + a * st, b - a if b > a else 0, st)
+        return NkiTensor(self.buf, sl, dims)
+
     def _index(self, idx, call="tensor[...]"):
+        if self.flat is None:
+            view = self._sliced(idx)
+            if view is not None:
+                return view
         if self.flat is not None:
             from . import hbm_reshape
             return hbm_reshape.index(self, idx, call)

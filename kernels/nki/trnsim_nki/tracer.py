@@ -157,11 +157,13 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
 
         out_struct = conv(result)
         debug = device_print.debug_tensors(prog)
+        written_names = None  # buffer names of every instruction's dst, found once
         for t in prog.tensors:
             if t.role == "input":
-                written = any(ins.get("dst", "").split("[", 1)[0] == t.name
-                              for ins in prog.instructions)
-                if written:
+                if written_names is None:
+                    written_names = {ins.get("dst", "").split("[", 1)[0]
+                                     for ins in prog.instructions}
+                if t.name in written_names:
                     t.role = "output"  # APPROX: an input the kernel writes starts zeroed
                     inputs.pop(t.name, None)
             elif t in returned or t.name in debug:
