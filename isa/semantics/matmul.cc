@@ -18,10 +18,11 @@ using sem_util::view_of;
 // APPROX: accumulation order. Each output element is summed in fp32 over the contraction index
 // k = 0..K-1 in partition order, starting from 0: acc = acc + s[k,m] * v[k,n], the product
 // rounded to fp32, then the sum (no fused multiply-add: the library builds with
-// -ffp-contract=off, and the CPU-specific kernels only vectorise across outputs). With accumulate=true the finished sum is then
-// added to the value PSUM holds (one more fp32 rounding). This mirrors a systolic column
-// summing down the partitions and the PSUM accumulate-on-write, but the hardware's internal
-// adder tree and its rounding are not documented. Products of bf16/fp16/fp8 operands are exact.
+// -ffp-contract=off, and the CPU-specific kernels only vectorise across outputs). With
+// accumulate=true the finished sum is then added to the value PSUM holds (one more fp32
+// rounding). This mirrors a systolic column summing down the partitions and the PSUM
+// accumulate-on-write, but the hardware's internal adder tree and its rounding are not
+// documented. Products of bf16/fp16/fp8 operands are exact.
 void nc_matmul(const Instruction& ins, MachineState& st) {
   const View& dst = view_of(ins, "dst");
   const View& stationary = view_of(ins, "stationary");
@@ -35,14 +36,18 @@ void nc_matmul(const Instruction& ins, MachineState& st) {
   if (dst.partitions() != m_dim || dst.free_elements() != n_dim)
     throw sem_error(ins, "dst is " + dims_text(dst) + ", expected " + std::to_string(m_dim) +
                              " x " + std::to_string(n_dim) + " (stationary free x moving free)");
-  const Matrix s = st.read(stationary);
-  const Matrix v = st.read(moving);
-  // s^T so that each output row's weights are contiguous; the kernel keeps the documented k
-  // order for every output element (isa/semantics/matmul_kernel.h).
-  const Matrix st_rows = s.transpose();  // [M, K]
-  Matrix acc(m_dim, n_dim);
-  matmul_kernel()(st_rows.data(), v.data(), acc.data(), m_dim, k_dim, n_dim);
-  if (bool_attr(ins, "accumulate")) acc += st.read(dst);
+  // Per-thread scratch: PSUM-sized results allocated once, not per instruction.
+  thread_local Matrix s, v, acc, held;
+  st.read_into(stationary, s);  // [K, M]
+  st.read_into(moving, v);      // [K, N]
+  acc.resize(m_dim, n_dim);
+  // The kernel keeps the documented k order for every output element
+  // (isa/semantics/matmul_kernel.h).
+  matmul_kernel()(s.data(), v.data(), acc.data(), m_dim, k_dim, n_dim);
+  if (bool_attr(ins, "accumulate")) {
+    st.read_into(dst, held);
+    acc += held;
+  }
   st.write(dst, acc);
 }
 
