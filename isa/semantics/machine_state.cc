@@ -283,6 +283,24 @@ void MachineState::write_dense(const View& v, const float* values, int64_t rows,
   }
 }
 
+float* MachineState::fp32_rows(const View& v, int64_t* row_stride) {
+  const AccessPattern ap = lower(prog_, v);
+  if (ap.dtype != DType::kFp32 || ap.partitions == 0 || ap.elems_per_partition() == 0)
+    return nullptr;
+  // One run per partition: every free dim but the innermost has a single index.
+  for (size_t d = 0; d + 1 < ap.free.size(); ++d)
+    if (ap.free[d].second != 1) return nullptr;
+  if (run_count(ap) > 1 && run_stride(ap) != 1) return nullptr;
+  const int64_t bytes = ap.partitions > 1 ? partition_bytes(ap) : 4;
+  if (bytes % 4 != 0 || (ap.partitions > 1 && bytes / 4 < ap.elems_per_partition()))
+    return nullptr;  // rows not float-aligned, or overlapping
+  check_bounds(prog_, limits_, hbm_, v, ap);
+  uint8_t* first = const_cast<uint8_t*>(element_ptr(ap, 0, 0));
+  if (reinterpret_cast<uintptr_t>(first) % alignof(float) != 0) return nullptr;
+  *row_stride = bytes / 4;
+  return reinterpret_cast<float*>(first);
+}
+
 std::vector<uint32_t> MachineState::read_bits(const View& v) const {
   const AccessPattern ap = lower(prog_, v);
   check_bounds(prog_, limits_, hbm_, v, ap);

@@ -35,6 +35,10 @@ class MachineState {
   void read_into(const View& v, Matrix& out) const;
   // `m` must be [v.partitions() x v.free_elements()]; values are rounded to the view's dtype.
   void write(const View& v, const Matrix& m);
+  // The view's storage as fp32 rows, when it is an fp32 view whose elements of each partition
+  // are one contiguous run: the first element of partition 0, with *row_stride (in floats)
+  // between partitions. nullptr otherwise (then use read/write). Checks bounds like read().
+  float* fp32_rows(const View& v, int64_t* row_stride);
   // write() of a dense row-major [rows x cols] array (C order over the view's elements).
   void write_dense(const View& v, const float* values, int64_t rows, int64_t cols);
   // Per-partition operand: a [P,1] view read as a column, or an immediate broadcast to P rows.

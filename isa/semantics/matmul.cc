@@ -36,18 +36,25 @@ void nc_matmul(const Instruction& ins, MachineState& st) {
   if (dst.partitions() != m_dim || dst.free_elements() != n_dim)
     throw sem_error(ins, "dst is " + dims_text(dst) + ", expected " + std::to_string(m_dim) +
                              " x " + std::to_string(n_dim) + " (stationary free x moving free)");
-  // Per-thread scratch: PSUM-sized results allocated once, not per instruction.
-  thread_local Matrix s, v, acc, held;
+  // Per-thread scratch: operands converted to fp32 once per instruction, allocated once.
+  thread_local Matrix s, v, acc;
   st.read_into(stationary, s);  // [K, M]
   st.read_into(moving, v);      // [K, N]
-  acc.resize(m_dim, n_dim);
+  const bool accumulate = bool_attr(ins, "accumulate");
   // The kernel keeps the documented k order for every output element
-  // (isa/semantics/matmul_kernel.h).
-  matmul_kernel()(s.data(), v.data(), acc.data(), m_dim, k_dim, n_dim);
-  if (bool_attr(ins, "accumulate")) {
-    st.read_into(dst, held);
-    acc += held;
+  // (isa/semantics/matmul_kernel.h). An fp32 dst with contiguous rows (a PSUM tile) is summed
+  // into in place; any other dst goes through a dense result and the rounding write.
+  int64_t row_stride = 0;
+  if (float* rows = st.fp32_rows(dst, &row_stride)) {
+    matmul_kernel()(s.data(), v.data(), rows, m_dim, k_dim, n_dim, row_stride, accumulate);
+    return;
   }
+  if (accumulate) {
+    st.read_into(dst, acc);
+  } else {
+    acc.resize(m_dim, n_dim);
+  }
+  matmul_kernel()(s.data(), v.data(), acc.data(), m_dim, k_dim, n_dim, n_dim, accumulate);
   st.write(dst, acc);
 }
 

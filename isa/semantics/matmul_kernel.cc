@@ -11,7 +11,8 @@ namespace {
 template <int kLanes, int kRows, int kCols>
 __attribute__((always_inline)) inline void product_block(const float* s, const float* v,
                                                          float* out, int64_t m_dim, int64_t k_dim,
-                                                         int64_t n_dim) {
+                                                         int64_t n_dim, int64_t out_stride,
+                                                         bool accumulate) {
   typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
   Vec acc[kRows][kCols];
 #pragma GCC unroll 16
@@ -36,8 +37,15 @@ __attribute__((always_inline)) inline void product_block(const float* s, const f
 #pragma GCC unroll 16
   for (int r = 0; r < kRows; ++r)
 #pragma GCC unroll 4
-    for (int c = 0; c < kCols; ++c)
-      std::memcpy(out + r * n_dim + c * kLanes, &acc[r][c], sizeof(Vec));
+    for (int c = 0; c < kCols; ++c) {
+      float* o = out + r * out_stride + c * kLanes;
+      if (accumulate) {
+        Vec held;
+        std::memcpy(&held, o, sizeof(Vec));
+        acc[r][c] = acc[r][c] + held;
+      }
+      std::memcpy(o, &acc[r][c], sizeof(Vec));
+    }
 }
 
 // One output element in the documented order (the columns left over after the vectors).
@@ -56,44 +64,54 @@ inline float product_element(const float* s, const float* v, int64_t m, int64_t 
 // across all row blocks), then single-vector strips, then scalar columns.
 template <int kLanes, int kRows, int kCols>
 __attribute__((always_inline)) inline void product(const float* s, const float* v, float* out,
-                                                   int64_t m_dim, int64_t k_dim, int64_t n_dim) {
+                                                   int64_t m_dim, int64_t k_dim, int64_t n_dim,
+                                                   int64_t ld, bool acc) {
   constexpr int64_t kStrip = int64_t(kLanes) * kCols;
   int64_t n = 0;
   for (; n + kStrip <= n_dim; n += kStrip) {
     int64_t m = 0;
     for (; m + kRows <= m_dim; m += kRows)
-      product_block<kLanes, kRows, kCols>(s + m, v + n, out + m * n_dim + n, m_dim, k_dim, n_dim);
+      product_block<kLanes, kRows, kCols>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
     for (; m < m_dim; ++m)
-      product_block<kLanes, 1, kCols>(s + m, v + n, out + m * n_dim + n, m_dim, k_dim, n_dim);
+      product_block<kLanes, 1, kCols>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
   }
   for (; n + kLanes <= n_dim; n += kLanes) {
     int64_t m = 0;
     for (; m + kRows <= m_dim; m += kRows)
-      product_block<kLanes, kRows, 1>(s + m, v + n, out + m * n_dim + n, m_dim, k_dim, n_dim);
+      product_block<kLanes, kRows, 1>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
     for (; m < m_dim; ++m)
-      product_block<kLanes, 1, 1>(s + m, v + n, out + m * n_dim + n, m_dim, k_dim, n_dim);
+      product_block<kLanes, 1, 1>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
   }
   for (; n < n_dim; ++n)
-    for (int64_t m = 0; m < m_dim; ++m)
-      out[m * n_dim + n] = product_element(s, v, m, n, m_dim, k_dim, n_dim);
+    for (int64_t m = 0; m < m_dim; ++m) {
+      const float sum = product_element(s, v, m, n, m_dim, k_dim, n_dim);
+      float& o = out[m * ld + n];
+      o = acc ? sum + o : sum;
+    }
 }
 
 // Block shapes per register file: AVX-512 has 32 zmm (8 x 2 accumulators of 16 lanes), AVX2 and
 // SSE 16 registers (6 x 2 accumulators, plus 2 loads and a broadcast).
 __attribute__((target("avx512f"))) void product_avx512(const float* s, const float* v,
                                                         float* out, int64_t m_dim, int64_t k_dim,
-                                                        int64_t n_dim) {
-  product<16, 8, 2>(s, v, out, m_dim, k_dim, n_dim);
+                                                        int64_t n_dim, int64_t ld,
+                                                        bool accumulate) {
+  product<16, 8, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
 }
 
 __attribute__((target("avx2"))) void product_avx2(const float* s, const float* v, float* out,
-                                                   int64_t m_dim, int64_t k_dim, int64_t n_dim) {
-  product<8, 6, 2>(s, v, out, m_dim, k_dim, n_dim);
+                                                   int64_t m_dim, int64_t k_dim, int64_t n_dim,
+                                                   int64_t ld, bool accumulate) {
+  product<8, 6, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
 }
 
 void product_baseline(const float* s, const float* v, float* out, int64_t m_dim, int64_t k_dim,
-                      int64_t n_dim) {
-  product<4, 6, 2>(s, v, out, m_dim, k_dim, n_dim);
+                      int64_t n_dim, int64_t ld, bool accumulate) {
+  product<4, 6, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
 }
 
 }  // namespace

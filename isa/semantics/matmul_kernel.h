@@ -12,10 +12,12 @@
 
 namespace trnsim::isa::sem {
 
-// out[m*N + n] = sum over k of s[k*M + m] * v[k*N + n], for m < M, n < N: s is the stationary
+// sum[m, n] = sum over k of s[k*M + m] * v[k*N + n], for m < M, n < N: s is the stationary
 // operand [K, M] and v the moving operand [K, N], both row-major as read from their views.
+// Stores out[m*out_stride + n] = sum[m, n], or with `accumulate` out[...] = sum[m, n] + out[...]
+// (the finished sum plus the value held, one more fp32 rounding).
 using MatmulKernel = void (*)(const float* s, const float* v, float* out, int64_t m_dim,
-                              int64_t k_dim, int64_t n_dim);
+                              int64_t k_dim, int64_t n_dim, int64_t out_stride, bool accumulate);
 
 // The kernel compiled for `level` (which the CPU must support: pass it through
 // cpu_level_capped()).

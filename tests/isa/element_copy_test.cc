@@ -40,7 +40,8 @@ std::vector<Slice> dst_slices(std::mt19937& gen, int64_t count) {
   std::vector<int64_t> divisors;
   for (int64_t d = 1; d <= 8; ++d)
     if (count % d == 0) divisors.push_back(d);
-  const int64_t parts = divisors[size_t(std::uniform_int_distribution<size_t>(0, divisors.size() - 1)(gen))];
+  std::uniform_int_distribution<size_t> pick(0, divisors.size() - 1);
+  const int64_t parts = divisors[pick(gen)];
   const int64_t pstep = std::uniform_int_distribution<int64_t>(1, 2)(gen);
   const int64_t free = count / parts, fstep = std::uniform_int_distribution<int64_t>(1, 3)(gen);
   const int64_t fstart = std::uniform_int_distribution<int64_t>(0, 2)(gen);
@@ -88,7 +89,8 @@ void expect_copy_matches_bits_round_trip(const Layout& l, uint32_t seed) {
     fast.state().copy_elements(dst_f, src_f);
     ref.state().write_bits(dst_r, ref.state().read_bits(src_r));
     for (int64_t p = 0; p < 16; ++p)
-      ASSERT_EQ(std::memcmp(fast.state().sbuf_partition(p), ref.state().sbuf_partition(p), kSpan), 0)
+      ASSERT_EQ(
+          std::memcmp(fast.state().sbuf_partition(p), ref.state().sbuf_partition(p), kSpan), 0)
           << dtype_name(l.dtype) << " trial " << trial << " partition " << p;
   }
 }
@@ -139,7 +141,8 @@ TEST(EncodeValues, BulkAndStridedStoresMatchStoreElement) {
     const int esize = dtype_bytes(dtype);
     std::vector<uint8_t> got(values.size() * size_t(esize)), want(got.size());
     encode_values(dtype, values.data(), int64_t(values.size()), got.data());
-    for (size_t i = 0; i < values.size(); ++i) store_element(dtype, values[i], want.data() + i * esize);
+    for (size_t i = 0; i < values.size(); ++i)
+      store_element(dtype, values[i], want.data() + i * esize);
     EXPECT_EQ(got, want) << dtype_name(dtype);
   }
   // A strided bf16 view write (every other element) against encode() per element.

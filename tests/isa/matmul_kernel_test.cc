@@ -66,19 +66,40 @@ const Shape kShapes[] = {{128, 128, 512}, {7, 5, 37},  {1, 1, 1},    {5, 128, 16
                          {127, 64, 33},   {8, 2, 32},  {9, 3, 31},   {6, 4, 17},   {13, 7, 65},
                          {16, 1, 64},     {2, 9, 100}, {128, 1, 48}, {3, 128, 1},  {12, 11, 24}};
 
+// Runs `level` into rows of `ld` floats (ld >= n) prefilled with `held`; returns the [M, ld] image.
+std::vector<float> run_kernel(CpuLevel level, const std::vector<float>& s,
+                              const std::vector<float>& v, const Shape& sh, int64_t ld,
+                              bool accumulate, const std::vector<float>& held) {
+  std::vector<float> out = held;
+  matmul_kernel_for(level)(s.data(), v.data(), out.data(), sh.m, sh.k, sh.n, ld, accumulate);
+  return out;
+}
+
 void expect_levels_match_reference(DType dtype, uint32_t seed) {
   std::mt19937 rng(seed);
   for (const Shape& sh : kShapes) {
     const std::vector<float> s = operand(rng, size_t(sh.m * sh.k), dtype);
     const std::vector<float> v = operand(rng, size_t(sh.k * sh.n), dtype);
-    const std::vector<float> want = reference(s, v, sh.m, sh.k, sh.n);
-    for (CpuLevel level : supported_levels()) {
-      std::vector<float> got(want.size(), -1.0f);
-      matmul_kernel_for(level)(s.data(), v.data(), got.data(), sh.m, sh.k, sh.n);
-      int mismatches = 0;
-      for (size_t e = 0; e < want.size(); ++e) mismatches += bits(got[e]) != bits(want[e]);
-      EXPECT_EQ(mismatches, 0) << cpu_level_name(level) << " " << dtype_name(dtype) << " "
-                               << sh.m << "x" << sh.k << "x" << sh.n;
+    const std::vector<float> sum = reference(s, v, sh.m, sh.k, sh.n);
+    // Output rows padded by 3 floats, holding PSUM values that accumulate=true adds to.
+    const int64_t ld = sh.n + 3;
+    const std::vector<float> held = operand(rng, size_t(sh.m * ld), DType::kFp32);
+    for (bool accumulate : {false, true}) {
+      std::vector<float> want = held;
+      for (int64_t m = 0; m < sh.m; ++m)
+        for (int64_t n = 0; n < sh.n; ++n) {
+          float& w = want[size_t(m * ld + n)];
+          const float total = sum[size_t(m * sh.n + n)];
+          w = accumulate ? total + w : total;
+        }
+      for (CpuLevel level : supported_levels()) {
+        const std::vector<float> got = run_kernel(level, s, v, sh, ld, accumulate, held);
+        int mismatches = 0;
+        for (size_t e = 0; e < want.size(); ++e) mismatches += bits(got[e]) != bits(want[e]);
+        EXPECT_EQ(mismatches, 0) << cpu_level_name(level) << " " << dtype_name(dtype) << " "
+                                 << sh.m << "x" << sh.k << "x" << sh.n
+                                 << (accumulate ? " accumulate" : "");
+      }
     }
   }
 }
@@ -112,7 +133,7 @@ TEST(MatmulKernel, SpecialValuesMatchTheReferenceBits) {
   const std::vector<float> want = reference(s, v, m_dim, k_dim, n_dim);
   for (CpuLevel level : supported_levels()) {
     std::vector<float> got(want.size());
-    matmul_kernel_for(level)(s.data(), v.data(), got.data(), m_dim, k_dim, n_dim);
+    matmul_kernel_for(level)(s.data(), v.data(), got.data(), m_dim, k_dim, n_dim, n_dim, false);
     for (size_t e = 0; e < want.size(); ++e)
       ASSERT_EQ(bits(got[e]), bits(want[e])) << cpu_level_name(level) << " element " << e;
   }
@@ -126,7 +147,7 @@ TEST(MatmulKernel, Bf16ProductWithinRecursiveSummationBoundOfFloat64) {
   const std::vector<float> s = operand(rng, size_t(m_dim * k_dim), DType::kBf16);
   const std::vector<float> v = operand(rng, size_t(k_dim * n_dim), DType::kBf16);
   std::vector<float> got(size_t(m_dim * n_dim));
-  matmul_kernel()(s.data(), v.data(), got.data(), m_dim, k_dim, n_dim);
+  matmul_kernel()(s.data(), v.data(), got.data(), m_dim, k_dim, n_dim, n_dim, false);
   for (int64_t m = 0; m < m_dim; ++m)
     for (int64_t n = 0; n < n_dim; ++n) {
       double sum = 0, abs_sum = 0;
