@@ -9,6 +9,7 @@
 #include <random>
 #include <vector>
 
+#include "isa/npy.h"
 #include "tests/isa/semantics_core_bench.h"
 
 namespace trnsim::isa {
@@ -155,6 +156,23 @@ TEST(EncodeValues, BulkAndStridedStoresMatchStoreElement) {
     uint16_t h;
     std::memcpy(&h, b.state().sbuf_partition(0) + 4 * i, 2);
     ASSERT_EQ(h, encode(DType::kBf16, values[size_t(i)])) << i;
+  }
+}
+
+// Output .npy of a bf16 tensor: every one of the 65536 patterns gives the fp32 bits of its
+// decoded value (NaN payloads included).
+TEST(StorageToNpy, Bf16PatternsGiveTheDecodedFp32Bits) {
+  std::vector<uint8_t> storage(65536 * 2);
+  for (uint32_t i = 0; i < 65536; ++i) {
+    storage[i * 2] = uint8_t(i);
+    storage[i * 2 + 1] = uint8_t(i >> 8);
+  }
+  const NpyArray a = storage_to_npy(storage.data(), 65536, DType::kBf16, {65536});
+  ASSERT_EQ(a.data.size(), size_t(65536 * 4));
+  for (uint32_t i = 0; i < 65536; ++i) {
+    uint32_t got;
+    std::memcpy(&got, a.data.data() + i * 4, 4);
+    ASSERT_EQ(got, encode(DType::kFp32, load_element(DType::kBf16, storage.data() + i * 2))) << i;
   }
 }
 
