@@ -39,15 +39,18 @@ for t in "${targets[@]}"; do
       { cat "$dir/$t.replay.log"; echo "fuzz: $t fails a regression input" >&2; exit 1; }
   fi
   log="$dir/$t.log"
-  if ! "$dir/tests/fuzz/$t" "$corpus" -max_total_time="$per_target" -max_len="$(max_len "$t")" \
-       -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-       -artifact_prefix="$crashes/$t-" >"$log" 2>&1; then
+  if ! /usr/bin/time -o "$dir/$t.cpu" -f "%U %S" "$dir/tests/fuzz/$t" "$corpus" \
+       -max_total_time="$per_target" -max_len="$(max_len "$t")" -rss_limit_mb=2048 -timeout=10 \
+       -print_final_stats=1 -artifact_prefix="$crashes/$t-" >"$log" 2>&1; then
     tail -40 "$log"
     echo "fuzz: $t found a crash (input in $crashes)" >&2
     exit 1
   fi
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  echo "fuzz: $t: ${execs:-0} executions in ${per_target} s, corpus $(ls "$corpus" | wc -l) inputs"
+  cpu=$(awk '{ printf "%.1f", $1 + $2 }' "$dir/$t.cpu")
+  # CPU seconds as well as wall time: on a loaded machine the executions follow the CPU share.
+  echo "fuzz: $t: ${execs:-0} executions in ${per_target} s (${cpu} CPU s)," \
+       "corpus $(ls "$corpus" | wc -l) inputs"
   total=$((total + ${execs:-0}))
 done
 echo "fuzz: $total executions over ${#targets[@]} targets, 0 crashes"
