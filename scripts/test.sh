@@ -7,6 +7,11 @@
 #   scripts/test.sh [CTEST ARGS]       the above
 #   scripts/test.sh --sanitize [ARGS]  the whole suite built with ASan + UBSan (clang, out of
 #                                      tree in build-sanitize/), no fuzzing
+#   scripts/test.sh --fuzz-smoke       the sanitizer job of CI: builds only the ASan + UBSan
+#                                      trnsim and the libFuzzer targets, runs each target
+#                                      $TRNSIM_SMOKE_FUZZ_SECONDS (default 20) s after replaying
+#                                      its seeds and regressions, then 300 mutated traces
+#                                      (scripts/mutate_traces.py) through the sanitized trnsim
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
@@ -25,6 +30,15 @@ if [ "${1:-}" = "--sanitize" ]; then
   export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
   cd "${TRNSIM_SANITIZE_DIR:-build-sanitize}"
   exec ctest --output-on-failure -j"$(nproc)" "$@"
+fi
+if [ "${1:-}" = "--fuzz-smoke" ]; then
+  dir="${TRNSIM_SANITIZE_DIR:-build-sanitize}"
+  targets=(fuzz_trace fuzz_hw_config fuzz_npy fuzz_safetensors fuzz_hf_config)
+  scripts/sanitize_build.sh trnsim "${targets[@]}"
+  scripts/fuzz.sh $(( ${TRNSIM_SMOKE_FUZZ_SECONDS:-20} * ${#targets[@]} ))
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+  export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+  exec /usr/bin/python3 scripts/mutate_traces.py --count 300 --jobs "$(nproc)" --bin "$dir/trnsim"
 fi
 scripts/build.sh
 (cd build && ctest --output-on-failure -j"$(nproc)" "$@")

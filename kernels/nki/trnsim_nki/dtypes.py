@@ -53,7 +53,8 @@ _BY_NAME.update({"fp32": float32, "bf16": bfloat16, "fp16": float16, "float8_e4m
 
 
 def to_dtype(x):
-    """DType from a DType, a numpy dtype/type, or a name; raises TypeError otherwise."""
+    """DType from a DType, a numpy dtype/type, or a name; raises NkiDtypeError (a TypeError, at
+    the kernel line that called) for anything that names no NeuronCore type."""
     if isinstance(x, DType):
         return x
     if isinstance(x, str):
@@ -62,7 +63,7 @@ def to_dtype(x):
         raise NkiDtypeError("dtype", "unknown dtype %r" % x)
     try:
         nd = np.dtype(x)
-    except TypeError:
+    except (TypeError, ValueError):
         raise NkiDtypeError("dtype", "unknown dtype %r" % (x,))
     if nd.name in _BY_NAME:
         return _BY_NAME[nd.name]
@@ -71,8 +72,8 @@ def to_dtype(x):
     if nd == np.int64 or nd == np.uint64:
         # NKI's dtype table (nki.api.shared, "Supported Data Types") has no 64-bit integer:
         # narrowing to int32 silently would change values, so it is refused.
-        raise TypeError("dtype %s is not an NKI data type (integers: int8, int16, int32, uint8, "
-                        "uint16, uint32); convert the data to int32" % nd)
+        raise NkiDtypeError("dtype", "dtype %s is not an NKI data type (integers: int8, int16, "
+                            "int32, uint8, uint16, uint32); convert the data to int32" % nd)
     if nd == np.bool_:
         return uint8
     raise NkiDtypeError("dtype", "dtype %s has no NeuronCore equivalent" % nd)

@@ -14,8 +14,12 @@ _FILE_KIND = {}
 
 
 def _classify(filename):
+    # Frozen stdlib modules ("<frozen runpy>" under `python -m`) are never the user's code; the
+    # test is on the raw name, since abspath would turn it into a path under the cwd.
+    if filename.startswith("<frozen"):
+        return None
     path = os.path.abspath(filename)
-    if path.startswith(_LIB_DIRS) or path.startswith("<frozen"):
+    if path.startswith(_LIB_DIRS):
         return None
     return path, os.path.basename(path)
 
@@ -71,10 +75,19 @@ class NkiError(Exception):
 
     def __init__(self, call, message):
         path, line = kernel_location()
-        self.call = call
-        self.path = path
-        self.line = line
-        super().__init__("%s:%d: %s: %s" % (os.path.basename(path), line, call, message))
+        self._locate(path, line, call, message)
+
+    def _locate(self, path, line, call, message):
+        self.call, self.path, self.line, self.detail = call, path, line, message
+        Exception.__init__(self, "%s:%d: %s: %s" % (os.path.basename(path), line, call, message))
+
+    @classmethod
+    def at(cls, path, line, call, message):
+        """The error at an explicit place: for input checked before any kernel line runs (a host
+        argument), where the caller names the user's place (e.g. the kernel's def line)."""
+        e = cls.__new__(cls)
+        NkiError._locate(e, path, line, call, message)
+        return e
 
 
 class NkiUnsupportedError(NkiError):

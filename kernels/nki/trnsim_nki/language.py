@@ -84,20 +84,34 @@ def dynamic_range(*args, **kwargs):
     return _range(*args, **kwargs)
 
 
+def _grid_axis(call, axis, grid):
+    """`axis` checked against the launch grid. NKI (nl.program_id, nl.num_programs) defines only
+    the axes of the grid: a non-integer or negative axis, or one at or beyond a grid's rank, is
+    an error. APPROX (NKI reference, nl.program_ndim: "0 if no grid"): a launch without a grid
+    is one program, and any axis of it reads as a grid dimension of 1 (program id 0), so a
+    kernel written for a grid also runs as one program (the tensor_add example)."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise NkiError(call, "axis must be an integer, got %r" % (axis,))
+    if axis < 0 or (grid and axis >= len(grid)):
+        raise NkiError(call, "axis %d is not an axis of the launch grid %s (%d dimension%s)"
+                       % (axis, tuple(grid), len(grid), "" if len(grid) == 1 else "s"))
+    return int(axis)
+
+
 def program_id(axis=0):
     c = core.ctx()
-    if axis >= len(c.pid):
-        return 0
-    return c.pid[axis]
+    axis = _grid_axis("nl.program_id", axis, c.grid)
+    return c.pid[axis] if axis < len(c.pid) else 0
 
 
 def num_programs(axes=None):
     c = core.ctx()
     if axes is None:
         return int(np.prod(c.grid)) if c.grid else 1
-    if isinstance(axes, int):
-        return c.grid[axes] if axes < len(c.grid) else 1
-    return tuple(c.grid[a] if a < len(c.grid) else 1 for a in axes)
+    if isinstance(axes, (tuple, list)):
+        return tuple(num_programs(a) for a in axes)
+    axis = _grid_axis("nl.num_programs", axes, c.grid)
+    return c.grid[axis] if axis < len(c.grid) else 1
 
 
 def program_ndim():

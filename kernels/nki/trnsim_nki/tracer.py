@@ -99,6 +99,19 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
     return tr
 
 
+def _host_dtype(func, pname, val):
+    """NKI dtype of host array argument `pname`. No kernel line has run yet, so a dtype NKI lacks
+    is reported at the kernel's def line, naming the argument."""
+    try:
+        return dtypes.to_dtype(val.dtype)
+    except dtypes.NkiDtypeError as e:
+        code = getattr(func, "__code__", None)
+        path, line = (code.co_filename, code.co_firstlineno) if code else ("?", 0)
+        name = getattr(func, "__name__", "kernel")
+        raise dtypes.NkiDtypeError.at(path, line, "%s(%s)" % (name, pname),
+                                      "argument %r: %s" % (pname, e.detail)) from None
+
+
 def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=()):
     kwargs = dict(kwargs or {})
     sig = inspect.signature(func)
@@ -110,7 +123,7 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
         call_args = {}
         for pname, val in bound.arguments.items():
             if _host(val):
-                dt = val.dtype if isinstance(val, Typed) else dtypes.to_dtype(val.dtype)
+                dt = val.dtype if isinstance(val, Typed) else _host_dtype(func, pname, val)
                 arr = val.array if isinstance(val, Typed) else np.asarray(val)
                 t = core.alloc(list(arr.shape), dt, "hbm", name=pname, role="input")
                 # no copy when the array already has the dtype: inputs are only read
