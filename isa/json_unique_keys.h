@@ -21,7 +21,7 @@ class ArrayElementSink {
  public:
   virtual ~ArrayElementSink() = default;
   // Called when the array starts, with the document parsed so far (the top-level object with
-  // the keys before this one). True: each element goes to element() as soon as it is complete
+  // the keys before this one, and this one as an empty array). True: each element goes to element() as soon as it is complete
   // and the array stays empty in the document; false: the elements stay in the document.
   virtual bool begin(const nlohmann::json& document_so_far) = 0;
   // One element, in array order. Must not throw (record the error instead): a later syntax
