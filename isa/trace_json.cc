@@ -409,7 +409,8 @@ class InstructionStreamer : public ArrayElementSink {
     read_header(document, &prog_);
     if (error_) std::rethrow_exception(error_);
     instruction_array(document);
-    prog_.instructions.shrink_to_fit();
+    // No shrink_to_fit: the capacity past the last instruction is never touched, so it costs
+    // address space, not memory; a shrinking copy would touch the whole array once more.
     return std::move(prog_);
   }
 
