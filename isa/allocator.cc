@@ -52,21 +52,23 @@ int64_t apply_bank_rule(int64_t a, int64_t size, int64_t bank_bytes) {
 }
 
 // First fit: the lowest aligned address where [a, a + size) misses every used range and obeys
-// the bank rule (bank_bytes > 0 only for PSUM). `a` only grows, so this terminates.
+// the bank rule (bank_bytes > 0 only for PSUM). `used` is sorted by lo and disjoint, so one pass
+// suffices: a candidate only grows, past every range it collides with. O(ranges).
 int64_t first_fit(const std::vector<Range>& used, int64_t size, int64_t align, int64_t bank_bytes) {
-  int64_t a = 0;
-  for (;;) {
-    a = apply_bank_rule(a, size, bank_bytes);
-    bool collided = false;
-    for (const Range& r : used) {
-      if (a < r.hi && r.lo < a + size) {
-        a = align_up(r.hi, align);
-        collided = true;
-        break;
-      }
-    }
-    if (!collided) return a;
+  int64_t a = apply_bank_rule(0, size, bank_bytes);
+  for (const Range& r : used) {
+    if (r.lo >= a + size) break;  // this and every later range start past the candidate
+    if (r.hi <= a) continue;
+    a = apply_bank_rule(align_up(r.hi, align), size, bank_bytes);
   }
+  return a;
+}
+
+// Inserts `r` into the sorted disjoint ranges `used` (r misses every one of them).
+void insert_sorted(std::vector<Range>& used, const Range& r) {
+  used.insert(std::upper_bound(used.begin(), used.end(), r,
+                               [](const Range& x, const Range& y) { return x.lo < y.lo; }),
+              r);
 }
 
 // Live range as a closed interval for the sweep; an unused tile is live throughout.
@@ -177,7 +179,7 @@ void allocate_memory(Program& prog, const CoreLimits& limits, Memory mem,
                   " already in use by " + std::to_string(placed) + " tiles");
     }
     t.address = a;
-    used.push_back({a, a + size, i});
+    insert_sorted(used, {a, a + size, i});
     ++placed;
   }
 }

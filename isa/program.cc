@@ -185,7 +185,9 @@ AttrValue& Instruction::attr(std::string_view name) {
   return const_cast<AttrValue&>(static_cast<const Instruction*>(this)->attr(name));
 }
 
-Instruction make_instruction(Opcode op) {
+namespace {
+
+Instruction build_instruction(Opcode op) {
   const InstrInfo& in = info(op);
   Instruction ins;
   ins.op = op;
@@ -200,6 +202,26 @@ Instruction make_instruction(Opcode op) {
   ins.attrs.reserve(in.attrs.size());
   for (const AttrSpec& spec : in.attrs) ins.attrs.push_back(default_attr(spec, in.name));
   return ins;
+}
+
+}  // namespace
+
+Instruction make_instruction(Opcode op) {
+  // One prototype per opcode, built on first use (readers make one instruction per line of a
+  // trace; the table defaults are parsed once). A bad table default throws on every call.
+  static const std::vector<std::optional<Instruction>> prototypes = [] {
+    std::vector<std::optional<Instruction>> p(kNumOpcodes);
+    for (int o = 0; o < kNumOpcodes; ++o) {
+      try {
+        p[o] = build_instruction(Opcode(o));
+      } catch (const Error&) {
+        // left empty: make_instruction rebuilds it and throws the table error
+      }
+    }
+    return p;
+  }();
+  const std::optional<Instruction>& prototype = prototypes[static_cast<int>(op)];
+  return prototype ? *prototype : build_instruction(op);
 }
 
 std::optional<BufferRef> Program::find(std::string_view buffer_name) const {

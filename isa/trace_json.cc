@@ -31,11 +31,22 @@ bool is_int64(const json& j) {
   return j.is_number_integer();
 }
 
-// Where an error is: "tensor 'x'", "instruction 3 (nc_matmul) 'label'", ...
+// Where an error is: "tensor 'x'", "instruction 3 (nc_matmul) 'label'", ... An instruction's
+// location is built only when an error is thrown (the reader runs once per instruction).
 class Where {
  public:
   explicit Where(std::string where) : where_(std::move(where)) {}
-  Error error(const std::string& what) const { return Error(where_ + ": " + what); }
+  // "instruction <index>", then " (<op>)" once the opcode is known and " '<label>'" if any.
+  Where(size_t index, std::string_view op, std::string_view label)
+      : index_(index), op_(op), label_(label), instruction_(true) {}
+  std::string text() const {
+    if (!instruction_) return where_;
+    std::string t = "instruction " + std::to_string(index_);
+    if (!op_.empty()) t += " (" + std::string(op_) + ")";
+    if (!label_.empty()) t += " '" + bounded(std::string(label_)) + "'";
+    return t;
+  }
+  Error error(const std::string& what) const { return Error(text() + ": " + what); }
   Error field_error(std::string_view field, const std::string& what) const {
     return error("field '" + std::string(field) + "': " + what);
   }
@@ -48,10 +59,10 @@ class Where {
     for (auto it = obj.begin(); it != obj.end(); ++it)
       if (!allowed.count(it.key())) throw error("unknown field '" + bounded(it.key()) + "'");
   }
-  std::string string_field(const json& obj, std::string_view key) const {
+  const std::string& string_field(const json& obj, std::string_view key) const {
     const json& j = required(obj, key);
     if (!j.is_string()) throw field_error(key, "expected a string, got " + type_name(j));
-    return j.get<std::string>();
+    return j.get_ref<const std::string&>();
   }
   int64_t int_value(const json& j, std::string_view key) const {
     if (!is_int64(j))
@@ -73,6 +84,9 @@ class Where {
 
  private:
   std::string where_;
+  size_t index_ = 0;
+  std::string_view op_, label_;
+  bool instruction_ = false;
 };
 
 void check_buffer_name(const Where& w, const std::string& name) {
@@ -142,7 +156,11 @@ Tile parse_tile(const json& j, size_t index) {
   return t;
 }
 
-Operand parse_operand(const Program& prog, const Where& w, const OperandSpec& spec, const json& j) {
+using trace_internal::BufferIndex;
+using trace_internal::index_buffers;
+
+Operand parse_operand(const Program& prog, const BufferIndex& buffers, const Where& w,
+                      const OperandSpec& spec, const json& j) {
   Operand o;
   if (j.is_null()) {
     if (!spec.optional) throw w.field_error(spec.role, "required operand is null");
@@ -163,7 +181,7 @@ Operand parse_operand(const Program& prog, const Where& w, const OperandSpec& sp
         spec.role, std::string("expected ") + expected + ", got " + type_name(j) + " " + echo(j));
   }
   try {
-    o.view = parse_view(prog, j.get<std::string>());
+    o.view = trace_internal::parse_view(prog, buffers, j.get_ref<const std::string&>());
   } catch (const Error& e) {
     throw w.field_error(spec.role, e.what());
   }
@@ -222,11 +240,21 @@ AttrValue parse_attr(const Where& w, const AttrSpec& spec, const std::string& ke
   return a;
 }
 
-Instruction parse_instruction(const Program& prog, const json& j, size_t index) {
-  const std::string where = "instruction " + std::to_string(index);
-  if (!j.is_object()) throw Error(where + ": expected an object, got " + type_name(j));
-  Where w(where);
-  const std::string name = w.string_field(j, "op");
+// "op, engine, label, comment, <operands>, <attributes>" sorted, for the unknown-field message.
+std::string instruction_keys(const InstrInfo& in) {
+  std::set<std::string, std::less<>> allowed{"op", "engine", "label", "comment"};
+  for (const OperandSpec& s : in.operands) allowed.insert(s.role);
+  for (const AttrSpec& s : in.attrs) allowed.insert(s.name);
+  std::string valid;
+  for (const std::string& k : allowed) valid += (valid.empty() ? "" : ", ") + k;
+  return valid;
+}
+
+Instruction parse_instruction(const Program& prog, const BufferIndex& buffers, const json& j,
+                              size_t index) {
+  Where w(index, {}, {});
+  if (!j.is_object()) throw w.error("expected an object, got " + type_name(j));
+  const std::string& name = w.string_field(j, "op");
   Opcode op;
   if (!parse_opcode(name, &op)) {
     AluOp alu;
@@ -237,28 +265,27 @@ Instruction parse_instruction(const Program& prog, const json& j, size_t index) 
                                  : "";
     throw w.field_error("op", "unknown opcode '" + bounded(name, 40) + "'" + hint);
   }
-  std::string label;
+  std::string_view label;
   if (auto it = j.find("label"); it != j.end()) {
     if (!it->is_string()) throw w.field_error("label", "expected a string");
-    label = it->get<std::string>();
+    label = it->get_ref<const std::string&>();
   }
-  w = Where(where + " (" + name + ")" + (label.empty() ? "" : " '" + bounded(label) + "'"));
+  w = Where(index, name, label);
   const InstrInfo& in = info(op);
-  std::set<std::string, std::less<>> allowed{"op", "engine", "label", "comment"};
-  for (const OperandSpec& s : in.operands) allowed.insert(s.role);
-  for (const AttrSpec& s : in.attrs) allowed.insert(s.name);
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (allowed.count(it.key())) continue;
-    std::string valid;
-    for (const std::string& k : allowed) valid += (valid.empty() ? "" : ", ") + k;
-    throw w.error("unknown field '" + bounded(it.key()) + "' (" + name + " has: " + valid + ")");
+    const std::string& key = it.key();
+    if (trace_internal::is_reserved_instruction_key(key) || in.operand_index(key) >= 0 ||
+        in.attr_index(key) >= 0)
+      continue;
+    throw w.error("unknown field '" + bounded(key) + "' (" + name + " has: " +
+                  instruction_keys(in) + ")");
   }
 
   Instruction ins = make_instruction(op);
   ins.label = label;
   if (auto it = j.find("engine"); it != j.end()) {
     if (!it->is_string()) throw w.field_error("engine", "expected a string");
-    if (!parse_engine(it->get<std::string>(), &ins.engine))
+    if (!parse_engine(it->get_ref<const std::string&>(), &ins.engine))
       throw w.field_error("engine", "unknown engine '" + bounded(it->get<std::string>(), 40) + "'");
     if (!(in.engines & engine_bit(ins.engine)))
       throw w.field_error("engine", std::string(name) + " cannot run on the " +
@@ -271,7 +298,7 @@ Instruction parse_instruction(const Program& prog, const json& j, size_t index) 
       if (!spec.optional) throw w.field_error(spec.role, "missing (required operand)");
       continue;  // keeps the default immediate of make_instruction
     }
-    ins.operands[s] = parse_operand(prog, w, spec, *it);
+    ins.operands[s] = parse_operand(prog, buffers, w, spec, *it);
   }
   for (size_t s = 0; s < in.attrs.size(); ++s) {
     const AttrSpec& spec = in.attrs[s];
@@ -295,14 +322,14 @@ const json* optional_array(const json& j, std::string_view key) {
   return &*it;
 }
 
-}  // namespace
-
-Program program_from_json(const json& j) {
+// The top-level checks, in the order the reader reports them: the object and its keys, format,
+// version, then name and dma_issue into *prog.
+void read_header(const json& j, Program* prog) {
   const Where top("trace");
   if (!j.is_object()) throw top.error("expected a JSON object, got " + type_name(j));
   top.check_keys(j, {"format", "version", "name", "dma_issue", "tensors", "tiles", "instructions",
                      "comment"});
-  const std::string format = top.string_field(j, "format");
+  const std::string& format = top.string_field(j, "format");
   if (format != trace_internal::kFormatName)
     throw top.field_error("format", "expected \"trnsim-trace\", got \"" + bounded(format, 40) + "\"");
   const int64_t version = top.int_value(top.required(j, "version"), "version");
@@ -310,14 +337,17 @@ Program program_from_json(const json& j) {
     throw top.field_error("version", "unsupported version " + std::to_string(version) +
                                          " (this build reads version " +
                                          std::to_string(kTraceFormatVersion) + ")");
-  Program prog;
-  if (j.contains("name")) prog.name = top.string_field(j, "name");
+  if (j.contains("name")) prog->name = top.string_field(j, "name");
   if (j.contains("dma_issue")) {
-    const std::string issue = top.string_field(j, "dma_issue");
-    if (!parse_dma_issue(issue, &prog.dma_issue))
+    const std::string& issue = top.string_field(j, "dma_issue");
+    if (!parse_dma_issue(issue, &prog->dma_issue))
       throw top.field_error("dma_issue", "unknown DMA issue order '" + issue +
                                              "' (program_order, prefetch or asap)");
   }
+}
+
+// Tensors, then tiles, with unique names.
+void read_declarations(const json& j, Program* prog) {
   std::set<std::string, std::less<>> names;
   auto check_unique = [&](const std::string& kind, const std::string& name) {
     if (!names.insert(name).second)
@@ -325,22 +355,84 @@ Program program_from_json(const json& j) {
   };
   if (const json* a = optional_array(j, "tensors")) {
     for (size_t i = 0; i < a->size(); ++i) {
-      prog.tensors.push_back(parse_tensor((*a)[i], i));
-      check_unique("tensor", prog.tensors.back().name);
+      prog->tensors.push_back(parse_tensor((*a)[i], i));
+      check_unique("tensor", prog->tensors.back().name);
     }
   }
   if (const json* a = optional_array(j, "tiles")) {
     for (size_t i = 0; i < a->size(); ++i) {
-      prog.tiles.push_back(parse_tile((*a)[i], i));
-      check_unique("tile", prog.tiles.back().name);
+      prog->tiles.push_back(parse_tile((*a)[i], i));
+      check_unique("tile", prog->tiles.back().name);
     }
   }
+}
+
+const json& instruction_array(const json& j) {
+  const Where top("trace");
   const json& instructions = top.required(j, "instructions");
   if (!instructions.is_array())
     throw top.field_error("instructions", "expected an array, got " + type_name(instructions));
+  return instructions;
+}
+
+// Converts the instructions of a trace as the parser completes them, so that the document of a
+// large trace never exists whole. It needs the declarations first: it streams only when
+// "tensors" and "tiles" come before "instructions" (as every writer of the format puts them);
+// otherwise the instructions stay in the document. Errors are kept, not thrown, and reported
+// after the parse in program_from_json's order: syntax and repeated keys (thrown by the parser),
+// then the header, declarations, and the first bad instruction.
+class InstructionStreamer : public ArrayElementSink {
+ public:
+  bool begin(const json& document_so_far) override {
+    if (!document_so_far.contains("tensors") || !document_so_far.contains("tiles")) return false;
+    streaming_ = true;
+    try {
+      read_declarations(document_so_far, &prog_);
+      buffers_ = index_buffers(prog_);
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+    return true;
+  }
+  void element(json&& value) noexcept override {
+    const size_t index = count_++;
+    if (error_) return;
+    try {
+      prog_.instructions.push_back(parse_instruction(prog_, buffers_, value, index));
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+  }
+  // The program of `document` (what the parser returned).
+  Program finish(const json& document) {
+    if (!streaming_) return program_from_json(document);
+    read_header(document, &prog_);
+    if (error_) std::rethrow_exception(error_);
+    instruction_array(document);
+    // No shrink_to_fit: the capacity past the last instruction is never touched, so it costs
+    // address space, not memory; a shrinking copy would touch the whole array once more.
+    return std::move(prog_);
+  }
+
+ private:
+  bool streaming_ = false;
+  Program prog_;
+  BufferIndex buffers_;
+  size_t count_ = 0;
+  std::exception_ptr error_;  // the first error of the declarations or instructions
+};
+
+}  // namespace
+
+Program program_from_json(const json& j) {
+  Program prog;
+  read_header(j, &prog);
+  read_declarations(j, &prog);
+  const json& instructions = instruction_array(j);
+  const BufferIndex buffers = index_buffers(prog);
   prog.instructions.reserve(instructions.size());
   for (size_t i = 0; i < instructions.size(); ++i)
-    prog.instructions.push_back(parse_instruction(prog, instructions[i], i));
+    prog.instructions.push_back(parse_instruction(prog, buffers, instructions[i], i));
   return prog;
 }
 
@@ -357,14 +449,16 @@ Program read_trace_file(const std::string& path) {
   if (!in.read(text.data(), std::streamsize(text.size())))
     throw Error(path + ": cannot read trace file");
   // JSON objects keep the last of repeated keys; a trace with a repeated key is an error.
+  InstructionStreamer streamer;
   json j;
   try {
-    j = parse_json_unique_keys(text, path);
+    j = parse_json_unique_keys(text, path, "instructions", &streamer);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers like 1e400
     throw Error(path + ": not valid JSON: " + bounded(e.what()));
   }
+  text = std::string();  // the program is built; the text is no longer needed
   try {
-    return program_from_json(j);
+    return streamer.finish(j);
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());
   }

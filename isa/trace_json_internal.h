@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "isa/opcodes.h"
+#include "isa/program.h"
 
 namespace trnsim::isa::trace_internal {
 
@@ -16,6 +18,15 @@ inline constexpr std::string_view kFormatName = "trnsim-trace";
 inline bool is_reserved_instruction_key(std::string_view key) {
   return key == "op" || key == "engine" || key == "label" || key == "comment";
 }
+
+// Buffer names to buffers. The keys view the names in the program, which must outlive the
+// index and not change while it is used.
+using BufferIndex = std::unordered_map<std::string_view, BufferRef>;
+// Requires unique names (as the reader checks); with repeated names the first tensor, else the
+// first tile of the name wins, as in Program::find.
+BufferIndex index_buffers(const Program& prog);
+// parse_view (isa/trace_json.h) resolving the buffer name in `buffers`, which indexes `prog`.
+View parse_view(const Program& prog, const BufferIndex& buffers, std::string_view text);
 
 // Non-finite floats are written as the strings "inf", "-inf" and "nan" (JSON has no literal
 // for them); finite numbers as JSON numbers that round trip doubles exactly.

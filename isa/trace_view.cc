@@ -4,6 +4,7 @@
 // A step of 0 (partition dim only) repeats index `start` stop - start times (a broadcast).
 // Negative indices count from the end of the dimension (as in NumPy). Bounds beyond the
 // dimension are kept as written; the validator reports them.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -92,36 +93,85 @@ std::string slice_to_string(const Slice& s, int64_t dim_size) {
   return out;
 }
 
-}  // namespace
+// The whole buffer, without the temporary shape of Program::whole.
+View whole_view(const Program& prog, BufferRef b) {
+  View v;
+  v.buf = b;
+  if (b.memory == Memory::kHbm) {
+    const std::vector<int64_t>& shape = prog.tensors[b.index].shape;
+    v.dims.reserve(shape.size());
+    for (int64_t n : shape) v.dims.push_back(Slice{0, n, 1});
+  } else {
+    const Tile& t = prog.tiles[b.index];
+    v.dims.reserve(t.free_shape.size() + 1);
+    v.dims.push_back(Slice{0, t.partitions, 1});
+    for (int64_t n : t.free_shape) v.dims.push_back(Slice{0, n, 1});
+  }
+  return v;
+}
 
-View parse_view(const Program& prog, std::string_view text) {
+// Resolves the name with `find` (a std::optional<BufferRef>(std::string_view) callable).
+template <class Find>
+View parse_view_with(const Program& prog, Find find, std::string_view text) {
   const std::string_view t = trim(text);
   const size_t bracket = t.find('[');
   const std::string_view name = trim(t.substr(0, bracket));
   if (name.empty()) throw view_error(text, "no buffer name");
-  const std::optional<BufferRef> buf = prog.find(name);
+  const std::optional<BufferRef> buf = find(name);
   if (!buf) throw view_error(text, "unknown buffer '" + bounded(name, 80) + "'");
-  View v = prog.whole(*buf);
+  View v = whole_view(prog, *buf);
   if (bracket == std::string_view::npos) return v;
   if (t.back() != ']') throw view_error(text, "missing closing ']'");
   const std::string_view body = t.substr(bracket + 1, t.size() - bracket - 2);
   if (body.find_first_of("[]") != std::string_view::npos) throw view_error(text, "nested brackets");
   if (trim(body).empty()) throw view_error(text, "empty slice list");
-  std::vector<std::string_view> parts;
-  for (size_t from = 0;;) {
-    const size_t comma = body.find(',', from);
-    parts.push_back(body.substr(from, comma == std::string_view::npos ? comma : comma - from));
-    if (comma == std::string_view::npos) break;
-    from = comma + 1;
-  }
-  if (parts.size() > v.dims.size())
-    throw view_error(text, std::to_string(parts.size()) + " slices for a " +
+  const size_t slices = size_t(std::count(body.begin(), body.end(), ',')) + 1;
+  if (slices > v.dims.size())
+    throw view_error(text, std::to_string(slices) + " slices for a " +
                                std::to_string(v.dims.size()) + "-D buffer '" +
                                bounded(name, 80) + "'");
-  for (size_t d = 0; d < parts.size(); ++d)
-    v.dims[d] = parse_slice(parts[d], v.dims[d].stop, d, text);
+  size_t from = 0;
+  for (size_t d = 0; d < slices; ++d) {
+    const size_t comma = body.find(',', from);
+    const std::string_view part =
+        body.substr(from, comma == std::string_view::npos ? comma : comma - from);
+    v.dims[d] = parse_slice(part, v.dims[d].stop, d, text);
+    from = comma + 1;
+  }
   return v;
 }
+
+}  // namespace
+
+View parse_view(const Program& prog, std::string_view text) {
+  return parse_view_with(
+      prog, [&](std::string_view name) { return prog.find(name); }, text);
+}
+
+namespace trace_internal {
+
+BufferIndex index_buffers(const Program& prog) {
+  BufferIndex index;
+  index.reserve(prog.tensors.size() + prog.tiles.size());
+  for (size_t i = 0; i < prog.tensors.size(); ++i)
+    index.emplace(prog.tensors[i].name, BufferRef{Memory::kHbm, int32_t(i)});
+  for (size_t i = 0; i < prog.tiles.size(); ++i)
+    index.emplace(prog.tiles[i].name, BufferRef{prog.tiles[i].memory, int32_t(i)});
+  return index;
+}
+
+View parse_view(const Program& prog, const BufferIndex& buffers, std::string_view text) {
+  return parse_view_with(
+      prog,
+      [&](std::string_view name) -> std::optional<BufferRef> {
+        const auto it = buffers.find(name);
+        if (it == buffers.end()) return std::nullopt;
+        return it->second;
+      },
+      text);
+}
+
+}  // namespace trace_internal
 
 std::string view_to_string(const Program& prog, const View& v) {
   const bool valid_buf =

@@ -49,8 +49,10 @@ void InstrChecker::expect_pf(std::string_view role, int64_t p, int64_t f,
 }
 
 void InstrChecker::expect_same_pf(std::string_view role, std::string_view like) const {
-  expect_pf(role, partitions(like), free_elements(like),
-            "the shape of " + std::string(like) + " [P, N]");
+  const int64_t p = partitions(like), f = free_elements(like);
+  const View& v = view(role);
+  if (v.partitions() == p && v.free_elements() == f) return;  // the message only on failure
+  expect_pf(role, p, f, "the shape of " + std::string(like) + " [P, N]");
 }
 
 void InstrChecker::expect_scalar_operand(std::string_view role, std::string_view like) const {
@@ -94,53 +96,66 @@ namespace {
 
 constexpr double kMaxExactIntAttr = 9007199254740992.0;  // 2^53
 
-// `input`: the operand is read (kIn / kInOrImm), so a free dim may broadcast (step 0).
-void check_view(const InstrChecker& c, std::string_view role, Engine engine, bool input) {
+// Size of dim d of buffer b (partition dim first); b and d must be valid.
+int64_t dim_size(const Program& prog, BufferRef b, size_t d) {
+  if (b.memory == Memory::kHbm) return prog.tensors[b.index].shape[d];
+  const Tile& t = prog.tiles[b.index];
+  return d == 0 ? t.partitions : t.free_shape[d - 1];
+}
+
+size_t rank_of(const Program& prog, BufferRef b) {
+  return b.memory == Memory::kHbm ? prog.tensors[b.index].shape.size()
+                                  : prog.tiles[b.index].free_shape.size() + 1;
+}
+
+// `v` is operand `role`; `input`: it is read (kIn / kInOrImm), so a free dim may broadcast
+// (step 0). Message text is built only when a check fails.
+void check_view(const InstrChecker& c, std::string_view role, const View& v, Engine engine,
+                bool input) {
   const Program& prog = c.prog();
-  const View& v = c.view(role);
   const size_t nbuf = v.buf.memory == Memory::kHbm ? prog.tensors.size() : prog.tiles.size();
   if (v.buf.index < 0 || size_t(v.buf.index) >= nbuf ||
       (v.buf.memory != Memory::kHbm && prog.tiles[v.buf.index].memory != v.buf.memory))
     throw c.error(std::string(role) + ": refers to no buffer (index " +
                   std::to_string(v.buf.index) + ")");
-  const std::vector<int64_t> shape = prog.shape_of(v.buf);
-  const std::string& name = prog.name_of(v.buf);
-  if (v.dims.size() != shape.size())
+  const size_t rank = rank_of(prog, v.buf);
+  auto name = [&] { return bounded(prog.name_of(v.buf)); };
+  auto shape = [&] { return bounded(shape_text(prog.shape_of(v.buf))); };
+  if (v.dims.size() != rank)
     throw c.error(c.describe(role) + " has " + std::to_string(v.dims.size()) + " slices, buffer '" +
-                  bounded(name) + "' has " + std::to_string(shape.size()) + " dims");
-  for (size_t d = 0; d < shape.size(); ++d) {
+                  name() + "' has " + std::to_string(rank) + " dims");
+  const bool dma_source = role == "src" && c.ins().op == Opcode::dma_copy;
+  for (size_t d = 0; d < rank; ++d) {
     const Slice& s = v.dims[d];
-    const std::string dim = "dim " + std::to_string(d) + " slice " + std::to_string(s.start) + ":" +
-                            std::to_string(s.stop) + ":" + std::to_string(s.step);
-    const bool broadcast_source = d == 0 && s.step == 0 && role == "src" &&
-                                  c.ins().op == Opcode::dma_copy;
+    const int64_t size = dim_size(prog, v.buf, d);
+    auto fail = [&](const std::string& what) {
+      return c.error(c.describe(role) + ": dim " + std::to_string(d) + " slice " +
+                     std::to_string(s.start) + ":" + std::to_string(s.stop) + ":" +
+                     std::to_string(s.step) + what);
+    };
+    const bool broadcast_source = d == 0 && s.step == 0 && dma_source;
     if (s.step == 0 && d == 0 && !broadcast_source)
-      throw c.error(c.describe(role) + ": " + dim +
-                    " has step 0 (a partition broadcast), allowed only on a dma_copy source");
+      throw fail(" has step 0 (a partition broadcast), allowed only on a dma_copy source");
     // Step 0 on a free dim of a read operand repeats one element stop - start times (the
     // engines' access patterns take a zero stride: NKI "Access Patterns", NkiTensor.broadcast).
     const bool free_broadcast = d > 0 && s.step == 0 && input;
     if (broadcast_source || free_broadcast) {
-      if (s.start < 0 || s.start >= shape[d])
-        throw c.error(c.describe(role) + ": " + dim + " broadcasts index " +
-                      std::to_string(s.start) + ", out of bounds of buffer '" + bounded(name) +
-                      "' " + bounded(shape_text(shape)));
-      if (s.stop <= s.start) throw c.error(c.describe(role) + ": " + dim + " is empty");
+      if (s.start < 0 || s.start >= size)
+        throw fail(" broadcasts index " + std::to_string(s.start) + ", out of bounds of buffer '" +
+                   name() + "' " + shape());
+      if (s.stop <= s.start) throw fail(" is empty");
       continue;
     }
-    if (s.step == 0)
-      throw c.error(c.describe(role) + ": " + dim +
-                    " has step 0 (a broadcast), allowed only on an operand that is read");
-    if (s.step < 0) throw c.error(c.describe(role) + ": " + dim + " has a non-positive step");
-    if (s.start < 0 || s.stop > shape[d])
-      throw c.error(c.describe(role) + ": " + dim + " is out of bounds of buffer '" +
-                    bounded(name) + "' " + bounded(shape_text(shape)));
-    if (s.stop <= s.start) throw c.error(c.describe(role) + ": " + dim + " is empty");
+    if (s.step == 0) throw fail(" has step 0 (a broadcast), allowed only on an operand that is read");
+    if (s.step < 0) throw fail(" has a non-positive step");
+    if (s.start < 0 || s.stop > size)
+      throw fail(" is out of bounds of buffer '" + name() + "' " + shape());
+    if (s.stop <= s.start) throw fail(" is empty");
     // A step beyond the dim selects one element, like a step equal to it; bounding it keeps
     // step x stride within the buffer's element count.
-    if (s.step > shape[d])
-      throw c.error(c.describe(role) + ": " + dim + " has a step larger than the dim's size " +
-                    std::to_string(shape[d]) + " (write the single index instead)");
+    if (s.step > size)
+      throw fail(" has a step larger than the dim's size " + std::to_string(size) +
+                 " (write the single index instead)");
   }
   if (v.buf.memory == Memory::kHbm) {
     if (engine != Engine::kDma)
@@ -148,8 +163,7 @@ void check_view(const InstrChecker& c, std::string_view role, Engine engine, boo
                     " engine reads and writes only SBUF/PSUM (move data with dma_copy)");
     return;
   }
-  if (v.dims[0].step != 1 && !(v.dims[0].step == 0 && role == "src" &&
-                                c.ins().op == Opcode::dma_copy))
+  if (v.dims[0].step != 1 && !(v.dims[0].step == 0 && dma_source))
     throw c.error(c.describe(role) + ": partition step " + std::to_string(v.dims[0].step) +
                   ", on-chip views need step 1");
   if (v.partitions() > c.limits().partitions)
@@ -228,7 +242,7 @@ void check_common(const InstrChecker& c) {
     }
     if (o.is_imm() && spec.kind != OperandKind::kInOrImm)
       throw c.error("operand '" + spec.role + "' is an immediate, must be a view");
-    if (o.is_view()) check_view(c, spec.role, ins.engine, spec.kind != OperandKind::kOut);
+    if (o.is_view()) check_view(c, spec.role, o.view, ins.engine, spec.kind != OperandKind::kOut);
   }
   for (size_t s = 0; s < in.attrs.size(); ++s) check_attr(c, in.attrs[s], ins.attrs[s]);
   check_bitwise_dtypes(c);

@@ -12,7 +12,12 @@ HwConfig resolve_config(const HwSelection& sel) {
 }
 
 Session run_session(isa::Program& prog, const HwConfig& cfg, const SessionOptions& opts) {
-  isa::validate(prog, cfg.memory.limits);
+  try {
+    isa::validate(prog, cfg.memory.limits);
+  } catch (const Error& e) {
+    if (opts.error_context.empty()) throw;
+    throw Error(opts.error_context + ": " + e.what());
+  }
   Session s;
   s.config = cfg;
   if (opts.mode != Mode::kTimingOnly) {

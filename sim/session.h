@@ -29,6 +29,9 @@ struct SessionOptions {
   Mode mode = Mode::kValuesAndTiming;
   std::map<std::string, std::string> input_files;  // tensor name -> .npy
   uint64_t seed = 0;
+  // Prefix of validation errors, e.g. the trace file: "FILE: instruction 3 (...): ..."; none
+  // when empty.
+  std::string error_context;
 };
 
 struct Session {

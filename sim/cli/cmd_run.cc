@@ -65,11 +65,8 @@ void run(const RunArgs& a) {
   opts.input_files = sim::parse_name_file_pairs(a.inputs);
   opts.seed = a.seed;
   const sim::HwConfig cfg = sim::resolve_config(a.hw);
-  try {  // validation errors name the trace file like the reader's: "FILE: instruction N ..."
-    isa::validate(prog, cfg.memory.limits);
-  } catch (const Error& e) {
-    throw Error(trace_path + ": " + e.what());
-  }
+  // Validation errors name the trace file like the reader's: "FILE: instruction N ...".
+  opts.error_context = trace_path;
   bar.relabel("run: simulating " + std::to_string(prog.instructions.size()) + " instructions");
   bar.update(kSimulating, kStages);
   sim::Session s = sim::run_session(prog, cfg, opts);
