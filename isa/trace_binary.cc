@@ -325,12 +325,14 @@ class ProgramReader {
     if (prog_.tensors.size() + prog_.tiles.size() > size_t(INT32_MAX))
       throw d_.error("count", "more than 2^31 - 1 tensors and tiles");
     for (size_t i = 0; i < prog_.tensors.size(); ++i)
-      buffers_.push_back({BufferRef{Memory::kHbm, int32_t(i)}, prog_.tensors[i].shape.size()});
+      buffers_.push_back({BufferRef{Memory::kHbm, int32_t(i)}, prog_.tensors[i].shape.size(), {}});
     for (size_t i = 0; i < prog_.tiles.size(); ++i)
       buffers_.push_back({BufferRef{prog_.tiles[i].memory, int32_t(i)},
-                          prog_.tiles[i].free_shape.size() + 1});
-    for (size_t i = 0; i < buffers_.size(); ++i)
+                          prog_.tiles[i].free_shape.size() + 1, {}});
+    for (size_t i = 0; i < buffers_.size(); ++i) {
+      buffers_[i].whole = prog_.whole(buffers_[i].ref);
       buffer_by_name_.emplace(prog_.name_of(buffers_[i].ref), i);
+    }
   }
 
   // Each entry names an opcode and the fields its instructions carry (the keys of a JSON
@@ -422,10 +424,11 @@ class ProgramReader {
 
   // "expected an integer, got a view" for a value of tag `tag`.
   static std::string expected(const char* what, uint8_t tag) {
-    static const char* const kKinds[] = {"null",    "a view", "a number", "an integer",
-                                         "false",   "true",   "a name",   "a list of integers"};
+    static const char* const kKinds[kNumTags] = {
+        "null", "a view", "a number", "an integer",        "false",
+        "true", "a name", "a list of integers", "a whole-buffer view"};
     return std::string("expected ") + what + ", got " +
-           (tag < 8 ? kKinds[tag] : "unknown tag " + std::to_string(tag));
+           (tag < kNumTags ? kKinds[tag] : "unknown tag " + std::to_string(tag));
   }
 
   void read_operand(const OperandSpec& spec, Operand* o) {
@@ -438,12 +441,15 @@ class ProgramReader {
     } else if (tag == kView) {
       read_view(role, &o->view);
       o->kind = Operand::Kind::kView;
+    } else if (tag == kWholeBuffer) {
+      o->view = buffers_[buffer_number(role)].whole;
+      o->kind = Operand::Kind::kView;
     } else if (tag == kName) {  // a buffer name: the whole buffer
       const std::string_view name = str_view(role);
       const auto it = buffer_by_name_.find(name);
       if (it == buffer_by_name_.end())
         throw d_.error(role, "unknown buffer '" + bounded(name, 80) + "'");
-      o->view = prog_.whole(buffers_[it->second].ref);
+      o->view = buffers_[it->second].whole;
       o->kind = Operand::Kind::kView;
     } else if (imm_ok && tag == kNumber) {
       o->kind = Operand::Kind::kImm;
@@ -456,11 +462,16 @@ class ProgramReader {
     }
   }
 
-  void read_view(std::string_view role, View* v) {
+  size_t buffer_number(std::string_view role) {
     const uint64_t b = d_.uvar(role);
     if (b >= buffers_.size())
       throw d_.error(role, "buffer " + std::to_string(b) + " past the " +
                                std::to_string(buffers_.size()) + " tensors and tiles");
+    return size_t(b);
+  }
+
+  void read_view(std::string_view role, View* v) {
+    const size_t b = buffer_number(role);
     v->buf = buffers_[size_t(b)].ref;
     v->dims.resize(buffers_[size_t(b)].rank);
     for (Slice& sl : v->dims) {
@@ -531,6 +542,7 @@ class ProgramReader {
   struct FileBuffer {
     BufferRef ref;
     size_t rank;
+    View whole;  // the view of the whole buffer
   };
 
   Decoder d_;

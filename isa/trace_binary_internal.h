@@ -11,7 +11,8 @@ namespace trnsim::isa::binary_internal {
 
 // Tags of a field value (the JSON value kinds a trace uses, views already parsed).
 inline constexpr uint8_t kNull = 0, kView = 1, kNumber = 2, kInteger = 3, kFalse = 4, kTrue = 5,
-                         kName = 6, kIntList = 7;
+                         kName = 6, kIntList = 7, kWholeBuffer = 8;
+inline constexpr uint8_t kNumTags = 9;
 
 // Zigzag mapping of signed integers to unsigned varints (small magnitudes stay short).
 inline uint64_t zigzag(int64_t v) { return (uint64_t(v) << 1) ^ uint64_t(v >> 63); }

@@ -35,6 +35,17 @@ class Encoder {
     for (int i = 0; i < 8; ++i) u8(uint8_t(bits >> (8 * i)));
   }
   void bytes(std::string_view s) { out_.append(s.data(), s.size()); }
+  // A number value: an integer value below 2^53 (not -0.0) as a short integer, which reads back
+  // as the same double; anything else as its 8 bytes.
+  void number(double v) {
+    if (v == std::trunc(v) && std::fabs(v) < 0x1p53 && !(v == 0 && std::signbit(v))) {
+      u8(binary_internal::kInteger);
+      svar(int64_t(v));
+    } else {
+      u8(binary_internal::kNumber);
+      f64(v);
+    }
+  }
   // Writes the id of `s` in the string table, adding it on first use.
   void str(std::string_view s) { uvar(intern(s)); }
   uint64_t intern(std::string_view s) {
@@ -79,8 +90,7 @@ void write_attr(Encoder& e, const AttrSpec& spec, const AttrValue& a, const std:
       break;
     }
     case AttrType::kFloat:
-      e.u8(kNumber);
-      e.f64(a.num);
+      e.number(a.num);
       break;
     case AttrType::kBool:
       e.u8(a.num != 0 ? kTrue : kFalse);
@@ -107,6 +117,25 @@ void write_attr(Encoder& e, const AttrSpec& spec, const AttrValue& a, const std:
   }
 }
 
+// True if `v` has slice 0:size:1 on every dim of its buffer (rank already checked).
+bool is_whole(const Program& prog, const View& v) {
+  const auto whole_dim = [&](size_t d, int64_t size) {
+    const Slice& s = v.dims[d];
+    return s.start == 0 && s.stop == size && s.step == 1;
+  };
+  if (v.buf.memory == Memory::kHbm) {
+    const std::vector<int64_t>& shape = prog.tensors[v.buf.index].shape;
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (!whole_dim(d, shape[d])) return false;
+    return true;
+  }
+  const Tile& t = prog.tiles[v.buf.index];
+  if (!whole_dim(0, t.partitions)) return false;
+  for (size_t d = 0; d < t.free_shape.size(); ++d)
+    if (!whole_dim(d + 1, t.free_shape[d])) return false;
+  return true;
+}
+
 void write_view(Encoder& e, const Program& prog, const View& v, const std::string& where,
                 const std::string& role) {
   const size_t n = v.buf.memory == Memory::kHbm ? prog.tensors.size() : prog.tiles.size();
@@ -119,8 +148,16 @@ void write_view(Encoder& e, const Program& prog, const View& v, const std::strin
     throw Error(where + ": operand '" + role + "': a view of " + std::to_string(v.dims.size()) +
                 " dims of the " + std::to_string(rank) + "-D buffer '" + prog.name_of(v.buf) +
                 "' (a trace view has one slice per buffer dim)");
-  e.uvar(v.buf.memory == Memory::kHbm ? uint64_t(v.buf.index)
-                                       : uint64_t(prog.tensors.size()) + uint64_t(v.buf.index));
+  const uint64_t buffer = v.buf.memory == Memory::kHbm
+                              ? uint64_t(v.buf.index)
+                              : uint64_t(prog.tensors.size()) + uint64_t(v.buf.index);
+  if (is_whole(prog, v)) {
+    e.u8(kWholeBuffer);
+    e.uvar(buffer);
+    return;
+  }
+  e.u8(kView);
+  e.uvar(buffer);
   for (const Slice& s : v.dims) {
     e.svar(s.start);
     e.svar(s.stop);
@@ -140,11 +177,9 @@ void write_instruction(Encoder& e, const Program& prog, const Instruction& ins, 
   for (size_t s = 0; s < in.operands.size(); ++s) {
     const Operand& o = ins.operands[s];
     if (o.is_view()) {
-      e.u8(kView);
       write_view(e, prog, o.view, where, in.operands[s].role);
     } else if (o.is_imm()) {
-      e.u8(kNumber);
-      e.f64(o.imm);
+      e.number(o.imm);
     } else {
       e.u8(kNull);
     }

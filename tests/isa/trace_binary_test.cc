@@ -230,6 +230,7 @@ struct HandFile {
     f.uvar(1).uvar(0).uvar(12).uvar(13);  // one dma_copy on dma, label "load"
     f.u8(dst_tag);
     if (dst_tag == 1) f.uvar(1).svar(0).svar(128).svar(1).svar(0).svar(8).svar(1);
+    if (dst_tag == 8) f.uvar(1);  // the whole tile t
     if (list_src) f.u8(1).uvar(src_buffer).svar(0).svar(128).svar(1).svar(src_start).svar(8).svar(3);
     f.u8(queue_tag);
     if (queue_tag == 3) f.svar(-1);
@@ -248,6 +249,10 @@ TEST(TraceBinary, HandBuiltFileDecodesAsSpecified) {
   EXPECT_EQ(view_to_string(p, ins.operand("src").view), "x[:, 2:8:3]");
   EXPECT_EQ(view_to_string(p, ins.operand("dst").view), "t");
   EXPECT_EQ(ins.attr("queue").num, -1);
+  HandFile whole;
+  whole.dst_tag = 8;
+  const Program w = program_from_binary(whole.bytes(), "k.trnb");
+  EXPECT_TRUE(w.instructions[0].operand("dst").view == p.instructions[0].operand("dst").view);
 }
 
 // The error of decoding `bytes`, or "" if it decodes.
