@@ -314,7 +314,8 @@ class ProgramReader {
       t.free_shape = shape("shape");
       t.dtype = dtype("dtype");
       const uint8_t has_address = d_.u8("address");
-      if (has_address > 1) throw d_.error("address", "flag " + std::to_string(has_address) + " is not 0 or 1");
+      if (has_address > 1)
+        throw d_.error("address", "flag " + std::to_string(has_address) + " is not 0 or 1");
       if (has_address) {
         t.fixed_address = d_.svar("address");
         if (*t.fixed_address < 0)
@@ -476,12 +477,15 @@ class ProgramReader {
     v->dims.resize(buffers_[size_t(b)].rank);
     for (Slice& sl : v->dims) {
       sl.start = d_.svar(role);
-      if (sl.start < 0) throw d_.error(role, "slice start " + std::to_string(sl.start) + " is negative");
+      if (sl.start < 0)
+        throw d_.error(role, "slice start " + std::to_string(sl.start) + " is negative");
       sl.stop = d_.svar(role);
-      if (sl.stop < 0) throw d_.error(role, "slice stop " + std::to_string(sl.stop) + " is negative");
+      if (sl.stop < 0)
+        throw d_.error(role, "slice stop " + std::to_string(sl.stop) + " is negative");
       sl.step = d_.svar(role);
       if (sl.step < 0)
-        throw d_.error(role, "step " + std::to_string(sl.step) + " must be positive (or 0, a broadcast)");
+        throw d_.error(role, "step " + std::to_string(sl.step) +
+                                 " must be positive (or 0, a broadcast)");
     }
   }
 

@@ -74,7 +74,9 @@ void write_opcode_entry(Encoder& e, const InstrInfo& in) {
   for (const AttrSpec& s : in.attrs) e.str(s.name);
 }
 
-void write_attr(Encoder& e, const AttrSpec& spec, const AttrValue& a, const std::string& where) {
+// `where()` names the instruction in errors.
+template <typename Where>
+void write_attr(Encoder& e, const AttrSpec& spec, const AttrValue& a, const Where& where) {
   if (!a.present) {
     e.u8(kNull);
     return;
@@ -83,7 +85,7 @@ void write_attr(Encoder& e, const AttrSpec& spec, const AttrValue& a, const std:
     case AttrType::kInt: {
       // An int attribute holds an integer below 2^63 (the JSON reader's range).
       if (!(a.num == std::trunc(a.num) && a.num >= -0x1p63 && a.num < 0x1p63))
-        throw Error(where + ": attribute '" + spec.name + "': " + std::to_string(a.num) +
+        throw Error(where() + ": attribute '" + spec.name + "': " + std::to_string(a.num) +
                     " is not a 64-bit integer");
       e.u8(kInteger);
       e.svar(int64_t(a.num));
@@ -97,14 +99,14 @@ void write_attr(Encoder& e, const AttrSpec& spec, const AttrValue& a, const std:
       break;
     case AttrType::kAlu:
       if (!(a.num >= 0 && a.num < kNumAluOps))
-        throw Error(where + ": attribute '" + spec.name + "': no ALU operator " +
+        throw Error(where() + ": attribute '" + spec.name + "': no ALU operator " +
                     std::to_string(a.num));
       e.u8(kName);
       e.str(alu_name(AluOp(int(a.num))));
       break;
     case AttrType::kAct:
       if (!(a.num >= 0 && a.num < num_act_funcs()))
-        throw Error(where + ": attribute '" + spec.name + "': no activation function " +
+        throw Error(where() + ": attribute '" + spec.name + "': no activation function " +
                     std::to_string(a.num));
       e.u8(kName);
       e.str(act_name(ActFunc(int(a.num))));
@@ -136,16 +138,17 @@ bool is_whole(const Program& prog, const View& v) {
   return true;
 }
 
-void write_view(Encoder& e, const Program& prog, const View& v, const std::string& where,
+template <typename Where>
+void write_view(Encoder& e, const Program& prog, const View& v, const Where& where,
                 const std::string& role) {
   const size_t n = v.buf.memory == Memory::kHbm ? prog.tensors.size() : prog.tiles.size();
   if (v.buf.index < 0 || size_t(v.buf.index) >= n)
-    throw Error(where + ": operand '" + role + "': no buffer " + std::to_string(v.buf.index));
+    throw Error(where() + ": operand '" + role + "': no buffer " + std::to_string(v.buf.index));
   const size_t rank = v.buf.memory == Memory::kHbm
                           ? prog.tensors[v.buf.index].shape.size()
                           : prog.tiles[v.buf.index].free_shape.size() + 1;
   if (v.dims.size() != rank)
-    throw Error(where + ": operand '" + role + "': a view of " + std::to_string(v.dims.size()) +
+    throw Error(where() + ": operand '" + role + "': a view of " + std::to_string(v.dims.size()) +
                 " dims of the " + std::to_string(rank) + "-D buffer '" + prog.name_of(v.buf) +
                 "' (a trace view has one slice per buffer dim)");
   const uint64_t buffer = v.buf.memory == Memory::kHbm
@@ -168,9 +171,12 @@ void write_view(Encoder& e, const Program& prog, const View& v, const std::strin
 void write_instruction(Encoder& e, const Program& prog, const Instruction& ins, size_t index,
                        const std::vector<int64_t>& local_opcode) {
   const InstrInfo& in = info(ins.op);
-  const std::string where = "instruction " + std::to_string(index) + " (" + std::string(in.name) + ")";
+  // Where errors point; built only for an error (this runs once per instruction).
+  const auto where = [&] {
+    return "instruction " + std::to_string(index) + " (" + std::string(in.name) + ")";
+  };
   if (ins.operands.size() != in.operands.size() || ins.attrs.size() != in.attrs.size())
-    throw Error(where + ": operand/attribute slots do not match the instruction table");
+    throw Error(where() + ": operand/attribute slots do not match the instruction table");
   e.uvar(uint64_t(local_opcode[size_t(ins.op)]));
   e.str(engine_name(ins.engine));
   e.str(ins.label);

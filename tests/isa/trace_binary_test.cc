@@ -216,9 +216,9 @@ struct HandFile {
     Bytes f;
     f.b.assign("\x89TRNB\r\n\x1a", 8);
     f.u32(version).u32(0);
-    const std::vector<std::string> strings{"",       "k",     "program_order", tensor_name, "float32",
-                                           "input",  "t",     "sbuf",          opcode,      "dst",
-                                           src_role, "queue", engine,          "load"};
+    const std::vector<std::string> strings{
+        "",    "k", "program_order", tensor_name, "float32", "input",  "t",
+        "sbuf", opcode, "dst",       src_role,    "queue",   engine,   "load"};
     f.uvar(strings.size());
     for (const std::string& s : strings) f.text(s);
     f.uvar(1).uvar(2);                                                    // name, dma_issue
@@ -231,7 +231,8 @@ struct HandFile {
     f.u8(dst_tag);
     if (dst_tag == 1) f.uvar(1).svar(0).svar(128).svar(1).svar(0).svar(8).svar(1);
     if (dst_tag == 8) f.uvar(1);  // the whole tile t
-    if (list_src) f.u8(1).uvar(src_buffer).svar(0).svar(128).svar(1).svar(src_start).svar(8).svar(3);
+    if (list_src)
+      f.u8(1).uvar(src_buffer).svar(0).svar(128).svar(1).svar(src_start).svar(8).svar(3);
     f.u8(queue_tag);
     if (queue_tag == 3) f.svar(-1);
     f.b += trailing;
@@ -373,7 +374,8 @@ TEST(TraceBinary, FilesOfEitherFormatAreReadByTheirFirstBytes) {
     read_any_trace_file(dir / "missing.trnb");
     ADD_FAILURE() << "no error for a missing file";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("missing.trnb: cannot open trace file"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("missing.trnb: cannot open trace file"),
+              std::string::npos);
   }
 }
 
