@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "isa/error.h"
+#include "isa/trace_binary.h"
 #include "isa/trace_json.h"
 #include "kernels/harness.h"
 #include "sim/cli/python_front_end.h"
@@ -46,8 +47,15 @@ try:
         if isinstance(s, dict):
             return [n for x in s.values() for n in flat(x)]
         return [s] if isinstance(s, str) else []
+    from trnsim_nki import trace_binary
+    try:
+        data = trace_binary.encode(trace)
+    except trace_binary.EncodeError:  # left to the JSON reader's diagnostic
+        data = json.dumps(trace).encode()
+    with open(req["trace"], "wb") as f:
+        f.write(data)
     with open(req["out"], "w") as f:
-        json.dump({"trace": trace, "returned": flat(tr.out_struct)}, f)
+        json.dump({"returned": flat(tr.out_struct)}, f)
 except Exception as e:
     sys.stderr.write("%s: %s\n" % (type(e).__name__, e))
     sys.exit(1)
@@ -167,7 +175,8 @@ const NkiProgram& NkiTracer::trace(const NkiKernelRef& k, const RoleSignature& s
               {"inputs", inputs},
               {"kwargs", json::parse(k.kwargs_json)},
               {"target", target_},
-              {"out", dir / "trace.json"}};
+              {"trace", dir / "trace.trnb"},
+              {"out", dir / "returned.json"}};
   std::ofstream(dir / "request.json") << req.dump();
   if (run_trace_script(dir / "request.json", dir / "stderr.txt") != 0) {
     std::string msg = read_file(dir / "stderr.txt");
@@ -177,8 +186,10 @@ const NkiProgram& NkiTracer::trace(const NkiKernelRef& k, const RoleSignature& s
   }
   auto p = std::make_unique<NkiProgram>();
   try {
-    const json out = json::parse(read_file(dir / "trace.json"));
-    p->program = isa::program_from_json(out.at("trace"));
+    // The program comes as a binary trace (JSON if the front end's writer left it to the JSON
+    // reader): isa::read_any_trace_file tells them apart.
+    p->program = isa::read_any_trace_file(dir / "trace.trnb");
+    const json out = json::parse(read_file(dir / "returned.json"));
     p->returned = out.at("returned").get<std::vector<std::string>>();
   } catch (const json::exception& e) {
     throw Error(at + ": unreadable trace from the front end: " + e.what());

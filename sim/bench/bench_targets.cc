@@ -12,6 +12,7 @@
 #include <iostream>
 
 #include "isa/error.h"
+#include "isa/trace_binary.h"
 #include "sim/bench/bench.h"
 #include "sim/stats/text_table.h"
 
@@ -85,6 +86,27 @@ double eigen_gemm_cpu_s(int64_t n, int repeat) {
 
 std::string verdict(bool met) { return met ? "  [met]" : "  [NOT met]"; }
 
+// The timing-only runs of the benchmark program in one trace format, one entry per size.
+struct TraceFormatRuns {
+  const char* name;
+  const char* extension;
+  std::vector<std::string> traces;
+  std::vector<ProcessCost> cost;
+};
+
+// Median CPU seconds this process spends reading `trace` (isa::read_any_trace_file).
+double read_cpu_s(const std::string& trace, int repeat) {
+  std::vector<double> t;
+  for (int i = 0; i < std::max(1, repeat); ++i) {
+    const double t0 = process_cpu_s();
+    const isa::Program p = isa::read_any_trace_file(trace);
+    t.push_back(process_cpu_s() - t0);
+    if (p.instructions.empty()) throw Error("bench: " + trace + " has no instructions");
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
 }  // namespace
 
 std::string run_targets(const TargetsOptions& o) {
@@ -105,40 +127,49 @@ std::string run_targets(const TargetsOptions& o) {
   line(strformat("CPU time (user + system) of whole `trnsim run` processes, median of %d",
                  o.repeat));
 
-  // 1. Whole-process timing-only rate, linearity, memory per instruction.
+  // 1. Whole-process timing-only rate, linearity, memory per instruction, for the same program
+  // as a JSON and as a binary trace (isa/TRACE_BINARY.md).
   std::vector<int64_t> n_instr;
-  std::vector<ProcessCost> cost;
-  std::string largest_trace;
+  std::vector<TraceFormatRuns> formats = {{"json", ".json", {}, {}}, {"binary", ".trnb", {}, {}}};
   for (int64_t size : o.sizes) {
-    // Traces are written by child processes too, so that this process stays small: a child's
-    // peak RSS counts the pages it shares with its parent until it execs.
-    const std::string trace = (dir / ("bench_" + std::to_string(size) + ".json")).string();
-    run_child({o.trnsim_binary, "bench", "-n", std::to_string(size), "--write-trace", trace});
     n_instr.push_back(instructions_in_bench_program(size));
-    cost.push_back(median_child(run_args(trace, true, "none"), o.repeat));
-    largest_trace = trace;
-    line(strformat("run --timing-only %8lld instr: %7.3f s CPU, %6.2f M instr/s, peak %7.1f MiB",
-                   (long long)n_instr.back(), cost.back().cpu_s,
-                   n_instr.back() / cost.back().cpu_s / 1e6, cost.back().max_rss_kib / 1024.0));
+    for (TraceFormatRuns& f : formats) {
+      // Traces are written by child processes too, so that this process stays small: a child's
+      // peak RSS counts the pages it shares with its parent until it execs.
+      const std::string trace = (dir / ("bench_" + std::to_string(size) + f.extension)).string();
+      run_child({o.trnsim_binary, "bench", "-n", std::to_string(size), "--write-trace", trace});
+      f.traces.push_back(trace);
+      f.cost.push_back(median_child(run_args(trace, true, "none"), o.repeat));
+      line(strformat("run --timing-only %8lld instr, %-6s trace %8.1f MB: %7.3f s CPU, %6.2f M "
+                     "instr/s, peak %7.1f MiB",
+                     (long long)n_instr.back(), f.name, fs::file_size(trace) / 1e6,
+                     f.cost.back().cpu_s, n_instr.back() / f.cost.back().cpu_s / 1e6,
+                     f.cost.back().max_rss_kib / 1024.0));
+    }
   }
   const size_t last = n_instr.size() - 1;
-  const double rate = n_instr[last] / cost[last].cpu_s;
-  line(strformat("target: run --timing-only >= 2 M instr/s at the largest size: %.2f M/s",
-                 rate / 1e6) + verdict(rate >= 2e6));
-  for (size_t i = 1; i < n_instr.size(); ++i) {
-    const double slope = std::log(cost[i].cpu_s / cost[i - 1].cpu_s) /
-                         std::log(double(n_instr[i]) / double(n_instr[i - 1]));
-    line(strformat("target: linear (log-log slope ~1) %lld -> %lld instr: slope %.2f",
-                   (long long)n_instr[i - 1], (long long)n_instr[i], slope) +
-         verdict(slope <= 1.15));
+  for (const TraceFormatRuns& f : formats) {
+    const std::vector<ProcessCost>& c = f.cost;
+    const double rate = n_instr[last] / c[last].cpu_s;
+    line(strformat("target: run --timing-only >= 2 M instr/s at the largest size, %s trace: "
+                   "%.2f M/s", f.name, rate / 1e6) + verdict(rate >= 2e6));
+    for (size_t i = 1; i < n_instr.size(); ++i) {
+      const double slope = std::log(c[i].cpu_s / c[i - 1].cpu_s) /
+                           std::log(double(n_instr[i]) / double(n_instr[i - 1]));
+      line(strformat("target: linear (log-log slope ~1) %lld -> %lld instr, %s trace: slope %.2f",
+                     (long long)n_instr[i - 1], (long long)n_instr[i], f.name, slope) +
+           verdict(slope <= 1.15));
+    }
+    const double bytes_per_instr = c[last].max_rss_kib * 1024.0 / double(n_instr[last]);
+    const double marginal = last == 0 ? bytes_per_instr
+                                      : (c[last].max_rss_kib - c[0].max_rss_kib) * 1024.0 /
+                                            double(n_instr[last] - n_instr[0]);
+    line(strformat("target: peak memory <= 300 B/instr timing-only, %s trace: %.0f B/instr "
+                   "(marginal %.0f)", f.name, bytes_per_instr, marginal) +
+         verdict(bytes_per_instr <= 300));
   }
-  const double bytes_per_instr = cost[last].max_rss_kib * 1024.0 / double(n_instr[last]);
-  const double marginal =
-      last == 0 ? bytes_per_instr
-                : (cost[last].max_rss_kib - cost[0].max_rss_kib) * 1024.0 /
-                      double(n_instr[last] - n_instr[0]);
-  line(strformat("target: peak memory <= 300 B/instr timing-only: %.0f B/instr (marginal %.0f)",
-                 bytes_per_instr, marginal) + verdict(bytes_per_instr <= 300));
+  const std::vector<ProcessCost>& cost = formats[0].cost;
+  const std::string largest_trace = formats[0].traces.back();
 
   // 2. Timeline share at the largest size.
   const ProcessCost with_timeline = median_child(run_args(largest_trace, true, "json"), o.repeat);
@@ -170,6 +201,18 @@ std::string run_targets(const TargetsOptions& o) {
                      "Eigen's fp32 product, built for this binary's target, %.3f s)",
                      (long long)n, ratio, values.cpu_s, eigen) + verdict(ratio <= 3));
     }
+  }
+
+  // 4. Reading alone, in this process (last: it grows this process, whose pages the children
+  // forked above would otherwise count).
+  for (size_t i = 0; i < n_instr.size(); ++i) {
+    std::string figures;
+    for (const TraceFormatRuns& f : formats) {
+      const double s = read_cpu_s(f.traces[i], o.repeat);
+      figures += strformat("%s%s %.3f s (%.2f M instr/s)", figures.empty() ? "" : ", ", f.name, s,
+                           n_instr[i] / s / 1e6);
+    }
+    line(strformat("read trace %8lld instr (in-process CPU): ", (long long)n_instr[i]) + figures);
   }
   return text;
 }

@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "isa/error.h"
-#include "isa/trace_json.h"
+#include "isa/trace_binary.h"
 #include "sim/bench/bench.h"
 #include "sim/bench/bench_targets.h"
 #include "sim/cli/commands.h"
@@ -42,7 +42,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--free", args->free_elems, "free elements per partition of each tile")
       ->capture_default_str();
   cmd->add_option("--write-trace", args->write_trace,
-                  "write the benchmark program of --instructions as a JSON trace and exit");
+                  "write the benchmark program of --instructions as a trace and exit (binary if the name ends in .trnb, else JSON)");
   cmd->add_flag("--targets", args->targets,
                 "measure every speed target with whole-process `trnsim run`s and print them");
   cmd->add_option("--sizes", args->target_options.sizes,
@@ -59,7 +59,7 @@ void add_bench_command(CLI::App& app) {
   add_hw_options(*cmd, args->hw);
   cmd->callback([args] {
     if (!args->write_trace.empty()) {
-      isa::write_trace_file(sim::make_bench_program(args->instructions, args->free_elems),
+      isa::write_trace_file_by_name(sim::make_bench_program(args->instructions, args->free_elems),
                             args->write_trace);
       return;
     }

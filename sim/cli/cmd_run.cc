@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "isa/error.h"
-#include "isa/trace_json.h"
+#include "isa/trace_binary.h"
 #include "isa/validate.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/hw_options.h"
@@ -56,7 +56,7 @@ void run(const RunArgs& a) {
       a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace;
   ProgressBar bar("run: reading " + trace_path, progress_enabled(a.quiet || a.json));
   bar.update(kReading, kStages);
-  isa::Program prog = isa::read_trace_file(trace_path);
+  isa::Program prog = isa::read_any_trace_file(trace_path);
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
@@ -89,8 +89,8 @@ void run(const RunArgs& a) {
 void add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand(
-      "run", "Simulate a JSON trace (default: the built-in RMSNorm example) and write results");
-  cmd->add_option("trace", args->trace, "trace file (JSON, format version 1)");
+      "run", "Simulate a trace (default: the built-in RMSNorm example) and write results");
+  cmd->add_option("trace", args->trace, "trace file: JSON (format version 1) or binary (.trnb, isa/TRACE_BINARY.md), told apart by its first bytes");
   cmd->add_option("--out,-o", args->out, "results folder")->capture_default_str();
   cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy[:DTYPE] for an HBM input tensor (DTYPE: declared dtype; raw bits for uint files)");
   cmd->add_option("--seed", args->seed, "seed of the random data for inputs not given");

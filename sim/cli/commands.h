@@ -13,5 +13,6 @@ void add_compare_command(CLI::App& app);
 void add_nki_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_rank_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 
 }  // namespace trnsim::cli

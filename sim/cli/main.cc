@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   trnsim::cli::add_nki_command(app);
   trnsim::cli::add_bench_command(app);
   trnsim::cli::add_rank_command(app);
+  trnsim::cli::add_convert_command(app);
   trnsim::workloads::add_model_subcommand(app);
   try {
     app.parse(argc, argv);

@@ -2,8 +2,10 @@
 
 Binary: $TRNSIM_BIN if set, else <source tree>/build/trnsim, else `trnsim` on PATH. The trace
 and the inputs go to a temporary folder that is removed when the run ends (on failure the
-trace is kept and its path is in the error):
-    trnsim run TRACE.json --input NAME=FILE.npy ... --out DIR [run options]
+trace is kept as JSON and its path is in the error):
+    trnsim run TRACE.trnb --input NAME=FILE.npy ... --out DIR [run options]
+The trace is handed over in the binary format (trace_binary.py, isa/TRACE_BINARY.md); a trace
+that writer leaves to the JSON reader (trace_binary.EncodeError) goes as TRACE.json.
 """
 import json
 import os
@@ -14,6 +16,7 @@ import tempfile
 
 import numpy as np
 
+from . import trace_binary
 from .errors import TrnsimRunError
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -136,9 +139,7 @@ def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=(), options
     failed = True
     try:
         run_dir = out_dir or os.path.join(work, "results")
-        trace_path = os.path.join(work, "trace.json")
-        with open(trace_path, "w") as f:
-            json.dump(trace, f, indent=1)
+        trace_path = _write_handoff(trace, work)
         cmd = [binary, "run", trace_path]
         for name, arr in inputs.items():
             p = os.path.join(work, name + ".npy")
@@ -148,8 +149,8 @@ def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=(), options
         cmd += options.args() + list(extra_args)
         error = _invoke(cmd, binary, echo)
         if error is not None:
-            kept = _keep_trace(trace_path, out_dir)
-            raise TrnsimRunError("%s (trace kept in %s)" % (error, kept))
+            kept = _keep_trace(trace, trace_path, out_dir)
+            raise TrnsimRunError("%s (trace kept in %s)" % (error.replace(trace_path, kept), kept))
         outputs = {} if options.mode == "timing" else _read_outputs(trace, run_dir)
         stats = _read_stats(run_dir)
         failed = False
@@ -159,16 +160,37 @@ def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=(), options
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _keep_trace(trace_path, out_dir):
-    """Where the failed run's trace stays: out_dir/trace.json if there is an out_dir (the
-    temporary folder is then removed), else the temporary folder minus its input copies."""
+def _write_handoff(trace, work):
+    """Writes `trace` into folder `work` for the binary: binary, or JSON for a trace the binary
+    writer leaves to the JSON reader. Returns the file's path."""
+    try:
+        data = trace_binary.encode(trace)
+    except trace_binary.EncodeError:
+        path = os.path.join(work, "trace.json")
+        with open(path, "w") as f:
+            json.dump(trace, f, indent=1)
+        return path
+    path = os.path.join(work, "trace.trnb")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def _keep_trace(trace, trace_path, out_dir):
+    """Where the failed run's trace stays, as JSON to read: out_dir/trace.json if there is an
+    out_dir (the temporary folder is then removed), else trace.json in the temporary folder,
+    minus the input copies and the binary handoff. The instruction numbers of the binary's
+    diagnostic are those of the JSON trace."""
+    work = os.path.dirname(trace_path)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
         kept = os.path.join(out_dir, "trace.json")
-        shutil.copyfile(trace_path, kept)
-        return kept
-    work = os.path.dirname(trace_path)
-    for f in os.listdir(work):
-        if f.endswith(".npy"):
-            os.remove(os.path.join(work, f))
-    return trace_path
+    else:
+        kept = os.path.join(work, "trace.json")
+        for f in os.listdir(work):
+            if f.endswith(".npy") or f.endswith(".trnb"):
+                os.remove(os.path.join(work, f))
+    if kept != trace_path:
+        with open(kept, "w") as f:
+            json.dump(trace, f, indent=1)
+    return kept

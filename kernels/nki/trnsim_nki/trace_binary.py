@@ -1,0 +1,290 @@
+"""Writer of the binary trace format (isa/TRACE_BINARY.md) for trace dicts (the JSON trace's
+content): how the front end hands a compiled program to `trnsim run` without a JSON text the
+binary would parse again. The file holds the same program as json.dumps(trace) does.
+
+encode(trace) raises EncodeError for anything it does not encode exactly as the JSON reader
+would read it (an unknown buffer in a view, a malformed view, an unexpected key or type); the
+caller then hands off JSON instead, so such a trace gets the JSON reader's diagnostic.
+"""
+import math
+import re
+import struct
+
+MAGIC = b"\x89TRNB\r\n\x1a"
+VERSION = 1
+NULL, VIEW, NUMBER, INTEGER, FALSE, TRUE, NAME, INT_LIST = range(8)
+
+_NOT_FIELDS = ("op", "engine", "label", "comment")
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+_INT = re.compile(r"-?[0-9]+\Z")
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_F64 = struct.Struct("<d")
+
+
+class EncodeError(ValueError):
+    """The trace holds something encode() leaves to the JSON reader to report."""
+
+
+def _uvar(out, v):
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+
+
+def _svar(out, v):
+    if not _INT64_MIN <= v <= _INT64_MAX:
+        raise EncodeError("integer %d does not fit 64 bits" % v)
+    _uvar(out, (v << 1) ^ (v >> 63))
+
+
+class _Strings:
+    """The string table: id 0 is ""; every other text is stored once."""
+
+    def __init__(self):
+        self.ids = {"": 0}
+
+    def id(self, text):
+        i = self.ids.get(text)
+        if i is None:
+            i = self.ids[text] = len(self.ids)
+        return i
+
+    def encode(self):
+        out = bytearray()
+        _uvar(out, len(self.ids))
+        for text in self.ids:  # insertion order = id order
+            try:
+                b = text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise EncodeError("text %r is not UTF-8" % text)
+            _uvar(out, len(b))
+            out += b
+        return out
+
+
+def _index(text, dim_size):
+    """An integer of a slice, negative counted from the end (as the JSON reader resolves it)."""
+    text = text.strip(" \t")
+    if not _INT.match(text):
+        raise EncodeError("slice bound %r" % text)
+    v = int(text)
+    if v < 0:
+        v += dim_size
+        if v < 0:
+            raise EncodeError("index before the start")
+    if v > _INT64_MAX:
+        raise EncodeError("index past 64 bits")
+    return v
+
+
+def _slice(part, dim_size):
+    """(start, stop, step) of one slice text, as isa/trace_view.cc parses it."""
+    part = part.strip(" \t")
+    pieces = part.split(":")
+    if len(pieces) == 1:
+        i = _index(part, dim_size)
+        if i == _INT64_MAX:
+            raise EncodeError("index past the end")
+        return i, i + 1, 1
+    if len(pieces) > 3:
+        raise EncodeError("slice %r" % part)
+    start = _index(pieces[0], dim_size) if pieces[0].strip(" \t") else 0
+    stop = _index(pieces[1], dim_size) if pieces[1].strip(" \t") else dim_size
+    step = 1
+    if len(pieces) == 3 and pieces[2].strip(" \t"):
+        text = pieces[2].strip(" \t")
+        if not _INT.match(text) or not 0 <= int(text) <= _INT64_MAX:
+            raise EncodeError("step %r" % text)
+        step = int(text)
+    return start, stop, step
+
+
+class _Encoder:
+    def __init__(self, trace):
+        self.strings = _Strings()
+        self.body = bytearray()
+        self.buffers = {}  # name: (buffer number, shape with the partition dim first)
+        self.entries = {}  # (op, field names): opcode table entry number
+        self.views = {}    # view text: encoded view (kernels reuse the same views)
+        self.trace = trace
+
+    def str(self, text):
+        if not isinstance(text, str):
+            raise EncodeError("expected a string, got %r" % (text,))
+        _uvar(self.body, self.strings.id(text))
+
+    def view(self, text):
+        cached = self.views.get(text)
+        if cached is not None:
+            return cached
+        t = text.strip(" \t")
+        name, bracket, rest = t.partition("[")
+        buf = self.buffers.get(name.strip(" \t"))
+        if buf is None or not bracket or not rest.endswith("]"):
+            raise EncodeError("view %r" % text)
+        number, shape = buf
+        body = rest[:-1]
+        if "[" in body or "]" in body or not body.strip(" \t"):
+            raise EncodeError("view %r" % text)
+        parts = body.split(",")
+        if len(parts) > len(shape):
+            raise EncodeError("view %r" % text)
+        out = bytearray([VIEW])
+        _uvar(out, number)
+        for d, size in enumerate(shape):
+            start, stop, step = _slice(parts[d], size) if d < len(parts) else (0, size, 1)
+            _svar(out, start)
+            _svar(out, stop)
+            _svar(out, step)
+        out = bytes(out)
+        self.views[text] = out
+        return out
+
+    def value(self, v):
+        b = self.body
+        if v is None:
+            b.append(NULL)
+        elif v is True or v is False:
+            b.append(TRUE if v else FALSE)
+        elif isinstance(v, int):
+            if _INT64_MIN <= v <= _INT64_MAX:
+                b.append(INTEGER)
+                _svar(b, v)
+            else:
+                b.append(NUMBER)
+                b += _F64.pack(float(v))
+        elif isinstance(v, float):
+            b.append(NUMBER)
+            b += _F64.pack(v)
+        elif isinstance(v, str):
+            if v in _NON_FINITE:
+                b.append(NUMBER)
+                b += _F64.pack(_NON_FINITE[v])
+            elif "[" in v:
+                b += self.view(v)
+            else:
+                b.append(NAME)
+                self.str(v)
+        elif isinstance(v, list) and all(isinstance(x, int) and not isinstance(x, bool)
+                                         for x in v):
+            b.append(INT_LIST)
+            _uvar(b, len(v))
+            for x in v:
+                _svar(b, x)
+        else:
+            raise EncodeError("value %r" % (v,))
+
+    def header_fields(self):
+        t = self.trace
+        if not isinstance(t, dict) or set(t) - {"format", "version", "name", "dma_issue",
+                                                 "tensors", "tiles", "instructions", "comment"}:
+            raise EncodeError("trace keys")
+        if t.get("format") != "trnsim-trace" or t.get("version") != 1:
+            raise EncodeError("format or version")
+        self.str(t.get("name", ""))
+        self.str(t.get("dma_issue", "program_order"))
+
+    def dims(self, shape):
+        if not isinstance(shape, list) or not all(type(n) is int for n in shape):
+            raise EncodeError("shape %r" % (shape,))
+        _uvar(self.body, len(shape))
+        for n in shape:
+            _svar(self.body, n)
+
+    def buffer_name(self, d, allowed):
+        if not isinstance(d, dict) or set(d) - allowed:
+            raise EncodeError("buffer %r" % (d,))
+        name = d.get("name")
+        if not isinstance(name, str) or name in self.buffers:
+            raise EncodeError("buffer name %r" % (name,))
+        self.str(name)
+        return name
+
+    def tensors_and_tiles(self):
+        tensors = self.trace.get("tensors", [])
+        tiles = self.trace.get("tiles", [])
+        if not isinstance(tensors, list) or not isinstance(tiles, list):
+            raise EncodeError("tensors or tiles")
+        _uvar(self.body, len(tensors))
+        for t in tensors:
+            name = self.buffer_name(t, {"name", "shape", "dtype", "role", "comment"})
+            self.dims(t.get("shape"))
+            self.str(t.get("dtype"))
+            self.str(t.get("role"))
+            self.buffers[name] = (len(self.buffers), list(t["shape"]))
+        _uvar(self.body, len(tiles))
+        for t in tiles:
+            name = self.buffer_name(t, {"name", "memory", "partitions", "shape", "dtype",
+                                        "address", "comment"})
+            self.str(t.get("memory"))
+            partitions = t.get("partitions")
+            if type(partitions) is not int:
+                raise EncodeError("partitions %r" % (partitions,))
+            _svar(self.body, partitions)
+            self.dims(t.get("shape"))
+            self.str(t.get("dtype"))
+            address = t.get("address")
+            if "address" not in t:
+                self.body.append(0)
+            elif type(address) is int:
+                self.body.append(1)
+                _svar(self.body, address)
+            else:
+                raise EncodeError("address %r" % (address,))
+            self.buffers[name] = (len(self.buffers), [partitions] + list(t["shape"]))
+
+    def instructions(self):
+        """The opcode table and the instructions, encoded into a buffer of their own first
+        (the table lists the entries the instructions use)."""
+        instructions = self.trace.get("instructions")
+        if not isinstance(instructions, list):
+            raise EncodeError("instructions")
+        head, self.body = self.body, bytearray()
+        entries = self.entries
+        for ins in instructions:
+            if not isinstance(ins, dict) or not isinstance(ins.get("op"), str):
+                raise EncodeError("instruction %r" % (ins,))
+            keys = tuple(k for k in ins if k not in _NOT_FIELDS)
+            entry = entries.get((ins["op"], keys))
+            if entry is None:
+                entry = entries[(ins["op"], keys)] = len(entries)
+            _uvar(self.body, entry)
+            engine = ins.get("engine")
+            if engine == "" or (engine is not None and not isinstance(engine, str)):
+                raise EncodeError("engine %r" % (engine,))
+            self.str(engine or "")
+            self.str(ins.get("label", ""))
+            for k in keys:
+                self.value(ins[k])
+        table = bytearray()
+        _uvar(table, len(entries))
+        for op, keys in entries:
+            _uvar(table, self.strings.id(op))
+            _uvar(table, len(keys))
+            for k in keys:
+                _uvar(table, self.strings.id(k))
+        _uvar(table, len(instructions))
+        self.body, instructions_body = head, self.body
+        return table + instructions_body
+
+
+def encode(trace):
+    """The binary trace (bytes) of trace dict `trace`. Raises EncodeError (see the module)."""
+    e = _Encoder(trace)
+    e.header_fields()
+    e.tensors_and_tiles()
+    rest = e.instructions()
+    out = bytearray(MAGIC)
+    out += struct.pack("<II", VERSION, 0)
+    out += e.strings.encode()
+    out += e.body
+    out += rest
+    return bytes(out)
+
+
+def write(trace, path):
+    """Writes encode(trace) to `path`."""
+    data = encode(trace)
+    with open(path, "wb") as f:
+        f.write(data)
