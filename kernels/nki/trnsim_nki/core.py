@@ -22,6 +22,7 @@ import sys
 
 from . import dtypes
 from .errors import NkiError, NkiUnsupportedError, kernel_location, location_text
+from .dynamic_slice import DynamicSlice
 from .indexing import Affine
 from .program import Program, slice_text
 
@@ -374,6 +375,13 @@ class NkiTensor:
 
     # ---- indexing ----
     def _index(self, idx, call="tensor[...]"):
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if any(isinstance(i, DynamicSlice) for i in items):
+            from .isa_dynamic import dynamic_index
+            return dynamic_index(self, idx, call)
+        if items and isinstance(items[0], NkiTensor):
+            from .isa_dynamic import indirect_index
+            return indirect_index(self, items, call)
         if self.flat is not None:
             from . import hbm_reshape
             return hbm_reshape.index(self, idx, call)
@@ -395,8 +403,9 @@ class NkiTensor:
             if isinstance(ix, Affine) and not ix.terms:
                 ix = ix.const
             if isinstance(ix, NkiTensor):
-                raise NkiUnsupportedError(call, "dynamic (tensor-valued) indices are not "
-                                          "supported")
+                raise NkiUnsupportedError(call, "a tile as index of a dimension after the first "
+                                          "(only the rows, t[index_tile, ...], are selected "
+                                          "indirectly)")
             if isinstance(ix, slice):
                 _check_slice_bounds(ix, n, pos, call)
                 if ix.step is not None and (not hasattr(ix.step, "__index__") or
