@@ -6,6 +6,7 @@
 
 #include "isa/semantics/machine_state.h"
 #include "sim/cost/cost_model.h"
+#include "sim/dma/dma_queues.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace trnsim::sim {
@@ -108,6 +109,15 @@ TEST_P(DynamicCostTest, IndirectScatterCostsTheCopyOfItsSourceRows) {
   const Cost plain = instruction_cost(p, p.instructions[1], cfg_);
   EXPECT_EQ(ind.occupancy_cycles, plain.occupancy_cycles);
   EXPECT_EQ(ind.latency_cycles, plain.latency_cycles);
+  // Its descriptors are the 128 source rows, spread over the queues like the plain copy's.
+  const std::vector<DmaPlacement> pl = place_dma(p, cfg_);
+  EXPECT_EQ(pl[0].rows, 128);
+  EXPECT_EQ(pl[0].pieces, std::min<int32_t>(cfg_.dma.queues, 128));
+  EXPECT_EQ(pl[0].pieces, pl[1].pieces);
+  // So the two take the same time alone (the second runs after the first: same HBM rows).
+  const RunResult r = testing::time_only(p, cfg_);
+  EXPECT_NEAR(r.records[0].end_ns - r.records[0].start_ns,
+              r.records[1].end_ns - r.records[1].start_ns, 1e-3);
 }
 
 TEST_P(DynamicCostTest, DynamicDmaWindowCostsItsWindow) {
