@@ -34,6 +34,8 @@ enum class CostClass : uint8_t {
   kPartitionReduce,  // cross-partition reduction on GpSimd
   kDma,              // DMA copy
   kDmaTranspose,     // DMA with transpose
+  kDynamicCopy,      // tensor_copy_dynamic_src / _dst (runtime offset)
+  kGather,           // nc_n_gather (per-partition gather by an index tile)
 };
 
 enum class Opcode : uint16_t {

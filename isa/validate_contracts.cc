@@ -145,7 +145,8 @@ void check_dma_queue(const InstrChecker& c) {
 }  // namespace
 
 void check_contract(const InstrChecker& c) {
-  if (c.ins().op == Opcode::dma_copy || c.ins().op == Opcode::dma_transpose) check_dma_queue(c);
+  if (c.ins().engine == Engine::kDma && info(c.ins().op).attr_index("queue") >= 0)
+    check_dma_queue(c);
   switch (c.ins().op) {
     case Opcode::dma_copy: {
       const int64_t dst = c.partitions("dst") * c.free_elements("dst");
@@ -252,6 +253,22 @@ void check_contract(const InstrChecker& c) {
       c.expect_same_pf("dst", "src");
       check_pattern(c);
       c.expect_compare_op("cmp_op");
+      break;
+    case Opcode::tensor_copy_dynamic_src:
+    case Opcode::tensor_copy_dynamic_dst:
+    case Opcode::dma_copy_dynamic_src:
+    case Opcode::dma_copy_dynamic_dst:
+      check_dynamic_copy(c);
+      break;
+    case Opcode::dma_copy_indirect_src:
+    case Opcode::dma_copy_indirect_dst:
+      check_indirect_copy(c);
+      break;
+    case Opcode::nc_n_gather:
+      check_n_gather(c);
+      break;
+    case Opcode::nonzero_with_count:
+      check_nonzero_with_count(c);
       break;
   }
 }

@@ -66,5 +66,10 @@ class InstrChecker {
 void check_common(const InstrChecker& c);
 // The per-opcode shape contracts (the summaries of isa/instructions.def).
 void check_contract(const InstrChecker& c);
+// The contracts of the runtime-addressing instructions (isa/validate_dynamic.cc).
+void check_dynamic_copy(const InstrChecker& c);
+void check_indirect_copy(const InstrChecker& c);
+void check_n_gather(const InstrChecker& c);
+void check_nonzero_with_count(const InstrChecker& c);
 
 }  // namespace trnsim::isa::validate_internal

@@ -25,6 +25,8 @@ void read_stream(JsonObjectReader r, StreamEngineSpec* s) {
   r.get("bn_aggr_cycles_per_elem", &s->bn_aggr_cycles_per_elem);
   r.get("reciprocal_cycles_per_elem", &s->reciprocal_cycles_per_elem);
   r.get("gpsimd_index_base_cycles", &s->gpsimd_index_base_cycles);
+  r.get("min_ii_dynamic_cycles", &s->min_ii_dynamic_cycles);
+  r.get("gather_group_elements", &s->gather_group_elements);
   require(s->min_ii_cycles >= 0, r, "min_ii_cycles", "must be >= 0");
   require(s->static_overhead_cycles >= 0, r, "static_overhead_cycles", "must be >= 0");
   require(s->elements_per_cycle > 0, r, "elements_per_cycle", "must be > 0");
@@ -32,6 +34,8 @@ void read_stream(JsonObjectReader r, StreamEngineSpec* s) {
   require(s->bn_aggr_cycles_per_elem > 0, r, "bn_aggr_cycles_per_elem", "must be > 0");
   require(s->reciprocal_cycles_per_elem > 0, r, "reciprocal_cycles_per_elem", "must be > 0");
   require(s->gpsimd_index_base_cycles >= 0, r, "gpsimd_index_base_cycles", "must be >= 0");
+  require(s->min_ii_dynamic_cycles >= 0, r, "min_ii_dynamic_cycles", "must be >= 0");
+  require(s->gather_group_elements > 0, r, "gather_group_elements", "must be > 0");
   r.finish();
 }
 

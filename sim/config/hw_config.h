@@ -42,6 +42,8 @@ struct StreamEngineSpec {  // vector, scalar and gpsimd engines
   double bn_aggr_cycles_per_elem = 0;
   double reciprocal_cycles_per_elem = 0;
   int64_t gpsimd_index_base_cycles = 0;   // iota / affine_select fixed part
+  int64_t min_ii_dynamic_cycles = 0;      // MIN_II of an instruction with a runtime offset
+  int64_t gather_group_elements = 0;      // nc_n_gather: output elements per ISA group
 };
 
 struct MemorySpec {

@@ -132,7 +132,13 @@ bool NeuronCoreModel::after_issue(int32_t i, int q) {
   if (st.instruction_done(i)) {
     if (st.values != nullptr) {
       try {
-        isa::execute(st.prog->instructions[i], *st.values);
+        try {
+          isa::execute(st.prog->instructions[i], *st.values);
+        } catch (const Error& e) {  // name the instruction, as isa::execute_all does
+          const std::string& label = st.prog->instructions[i].label;
+          throw Error("instruction " + std::to_string(i) +
+                      (label.empty() ? "" : " [" + label + "]") + ": " + e.what());
+        }
       } catch (...) {
         st.error = std::current_exception();
         st.abort = true;

@@ -72,14 +72,25 @@ double dma_efficiency(const DmaSpec& dma, double bytes_per_partition) {
   return pts.back().second;
 }
 
+namespace {
+
+// The view whose elements a DMA moves: dst, except for the DMAs addressed at run time on the
+// dst side, whose dst names a bounding range (their src has the moved elements).
+const isa::View& moved_view(const isa::Instruction& ins) {
+  const bool dynamic_dst = ins.op == isa::Opcode::dma_copy_dynamic_dst ||
+                           ins.op == isa::Opcode::dma_copy_indirect_dst;
+  return ins.operand(dynamic_dst ? "src" : "dst").view;
+}
+
+}  // namespace
+
 int64_t dma_bytes(const isa::Program& prog, const isa::Instruction& ins) {
-  const isa::View& dst = ins.operand("dst").view;
-  return dst.partitions() * dst.free_elements() * isa::dtype_bytes(prog.dtype_of(dst.buf));
+  const isa::View& v = moved_view(ins);
+  return v.partitions() * v.free_elements() * isa::dtype_bytes(prog.dtype_of(v.buf));
 }
 
 double dma_bytes_per_partition(const isa::Program& prog, const isa::Instruction& ins) {
-  const isa::View& dst = ins.operand("dst").view;
-  const int64_t p = std::max<int64_t>(1, dst.partitions());
+  const int64_t p = std::max<int64_t>(1, moved_view(ins).partitions());
   return static_cast<double>(dma_bytes(prog, ins)) / static_cast<double>(p);
 }
 
@@ -113,6 +124,10 @@ Cost instruction_cost(const isa::Program& prog, const isa::Instruction& ins, con
       return dma_cost(prog, ins, cfg);
     case isa::CostClass::kDmaTranspose:
       return dma_transpose_cost(prog, ins, cfg);
+    case isa::CostClass::kDynamicCopy:
+      return dynamic_copy_cost(prog, ins, cfg);
+    case isa::CostClass::kGather:
+      return gather_cost(prog, ins, cfg);
   }
   return {};
 }

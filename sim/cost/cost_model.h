@@ -35,6 +35,9 @@ Cost partition_reduce_cost(const isa::Program& prog, const isa::Instruction& ins
 Cost dma_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);
 Cost dma_transpose_cost(const isa::Program& prog, const isa::Instruction& ins,
                         const HwConfig& cfg);
+Cost dynamic_copy_cost(const isa::Program& prog, const isa::Instruction& ins,
+                       const HwConfig& cfg);
+Cost gather_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);
 // One DMA transfer (or one piece of a transfer spread over several queues, sim/dma/) of
 // `bytes` on one queue, with descriptors of `bytes_per_partition`; `efficiency_factor` is 1 for
 // a copy and dma.transpose_efficiency for a transpose. dma_cost() is the whole transfer on one
@@ -54,7 +57,8 @@ int64_t stream_elements(const isa::Program& prog, const isa::Instruction& ins);
 double stride_factor(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);
 // DMA efficiency (fraction of queue peak) for a transfer of `bytes_per_partition`.
 double dma_efficiency(const DmaSpec& dma, double bytes_per_partition);
-// Bytes a DMA moves (destination view) and bytes per partition (descriptor size).
+// Bytes a DMA moves (destination view; the source view of a DMA addressed at run time on the
+// destination side) and bytes per partition (descriptor size).
 int64_t dma_bytes(const isa::Program& prog, const isa::Instruction& ins);
 double dma_bytes_per_partition(const isa::Program& prog, const isa::Instruction& ins);
 // FLOPs of a tensor-engine instruction (2*K*M*N for nc_matmul), 0 otherwise.

@@ -1,27 +1,40 @@
 #include "sim/dma/dma_queues.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 
 #include "isa/error.h"
 #include "sim/cost/cost_model.h"
 
 namespace trnsim::sim {
+namespace {
+
+// Descriptor rows: the partitions of the view the DMA moves (dst; src for the DMAs addressed at
+// run time on the destination side, as dma_bytes counts them).
+int64_t moved_partitions(const isa::Instruction& ins) {
+  const bool dynamic_dst = ins.op == isa::Opcode::dma_copy_dynamic_dst ||
+                           ins.op == isa::Opcode::dma_copy_indirect_dst;
+  return ins.operand(dynamic_dst ? "src" : "dst").view.partitions();
+}
+
+}  // namespace
 
 std::vector<DmaPlacement> place_dma(const isa::Program& prog, const HwConfig& cfg) {
   std::vector<DmaPlacement> out(prog.instructions.size());
   const int32_t queues = cfg.dma.queues;
   int32_t next = 0;
-  int copy_slot = -2, transpose_slot = -2;  // "queue" attribute slot per opcode, looked up once
+  std::array<int, isa::kNumOpcodes> slots;  // "queue" attribute slot per opcode, looked up once
+  slots.fill(-2);
   for (size_t i = 0; i < prog.instructions.size(); ++i) {
     const isa::Instruction& ins = prog.instructions[i];
     if (ins.engine != isa::Engine::kDma) continue;
-    const bool copy = ins.op == isa::Opcode::dma_copy;
-    int& slot = copy ? copy_slot : transpose_slot;
+    const bool copy = ins.op != isa::Opcode::dma_transpose;  // every row-granular copy
+    int& slot = slots[static_cast<size_t>(ins.op)];
     if (slot == -2) slot = isa::info(ins.op).attr_index("queue");
     const double fixed = slot >= 0 && ins.attrs[slot].present ? ins.attrs[slot].num : -1;
     DmaPlacement& pl = out[i];
-    pl.rows = std::max<int64_t>(1, ins.operand("dst").view.partitions());
+    pl.rows = std::max<int64_t>(1, moved_partitions(ins));
     if (fixed >= 0) {
       if (fixed >= queues) {
         throw Error("instruction " + std::to_string(i) + " (" +

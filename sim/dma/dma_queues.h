@@ -1,7 +1,9 @@
 // DMA queue placement: which DMA queues each transfer runs on, and how it is cut into pieces.
 // Models the documented default (NKI DMA overview): "each DMA transfer is by default
 // parallelized up to 16 DMA engines, depending on the shape". A dma_copy without a "queue"
-// attribute (or with queue -1) is split into min(dma.queues, descriptors) pieces, each on its
+// attribute (or with queue -1), and likewise a runtime-addressed copy (dma_copy_dynamic_* and
+// dma_copy_indirect_*, whose descriptors are the rows of their statically addressed side),
+// is split into min(dma.queues, descriptors) pieces, each on its
 // own queue; pieces take consecutive queues starting at a rotating pointer that advances by
 // the piece count, so consecutive transfers also spread over the queues. A transfer with an
 // explicit queue >= 0 stays whole on that queue.

@@ -84,7 +84,8 @@ class ErrorTest(unittest.TestCase):
         self.expect("y = nl.exp(a)", NkiError, "nl.exp", "HBM")
 
     def test_dynamic_index(self):
-        self.expect("y = x[x]", NkiUnsupportedError, "dynamic")
+        # a tile index selects rows at run time (isa_dynamic), from an int32/uint32 tile only
+        self.expect("y = x[x]", NkiError, "index tile must be int32 or uint32")
 
     def test_outside_kernel(self):
         with self.assertRaises(NkiError):

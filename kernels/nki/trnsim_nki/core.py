@@ -20,6 +20,7 @@ import re
 import sys
 
 from . import dtypes
+from .dynamic_slice import DynamicSlice
 from .errors import (NkiError, NkiUnsupportedError, kernel_location, kernel_site,
                      location_text, site_location, site_text)
 from .indexing import Affine
@@ -436,6 +437,13 @@ class NkiTensor:
             view = self._sliced(idx)
             if view is not None:
                 return view
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if any(isinstance(i, DynamicSlice) for i in items):  # runtime addressing
+            from .isa_dynamic import dynamic_index
+            return dynamic_index(self, idx, call)
+        if items and isinstance(items[0], NkiTensor):
+            from .isa_dynamic import indirect_index
+            return indirect_index(self, items, call)
         if self.flat is not None:
             from . import hbm_reshape
             return hbm_reshape.index(self, idx, call)
@@ -457,8 +465,9 @@ class NkiTensor:
             if isinstance(ix, Affine) and not ix.terms:
                 ix = ix.const
             if isinstance(ix, NkiTensor):
-                raise NkiUnsupportedError(call, "dynamic (tensor-valued) indices are not "
-                                          "supported")
+                raise NkiUnsupportedError(call, "a tile as index of a dimension after the first "
+                                          "(only the rows, t[index_tile, ...], are selected "
+                                          "indirectly)")
             if isinstance(ix, slice):
                 _check_slice_bounds(ix, n, pos, call)
                 if ix.step is not None and (not hasattr(ix.step, "__index__") or

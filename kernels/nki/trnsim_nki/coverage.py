@@ -29,17 +29,15 @@ _REGISTRY = []
 # Documented names trnsim_nki does not support yet, with the reason (both generations).
 LNC = ("communication between the two cores of an LNC=2 pair is not simulated (the pair's "
        "programs run on shared HBM without synchronisation inside a kernel, lnc.py)")
-NO_INS = "no trnsim instruction implements it (isa/instructions.def)"
-DYNAMIC = "needs runtime (data-dependent) addressing, which trnsim programs do not have"
+NO_INS = ("no trnsim instruction implements it (isa/instructions.def): the reference's numpy "
+          "equivalent is cut off before the end index in the pages available here, so whether "
+          "a segment's end is inclusive cannot be followed")
 NOT_YET = {
     "nisa.core_barrier": LNC, "nisa.sendrecv": LNC,
     "nl.all_reduce": "collectives need several simulated NeuronCores; " + LNC,
-    "nl.atomic_rmw": DYNAMIC, "nl.gather_flattened": DYNAMIC, "nisa.local_gather": DYNAMIC,
-    "nisa.nc_n_gather": DYNAMIC, "nisa.tensor_copy_dynamic_src": DYNAMIC,
-    "nisa.tensor_copy_dynamic_dst": DYNAMIC,
-    "nisa.register_alloc": DYNAMIC, "nisa.register_load": DYNAMIC,
-    "nisa.register_move": DYNAMIC, "nisa.register_store": DYNAMIC,
-    "nisa.nonzero_with_count": DYNAMIC,
+    "nisa.local_gather": ("the reference pages available here stop before the output layout and "
+                          "the out-of-bounds behaviour of the gather, so its semantics cannot "
+                          "be followed"),
     "nisa.sequence_bounds": NO_INS,
 }
 

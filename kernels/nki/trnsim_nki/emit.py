@@ -98,7 +98,8 @@ def emit(opcode_, mask=None, engine=None, **fields):
 
 def on_chip(call, t, what="operand"):
     if not isinstance(t, NkiTensor):
-        raise NkiError(call, "%s must be a tile, got %s" % (what, type(t).__name__))
+        hint = getattr(t, "operand_hint", "")
+        raise NkiError(call, "%s must be a tile, got %s%s" % (what, type(t).__name__, hint))
     if t.buf.memory == "hbm":
         raise NkiError(call, "%s %s is in HBM; load it into SBUF first (nl.load)"
                        % (what, t.buf.name))

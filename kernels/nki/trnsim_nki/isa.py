@@ -69,7 +69,10 @@ class dge_mode:  # noqa: N801
 
 
 class oob_mode:  # noqa: N801
-    error = skip = None
+    """Out-of-bounds handling of runtime-addressed DMA rows (dma_copy): stop with an error
+    (default) or skip the row."""
+    error = "error"
+    skip = "skip"
 
 
 class matmul_perf_mode:  # noqa: N801
@@ -148,9 +151,10 @@ def act_name(call, op):
 def _bind(call, args, kwargs, old, new, old_leading):
     """Returns (is_new, params) for a call in either API generation. `old`/`new` are lists
     of (name, default) with _REQ for required parameters."""
+    from .isa_dynamic import DynamicView
     lead = 0
     for a in args:
-        if isinstance(a, NkiTensor):
+        if isinstance(a, (NkiTensor, DynamicView)):
             lead += 1
         else:
             break
@@ -558,6 +562,14 @@ def dma_copy(*args, **kwargs):
     new = [("dst", _REQ), ("src", _REQ), ("dst_rmw_op", None), ("oob_mode", None),
            ("dge_mode", None), ("name", None)]
     _, p = _bind(call, args, kwargs, old, new, 2)
+    from .isa_dynamic import is_runtime_view, runtime_dma
+    if is_runtime_view(p["dst"]) or is_runtime_view(p["src"]):
+        acc = p["dst_rmw_op"] is not None and alu_name(call, p["dst_rmw_op"]) == "add"
+        if p["dst_rmw_op"] is not None and not acc:
+            raise NkiUnsupportedError(call, "dst_rmw_op=%r (only nl.add)" % (p["dst_rmw_op"],))
+        runtime_dma(call, p["dst"], p["src"], p["mask"], accumulate=acc,
+                    oob_skip=p["oob_mode"] == oob_mode.skip)
+        return p["dst"]
     if p["dst_rmw_op"] is not None:
         _dma_rmw(call, p)
     else:
@@ -599,6 +611,10 @@ def dma_transpose(*args, **kwargs):
 
 
 from .isa_index import affine_select, iota  # noqa: E402,F401
+from .isa_dynamic import (nc_n_gather, nonzero_with_count,  # noqa: E402,F401
+                          tensor_copy_dynamic_dst, tensor_copy_dynamic_src)
+from .isa_register import (VirtualRegister, register_alloc, register_load,  # noqa: E402,F401
+                           register_move, register_store)
 from .isa_composite import (dma_compute, exponential, nc_stream_shuffle,  # noqa: E402,F401
                             select_reduce, tensor_copy_predicated, tensor_scalar_cumulative)
 from .rng import isa_dropout as dropout, isa_rand2 as rand2  # noqa: E402,F401

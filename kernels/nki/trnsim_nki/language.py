@@ -7,7 +7,7 @@ nl.transpose -> `nc_transpose`; nl.load/nl.store -> `dma_copy`.
 """
 import numpy as np
 
-from . import core, dtypes, kernel_checks
+from . import core, dtypes, isa_dynamic, kernel_checks
 from .core import NkiTensor, Par
 from .dtypes import (bfloat16, float16, float32, float8_e4m3, float8_e5m2, float8_e4m3fn,  # noqa
                      int8, int16, int32, uint8, uint16, uint32, tfloat32)
@@ -207,6 +207,8 @@ def full_like(a, fill_value, dtype=None, buffer=None, name="", **kwargs):
 
 # ---- data movement ---------------------------------------------------------------------------
 def load(src, mask=None, dtype=None, **kwargs):
+    if isa_dynamic.is_runtime_view(src):  # t[nl.ds(tile, n)] or t[index_tile, ...]
+        return isa_dynamic.load(src, mask, dtype)
     if not isinstance(src, NkiTensor) or src.buf.memory != "hbm":
         raise NkiError("nl.load", "source must be an HBM tensor view")
     if src.is_monotonic():
@@ -231,6 +233,9 @@ def load_transpose2d(src, mask=None, dtype=None, **kwargs):
 
 
 def store(dst, value, mask=None, **kwargs):
+    if isa_dynamic.is_runtime_view(dst):
+        isa_dynamic.runtime_dma("nl.store", dst, on_chip("nl.store", value, "value"), mask)
+        return
     if not isinstance(dst, NkiTensor) or dst.buf.memory != "hbm":
         raise NkiError("nl.store", "destination must be an HBM tensor view")
     if not isinstance(value, NkiTensor):
@@ -601,6 +606,7 @@ def device_print(prefix, x, mask=None, **kwargs):
     debug.record(prefix, x, mask)
 
 
+from .isa_dynamic import atomic_rmw, gather_flattened  # noqa: E402,F401
 from .language_views import (NKIObject, ds, expand_dims, is_hbm, is_on_chip,  # noqa: E402
                              is_psum, is_sbuf, nc, no_reorder, spmd_dim)
 from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  # noqa: E402

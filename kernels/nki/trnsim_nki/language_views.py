@@ -7,7 +7,11 @@ from .errors import NkiError
 
 # ---- indexing helpers and views --------------------------------------------------------------
 def ds(start, size):
-    """nl.ds(start, size): the index range [start, start + size) of one dimension."""
+    """nl.ds(start, size): the index range [start, start + size) of one dimension. A runtime
+    start (a (1, 1) SBUF tile) makes a window that slides at execution time (isa_dynamic)."""
+    if isinstance(start, NkiTensor) or hasattr(start, "register_tile"):
+        from .isa_dynamic import dynamic_ds
+        return dynamic_ds(start, size)
     start, size = int(start), int(size)
     if start < 0 or size <= 0:
         raise NkiError("nl.ds", "needs start >= 0 and size > 0, got (%d, %d)" % (start, size))

@@ -8,7 +8,7 @@ filled by one DMA (the load goes straight to the final destination). Both need t
 to write T whole, with the same element count, partitions and dtype as the destination, and
 the destination to be untouched between producer and copy.
 """
-from .liveness import WRITE_KEYS, operand_names
+from .liveness import PARTIAL_WRITE_OPS, WRITE_KEYS, operand_names
 
 
 def whole_view(view, tile):
@@ -57,7 +57,8 @@ def run(program, config):
             continue
         w = u[0][0]
         prod = program.instructions[w]
-        if w in removed or (ins["op"] == "dma_copy") != (prod["op"] == "dma_copy"):
+        if w in removed or (ins["op"] == "dma_copy") != (prod["op"] == "dma_copy") or \
+                prod["op"] in PARTIAL_WRITE_OPS:
             continue
         if not whole_view(prod[u[0][1]], src) or not whole_view(ins["src"], src):
             continue

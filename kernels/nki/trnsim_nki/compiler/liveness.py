@@ -8,6 +8,11 @@ first use is at index i + 1 or later.
 from ..program import view_name
 
 WRITE_KEYS = ("dst", "reduce_dst")
+# Instructions whose "dst" names a bounding range they write only part of, chosen at run time
+# (the rest keeps its values): never a whole overwrite of their tile.
+PARTIAL_WRITE_OPS = frozenset({"tensor_copy_dynamic_dst", "nonzero_with_count",
+                               "dma_copy_dynamic_dst", "dma_copy_indirect_dst",
+                               "dma_copy_indirect_src"})  # (with oob_skip)
 NOT_OPERANDS = ("op", "label")
 
 

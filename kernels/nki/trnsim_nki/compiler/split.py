@@ -19,7 +19,7 @@ NKI detects reuse; whole overwrites are the case where splitting is always safe.
 fixed address (direct allocation) and PSUM tiles (accumulators keep their bank) are not split.
 """
 from .copy_elim import whole_view
-from .liveness import operand_names
+from .liveness import PARTIAL_WRITE_OPS, operand_names
 
 
 def _overwrites_whole(ins, name, tile):
@@ -28,7 +28,7 @@ def _overwrites_whole(ins, name, tile):
         return False
     if not whole_view(dst, tile):
         return False
-    if ins.get("accumulate"):
+    if ins.get("accumulate") or ins["op"] in PARTIAL_WRITE_OPS:
         return False
     return not any(n == name for k, n in operand_names(ins) if k != "dst")
 
