@@ -16,14 +16,14 @@ Block Dimension Migration guide): nl.ndarray((NB, nl.par_dim(128), F)) is NB sep
 tiles, each with its own live range; t[i] (t[i, j] for two block dims) is block i.
 """
 import linecache
-import os
 import re
 import sys
 
 from . import dtypes
-from .errors import NkiError, NkiUnsupportedError, kernel_location, location_text
+from .errors import (NkiError, NkiUnsupportedError, kernel_location, kernel_site,
+                     location_text, site_location, site_text)
 from .indexing import Affine
-from .program import Program, slice_text
+from .program import Program
 
 class _Ctx:
     def __init__(self, name):
@@ -31,6 +31,7 @@ class _Ctx:
         self.grid = ()
         self.pid = ()
         self.shared = {}  # shared_hbm allocation site -> (program id, HbmTensor)
+        self.assigned_names = {}  # (path, line) -> assigned_name's variable name or None
 
 
 _ctx = None
@@ -61,11 +62,19 @@ def tracing():
 _ASSIGN_RE = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=(?!=)")
 
 
-def assigned_name(default):
-    """The variable name on the left of the kernel line being traced, else `default`."""
-    path, line = kernel_location()
-    m = _ASSIGN_RE.match(linecache.getline(path, line)) if line else None
-    return m.group(1) if m else default
+def assigned_name(default, site=None):
+    """The variable name on the left of the kernel line being traced (or of kernel_site()
+    result `site`), else `default`."""
+    path, line = kernel_location() if site is None else site_location(site)
+    if not line:
+        return default
+    cache = _ctx.assigned_names if _ctx is not None else {}
+    key = (path, line)
+    name = cache.get(key, False)
+    if name is False:
+        m = _ASSIGN_RE.match(linecache.getline(path, line))
+        name = cache[key] = m.group(1) if m else None
+    return name or default
 
 
 class Buffer:
@@ -96,8 +105,8 @@ class Par:
         return self.n
 
 
-def _site_key(memory, shape, dtype):
-    path, line = kernel_location()
+def _site_key(memory, shape, dtype, site):
+    path, line = site_location(site)
     return (path, line, memory, tuple(shape), dtype.name)
 
 
@@ -143,12 +152,13 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
     if isinstance(shape, str) or not hasattr(shape, "__iter__"):
         shape = int_shape("nl.ndarray", shape)
     shape = list(shape)
-    hint = name or assigned_name("t")
+    site = kernel_site()
+    hint = name or assigned_name("t", site)
     if memory == "hbm":
         shape = int_shape("nl.ndarray", shape)
         if any(s <= 0 for s in shape):
             raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
-        key = _site_key(memory, shape, dtype)
+        key = _site_key(memory, shape, dtype, site)
         prev = c.shared.get(key)
         if role == "output" and prev is not None and prev[0] != c.pid:
             t = prev[1]  # one shared_hbm tensor for all SPMD program instances
@@ -163,21 +173,20 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
                        % (parts, [int(s) for s in shape]))
     if blocks:
         return TileArray(blocks, parts, free, dtype, memory, hint, placement)
-    return _new_logical_tile(parts, free, dtype, memory, hint, placement, ())
+    return _new_logical_tile(parts, free, dtype, memory, hint, placement, (), site)
 
 
-def _new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=()):
+def _new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=(), site=None):
     """One logical (P, F) tile as an NkiTensor; a 1-D tile (no free dims) hides its physical
-    free dim [1]."""
+    free dim [1]. `site`: kernel_site() of the allocating line if known."""
     c = ctx()
     logical = [0] + [i + 1 for i in range(len(free))]
     free = list(free) or [1]
     address = None
     if placement is not None:
         address = placement(block, parts, dtype.itemsize * _prod(free))
-    path, line = kernel_location()
-    phys = c.program.add_tile(hint, memory, parts, free, dtype,
-                              "%s:%d" % (os.path.basename(path), line), address)
+    source = location_text() if site is None else site_text(site)
+    phys = c.program.add_tile(hint, memory, parts, free, dtype, source, address)
     buf = Buffer(memory, phys, dtype, phys.name)
     return NkiTensor(buf, [(0, parts, 1)] + [(0, s, 1) for s in free], logical)
 
@@ -290,17 +299,24 @@ class NkiTensor:
         self.fresh_ins = None             # instruction that produced this whole temp tile
         self.fresh_mask = None            # the mask that instruction ran under
         self.flat = None                  # (first element, shape) of a reshaped HBM view
+        self._shape = None                # shape from sl and dims (set once, never changed)
 
     # ---- NKI-visible properties ----
     @property
     def shape(self):
         if self.flat is not None:
             return self.flat[1]
-        return tuple(1 if d is None else self.sl[d][1] for d in self.dims)
+        shape = self._shape
+        if shape is None:
+            sl = self.sl
+            shape = self._shape = tuple(1 if d is None else sl[d][1] for d in self.dims)
+        return shape
 
     @property
     def ndim(self):
-        return len(self.shape)
+        if self.flat is not None:
+            return len(self.flat[1])
+        return len(self.dims)
 
     @property
     def dtype(self):
@@ -324,16 +340,32 @@ class NkiTensor:
 
     # ---- physical view ----
     def view_text(self):
-        parts = [slice_text(s, s + (c - 1) * st + 1, st) for (s, c, st) in self.sl]
+        parts = [("%d:%d" % (s, s + (c - 1) * st + 1)) if st == 1 else  # slice_text, inlined
+                 ("%d:%d:%d" % (s, s + (c - 1) * st + 1, st)) for (s, c, st) in self.sl]
         return "%s[%s]" % (self.buf.name, ", ".join(parts))
+
+    def box(self):
+        """kernel_checks.parse_box(self.view_text()), from the slices instead of the text."""
+        dims = []
+        for s, c, st in self.sl:
+            stop = s + (c - 1) * st + 1
+            if st <= 0 or stop <= s:
+                return self.buf.name, None
+            dims.append((s, stop, st))
+        return self.buf.name, (dims or None)
 
     def is_whole(self):
         return all(s == 0 and st == 1 and c == n for (s, c, st), n in
                    zip(self.sl, self.buf.phys_shape))
 
     def is_monotonic(self):
-        real = [d for d in self.dims if d is not None]
-        return all(a < b for a, b in zip(real, real[1:]))
+        prev = -1
+        for d in self.dims:
+            if d is not None:
+                if d <= prev:
+                    return False
+                prev = d
+        return True
 
     def straight(self):
         """The same elements with the logical dims in buffer order (undoes a permutation)."""
@@ -360,7 +392,7 @@ class NkiTensor:
 
     def out_of_bounds(self):
         """Text describing the first dimension the view overruns, or None."""
-        for d, ((s, c, st), n) in enumerate(zip(self.sl, self.buf.phys_shape)):
+        for d, ((s, c, st), n) in enumerate(zip(self.sl, self.buf.phys.shape)):
             if c > 0 and s + (c - 1) * st >= n:
                 return "covers [%d, %d] of dimension %d of %s (size %d); mask it" % (
                     s, s + (c - 1) * st, d, self.buf.name, n)
@@ -373,7 +405,36 @@ class NkiTensor:
         return n
 
     # ---- indexing ----
+    def _sliced(self, idx):
+        """_index for the common case of plain int (or empty) slice bounds that are in range
+        and no step; None for anything else (then _index takes the general path, which also
+        reports the errors)."""
+        items = idx if type(idx) is tuple else (idx,)
+        dims = self.dims
+        if len(items) > len(dims):
+            return None
+        sl = list(self.sl)
+        for pos, ix in enumerate(items):
+            if type(ix) is not slice or ix.step is not None:
+                return None
+            d = dims[pos]
+            n = 1 if d is None else sl[d][1]
+            start, stop = ix.start, ix.stop
+            if start is not None and (type(start) is not int or start > n or start < -n):
+                return None
+            if stop is not None and (type(stop) is not int or stop > n or stop < -n):
+                return None
+            if d is not None:
+                a, b, _ = ix.indices(n)
+                s, _, st = sl[d]
+                sl[d] = (s + a * st, b - a if b > a else 0, st)
+        return NkiTensor(self.buf, sl, dims)
+
     def _index(self, idx, call="tensor[...]"):
+        if self.flat is None:
+            view = self._sliced(idx)
+            if view is not None:
+                return view
         if self.flat is not None:
             from . import hbm_reshape
             return hbm_reshape.index(self, idx, call)

@@ -4,6 +4,7 @@ from . import core
 from .core import NkiTensor
 from .errors import NkiError, NkiUnsupportedError, location_text
 from .indexing import Pred, var_ranges
+from .split_view import SplitView, emit_pieces
 
 OUT_ROLES = ("dst", "reduce_dst")
 
@@ -62,13 +63,20 @@ def emit(opcode_, mask=None, engine=None, **fields):
     and strings are passed as they are; None fields are omitted. Returns the instruction
     dict, or None when the mask selects nothing."""
     c = core.ctx()
-    from .split_view import SplitView, emit_pieces
-    if any(isinstance(v, SplitView) for v in fields.values()):
-        return emit_pieces(emit, opcode_, mask, engine, fields)
-    keys = [k for k, v in fields.items() if isinstance(v, NkiTensor)]
-    views = apply_mask("nki." + opcode_, mask, [fields[k] for k in keys])
-    if views is None:
-        return None
+    keys = []
+    for k, v in fields.items():
+        if isinstance(v, NkiTensor):
+            if isinstance(v, SplitView):
+                return emit_pieces(emit, opcode_, mask, engine, fields)
+            keys.append(k)
+    if mask is None:
+        _last_mask[0] = None  # apply_mask without a mask, inlined (hot)
+        views = [fields[k] for k in keys]
+    else:
+        views = apply_mask("nki." + opcode_, mask, [fields[k] for k in keys])
+        if views is None:
+            return None
+    boxes = c.program.view_boxes  # spares kernel_checks parsing the view texts again
     for k, v in zip(keys, views):
         oob = v.out_of_bounds()
         if oob:
@@ -76,7 +84,9 @@ def emit(opcode_, mask=None, engine=None, **fields):
         if not v.is_monotonic():
             raise NkiUnsupportedError("nki." + opcode_, "operand %s is a transposed (permuted) "
                                       "view; use a transpose instruction" % k)
-        fields[k] = v.view_text()
+        text = fields[k] = v.view_text()
+        if text not in boxes:
+            boxes[text] = v.box()
         if k in OUT_ROLES:
             v.buf.written = True
         else:

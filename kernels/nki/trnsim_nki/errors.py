@@ -38,6 +38,22 @@ def _kernel_frame(depth_limit):
     return None
 
 
+def kernel_site():
+    """((path, base name), line) of the innermost caller outside the front end, or None: one
+    frame walk for callers that need both kernel_location and location_text."""
+    return _kernel_frame(64)
+
+
+def site_location(site):
+    """kernel_location() of a kernel_site() result."""
+    return (site[0][0], site[1]) if site else ("?", 0)
+
+
+def site_text(site):
+    """location_text() of a kernel_site() result."""
+    return "%s:%d" % (site[0][1], site[1]) if site else "?:0"
+
+
 def kernel_location(depth_limit=64):
     """(path, line) of the innermost caller outside the front end, or ("?", 0)."""
     found = _kernel_frame(depth_limit)

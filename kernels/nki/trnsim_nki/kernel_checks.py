@@ -160,12 +160,18 @@ def contains(outer, inner):
     return True
 
 
-def _reads_and_writes(ins):
+def _reads_and_writes(ins, boxes):
+    """(reads, writes): [(field, parse_box(view))] of the view operands of `ins`. `boxes`
+    memoises parse_box per operand text (False: not a view) across instructions."""
     reads, writes = [], []
     for k, v in ins.items():
-        if k in ("op", "label") or not isinstance(v, str) or view_name(v) is None:
+        if k == "label" or k == "op" or not isinstance(v, str):
             continue
-        (writes if k in OUT_FIELDS else reads).append((k, parse_box(v)))
+        box = boxes.get(v)
+        if box is None:
+            box = boxes[v] = parse_box(v) if view_name(v) is not None else False
+        if box is not False:
+            (writes if k in OUT_FIELDS else reads).append((k, box))
     return reads, writes
 
 
@@ -248,7 +254,8 @@ def kernel_warnings(program, preset=()):
     order. preset: names of HBM tensors that hold data before the kernel (inputs,
     constants)."""
     findings = _Findings()
-    accesses = [_reads_and_writes(ins) for ins in program.instructions]
+    boxes = getattr(program, "view_boxes", {})  # text -> parse_box(text) of emitted views
+    accesses = [_reads_and_writes(ins, boxes) for ins in program.instructions]
     _never_written(program, accesses, preset, findings)
     _loop_carried(program, accesses, findings)
     out = []

@@ -11,7 +11,7 @@ from . import core, dtypes, kernel_checks
 from .core import NkiTensor, Par
 from .dtypes import (bfloat16, float16, float32, float8_e4m3, float8_e5m2, float8_e4m3fn,  # noqa
                      int8, int16, int32, uint8, uint16, uint32, tfloat32)
-from .emit import check_same_shape, emit, fresh, masked_target, new_tile, on_chip
+from .emit import check_same_shape, emit, free_size, fresh, masked_target, new_tile, on_chip
 from .errors import NkiError, NkiUnsupportedAttribute, NkiUnsupportedError
 from .indexing import arange, mgrid  # noqa: F401
 
@@ -393,7 +393,7 @@ def binary(op, a, b, out=None, dtype=None, mask=None, engine=None):
         else:
             b = broadcast_to(b, (sa[0],) + sb[1:])
         sa, sb = tuple(a.shape), tuple(b.shape)
-    fa, fb = int(np.prod(sa[1:])), int(np.prod(sb[1:]))
+    fa, fb = free_size(sa), free_size(sb)
     if sa[0] == sb[0] and fa != fb and 1 in (fa, fb):
         # [P, F] op [P, 1]: per-partition scalar operand -> tensor_scalar
         t, s, rev = (a, b, False) if fb == 1 else (b, a, True)

@@ -70,11 +70,17 @@ class Program:
         self.instructions = []
         self._names = set()
         self._next_suffix = {}
+        self._bases = {}  # name hint -> its identifier form (unique_name)
+        # view text -> kernel_checks.parse_box(view text), filled in as views are emitted
+        self.view_boxes = {}
 
     def unique_name(self, hint):
-        base = "".join(c if (c.isalnum() or c == "_") else "_" for c in (hint or "t")) or "t"
-        if base[0].isdigit():
-            base = "t" + base
+        base = self._bases.get(hint)
+        if base is None:
+            base = "".join(c if (c.isalnum() or c == "_") else "_" for c in (hint or "t")) or "t"
+            if base[0].isdigit():
+                base = "t" + base
+            self._bases[hint] = base
         name, i = base, self._next_suffix.get(base, 1)
         while name in self._names:
             name = "%s_%d" % (base, i)

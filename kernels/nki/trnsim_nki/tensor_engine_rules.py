@@ -7,9 +7,20 @@ and moving are <= gemm_stationary_fmax (128) and <= gemm_moving_fmax (512).
 from .errors import NkiError
 
 
+_TILE_SIZE = []
+
+
+def _tile_size():
+    """nl.tile_size (imported on first use: nki.language imports this module's users)."""
+    if not _TILE_SIZE:
+        from .language import tile_size
+        _TILE_SIZE.append(tile_size)
+    return _TILE_SIZE[0]
+
+
 def check_matmul_operands(call, stationary, moving):
     """Raises NkiError naming `call`, the operand and the rule; operands are 2-D NkiTensors."""
-    from .language import tile_size
+    tile_size = _tile_size()
     for role, t in (("stationary", stationary), ("moving", moving)):
         if t.buf.memory != "sbuf":
             raise NkiError(call, "%s %s is a %s tile; the Tensor Engine reads both operands "

@@ -113,7 +113,8 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
                 dt = val.dtype if isinstance(val, Typed) else dtypes.to_dtype(val.dtype)
                 arr = val.array if isinstance(val, Typed) else np.asarray(val)
                 t = core.alloc(list(arr.shape), dt, "hbm", name=pname, role="input")
-                inputs[t.buf.name] = arr.astype(dt.np_dtype) if dt.is_float else arr
+                # no copy when the array already has the dtype: inputs are only read
+                inputs[t.buf.name] = np.asarray(arr, dt.np_dtype) if dt.is_float else arr
                 call_args[pname] = t
             else:
                 call_args[pname] = val
@@ -156,11 +157,13 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
 
         out_struct = conv(result)
         debug = device_print.debug_tensors(prog)
+        written_names = None  # buffer names of every instruction's dst, found once
         for t in prog.tensors:
             if t.role == "input":
-                written = any(ins.get("dst", "").split("[", 1)[0] == t.name
-                              for ins in prog.instructions)
-                if written:
+                if written_names is None:
+                    written_names = {ins.get("dst", "").split("[", 1)[0]
+                                     for ins in prog.instructions}
+                if t.name in written_names:
                     t.role = "output"  # APPROX: an input the kernel writes starts zeroed
                     inputs.pop(t.name, None)
             elif t in returned or t.name in debug:

@@ -94,22 +94,25 @@ def _allocate(program, memory, limits, strategy, all_ranges=None):
         raise NkiAllocationError("direct allocation: %s" % e)
 
 
-def _default_flow(program, limits, report):
+def _default_flow(program, limits, report, ranges=None):
     """COLORING with spilling. APPROX: when colouring fragments memory so a tile does not fit
-    though enough bytes are free, the pass re-colours best-fit before it spills."""
+    though enough bytes are free, the pass re-colours best-fit before it spills.
+    `ranges`: live_ranges(program) if already known (recomputed after each spill)."""
     strategy = "coloring"
     while True:
+        if ranges is None:
+            ranges = live_ranges(program)
         try:
-            return _allocate(program, "sbuf", limits, strategy)
+            return _allocate(program, "sbuf", limits, strategy, ranges)
         except OutOfMemory as oom:
             if strategy == "coloring":
                 strategy = "max_reuse"
                 continue
-            ranges = live_ranges(program)
             victim = spill_pass.choose_victim(program, ranges, oom)
             if victim is None or len(report.spills) >= MAX_SPILLS:
                 raise NkiAllocationError(_oom_message(oom, "allocation (spilling)", program))
             report.spills.append(spill_pass.spill(program, victim, oom.index))
+            ranges = None  # the spill changed the program
 
 
 def _choose_engines(program, config, target):
@@ -120,13 +123,12 @@ def _choose_engines(program, config, target):
     return engines.choose(program, target_config(target), ops)
 
 
-def _linear_sbuf(program, limits, config):
+def _linear_sbuf(program, limits, config, ranges):
     strategy = config.mode.name.lower()
     if not config.prefetch_auto:
-        return _allocate(program, "sbuf", limits, strategy)
+        return _allocate(program, "sbuf", limits, strategy, ranges)
     try:
-        return prefetch.allocate(program, live_ranges(program), limits.sbuf_bytes, SBUF_ALIGN,
-                                 strategy)
+        return prefetch.allocate(program, ranges, limits.sbuf_bytes, SBUF_ALIGN, strategy)
     except FixedAddressConflict as e:
         raise NkiAllocationError("direct allocation: %s" % e)
 
@@ -148,20 +150,22 @@ def compile_program(program, config=None, target="trn2"):
         if config.split_reused_buffers:
             report.split_tiles = split.run(program)
         report.engine_moves = _choose_engines(program, config, target)
+    ranges = live_ranges(program)  # the passes above are done; only spilling changes it
     if config.linear:
         report.flow = "linear/" + config.mode.name.lower()
         try:
-            report.placements["sbuf"] = _linear_sbuf(program, limits, config)
+            report.placements["sbuf"] = _linear_sbuf(program, limits, config, ranges)
         except OutOfMemory as oom:
             if not config.nki_alloc_fallback:
                 raise NkiAllocationError(_oom_message(
                     oom, "NKI allocation (nki_alloc_fallback=False)", program))
             report.flow = "coloring (fallback from linear)"
-            report.placements["sbuf"] = _default_flow(program, limits, report)
+            report.placements["sbuf"] = _default_flow(program, limits, report, ranges)
     else:
-        report.placements["sbuf"] = _default_flow(program, limits, report)
+        report.placements["sbuf"] = _default_flow(program, limits, report, ranges)
     psum_strategy = config.mode.name.lower() if config.linear else "coloring"
-    report.ranges = live_ranges(program)  # final: SBUF allocation (spilling) is done
+    # final: SBUF allocation (spilling) is done
+    report.ranges = live_ranges(program) if report.spills else ranges
     try:
         report.placements["psum"] = _allocate(program, "psum", limits, psum_strategy,
                                               report.ranges)

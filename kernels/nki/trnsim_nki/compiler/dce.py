@@ -14,17 +14,20 @@ def run(program):
     """Removes the dead instructions of `program` in place; returns how many were removed."""
     on_chip = {t.name for t in program.tiles}
     removed = 0
+    # (instruction, names it reads, names it writes), computed once for all the rounds
+    entries = []
+    for ins in program.instructions:
+        ops = operand_names(ins)
+        entries.append((ins, [n for k, n in ops if k not in WRITE_KEYS],
+                        [n for k, n in ops if k in WRITE_KEYS]))
     while True:
         read = set()
-        for ins in program.instructions:
-            read.update(n for k, n in operand_names(ins) if k not in WRITE_KEYS)
-        keep = []
-        for ins in program.instructions:
-            writes = [n for k, n in operand_names(ins) if k in WRITE_KEYS]
-            if writes and all(n in on_chip and n not in read for n in writes):
-                continue
-            keep.append(ins)
-        if len(keep) == len(program.instructions):
+        for _, reads, _ in entries:
+            read.update(reads)
+        keep = [e for e in entries
+                if not (e[2] and all(n in on_chip and n not in read for n in e[2]))]
+        if len(keep) == len(entries):
             return removed
-        removed += len(program.instructions) - len(keep)
-        program.instructions[:] = keep
+        removed += len(entries) - len(keep)
+        entries = keep
+        program.instructions[:] = [e[0] for e in keep]

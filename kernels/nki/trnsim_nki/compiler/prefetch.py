@@ -56,6 +56,22 @@ def ring_bytes(loads, capacity, align):
     return min(_align_up(size, align), capacity // 2 // align * align)
 
 
+def _dominates(d, e):
+    """Whether freed entry d (last, offset, size, name) covers e's bytes and sorts after it:
+    every placement overlapping e then overlaps d, so max() never picks e."""
+    return d[1] <= e[1] and e[1] + e[2] <= d[1] + d[2] and d > e
+
+
+def _add_freed(freed, e):
+    """Adds e to the freed entries, dropping the ones it dominates (kept small: the previous
+    occupant of a spot is the max() of the overlapping freed entries, and a dominated entry
+    is never that max, so the result is the same as with every freed entry kept)."""
+    if any(_dominates(d, e) for d in freed):
+        return
+    freed[:] = [d for d in freed if not _dominates(e, d)]
+    freed.append(e)
+
+
 def _ring_place(loads, ring, align):
     """{name: (offset, previous occupant or None)} of the loads that fit the ring (round robin
     from the last placement, wrapping), and the list of those that did not."""
@@ -67,7 +83,10 @@ def _ring_place(loads, ring, align):
         size = _align_up(r.tile.bytes_per_partition(), align)
         still = []
         for e in live:
-            (freed if e[0] < r.first else still).append(e)
+            if e[0] < r.first:
+                _add_freed(freed, e)
+            else:
+                still.append(e)
         live = still
         starts = sorted({0, ptr} | {e[1] + e[2] for e in live})
         order = [a for a in starts if a >= ptr] + [a for a in starts if a < ptr]
