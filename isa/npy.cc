@@ -420,6 +420,13 @@ NpyArray storage_to_npy(const uint8_t* data, int64_t elements, DType t,
     case DType::kFp8E5M2: {
       a.descr = "<f4";
       a.data.resize(size_t(elements) * 4);
+      if (t == DType::kBf16) {  // fp32 bits are the bf16 bits shifted up: one pass, no decode
+        for (int64_t i = 0; i < elements; ++i) {
+          const uint32_t bits = (uint32_t(data[i * 2]) | uint32_t(data[i * 2 + 1]) << 8) << 16;
+          for (int b = 0; b < 4; ++b) a.data[size_t(i) * 4 + b] = uint8_t(bits >> (8 * b));
+        }
+        return a;
+      }
       for (int64_t i = 0; i < elements; ++i) {
         const uint32_t bits = encode(DType::kFp32, load_element(t, data + i * bytes));
         for (int b = 0; b < 4; ++b) a.data[size_t(i) * 4 + b] = uint8_t(bits >> (8 * b));

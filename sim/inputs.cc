@@ -1,5 +1,6 @@
 #include "sim/inputs.h"
 
+#include <algorithm>
 #include <random>
 
 #include "isa/checked.h"
@@ -25,10 +26,19 @@ void fill_random(isa::MachineState& st, int tensor, uint64_t seed) {
                          t.dtype == isa::DType::kInt32;
   std::uniform_int_distribution<int> ints(is_signed ? -8 : 0, is_signed ? 8 : 16);
   std::vector<uint8_t>& image = st.hbm(tensor);
-  const int64_t esize = isa::dtype_bytes(t.dtype);
-  for (int64_t i = 0; i < t.elements(); ++i) {
-    float v = isa::dtype_is_float(t.dtype) ? normal(rng) : float(ints(rng));
-    isa::store_element(t.dtype, v, image.data() + i * esize);
+  const int64_t esize = isa::dtype_bytes(t.dtype), elements = t.elements();
+  const bool is_float = isa::dtype_is_float(t.dtype);
+  // Values in blocks, then one bulk conversion per block: the same draws in the same order.
+  constexpr int64_t kBlock = 4096;
+  std::vector<float> block(size_t(std::min(elements, kBlock)));
+  for (int64_t start = 0; start < elements; start += kBlock) {
+    const int64_t n = std::min(kBlock, elements - start);
+    if (is_float) {
+      for (int64_t i = 0; i < n; ++i) block[size_t(i)] = normal(rng);
+    } else {
+      for (int64_t i = 0; i < n; ++i) block[size_t(i)] = float(ints(rng));
+    }
+    isa::encode_values(t.dtype, block.data(), n, image.data() + start * esize);
   }
 }
 

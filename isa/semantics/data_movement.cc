@@ -31,8 +31,9 @@ void dma_copy(const Instruction& ins, MachineState& st) {
     st.copy_elements(dst, src);
     return;
   }
-  const Matrix values = st.read(src);  // row-major: its storage is the C-order element list
-  st.write(dst, Eigen::Map<const Matrix>(values.data(), dst.partitions(), dst.free_elements()));
+  thread_local Matrix values;  // per-thread scratch, reused across instructions
+  st.read_into(src, values);  // row-major: its storage is the C-order element list
+  st.write_dense(dst, values.data(), dst.partitions(), dst.free_elements());
 }
 
 // dst[j, i] = src[i, j], with src's free dims flattened in C order.

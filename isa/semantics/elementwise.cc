@@ -89,7 +89,9 @@ void tensor_copy(const Instruction& ins, MachineState& st) {
   const View& dst = view_of(ins, "dst");
   const View& src = view_of(ins, "src");
   check_same_dims(ins, "dst", dst, "src", src);
-  st.write(dst, st.read(src));
+  thread_local Matrix values;  // per-thread scratch, reused across instructions
+  st.read_into(src, values);
+  st.write(dst, values);
 }
 
 // APPROX: an exact fp32 division (IEEE: 1/0 = Inf); the hardware's iterative divide may differ

@@ -49,6 +49,26 @@ void for_each_run(const AccessPattern& ap, Byte* base, int esize, Fn&& fn) {
 int64_t run_stride(const AccessPattern& ap) { return ap.free.empty() ? 1 : ap.free.back().first; }
 int64_t run_count(const AccessPattern& ap) { return ap.free.empty() ? 1 : ap.free.back().second; }
 
+// bf16 storage -> fp32: the bits shifted up (exact). Written branch-free over dense arrays so
+// that the compiler vectorises the contiguous case.
+void bf16_to_fp32(const uint8_t* p, int64_t stride, int64_t n, float* out) {
+  if (stride == 1) {
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h;
+      std::memcpy(&h, p + i * 2, 2);
+      const uint32_t bits = uint32_t(h) << 16;
+      std::memcpy(out + i, &bits, 4);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t h;
+    std::memcpy(&h, p + i * stride * 2, 2);
+    const uint32_t bits = uint32_t(h) << 16;
+    std::memcpy(out + i, &bits, 4);
+  }
+}
+
 void load_run(DType t, const uint8_t* p, int64_t stride, int64_t n, float* out) {
   const int esize = dtype_bytes(t);
   switch (t) {
@@ -60,12 +80,7 @@ void load_run(DType t, const uint8_t* p, int64_t stride, int64_t n, float* out) 
       }
       return;
     case DType::kBf16:
-      for (int64_t i = 0; i < n; ++i) {
-        uint16_t h;
-        std::memcpy(&h, p + i * stride * 2, 2);
-        const uint32_t bits = uint32_t(h) << 16;
-        std::memcpy(out + i, &bits, 4);
-      }
+      bf16_to_fp32(p, stride, n, out);
       return;
     default:
       for (int64_t i = 0; i < n; ++i) out[i] = load_element(t, p + i * stride * esize);
@@ -73,10 +88,30 @@ void load_run(DType t, const uint8_t* p, int64_t stride, int64_t n, float* out) 
 }
 
 // bf16 round-to-nearest-even of fp32 bits, NaN quieted: the same bits as encode(kBf16, v)
-// (isa/dtype.cc), inlined for the hot write path; semantics_state_test sweeps the equality.
+// (isa/dtype.cc), inlined and branch-free (a select) for the hot write path;
+// semantics_state_test sweeps the equality.
 inline uint16_t bf16_bits(uint32_t in) {
-  if ((in & 0x7FFFFFFFu) > 0x7F800000u) return uint16_t((in >> 16) | 0x0040u);
-  return uint16_t((in + 0x7FFFu + ((in >> 16) & 1u)) >> 16);
+  const uint32_t nan = (in >> 16) | 0x0040u;
+  const uint32_t rounded = (in + 0x7FFFu + ((in >> 16) & 1u)) >> 16;
+  return uint16_t((in & 0x7FFFFFFFu) > 0x7F800000u ? nan : rounded);
+}
+
+void fp32_to_bf16(const float* in, uint8_t* p, int64_t stride, int64_t n) {
+  if (stride == 1) {
+    for (int64_t i = 0; i < n; ++i) {
+      uint32_t bits;
+      std::memcpy(&bits, in + i, 4);
+      const uint16_t h = bf16_bits(bits);
+      std::memcpy(p + i * 2, &h, 2);
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, in + i, 4);
+    const uint16_t h = bf16_bits(bits);
+    std::memcpy(p + i * stride * 2, &h, 2);
+  }
 }
 
 void store_run(DType t, const float* in, uint8_t* p, int64_t stride, int64_t n) {
@@ -89,12 +124,7 @@ void store_run(DType t, const float* in, uint8_t* p, int64_t stride, int64_t n) 
     return;
   }
   if (t == DType::kBf16) {
-    for (int64_t i = 0; i < n; ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, in + i, 4);
-      const uint16_t h = bf16_bits(bits);
-      std::memcpy(p + i * stride * 2, &h, 2);
-    }
+    fp32_to_bf16(in, p, stride, n);
     return;
   }
   const int esize = dtype_bytes(t);
@@ -102,6 +132,10 @@ void store_run(DType t, const float* in, uint8_t* p, int64_t stride, int64_t n) 
 }
 
 }  // namespace
+
+void encode_values(DType t, const float* in, int64_t n, uint8_t* out) {
+  store_run(t, in, out, 1, n);
+}
 
 namespace {
 
@@ -120,10 +154,18 @@ void check_host_images(const Program& prog) {
 MachineState::MachineState(const Program& prog, const CoreLimits& limits)
     : prog_(prog), limits_(limits) {
   check_host_images(prog);
-  sbuf_.assign(size_t(limits.partitions * limits.sbuf_partition_bytes), 0);
-  psum_.assign(size_t(limits.partitions * limits.psum_partition_bytes), 0);
+  sbuf_ = zeroed_bytes(limits.partitions * limits.sbuf_partition_bytes);
+  psum_ = zeroed_bytes(limits.partitions * limits.psum_partition_bytes);
   hbm_.reserve(prog.tensors.size());
   for (const HbmTensor& t : prog.tensors) hbm_.emplace_back(size_t(t.bytes()), 0);
+}
+
+MachineState::ZeroedBytes MachineState::zeroed_bytes(int64_t bytes) {
+  void* p = std::calloc(size_t(std::max<int64_t>(bytes, 1)), 1);
+  if (!p)
+    throw Error("functional plane: cannot allocate " + std::to_string(bytes) +
+                " bytes of on-chip memory images");
+  return ZeroedBytes(static_cast<uint8_t*>(p));
 }
 
 const uint8_t* MachineState::element_ptr(const AccessPattern& ap, int64_t p,
@@ -134,7 +176,7 @@ const uint8_t* MachineState::element_ptr(const AccessPattern& ap, int64_t p,
                                      elem_offset) * esize;
   }
   const bool sbuf = ap.memory == Memory::kSbuf;
-  const uint8_t* image = sbuf ? sbuf_.data() : psum_.data();
+  const uint8_t* image = sbuf ? sbuf_.get() : psum_.get();
   const int64_t partition_bytes = sbuf ? limits_.sbuf_partition_bytes
                                        : limits_.psum_partition_bytes;
   return image + (ap.partition_start + p * ap.partition_step) * partition_bytes +
@@ -196,11 +238,17 @@ void check_bounds(const Program& prog, const CoreLimits& limits,
 }  // namespace
 
 Matrix MachineState::read(const View& v) const {
+  Matrix m;
+  read_into(v, m);
+  return m;
+}
+
+void MachineState::read_into(const View& v, Matrix& m) const {
   const AccessPattern ap = lower(prog_, v);
   check_bounds(prog_, limits_, hbm_, v, ap);
   const int64_t cols = ap.elems_per_partition();
-  Matrix m(ap.partitions, cols);
-  if (cols == 0) return m;
+  m.resize(ap.partitions, cols);
+  if (cols == 0) return;
   const int esize = dtype_bytes(ap.dtype);
   const int64_t stride = run_stride(ap), n = run_count(ap);
   for (int64_t p = 0; p < ap.partitions; ++p) {
@@ -209,27 +257,48 @@ Matrix MachineState::read(const View& v) const {
       load_run(ap.dtype, run, stride, n, row + i);
     });
   }
-  return m;
 }
 
 void MachineState::write(const View& v, const Matrix& m) {
+  write_dense(v, m.data(), m.rows(), m.cols());
+}
+
+void MachineState::write_dense(const View& v, const float* values, int64_t rows, int64_t cols_in) {
   const AccessPattern ap = lower(prog_, v);
   check_bounds(prog_, limits_, hbm_, v, ap);
   const int64_t cols = ap.elems_per_partition();
-  if (m.rows() != ap.partitions || m.cols() != cols)
-    throw Error("functional plane: writing a " + std::to_string(m.rows()) + " x " +
-                std::to_string(m.cols()) + " result into view of '" + prog_.name_of(v.buf) +
+  if (rows != ap.partitions || cols_in != cols)
+    throw Error("functional plane: writing a " + std::to_string(rows) + " x " +
+                std::to_string(cols_in) + " result into view of '" + prog_.name_of(v.buf) +
                 "' of " + std::to_string(ap.partitions) + " x " + std::to_string(cols));
   if (cols == 0) return;
   const int esize = dtype_bytes(ap.dtype);
   const int64_t stride = run_stride(ap), n = run_count(ap);
   for (int64_t p = 0; p < ap.partitions; ++p) {
-    const float* row = m.data() + p * cols;
+    const float* row = values + p * cols;
     uint8_t* base = const_cast<uint8_t*>(element_ptr(ap, p, 0));
     for_each_run(ap, base, esize, [&](uint8_t* run, int64_t i) {
       store_run(ap.dtype, row + i, run, stride, n);
     });
   }
+}
+
+float* MachineState::fp32_rows(const View& v, int64_t* row_stride) {
+  const AccessPattern ap = lower(prog_, v);
+  if (ap.dtype != DType::kFp32 || ap.partitions == 0 || ap.elems_per_partition() == 0)
+    return nullptr;
+  // One run per partition: every free dim but the innermost has a single index.
+  for (size_t d = 0; d + 1 < ap.free.size(); ++d)
+    if (ap.free[d].second != 1) return nullptr;
+  if (run_count(ap) > 1 && run_stride(ap) != 1) return nullptr;
+  const int64_t bytes = ap.partitions > 1 ? partition_bytes(ap) : 4;
+  if (bytes % 4 != 0 || (ap.partitions > 1 && bytes / 4 < ap.elems_per_partition()))
+    return nullptr;  // rows not float-aligned, or overlapping
+  check_bounds(prog_, limits_, hbm_, v, ap);
+  uint8_t* first = const_cast<uint8_t*>(element_ptr(ap, 0, 0));
+  if (reinterpret_cast<uintptr_t>(first) % alignof(float) != 0) return nullptr;
+  *row_stride = bytes / 4;
+  return reinterpret_cast<float*>(first);
 }
 
 std::vector<uint32_t> MachineState::read_bits(const View& v) const {
@@ -271,40 +340,95 @@ void MachineState::write_bits(const View& v, const std::vector<uint32_t>& bits) 
 
 namespace {
 
-// Moves n elements of `esize` bytes between a strided run (stride in elements) and a dense
-// buffer; memcpy for a contiguous run, fixed-size moves otherwise.
+// Walks the elements of an access pattern in C order (partition-major, then the free dims) as
+// innermost runs: take(n) hands out up to n elements of the current run as (pointer, stride).
+class RunWalker {
+ public:
+  // `first` points at partition 0's first element, `partition_bytes` between partitions.
+  RunWalker(const AccessPattern& ap, uint8_t* first, int64_t partition_bytes)
+      : free_(ap.free), esize_(dtype_bytes(ap.dtype)), partitions_(ap.partitions),
+        partition_bytes_(partition_bytes), first_(first),
+        stride_(free_.empty() ? 1 : free_.back().second > 1 ? free_.back().first : 1),
+        run_count_(free_.empty() ? 1 : free_.back().second), index_(free_.size(), 0) {
+    start_run();
+  }
+  bool done() const { return p_ >= partitions_; }
+  int64_t stride() const { return stride_; }
+  int64_t left() const { return left_; }
+  uint8_t* at() const { return run_; }
+  // Consumes n <= left() elements of the current run.
+  void advance(int64_t n) {
+    run_ += n * stride_ * esize_;
+    left_ -= n;
+    if (left_ == 0) next_run();
+  }
+
+ private:
+  void start_run() {
+    run_ = first_ + p_ * partition_bytes_ + offset_ * esize_;
+    left_ = run_count_;
+  }
+  void next_run() {
+    const int outer = int(free_.size()) - 1;
+    for (int d = outer - 1; d >= 0; --d) {
+      offset_ += free_[d].first;
+      if (++index_[d] < free_[d].second) return start_run();
+      offset_ -= free_[d].first * free_[d].second;
+      index_[d] = 0;
+    }
+    ++p_;
+    if (!done()) start_run();
+  }
+
+  const std::vector<std::pair<int64_t, int64_t>>& free_;
+  const int64_t esize_, partitions_, partition_bytes_;
+  uint8_t* const first_;
+  const int64_t stride_, run_count_;
+  std::vector<int64_t> index_;  // odometer over the outer free dims
+  int64_t p_ = 0, offset_ = 0;  // partition; element offset of the run within the partition
+  uint8_t* run_ = nullptr;
+  int64_t left_ = 0;
+};
+
+// Moves n elements of kSize bytes between two strided runs (strides in elements).
 template <int kSize>
-void gather_fixed(const uint8_t* run, int64_t stride, int64_t n, uint8_t* out) {
-  for (int64_t k = 0; k < n; ++k) std::memcpy(out + k * kSize, run + k * stride * kSize, kSize);
+void move_fixed(const uint8_t* from, int64_t from_stride, uint8_t* to, int64_t to_stride,
+                int64_t n) {
+  for (int64_t k = 0; k < n; ++k)
+    std::memcpy(to + k * to_stride * kSize, from + k * from_stride * kSize, kSize);
 }
-template <int kSize>
-void scatter_fixed(const uint8_t* in, int64_t stride, int64_t n, uint8_t* run) {
-  for (int64_t k = 0; k < n; ++k) std::memcpy(run + k * stride * kSize, in + k * kSize, kSize);
-}
-void gather(const uint8_t* run, int esize, int64_t stride, int64_t n, uint8_t* out) {
-  if (stride == 1) {
-    std::memcpy(out, run, size_t(n * esize));
+void move_run(const uint8_t* from, int64_t from_stride, uint8_t* to, int64_t to_stride,
+              int64_t n, int esize) {
+  if (from_stride == 1 && to_stride == 1) {
+    std::memcpy(to, from, size_t(n * esize));
   } else if (esize == 1) {
-    gather_fixed<1>(run, stride, n, out);
+    move_fixed<1>(from, from_stride, to, to_stride, n);
   } else if (esize == 2) {
-    gather_fixed<2>(run, stride, n, out);
+    move_fixed<2>(from, from_stride, to, to_stride, n);
   } else {
-    gather_fixed<4>(run, stride, n, out);
+    move_fixed<4>(from, from_stride, to, to_stride, n);
   }
 }
-void scatter(const uint8_t* in, int esize, int64_t stride, int64_t n, uint8_t* run) {
-  if (stride == 1) {
-    std::memcpy(run, in, size_t(n * esize));
-  } else if (esize == 1) {
-    scatter_fixed<1>(in, stride, n, run);
-  } else if (esize == 2) {
-    scatter_fixed<2>(in, stride, n, run);
-  } else {
-    scatter_fixed<4>(in, stride, n, run);
+
+// Copies every element of `from` to the element of the same C-order index of `to` (the same
+// dtype and element count), pairing up their runs.
+void copy_runs(RunWalker& from, RunWalker& to, int esize) {
+  while (!from.done() && !to.done()) {
+    const int64_t n = std::min(from.left(), to.left());
+    move_run(from.at(), from.stride(), to.at(), to.stride(), n, esize);
+    from.advance(n);
+    to.advance(n);
   }
 }
 
 }  // namespace
+
+int64_t MachineState::partition_bytes(const AccessPattern& ap) const {
+  if (ap.memory == Memory::kHbm) return ap.partition_stride_elems * dtype_bytes(ap.dtype);
+  const int64_t bytes = ap.memory == Memory::kSbuf ? limits_.sbuf_partition_bytes
+                                                   : limits_.psum_partition_bytes;
+  return ap.partition_step * bytes;
+}
 
 void MachineState::copy_elements(const View& dst, const View& src) {
   const AccessPattern in = lower(prog_, src), out = lower(prog_, dst);
@@ -316,25 +440,26 @@ void MachineState::copy_elements(const View& dst, const View& src) {
                 std::string(dtype_name(in.dtype)) + " elements of '" + prog_.name_of(src.buf) +
                 "' into " + std::to_string(out.partitions * out_cols) + " " +
                 std::string(dtype_name(out.dtype)) + " elements of '" + prog_.name_of(dst.buf) + "'");
-  if (in_cols == 0 || out_cols == 0) return;
+  if (in.partitions * in_cols == 0) return;
   const int esize = dtype_bytes(in.dtype);
-  // The dense C-order byte list of src, then written out to dst (src and dst may overlap).
-  std::vector<uint8_t> bytes(size_t(in.partitions * in_cols * esize));
-  const int64_t in_stride = run_stride(in), in_n = run_count(in);
-  for (int64_t p = 0; p < in.partitions; ++p) {
-    uint8_t* row = bytes.data() + p * in_cols * esize;
-    for_each_run(in, element_ptr(in, p, 0), esize, [&](const uint8_t* run, int64_t i) {
-      gather(run, esize, in_stride, in_n, row + i * esize);
-    });
+  RunWalker to(out, const_cast<uint8_t*>(element_ptr(out, 0, 0)), partition_bytes(out));
+  if (!footprint(prog_, src).overlaps(footprint(prog_, dst))) {
+    RunWalker from(in, const_cast<uint8_t*>(element_ptr(in, 0, 0)), partition_bytes(in));
+    copy_runs(from, to, esize);
+    return;
   }
-  const int64_t out_stride = run_stride(out), out_n = run_count(out);
-  for (int64_t p = 0; p < out.partitions; ++p) {
-    const uint8_t* row = bytes.data() + p * out_cols * esize;
-    uint8_t* base = const_cast<uint8_t*>(element_ptr(out, p, 0));
-    for_each_run(out, base, esize, [&](uint8_t* run, int64_t i) {
-      scatter(row + i * esize, esize, out_stride, out_n, run);
-    });
-  }
+  // The views may overlap: src's dense C-order bytes first, then written out to dst.
+  thread_local std::vector<uint8_t> staged;
+  staged.resize(size_t(in.partitions * in_cols * esize));
+  AccessPattern dense;
+  dense.dtype = in.dtype;
+  dense.partitions = 1;
+  dense.free = {{1, in.partitions * in_cols}};
+  RunWalker from(in, const_cast<uint8_t*>(element_ptr(in, 0, 0)), partition_bytes(in));
+  RunWalker buffer_in(dense, staged.data(), 0);
+  copy_runs(from, buffer_in, esize);
+  RunWalker buffer(dense, staged.data(), 0);
+  copy_runs(buffer, to, esize);
 }
 
 Eigen::ArrayXf MachineState::read_scalar_operand(const Operand& op, int64_t partitions) const {

@@ -18,10 +18,11 @@ using sem_util::view_of;
 // APPROX: accumulation order. Each output element is summed in fp32 over the contraction index
 // k = 0..K-1 in partition order, starting from 0: acc = acc + s[k,m] * v[k,n], the product
 // rounded to fp32, then the sum (no fused multiply-add: the library builds with
-// -ffp-contract=off, and the CPU-specific kernels only vectorise across outputs). With accumulate=true the finished sum is then
-// added to the value PSUM holds (one more fp32 rounding). This mirrors a systolic column
-// summing down the partitions and the PSUM accumulate-on-write, but the hardware's internal
-// adder tree and its rounding are not documented. Products of bf16/fp16/fp8 operands are exact.
+// -ffp-contract=off, and the CPU-specific kernels only vectorise across outputs). With
+// accumulate=true the finished sum is then added to the value PSUM holds (one more fp32
+// rounding). This mirrors a systolic column summing down the partitions and the PSUM
+// accumulate-on-write, but the hardware's internal adder tree and its rounding are not
+// documented. Products of bf16/fp16/fp8 operands are exact.
 void nc_matmul(const Instruction& ins, MachineState& st) {
   const View& dst = view_of(ins, "dst");
   const View& stationary = view_of(ins, "stationary");
@@ -35,14 +36,25 @@ void nc_matmul(const Instruction& ins, MachineState& st) {
   if (dst.partitions() != m_dim || dst.free_elements() != n_dim)
     throw sem_error(ins, "dst is " + dims_text(dst) + ", expected " + std::to_string(m_dim) +
                              " x " + std::to_string(n_dim) + " (stationary free x moving free)");
-  const Matrix s = st.read(stationary);
-  const Matrix v = st.read(moving);
-  // s^T so that each output row's weights are contiguous; the kernel keeps the documented k
-  // order for every output element (isa/semantics/matmul_kernel.h).
-  const Matrix st_rows = s.transpose();  // [M, K]
-  Matrix acc(m_dim, n_dim);
-  matmul_kernel()(st_rows.data(), v.data(), acc.data(), m_dim, k_dim, n_dim);
-  if (bool_attr(ins, "accumulate")) acc += st.read(dst);
+  // Per-thread scratch: operands converted to fp32 once per instruction, allocated once.
+  thread_local Matrix s, v, acc;
+  st.read_into(stationary, s);  // [K, M]
+  st.read_into(moving, v);      // [K, N]
+  const bool accumulate = bool_attr(ins, "accumulate");
+  // The kernel keeps the documented k order for every output element
+  // (isa/semantics/matmul_kernel.h). An fp32 dst with contiguous rows (a PSUM tile) is summed
+  // into in place; any other dst goes through a dense result and the rounding write.
+  int64_t row_stride = 0;
+  if (float* rows = st.fp32_rows(dst, &row_stride)) {
+    matmul_kernel()(s.data(), v.data(), rows, m_dim, k_dim, n_dim, row_stride, accumulate);
+    return;
+  }
+  if (accumulate) {
+    st.read_into(dst, acc);
+  } else {
+    acc.resize(m_dim, n_dim);
+  }
+  matmul_kernel()(s.data(), v.data(), acc.data(), m_dim, k_dim, n_dim, n_dim, accumulate);
   st.write(dst, acc);
 }
 

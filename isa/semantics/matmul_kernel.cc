@@ -5,113 +5,128 @@
 namespace trnsim::isa::sem {
 namespace {
 
-// 16 floats: one AVX-512 register, two AVX2 registers, four SSE registers, as the caller's
-// target allows (GCC vector extension).
-typedef float Vec16 __attribute__((vector_size(64)));
-constexpr int64_t kLanes = 16;
-constexpr int64_t kRows = 4;  // output rows per block: 4 independent accumulators per k
-
-// The kernel body, inlined into each target-specific entry point below so that the vector code
-// is compiled for that target. Blocks of kRows x 16 outputs; leftovers one row / one column at a
-// time, all with the same per-element k order.
-__attribute__((always_inline)) inline void matmul_body(const float* w, const float* v, float* out,
-                                                       int64_t m_dim, int64_t k_dim,
-                                                       int64_t n_dim) {
-  int64_t m = 0;
-  for (; m + kRows <= m_dim; m += kRows) {
-    const float* w0 = w + m * k_dim;
-    const float* w1 = w0 + k_dim;
-    const float* w2 = w1 + k_dim;
-    const float* w3 = w2 + k_dim;
-    int64_t n = 0;
-    for (; n + kLanes <= n_dim; n += kLanes) {
-      Vec16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
-      for (int64_t k = 0; k < k_dim; ++k) {
-        Vec16 x;
-        std::memcpy(&x, v + k * n_dim + n, sizeof x);
-        const Vec16 p0 = w0[k] * x, p1 = w1[k] * x, p2 = w2[k] * x, p3 = w3[k] * x;
-        a0 = a0 + p0;
-        a1 = a1 + p1;
-        a2 = a2 + p2;
-        a3 = a3 + p3;
-      }
-      std::memcpy(out + m * n_dim + n, &a0, sizeof a0);
-      std::memcpy(out + (m + 1) * n_dim + n, &a1, sizeof a1);
-      std::memcpy(out + (m + 2) * n_dim + n, &a2, sizeof a2);
-      std::memcpy(out + (m + 3) * n_dim + n, &a3, sizeof a3);
-    }
-    for (; n < n_dim; ++n) {
-      for (int64_t r = 0; r < kRows; ++r) {
-        const float* wr = w + (m + r) * k_dim;
-        float sum = 0.0f;
-        for (int64_t k = 0; k < k_dim; ++k) {
-          const float p = wr[k] * v[k * n_dim + n];
-          sum = sum + p;
-        }
-        out[(m + r) * n_dim + n] = sum;
+// One register block: out[r, c] for kRows rows (m) x kCols vectors of kLanes columns (n), summed
+// over k in ascending order. The accumulators live in registers for the whole k loop; each
+// k step loads kCols vectors of v's row k and broadcasts kRows stationary values of s's row k.
+template <int kLanes, int kRows, int kCols>
+__attribute__((always_inline)) inline void product_block(const float* s, const float* v,
+                                                         float* out, int64_t m_dim, int64_t k_dim,
+                                                         int64_t n_dim, int64_t out_stride,
+                                                         bool accumulate) {
+  typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
+  Vec acc[kRows][kCols];
+#pragma GCC unroll 16
+  for (int r = 0; r < kRows; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < kCols; ++c) acc[r][c] = Vec{};
+  for (int64_t k = 0; k < k_dim; ++k) {
+    Vec x[kCols];
+#pragma GCC unroll 4
+    for (int c = 0; c < kCols; ++c) std::memcpy(&x[c], v + k * n_dim + c * kLanes, sizeof(Vec));
+    const float* sk = s + k * m_dim;
+#pragma GCC unroll 16
+    for (int r = 0; r < kRows; ++r) {
+      const float w = sk[r];
+#pragma GCC unroll 4
+      for (int c = 0; c < kCols; ++c) {
+        const Vec p = w * x[c];
+        acc[r][c] = acc[r][c] + p;
       }
     }
   }
-  for (; m < m_dim; ++m) {
-    const float* wr = w + m * k_dim;
-    int64_t n = 0;
-    for (; n + kLanes <= n_dim; n += kLanes) {
-      Vec16 a = {};
-      for (int64_t k = 0; k < k_dim; ++k) {
-        Vec16 x;
-        std::memcpy(&x, v + k * n_dim + n, sizeof x);
-        const Vec16 p = wr[k] * x;
-        a = a + p;
+#pragma GCC unroll 16
+  for (int r = 0; r < kRows; ++r)
+#pragma GCC unroll 4
+    for (int c = 0; c < kCols; ++c) {
+      float* o = out + r * out_stride + c * kLanes;
+      if (accumulate) {
+        Vec held;
+        std::memcpy(&held, o, sizeof(Vec));
+        acc[r][c] = acc[r][c] + held;
       }
-      std::memcpy(out + m * n_dim + n, &a, sizeof a);
+      std::memcpy(o, &acc[r][c], sizeof(Vec));
     }
-    for (; n < n_dim; ++n) {
-      float sum = 0.0f;
-      for (int64_t k = 0; k < k_dim; ++k) {
-        const float p = wr[k] * v[k * n_dim + n];
-        sum = sum + p;
-      }
-      out[m * n_dim + n] = sum;
-    }
+}
+
+// One output element in the documented order (the columns left over after the vectors).
+inline float product_element(const float* s, const float* v, int64_t m, int64_t n, int64_t m_dim,
+                             int64_t k_dim, int64_t n_dim) {
+  float acc = 0.0f;
+  for (int64_t k = 0; k < k_dim; ++k) {
+    const float p = s[k * m_dim + m] * v[k * n_dim + n];
+    acc = acc + p;
   }
+  return acc;
 }
 
-__attribute__((target("avx512f"))) void matmul_avx512(const float* w, const float* v, float* out,
-                                                       int64_t m_dim, int64_t k_dim,
-                                                       int64_t n_dim) {
-  matmul_body(w, v, out, m_dim, k_dim, n_dim);
+// The whole product, inlined into each target-specific entry point below so that the vector
+// code is compiled for that target. Column strips of kCols vectors (the strip of v stays in L1
+// across all row blocks), then single-vector strips, then scalar columns.
+template <int kLanes, int kRows, int kCols>
+__attribute__((always_inline)) inline void product(const float* s, const float* v, float* out,
+                                                   int64_t m_dim, int64_t k_dim, int64_t n_dim,
+                                                   int64_t ld, bool acc) {
+  constexpr int64_t kStrip = int64_t(kLanes) * kCols;
+  int64_t n = 0;
+  for (; n + kStrip <= n_dim; n += kStrip) {
+    int64_t m = 0;
+    for (; m + kRows <= m_dim; m += kRows)
+      product_block<kLanes, kRows, kCols>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
+    for (; m < m_dim; ++m)
+      product_block<kLanes, 1, kCols>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
+  }
+  for (; n + kLanes <= n_dim; n += kLanes) {
+    int64_t m = 0;
+    for (; m + kRows <= m_dim; m += kRows)
+      product_block<kLanes, kRows, 1>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
+    for (; m < m_dim; ++m)
+      product_block<kLanes, 1, 1>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+                                          ld, acc);
+  }
+  for (; n < n_dim; ++n)
+    for (int64_t m = 0; m < m_dim; ++m) {
+      const float sum = product_element(s, v, m, n, m_dim, k_dim, n_dim);
+      float& o = out[m * ld + n];
+      o = acc ? sum + o : sum;
+    }
 }
 
-__attribute__((target("avx2"))) void matmul_avx2(const float* w, const float* v, float* out,
-                                                  int64_t m_dim, int64_t k_dim, int64_t n_dim) {
-  matmul_body(w, v, out, m_dim, k_dim, n_dim);
+// Block shapes per register file: AVX-512 has 32 zmm (8 x 2 accumulators of 16 lanes), AVX2 and
+// SSE 16 registers (6 x 2 accumulators, plus 2 loads and a broadcast).
+__attribute__((target("avx512f"))) void product_avx512(const float* s, const float* v,
+                                                        float* out, int64_t m_dim, int64_t k_dim,
+                                                        int64_t n_dim, int64_t ld,
+                                                        bool accumulate) {
+  product<16, 8, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
 }
 
-void matmul_baseline(const float* w, const float* v, float* out, int64_t m_dim, int64_t k_dim,
-                     int64_t n_dim) {
-  matmul_body(w, v, out, m_dim, k_dim, n_dim);
+__attribute__((target("avx2"))) void product_avx2(const float* s, const float* v, float* out,
+                                                   int64_t m_dim, int64_t k_dim, int64_t n_dim,
+                                                   int64_t ld, bool accumulate) {
+  product<8, 6, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
+}
+
+void product_baseline(const float* s, const float* v, float* out, int64_t m_dim, int64_t k_dim,
+                      int64_t n_dim, int64_t ld, bool accumulate) {
+  product<4, 6, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
 }
 
 }  // namespace
 
-const MatmulVariant* matmul_variants(int* count) {
-  static const MatmulVariant variants[] = {
-      {"avx512f", matmul_avx512, bool(__builtin_cpu_supports("avx512f"))},
-      {"avx2", matmul_avx2, bool(__builtin_cpu_supports("avx2"))},
-      {"baseline", matmul_baseline, true},
-  };
-  *count = int(sizeof variants / sizeof variants[0]);
-  return variants;
+MatmulKernel matmul_kernel_for(CpuLevel level) {
+  switch (cpu_level_capped(level)) {
+    case CpuLevel::kAvx512: return product_avx512;
+    case CpuLevel::kAvx2: return product_avx2;
+    case CpuLevel::kBaseline: break;
+  }
+  return product_baseline;
 }
 
 MatmulKernel matmul_kernel() {
-  static const MatmulKernel chosen = [] {
-    int n = 0;
-    const MatmulVariant* v = matmul_variants(&n);
-    for (int i = 0; i < n; ++i)
-      if (v[i].supported) return v[i].kernel;
-    return matmul_baseline;
-  }();
+  static const MatmulKernel chosen = matmul_kernel_for(cpu_level());
   return chosen;
 }
 

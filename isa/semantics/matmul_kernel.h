@@ -1,28 +1,28 @@
-// The fp32 product kernel of nc_matmul, with runtime CPU dispatch (AVX-512, AVX2, baseline
-// x86-64). Every variant computes each output element in the documented order (see
-// nc_matmul): acc = 0; for k = 0..K-1: acc = acc + (w[m,k] * v[k,n]), each product and each
-// sum rounded to fp32, no fused multiply-add (the library builds with -ffp-contract=off). So all
-// variants give bit-identical results; they only vectorise across independent outputs.
+// The fp32 product kernel of nc_matmul, with runtime CPU dispatch (isa/semantics/cpu_level.h).
+// Every variant computes each output element in the documented order (see nc_matmul):
+// acc = 0; for k = 0..K-1: acc = acc + (s[k,m] * v[k,n]), each product and each sum rounded to
+// fp32, no fused multiply-add (the library builds with -ffp-contract=off). So all variants give
+// bit-identical results; they only vectorise across independent outputs (register blocks of
+// rows x vectors of columns).
 #pragma once
 
 #include <cstdint>
-#include <string_view>
+
+#include "isa/semantics/cpu_level.h"
 
 namespace trnsim::isa::sem {
 
-// out[m*N + n] = sum over k of w[m*K + k] * v[k*N + n], for m < M, n < N (row-major arrays).
-using MatmulKernel = void (*)(const float* w, const float* v, float* out, int64_t m_dim,
-                              int64_t k_dim, int64_t n_dim);
+// sum[m, n] = sum over k of s[k*M + m] * v[k*N + n], for m < M, n < N: s is the stationary
+// operand [K, M] and v the moving operand [K, N], both row-major as read from their views.
+// Stores out[m*out_stride + n] = sum[m, n], or with `accumulate` out[...] = sum[m, n] + out[...]
+// (the finished sum plus the value held, one more fp32 rounding).
+using MatmulKernel = void (*)(const float* s, const float* v, float* out, int64_t m_dim,
+                              int64_t k_dim, int64_t n_dim, int64_t out_stride, bool accumulate);
 
-struct MatmulVariant {
-  std::string_view name;  // "avx512f", "avx2" or "baseline"
-  MatmulKernel kernel;
-  bool supported;  // the running CPU has the instructions
-};
-
-// Every variant, fastest first (baseline last, always supported).
-const MatmulVariant* matmul_variants(int* count);
-// The fastest supported variant (chosen once).
+// The kernel compiled for `level` (which the CPU must support: pass it through
+// cpu_level_capped()).
+MatmulKernel matmul_kernel_for(CpuLevel level);
+// The kernel of cpu_level().
 MatmulKernel matmul_kernel();
 
 }  // namespace trnsim::isa::sem

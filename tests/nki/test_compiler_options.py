@@ -11,9 +11,9 @@ import numpy as np
 
 import nki_test_util as u
 import trnsim_nki
-from trnsim_nki.compiler import NkiAllocationError
-from trnsim_nki.compiler.config import (Allocation, AllocationMode, CompileConfig, OptLevel,
-                                        SchedulingHeuristic)
+from trnsim_nki.compiler import NkiAllocationError, reorder
+from trnsim_nki.compiler.config import (AddressRotation, Allocation, AllocationMode,
+                                        CompileConfig, OptLevel, SchedulingHeuristic)
 
 HAVE_BINARY = u.binary_state()[0] == "ok"
 
@@ -81,6 +81,40 @@ def with_dead_code(x):
         y = nl.exp(t)
         nl.store(out[i * 128:(i + 1) * 128, :], value=y)
     return out
+
+
+def behind_a_chain(x, y):
+    """vector work on y queued, in kernel order, behind a vector op that waits for a chain of
+    scalar-engine activations on x."""
+    out_x = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    out_y = nl.ndarray(y.shape, dtype=y.dtype, buffer=nl.shared_hbm)
+    a = nl.load(x)
+    b = nl.load(y)
+    for _ in range(8):
+        a = nl.tanh(a)
+    nl.store(out_x, value=nl.add(a, 1.0))
+    for _ in range(8):
+        b = nl.multiply(b, 0.5)
+    nl.store(out_y, value=b)
+    return out_x, out_y
+
+
+def side_work_first(x, y):
+    """in kernel order, three vector ops on y (nothing depends on them) come before the vector
+    op that heads a chain of scalar-engine activations on x."""
+    out_x = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    out_y = nl.ndarray(y.shape, dtype=y.dtype, buffer=nl.shared_hbm)
+    b = nl.load(y)
+    a = nl.load(x)
+    side = b
+    for _ in range(3):
+        side = nl.multiply(side, 2.0)
+    head = nl.add(a, 1.0)
+    for _ in range(8):
+        head = nl.tanh(head)
+    nl.store(out_y, value=side)
+    nl.store(out_x, value=head)
+    return out_x, out_y
 '''
 
 LINEAR = dict(allocation=Allocation.LINEAR)
@@ -222,6 +256,68 @@ class CompileConfigOptionTest(unittest.TestCase):
             dict(experimental_scheduling_heuristic=SchedulingHeuristic.TRIVIAL, **base), base)
         self.assertLess(on["total_ns"], off["total_ns"])
 
+    def test_scheduling_asap_runs_ready_compute_first(self):
+        # NKI scheduling picks the ready instruction that can start first: the multiplies
+        # of y run on the vector engine while the scalar engine works through the tanh chain.
+        # Baseline: the same config with a one-instruction window (nothing reorders).
+        rng = np.random.RandomState(5)
+        x, y = rng.rand(128, 2048).astype(np.float32), rng.rand(128, 2048).astype(np.float32)
+        ref_x = x.astype(np.float64)
+        for _ in range(8):
+            ref_x = np.tanh(ref_x)
+        cfg = CompileConfig(scheduling=True, experimental_allocation_mode=AllocationMode.RING,
+                            **LINEAR)
+        runs = []
+        for window in (1, reorder.WINDOW):
+            with mock.patch.object(reorder, "WINDOW", window):
+                trace = trnsim_nki.trace(self.k.behind_a_chain, x, y, compile_config=cfg,
+                                         target="trn1")
+                (ox, oy), stats = trnsim_nki.run(self.k.behind_a_chain, x, y,
+                                                 compile_config=cfg, target="trn1")
+            np.testing.assert_allclose(ox, ref_x + 1, rtol=1e-5)
+            np.testing.assert_allclose(oy, y.astype(np.float64) * 0.5 ** 8, rtol=1e-6)
+            runs.append((ox, oy, stats, trace))
+        (ox0, oy0, kept, t_kept), (ox1, oy1, moved, t_moved) = runs
+        np.testing.assert_array_equal(ox0, ox1)
+        np.testing.assert_array_equal(oy0, oy1)
+        self.assertEqual(kept["compiler"]["scheduled_moves"], 0)
+        self.assertGreater(moved["compiler"]["scheduled_moves"], 0)
+        self.assertLess(moved["total_ns"], 0.95 * kept["total_ns"])
+        self.assertEqual(len(t_moved["instructions"]), len(t_kept["instructions"]))
+
+        def first(trace, src_prefix):
+            return next(n for n, i in enumerate(trace["instructions"])
+                        if i["op"] == "tensor_scalar" and i["src"].startswith(src_prefix))
+        self.assertLess(first(t_kept, "a_8["), first(t_kept, "b["))
+        self.assertLess(first(t_moved, "b["), first(t_moved, "a_8["))
+
+    def test_scheduling_critical_path_starts_the_long_chain_first(self):
+        # ASAP finds the side work and the chain's head ready together and keeps the kernel's
+        # order; CRITICAL_PATH runs the head of the longer path first
+        rng = np.random.RandomState(6)
+        x, y = rng.rand(128, 2048).astype(np.float32), rng.rand(128, 2048).astype(np.float32)
+        ref_x = x.astype(np.float64) + 1
+        for _ in range(8):
+            ref_x = np.tanh(ref_x)
+        base = dict(scheduling=True, experimental_allocation_mode=AllocationMode.RING, **LINEAR)
+        runs = []
+        for h in (SchedulingHeuristic.ASAP, SchedulingHeuristic.CRITICAL_PATH):
+            cfg = CompileConfig(experimental_scheduling_heuristic=h, **base)
+            trace = trnsim_nki.trace(self.k.side_work_first, x, y, compile_config=cfg,
+                                     target="trn1")
+            (ox, oy), stats = trnsim_nki.run(self.k.side_work_first, x, y, compile_config=cfg,
+                                             target="trn1")
+            np.testing.assert_allclose(ox, ref_x, rtol=1e-5)
+            np.testing.assert_allclose(oy, y.astype(np.float64) * 8, rtol=1e-6)
+            vector = [i["src"].split("[")[0] for i in trace["instructions"]
+                      if i["op"] == "tensor_scalar"]
+            runs.append((ox, oy, stats["total_ns"], vector[0]))
+        (ox0, oy0, asap, first0), (ox1, oy1, critical, first1) = runs
+        np.testing.assert_array_equal(ox0, ox1)
+        np.testing.assert_array_equal(oy0, oy1)
+        self.assertEqual((first0, first1), ("b", "a"))
+        self.assertLess(critical, 0.95 * asap)
+
     def test_allocation_linear_without_fallback_fails_where_coloring_spills(self):
         # 8 live [128, 8192] fp32 tiles need 256 KiB per partition, trn1 has 192 KiB
         x = np.random.RandomState(3).rand(128, 8 * 8192).astype(np.float32)
@@ -242,6 +338,47 @@ def too_big(x):
         cfg = CompileConfig(nki_alloc_fallback=False, **LINEAR)
         with self.assertRaisesRegex(NkiAllocationError, "largest live tensor"):
             trnsim_nki.compile(k.too_big, x, compile_config=cfg, target="trn1")
+
+    def test_non_ssa_legalization_rotates_a_reused_buffer_in_the_default_flow(self):
+        # the backend allocates the tile (COLORING), so under AddressRotation.AUTO its
+        # legalized versions rotate: each load gets memory the previous version does not hold
+        off, on, t_off, t_on = self.run_pair(self.k.reused, _exp, {},
+                                             dict(non_ssa_legalization=True))
+        n = SHAPE[0] // 128
+        self.assertLess(on["total_ns"], 0.9 * off["total_ns"])
+        self.assertEqual((on["compiler"]["legalized_tiles"], on["compiler"]["rotated_tiles"]),
+                         (1, n - 1))
+        self.assertEqual((off["compiler"]["legalized_tiles"],
+                          off["compiler"]["rotated_tiles"]), (0, 0))
+        self.assertEqual(len(t_on["instructions"]), len(t_off["instructions"]))
+        loads = [i["dst"].split("[")[0] for i in t_on["instructions"]
+                 if i["op"] == "dma_copy" and i["src"].startswith("x[")]
+        address = {t["name"]: t["address"] for t in t_on["tiles"]}
+        for a, b in zip(loads, loads[1:]):
+            self.assertNotEqual(address[a], address[b])
+
+    def test_address_rotation_disable_keeps_one_address(self):
+        legal = dict(non_ssa_legalization=True)
+        rotated, fixed, _, t_fixed = self.run_pair(
+            self.k.reused, _exp, legal, dict(address_rotation=AddressRotation.DISABLE, **legal))
+        self.assertEqual(fixed["compiler"]["legalized_tiles"], 1)
+        self.assertEqual(fixed["compiler"]["rotated_tiles"], 0)
+        self.assertGreater(fixed["total_ns"], rotated["total_ns"] / 0.9)
+        loads = {i["dst"].split("[")[0] for i in t_fixed["instructions"]
+                 if i["op"] == "dma_copy" and i["src"].startswith("x[")}
+        self.assertEqual(len(loads), 1)
+
+    def test_address_rotation_auto_keeps_nki_allocated_addresses(self):
+        # AUTO opts out the memlocs NKI's LinearScanAllocation placed; ENABLE rotates them
+        legal = dict(non_ssa_legalization=True, **LINEAR)
+        _, plain = trnsim_nki.run(self.k.reused, _x(), compile_config=CompileConfig(**LINEAR),
+                                  target="trn1")
+        auto, enable, _, _ = self.run_pair(
+            self.k.reused, _exp, legal, dict(address_rotation=AddressRotation.ENABLE, **legal))
+        self.assertEqual(auto["total_ns"], plain["total_ns"])
+        self.assertEqual(auto["compiler"]["rotated_tiles"], 0)
+        self.assertEqual(enable["compiler"]["rotated_tiles"], SHAPE[0] // 128 - 1)
+        self.assertLess(enable["total_ns"], auto["total_ns"])
 
     def test_element_widening_is_not_modelled(self):
         cfg = CompileConfig(element_widening=True, **LINEAR)

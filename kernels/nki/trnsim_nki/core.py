@@ -164,6 +164,7 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
             t = prev[1]  # one shared_hbm tensor for all SPMD program instances
         else:
             t = c.program.add_tensor(hint, shape, dtype, role)
+            t.shared_hbm = role in ("input", "output")  # kept when tracing rewrites the role
             c.shared[key] = (c.pid, t)
         buf = Buffer("hbm", t, dtype, t.name)
         return NkiTensor(buf, [(0, s, 1) for s in shape], list(range(len(shape))))

@@ -157,6 +157,16 @@ def run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir):
     from .tracer import _restructure, trace_kernel
     links = check_target(split, options.target)
     outputs, stats = None, {}
+
+    def trace_core(c):
+        return trace_kernel(func, arrays, kwargs, grid=split.grid, target=options.target,
+                            compile_config=compile_config, pids=split.pids(c))
+
+    traced = None
+    if getattr(compile_config, "barrier_check", False):
+        from .compiler import barrier
+        traced = [trace_core(c) for c in range(split.cores)]
+        barrier.check([tc.program for tc in traced])
     if options.mode != "timing":
         tr = trace_kernel(func, arrays, kwargs, grid=split.grid, target=options.target,
                           compile_config=compile_config)
@@ -175,9 +185,8 @@ def run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir):
         if options.mode == "values":
             return Results(outputs, stats, out_dir)
     core_stats = []
-    for c in range(split.cores):
-        tc = trace_kernel(func, arrays, kwargs, grid=split.grid, target=options.target,
-                          compile_config=compile_config, pids=split.pids(c))
+    traced = traced or [trace_core(c) for c in range(split.cores)]
+    for c, tc in enumerate(traced):
         topts = RunOptions(options.target, options.hw, options.sets, "timing",
                            options.timeline, options.seed)
         sub = os.path.join(out_dir, "core%d" % c) if out_dir else None

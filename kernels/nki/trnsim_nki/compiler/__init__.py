@@ -7,13 +7,17 @@ compile_program(program, config, target) runs, in order:
   buffer splitting (split: split_reused_buffers, LINEAR only),
   engine choice (engines: tensor_copy at O1+, every multi-engine instruction with
   engine_balancing; LINEAR only),
+  non-SSA legalization and address rotation (legalize: non_ssa_legalization,
+  address_rotation; both flows),
   live ranges (liveness), allocation of SBUF and PSUM (allocation; COLORING default flow,
   LINEAR with RING / FAST / MAX_REUSE, with the prefetch ring of prefetch_auto: prefetch),
   spilling on SBUF exhaustion (spill, default flow, or LINEAR with nki_alloc_fallback=True
-  falling back to it), emission (emission).
+  falling back to it), NKI scheduling of the instruction order (reorder: scheduling=True),
+  emission (emission).
 """
 from ..errors import NkiError
-from . import allocation, copy_elim, dce, engines, prefetch, schedule, split, spill as spill_pass
+from . import allocation, copy_elim, dce, engines, legalize, prefetch, reorder, schedule, split
+from . import spill as spill_pass, spill_plan
 from .allocation import Allocator, FixedAddressConflict, OutOfMemory
 from .config import NOT_MODELLED, CompileConfig, OptLevel
 from .emission import emit_trace
@@ -31,11 +35,12 @@ class NkiAllocationError(NkiError):
         self.call, self.path, self.line = "allocation", "?", 0
 
 
-def _oom_message(oom, flow, program):
+def _oom_message(oom, flow, instruction):
+    """NKI's out-of-memory message; `instruction`: the one whose tile did not fit."""
     live = sorted(oom.live, key=lambda r: -r.tile.bytes_per_partition())
     big = live[0].tile if live else oom.tile
     used = sum(r.tile.bytes_per_partition() for r in live)
-    label = program.instructions[oom.index].get("label", "?")
+    label = instruction.get("label", "?")
     return ("%s: out of %s memory allocating %s (%s, %d bytes per partition) for the "
             "instruction at %s: %d of %d bytes per partition are held by %d live tensors; the "
             "largest live tensor is %s %s %s allocated at %s (%d bytes per partition)"
@@ -55,6 +60,9 @@ class CompileReport:
         self.dead_instructions = 0
         self.split_tiles = 0
         self.engine_moves = 0
+        self.legalized_tiles = 0
+        self.rotated_tiles = 0
+        self.scheduled_moves = 0
 
     def to_json(self):
         tiles = []
@@ -73,6 +81,8 @@ class CompileReport:
                 "reload_bytes": spill_bytes, "copies_eliminated": self.copies_eliminated,
                 "dead_instructions": self.dead_instructions,
                 "split_tiles": self.split_tiles, "engine_moves": self.engine_moves,
+                "legalized_tiles": self.legalized_tiles, "rotated_tiles": self.rotated_tiles,
+                "scheduled_moves": self.scheduled_moves,
                 "prefetch_ring": getattr(self.placements["sbuf"], "ring", None),
                 "anti_dependencies": sum(len(p.reuses) for p in self.placements.values()),
                 "tiles": tiles}
@@ -95,24 +105,25 @@ def _allocate(program, memory, limits, strategy, all_ranges=None):
 
 
 def _default_flow(program, limits, report, ranges=None):
-    """COLORING with spilling. APPROX: when colouring fragments memory so a tile does not fit
-    though enough bytes are free, the pass re-colours best-fit before it spills.
-    `ranges`: live_ranges(program) if already known (recomputed after each spill)."""
-    strategy = "coloring"
-    while True:
-        if ranges is None:
-            ranges = live_ranges(program)
-        try:
-            return _allocate(program, "sbuf", limits, strategy, ranges)
-        except OutOfMemory as oom:
-            if strategy == "coloring":
-                strategy = "max_reuse"
-                continue
-            victim = spill_pass.choose_victim(program, ranges, oom)
-            if victim is None or len(report.spills) >= MAX_SPILLS:
-                raise NkiAllocationError(_oom_message(oom, "allocation (spilling)", program))
-            report.spills.append(spill_pass.spill(program, victim, oom.index))
-            ranges = None  # the spill changed the program
+    """COLORING with spilling (spill_plan). APPROX: when colouring fragments memory so a tile
+    does not fit though enough bytes are free, the pass re-colours best-fit before it
+    spills. `ranges`: live_ranges(program) if already known (not modified here)."""
+    try:
+        return _allocate(program, "sbuf", limits, "coloring", ranges)
+    except OutOfMemory:
+        pass
+    plan = spill_plan.SpillingAllocation(
+        program, Allocator("sbuf", limits.sbuf_bytes, SBUF_ALIGN, 0, "max_reuse"))
+    try:
+        placement, spills = plan.run(
+            lambda p, oom: spill_pass.choose_victim(p.instruction(oom.index), oom), MAX_SPILLS)
+    except OutOfMemory as oom:
+        raise NkiAllocationError(_oom_message(oom, "allocation (spilling)",
+                                              plan.instruction(oom.index)))
+    except FixedAddressConflict as e:
+        raise NkiAllocationError("direct allocation: %s" % e)
+    report.spills.extend(spills)
+    return placement
 
 
 def _choose_engines(program, config, target):
@@ -150,6 +161,8 @@ def compile_program(program, config=None, target="trn2"):
         if config.split_reused_buffers:
             report.split_tiles = split.run(program)
         report.engine_moves = _choose_engines(program, config, target)
+    if config.non_ssa_legalization:
+        report.legalized_tiles, report.rotated_tiles = legalize.run(program, config)
     ranges = live_ranges(program)  # the passes above are done; only spilling changes it
     if config.linear:
         report.flow = "linear/" + config.mode.name.lower()
@@ -158,7 +171,8 @@ def compile_program(program, config=None, target="trn2"):
         except OutOfMemory as oom:
             if not config.nki_alloc_fallback:
                 raise NkiAllocationError(_oom_message(
-                    oom, "NKI allocation (nki_alloc_fallback=False)", program))
+                    oom, "NKI allocation (nki_alloc_fallback=False)",
+                    program.instructions[oom.index]))
             report.flow = "coloring (fallback from linear)"
             report.placements["sbuf"] = _default_flow(program, limits, report, ranges)
     else:
@@ -170,7 +184,12 @@ def compile_program(program, config=None, target="trn2"):
         report.placements["psum"] = _allocate(program, "psum", limits, psum_strategy,
                                               report.ranges)
     except OutOfMemory as oom:
-        raise NkiAllocationError(_oom_message(oom, "PSUM allocation", program))
+        raise NkiAllocationError(_oom_message(oom, "PSUM allocation",
+                                              program.instructions[oom.index]))
+    report.scheduled_moves = reorder.run(program, report.placements, config,
+                                         target_config(target))
+    if report.scheduled_moves:
+        report.ranges = live_ranges(program)
     trace = emit_trace(program, report)
     trace["dma_issue"] = schedule.dma_issue(config)
     return trace, report

@@ -211,58 +211,22 @@ class Allocator:
             a = _align_up(a, self.bank)
         return a
 
-    def run(self, ranges, fixed_conflicts_ok=False):
+    def run(self, ranges):
         """ranges: LiveRange list of this memory's tiles in order of first use."""
-        mem = _Memory(self.capacity)
-        out = Placement()
-        ending = []  # heap of (last, seq, name, address)
+        scan = self.scan(ranges)
+        for seq, r in enumerate(ranges):
+            scan.place(seq, r)
+        return scan.out
+
+    def scan(self, ranges):
+        """A Scan that places `ranges` one by one (run() places them all)."""
         fixed = [r for r in ranges if r.tile.address is not None]
         self._check_fixed(fixed)
         # every segment boundary is then a multiple of the alignment, so _start(lo) == lo
         self._plain = not self.bank and all(f.tile.address % self.align == 0 for f in fixed)
-        ring_ptr = 0
-        stack = []  # FAST: [(name, address, size, last)]
-        for seq, r in enumerate(ranges):
-            while ending and ending[0][0] < r.first:
-                last, _, name, a = heapq.heappop(ending)
-                mem.release(a, name, last)
-            size = _align_up(r.tile.bytes_per_partition(), self.align)
-            blockers = [f for f in fixed if f is not r and f.first <= r.last and r.first <= f.last]
+        return Scan(self, fixed, {r.tile.name: r for r in ranges})
 
-            def ok(a):
-                if any(a < f.tile.address + f.tile.bytes_per_partition() and
-                       f.tile.address < a + size for f in blockers):
-                    return None
-                return mem.probe(a, size)
-
-            if r.tile.address is not None:
-                a = r.tile.address
-                hit = mem.probe(a, size)
-                if hit is None:
-                    raise OutOfMemory(self.memory, r.tile, r.first, self._live(mem, ranges),
-                                      self.capacity)
-            else:
-                while stack and stack[-1][3] < r.first:
-                    stack.pop()
-                extra = [f.tile.address + f.tile.bytes_per_partition() for f in blockers]
-                a, hit = self._choose(mem, size, ok, ring_ptr, stack, r, extra)
-                if a is None:
-                    raise OutOfMemory(self.memory, r.tile, r.first, self._live(mem, ranges),
-                                      self.capacity)
-            mem.occupy(a, size, r.tile.name)
-            out.address[r.tile.name] = a
-            if hit[1] is not None:
-                out.reuses[r.tile.name] = hit[1]
-            out.peak_bytes = max(out.peak_bytes, a + size)
-            ring_ptr = a + size
-            if self.bank and self.strategy == "ring":
-                ring_ptr = _align_up(ring_ptr, self.bank)  # PSUM: next bank
-            stack.append((r.tile.name, a, size, r.last))
-            heapq.heappush(ending, (r.last, seq, r.tile.name, a))
-        return out
-
-    def _live(self, mem, ranges):
-        by_name = {r.tile.name: r for r in ranges}
+    def _live(self, mem, by_name):
         return [by_name[n] for n in mem.used_names()]
 
     def _check_fixed(self, fixed):
@@ -397,3 +361,84 @@ class Allocator:
                 if hit[0] == NEVER:
                     break
         return best_a, best_hit
+
+
+class Scan:
+    """The state of an allocation in progress: the tiles placed so far, in order of first use.
+    place() places the next one; snapshot() / restore() let a caller (spill_plan) go back to
+    an earlier tile and go on from there with the same decisions."""
+
+    def __init__(self, alloc, fixed, by_name):
+        self.alloc, self.fixed, self.by_name = alloc, fixed, by_name
+        self.mem = _Memory(alloc.capacity)
+        self.out = Placement()
+        self.ending = []  # heap of (last, seq, name, address)
+        self.ring_ptr = 0
+        self.stack = []   # FAST: [(name, address, size, last)]
+
+    def place(self, seq, r):
+        """Places LiveRange `r`, the seq-th of the memory in order of first use; raises
+        OutOfMemory."""
+        al, mem, out, ending = self.alloc, self.mem, self.out, self.ending
+        while ending and ending[0][0] < r.first:
+            last, _, name, a = heapq.heappop(ending)
+            mem.release(a, name, last)
+        size = _align_up(r.tile.bytes_per_partition(), al.align)
+        blockers = [f for f in self.fixed
+                    if f is not r and f.first <= r.last and r.first <= f.last]
+
+        def ok(a):
+            if any(a < f.tile.address + f.tile.bytes_per_partition() and
+                   f.tile.address < a + size for f in blockers):
+                return None
+            return mem.probe(a, size)
+
+        if r.tile.address is not None:
+            a = r.tile.address
+            hit = mem.probe(a, size)
+        else:
+            stack = self.stack
+            while stack and stack[-1][3] < r.first:
+                stack.pop()
+            extra = [f.tile.address + f.tile.bytes_per_partition() for f in blockers]
+            a, hit = al._choose(mem, size, ok, self.ring_ptr, stack, r, extra)
+        if hit is None or a is None:
+            raise OutOfMemory(al.memory, r.tile, r.first, al._live(mem, self.by_name),
+                              al.capacity)
+        mem.occupy(a, size, r.tile.name)
+        out.address[r.tile.name] = a
+        if hit[1] is not None:
+            out.reuses[r.tile.name] = hit[1]
+        out.peak_bytes = max(out.peak_bytes, a + size)
+        self.ring_ptr = a + size
+        if al.bank and al.strategy == "ring":
+            self.ring_ptr = _align_up(self.ring_ptr, al.bank)  # PSUM: next bank
+        self.stack.append((r.tile.name, a, size, r.last))
+        heapq.heappush(ending, (r.last, seq, r.tile.name, a))
+
+    def snapshot(self):
+        """The state before the next place(); the placements so far are kept by count (the
+        tiles placed after a snapshot are forgotten again by restore())."""
+        m = self.mem
+        return ([list(s) for s in m.segs], list(m.los), list(m.by_age),
+                len(self.out.address), self.out.peak_bytes, list(self.ending), self.ring_ptr,
+                list(self.stack))
+
+    def restore(self, snap):
+        segs, los, by_age, placed, peak, ending, ring_ptr, stack = snap
+        m = self.mem
+        m.segs, m.los, m.by_age = [list(s) for s in segs], list(los), list(by_age)
+        address, reuses = self.out.address, self.out.reuses
+        while len(address) > placed:  # dicts keep insertion order: newest placements last
+            name, _ = address.popitem()
+            reuses.pop(name, None)
+        self.out.peak_bytes = peak
+        self.ending, self.ring_ptr, self.stack = list(ending), ring_ptr, list(stack)
+
+    def refresh_lasts(self):
+        """Takes the current end of every placed tile still in memory from its LiveRange
+        (a spill cuts its victim's range after the snapshot restore() went back to)."""
+        names = self.by_name
+        self.ending = [(names[e[2]].last,) + e[1:] for e in self.ending]
+        heapq.heapify(self.ending)
+        self.stack = [e[:3] + (names[e[0]].last,) for e in self.stack]

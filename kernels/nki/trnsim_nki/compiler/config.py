@@ -34,8 +34,10 @@ class SchedulingHeuristic(enum.Enum):
 
 
 class AddressRotation(enum.Enum):
-    DISABLED = "disabled"
-    ENABLED = "enabled"
+    """Whether the backend may rotate a memloc's address (legalize.py has the model)."""
+    AUTO = "auto"
+    ENABLE = "enable"
+    DISABLE = "disable"
 
 
 # Options that act only when NKI allocates (allocation=LINEAR), and their defaults.
@@ -44,8 +46,8 @@ _LINEAR_ONLY = {"prefetch_auto": False, "split_reused_buffers": False,
                 "element_widening": False, "engine_balancing": False,
                 "experimental_allocation_mode": None}
 _GENERAL = {"nki_alloc_fallback": True, "scheduling": False, "dead_code_elim": True,
-            "barrier_check": False, "non_ssa_legalization": False, "address_rotation": None,
-            "opt_level": OptLevel.O1}
+            "barrier_check": False, "non_ssa_legalization": False,
+            "address_rotation": AddressRotation.AUTO, "opt_level": OptLevel.O1}
 # Options that act only when NKI schedules (scheduling=True).
 _SCHEDULING_ONLY = {"experimental_scheduling_heuristic": None}
 _ENUMS = {"experimental_allocation_mode": AllocationMode, "allocation": Allocation,

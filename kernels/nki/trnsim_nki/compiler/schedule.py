@@ -8,6 +8,8 @@
 - scheduling=True: NKI orders them by experimental_scheduling_heuristic (SchedulingHeuristic):
   TRIVIAL keeps the kernel's order ("program_order"), DMA_PREFETCH prefers DMAs ("prefetch":
   loads pass waiting transfers), ASAP (default) "asap". APPROX: CRITICAL_PATH as "asap".
+  reorder.py reorders the instruction stream itself (so the compute queues too) by the
+  heuristic, CRITICAL_PATH included.
 """
 
 _HEURISTIC_ORDER = {"TRIVIAL": "program_order", "DMA_PREFETCH": "prefetch", "ASAP": "asap",

@@ -33,26 +33,44 @@ def _overwrites_whole(ins, name, tile):
     return not any(n == name for k, n in operand_names(ins) if k != "dst")
 
 
-def run(program):
-    """Splits reused SBUF tiles of `program` in place; returns the number of new tiles."""
+def run(program, eligible=None):
+    """Splits reused SBUF tiles of `program` in place; returns the number of new tiles.
+    `eligible(tile)`: whether a tile may be split (default: every SBUF tile without a fixed
+    address)."""
+    return sum(_split(program, eligible, True).values())
+
+
+def reused_tiles(program):
+    """{tile name: number of whole overwrites after its first write} of the SBUF tiles run()
+    would split; the program is left unchanged."""
+    return _split(program, None, False)
+
+
+def _split(program, eligible, rename):
+    """{original tile name: generations made}; renames the uses when `rename`."""
     tiles = {t.name: t for t in program.tiles}
     current = {}   # original tile name -> name of its current generation
     written = set()  # original tiles written at least once
-    made = 0
+    made = {}
     live_until = getattr(program, "live_until", {})
-    program.live_until = live_until
+    if rename:
+        program.live_until = live_until
     for ins in program.instructions:
         renames = {}
         for k, n in operand_names(ins):
             t = tiles.get(n)
             if t is None or t.memory != "sbuf" or t.address is not None:
                 continue
+            if eligible is not None and not eligible(t):
+                continue
             if k == "dst" and n in written and _overwrites_whole(ins, n, t):
+                made[n] = made.get(n, 0) + 1
+                if not rename:
+                    continue
                 new = program.add_tile(t.name + "_gen", t.memory, t.partitions, t.free_shape,
                                        t.dtype, t.source)
                 live_until[current.get(n, n)] = new.name
                 current[n] = new.name
-                made += 1
             renames[k] = current.get(n, n)
             if k == "dst":
                 written.add(n)
