@@ -57,6 +57,28 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   error = nullptr;
 }
 
+namespace {
+
+template <class T>
+void free_vector(std::vector<T>* v) {
+  std::vector<T>().swap(*v);
+}
+
+}  // namespace
+
+void RunState::release_scheduling() {
+  free_vector(&issued);
+  free_vector(&consumer_begin);
+  free_vector(&dma_consumer);
+  free_vector(&unresolved);
+  free_vector(&ready_ps);
+  free_vector(&ready_heap);
+  free_vector(&heap_size);
+  free_vector(&ordered_heap);
+  free_vector(&ordered_size);
+  free_vector(&ordered_next);
+}
+
 int64_t RunState::dependency_ready(int32_t k) const {
   const int32_t i = plan->piece_instr[k];
   int64_t t = engine_free_ps[plan->piece_queue[k]];

@@ -70,6 +70,9 @@ struct RunState {
   std::exception_ptr error;
 
   void reset(const TimingPlan& p, const isa::Program* program, isa::MachineState* vals);
+  // Frees what only the run loop needs (ready heaps, reverse edges, issue flags), keeping the
+  // per-piece and per-instruction times that results are collected from.
+  void release_scheduling();
 
   bool instruction_done(int32_t i) const { return pieces_left[i] == 0; }
   // Earliest time piece `k` may start as far as its queue and its instruction's dependencies

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
+#include <unordered_map>
 
 #include "isa/error.h"
 #include "sim/stats/text_table.h"
@@ -17,9 +17,38 @@ struct Gate {
   double handoff = -std::numeric_limits<double>::infinity();
 };
 
-std::string line_of(const isa::Instruction& ins) {
-  return ins.label.empty() ? "(" + std::string(isa::opcode_name(ins.op)) + ")" : ins.label;
-}
+// The kernel source lines of a program: a dense id per instruction (its label; unlabelled
+// instructions are grouped by opcode as "(opcode)"), so per-instruction sums index arrays and
+// build no strings.
+class LineIndex {
+ public:
+  explicit LineIndex(const isa::Program& prog) : line_of_(prog.instructions.size()) {
+    std::vector<int32_t> opcode_line(isa::kNumOpcodes, -1);
+    for (size_t i = 0; i < prog.instructions.size(); ++i) {
+      const isa::Instruction& ins = prog.instructions[i];
+      if (!ins.label.empty()) {
+        line_of_[i] = id_of(ins.label);
+        continue;
+      }
+      int32_t& id = opcode_line[static_cast<size_t>(ins.op)];
+      if (id < 0) id = id_of("(" + std::string(isa::opcode_name(ins.op)) + ")");
+      line_of_[i] = id;
+    }
+  }
+  int32_t line_of(int32_t instr) const { return line_of_[instr]; }
+  size_t size() const { return names_.size(); }
+  const std::string& name(int32_t id) const { return names_[id]; }
+
+ private:
+  int32_t id_of(const std::string& name) {
+    const auto [it, fresh] = ids_.emplace(name, static_cast<int32_t>(names_.size()));
+    if (fresh) names_.push_back(name);
+    return it->second;
+  }
+  std::vector<int32_t> line_of_;
+  std::unordered_map<std::string, int32_t> ids_;
+  std::vector<std::string> names_;
+};
 
 class PathBuilder {
  public:
@@ -53,6 +82,8 @@ class PathBuilder {
   }
 
   // Start order on each DMA queue, by piece (or by record when the result has no pieces).
+  // Slots are bucketed by queue (stable), then each queue is sorted by start unless already
+  // in start order (as in program-order issue): the order of a stable sort on (queue, start).
   void add_dma_queue_order() {
     struct Slot {
       int32_t index;
@@ -66,13 +97,30 @@ class PathBuilder {
       for (const InstrRecord* r : by_index_)
         if (r && r->engine == isa::Engine::kDma)
           slots.push_back({r->index, r->queue, r->start_ns, r->busy_ns});
-    std::stable_sort(slots.begin(), slots.end(), [](const Slot& a, const Slot& b) {
-      return a.queue != b.queue ? a.queue < b.queue : a.start < b.start;
-    });
-    for (size_t k = 1; k < slots.size(); ++k) {
-      const Slot& prev = slots[k - 1];
-      if (prev.queue == slots[k].queue && prev.index != slots[k].index)
-        consider(slots[k].index, prev.index, prev.start + prev.busy);
+    // Queue q goes to bucket q + kOffset (queues are int16, possibly negative in hand-made
+    // results).
+    constexpr int kOffset = 1 << 15;
+    std::vector<int32_t> bucket_begin((1 << 16) + 1, 0);
+    for (const Slot& s : slots) ++bucket_begin[s.queue + kOffset + 1];
+    for (size_t b = 1; b < bucket_begin.size(); ++b) bucket_begin[b] += bucket_begin[b - 1];
+    std::vector<Slot> by_queue(slots.size());
+    {
+      std::vector<int32_t> fill(bucket_begin.begin(), bucket_begin.end() - 1);
+      for (const Slot& s : slots) by_queue[fill[s.queue + kOffset]++] = s;
+    }
+    slots.clear();
+    slots.shrink_to_fit();
+    const auto by_start = [](const Slot& a, const Slot& b) { return a.start < b.start; };
+    for (size_t b = 0; b + 1 < bucket_begin.size(); ++b) {
+      const auto first = by_queue.begin() + bucket_begin[b];
+      const auto last = by_queue.begin() + bucket_begin[b + 1];
+      if (last - first > 1 && !std::is_sorted(first, last, by_start))
+        std::stable_sort(first, last, by_start);
+    }
+    for (size_t k = 1; k < by_queue.size(); ++k) {
+      const Slot& prev = by_queue[k - 1];
+      if (prev.queue == by_queue[k].queue && prev.index != by_queue[k].index)
+        consider(by_queue[k].index, prev.index, prev.start + prev.busy);
     }
   }
 
@@ -120,13 +168,47 @@ class PathBuilder {
   std::vector<Gate> gate_;
 };
 
+// A group of the whole chain, before the reported ones are chosen.
+struct CompactGroup {
+  isa::Opcode op{};
+  isa::Engine engine{};
+  int32_t line = 0;
+  int64_t count = 0;
+  double ns = 0;
+};
+
+// The kMaxReportedGroups groups of `all` with the most path time (ties: the earlier), in path
+// order.
+std::vector<PathGroup> reported_groups(const std::vector<CompactGroup>& all,
+                                       const LineIndex& lines) {
+  std::vector<int64_t> keep(all.size());
+  for (size_t g = 0; g < keep.size(); ++g) keep[g] = static_cast<int64_t>(g);
+  if (keep.size() > kMaxReportedGroups) {
+    std::nth_element(keep.begin(), keep.begin() + kMaxReportedGroups, keep.end(),
+                     [&](int64_t a, int64_t b) {
+                       return all[a].ns != all[b].ns ? all[a].ns > all[b].ns : a < b;
+                     });
+    keep.resize(kMaxReportedGroups);
+    std::sort(keep.begin(), keep.end());
+  }
+  std::vector<PathGroup> out;
+  out.reserve(keep.size());
+  for (int64_t g : keep) {
+    const CompactGroup& c = all[g];
+    out.push_back({std::string(isa::opcode_name(c.op)), lines.name(c.line), c.engine, c.count,
+                   c.ns, g});
+  }
+  return out;
+}
+
 CriticalPath critical_path(const isa::Program& prog, const RunResult& result,
-                           std::map<std::string, LineTime>* lines) {
+                           const LineIndex& line_index, std::vector<LineTime>* lines) {
   PathBuilder b(prog, result);
   b.add_dependency_edges();
   b.add_compute_queue_order();
   b.add_dma_queue_order();
   CriticalPath cp;
+  std::vector<CompactGroup> groups;
   double prev_handoff = 0;
   for (const auto& [index, handoff] : b.walk()) {
     const InstrRecord& r = *b.record(index);
@@ -138,29 +220,30 @@ CriticalPath critical_path(const isa::Program& prog, const RunResult& result,
     ++cp.instructions;
     cp.length_ns = std::max(cp.length_ns, r.end_ns);
     prev_handoff = handoff;
-    const std::string line = line_of(ins);
+    const int32_t line = line_index.line_of(index);
     (*lines)[line].critical_ns += exec;
-    const std::string op(isa::opcode_name(ins.op));
-    if (cp.chain.empty() || cp.chain.back().opcode != op || cp.chain.back().line != line ||
-        cp.chain.back().engine != r.engine)
-      cp.chain.push_back({op, line, r.engine, 0, 0});
-    ++cp.chain.back().count;
-    cp.chain.back().ns += exec;
+    if (groups.empty() || groups.back().op != ins.op || groups.back().line != line ||
+        groups.back().engine != r.engine)
+      groups.push_back({ins.op, r.engine, line, 0, 0});
+    ++groups.back().count;
+    groups.back().ns += exec;
   }
+  cp.groups = static_cast<int64_t>(groups.size());
+  cp.chain = reported_groups(groups, line_index);
   return cp;
 }
 
 // Busy and waiting time by line. A DMA's wait is its longest piece wait (the pieces wait side
 // by side on their queues, so their sum is no time anyone waited).
 void add_line_times(const isa::Program& prog, const RunResult& result,
-                    std::map<std::string, LineTime>* lines) {
+                    const LineIndex& line_index, std::vector<LineTime>* lines) {
   std::vector<double> dma_wait(prog.instructions.size(), -1);
   for (const DmaPieceRecord& p : result.dma_pieces)
     if (p.index >= 0 && size_t(p.index) < dma_wait.size())
       dma_wait[p.index] = std::max(dma_wait[p.index], p.dep_wait_ns);
   for (const InstrRecord& r : result.records) {
     if (r.index < 0 || size_t(r.index) >= prog.instructions.size()) continue;  // checked above
-    LineTime& lt = (*lines)[line_of(prog.instructions[r.index])];
+    LineTime& lt = (*lines)[line_index.line_of(r.index)];
     ++lt.instructions;
     lt.busy_ns += r.busy_ns;
     const bool pieces = r.engine == isa::Engine::kDma && dma_wait[r.index] >= 0;
@@ -168,11 +251,21 @@ void add_line_times(const isa::Program& prog, const RunResult& result,
   }
 }
 
-std::vector<LineTime> ranked_lines(std::map<std::string, LineTime>&& by_line) {
+// The lines that have a record, in name order (as a map by name would list them) and then
+// ranked: most critical first, then busiest; beyond kMaxReportedLines summed into "(other)".
+std::vector<LineTime> ranked_lines(std::vector<LineTime>&& by_id, const LineIndex& line_index,
+                                   const std::vector<uint8_t>& used) {
+  std::vector<int32_t> ids;
+  for (size_t id = 0; id < by_id.size(); ++id)
+    if (used[id]) ids.push_back(static_cast<int32_t>(id));
+  std::sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) {
+    return line_index.name(a) < line_index.name(b);
+  });
   std::vector<LineTime> out;
-  for (auto& [name, lt] : by_line) {
-    lt.line = name;
-    out.push_back(std::move(lt));
+  out.reserve(ids.size());
+  for (int32_t id : ids) {
+    by_id[id].line = line_index.name(id);
+    out.push_back(std::move(by_id[id]));
   }
   std::stable_sort(out.begin(), out.end(), [](const LineTime& a, const LineTime& b) {
     return a.critical_ns != b.critical_ns ? a.critical_ns > b.critical_ns
@@ -207,7 +300,8 @@ std::string engine_shares(const CriticalPath& p) {
 }
 
 std::string chain_text(const CriticalPath& p, size_t max_groups) {
-  // The groups that carry the most path time, shown in path order.
+  // The groups that carry the most path time, shown in path order (p.chain holds the most
+  // carrying groups of the whole chain, so its top ones are the whole chain's).
   std::vector<size_t> order(p.chain.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
@@ -215,14 +309,14 @@ std::string chain_text(const CriticalPath& p, size_t max_groups) {
   if (order.size() > max_groups) order.resize(max_groups);
   std::sort(order.begin(), order.end());
   std::string out;
-  size_t last = 0;
+  int64_t last = 0;
   for (size_t k = 0; k < order.size(); ++k) {
     const PathGroup& g = p.chain[order[k]];
-    if (k > 0) out += order[k] == last + 1 ? " -> " : " -> ... -> ";
+    if (k > 0) out += g.position == last + 1 ? " -> " : " -> ... -> ";
     out += g.opcode + " " + g.line + " [" + std::string(isa::engine_name(g.engine)) +
            (g.count > 1 ? strformat(" x%lld", static_cast<long long>(g.count)) : "") + ", " +
            us(g.ns) + " us]";
-    last = order[k];
+    last = g.position;
   }
   return out;
 }
@@ -240,10 +334,16 @@ Slowness analyse_slowness(const isa::Program& prog, const RunResult& result,
       s.busiest = static_cast<isa::Engine>(e);
     }
   s.engine_bound = s.busiest_utilisation >= kEngineBoundUtilisation;
-  std::map<std::string, LineTime> lines;
-  s.path = critical_path(prog, result, &lines);
-  add_line_times(prog, result, &lines);
-  s.lines = ranked_lines(std::move(lines));
+  const LineIndex line_index(prog);
+  std::vector<LineTime> lines(line_index.size());
+  s.path = critical_path(prog, result, line_index, &lines);
+  add_line_times(prog, result, line_index, &lines);
+  // A line is listed once an instruction of it has a record (as a map filled by both passes).
+  std::vector<uint8_t> used(line_index.size(), 0);
+  for (const InstrRecord& r : result.records)
+    if (r.index >= 0 && size_t(r.index) < prog.instructions.size())
+      used[line_index.line_of(r.index)] = 1;
+  s.lines = ranked_lines(std::move(lines), line_index, used);
   return s;
 }
 
@@ -265,7 +365,7 @@ nlohmann::json slowness_to_json(const Slowness& s) {
   for (const PathGroup& g : s.path.chain)
     chain.push_back({{"opcode", g.opcode}, {"line", g.line},
                      {"engine", std::string(isa::engine_name(g.engine))}, {"count", g.count},
-                     {"ns", g.ns}});
+                     {"ns", g.ns}, {"position", g.position}});
   json lines = json::array();
   for (const LineTime& l : s.lines)
     lines.push_back({{"line", l.line}, {"instructions", l.instructions}, {"busy_ns", l.busy_ns},
@@ -278,6 +378,7 @@ nlohmann::json slowness_to_json(const Slowness& s) {
           {"critical_path",
            {{"length_ns", s.path.length_ns}, {"exec_ns", s.path.exec_ns},
             {"wait_ns", s.path.wait_ns}, {"instructions", s.path.instructions},
+            {"groups", s.path.groups},
             {"exec_share", share(s.path.exec_ns, s.path.length_ns)},
             {"engine_ns", engines}, {"chain", chain}}},
           {"lines", lines}};

@@ -28,6 +28,10 @@ namespace trnsim::sim {
 // Below it no engine's work explains the total; the run is latency-bound (issue 13's rule).
 inline constexpr double kEngineBoundUtilisation = 0.7;
 inline constexpr size_t kMaxReportedLines = 100;  // lines beyond are summed into "(other)"
+// Critical-path groups kept in CriticalPath::chain: the ones carrying the most path time (a
+// streaming kernel's path alternates engines, so its chain has about one group per instruction;
+// writing all of them made stats.json about 100 bytes per instruction).
+inline constexpr size_t kMaxReportedGroups = 100;
 
 // Time of the instructions of one kernel source line (the instruction label; unlabelled
 // instructions are grouped as "(opcode)").
@@ -44,7 +48,8 @@ struct PathGroup {
   std::string opcode, line;
   isa::Engine engine{};
   int64_t count = 0;
-  double ns = 0;  // execution on the path
+  double ns = 0;          // execution on the path
+  int64_t position = 0;   // index of the group in the whole chain (0 = first executed)
 };
 
 struct CriticalPath {
@@ -53,7 +58,10 @@ struct CriticalPath {
   double wait_ns = 0;    // gaps between them (and before the first)
   std::array<double, isa::kNumEngines> engine_ns{};  // exec_ns by engine
   int64_t instructions = 0;
-  std::vector<PathGroup> chain;  // in execution order
+  int64_t groups = 0;  // groups of the whole chain
+  // The (at most kMaxReportedGroups) groups with the most execution on the path (ties: the
+  // earlier), in execution order; `position` tells where the others were left out.
+  std::vector<PathGroup> chain;
 };
 
 struct Slowness {

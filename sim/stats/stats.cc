@@ -1,6 +1,7 @@
 #include "sim/stats/stats.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 
@@ -63,10 +64,20 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   s.instructions = static_cast<int64_t>(prog.instructions.size());
   for (int e = 0; e < isa::kNumEngines; ++e)
     s.engines[e].clock_ghz = cfg.clocks.ghz(static_cast<isa::Engine>(e));
+  std::array<int64_t, isa::kNumOpcodes> per_opcode{};
   for (const isa::Instruction& ins : prog.instructions) {
-    ++s.opcode_counts[std::string(isa::opcode_name(ins.op))];
+    const size_t op = static_cast<size_t>(ins.op);
+    if (op < per_opcode.size()) {
+      ++per_opcode[op];
+    } else {  // not a known opcode (hand-made program): counted under its printed name
+      ++s.opcode_counts[std::string(isa::opcode_name(ins.op))];
+    }
     ++s.engines[static_cast<int>(ins.engine)].instructions;
   }
+  for (int op = 0; op < isa::kNumOpcodes; ++op)
+    if (per_opcode[op] > 0)
+      s.opcode_counts[std::string(isa::opcode_name(static_cast<isa::Opcode>(op)))] =
+          per_opcode[op];
 
   const int queues = std::max(cfg.dma.queues, 0);
   s.dma_queues.resize(queues);

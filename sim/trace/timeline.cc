@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -35,27 +36,41 @@ std::string json_string(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// A short piece of text built on the stack (numbers, timestamps): no allocation per field.
+struct Text {
+  char buf[40];
+  size_t n = 0;
+  std::string_view view() const { return std::string_view(buf, n); }
+};
+
 // Shortest round-trip text of a finite double; null otherwise (JSON has no NaN/Inf).
-std::string number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
+Text number(double v) {
+  Text t;
+  if (!std::isfinite(v)) {
+    std::memcpy(t.buf, "null", 4);
+    t.n = 4;
+    return t;
+  }
+  t.n = size_t(std::to_chars(t.buf, t.buf + sizeof t.buf, v).ptr - t.buf);
+  return t;
 }
 
 // Whole picoseconds of a ns time (rounding is monotonic, so back-to-back slices stay disjoint).
 int64_t to_ps(double ns) { return std::llround(ns * 1000.0); }
 
 // Microseconds as an exact decimal of picoseconds: 1234567 ps -> "1.234567".
-std::string ps_as_us(int64_t ps) {
-  std::string out = ps < 0 ? "-" : "";
-  const int64_t a = ps < 0 ? -ps : ps;
-  char digits[24];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, a / 1000000).ptr);
-  const auto frac_end = std::to_chars(digits, digits + sizeof digits, a % 1000000 + 1000000).ptr;
-  digits[0] = '.';  // "1xxxxxx" -> ".xxxxxx": six digits with leading zeros
-  out.append(digits, frac_end);
-  return out;
+Text ps_as_us(int64_t ps) {
+  Text t;
+  char* p = t.buf;
+  if (ps < 0) *p++ = '-';
+  // |INT64_MIN| does not fit in int64: work in uint64.
+  const uint64_t a = ps < 0 ? uint64_t(0) - uint64_t(ps) : uint64_t(ps);
+  p = std::to_chars(p, t.buf + sizeof t.buf, a / 1000000).ptr;
+  char* frac = p;
+  p = std::to_chars(p, t.buf + sizeof t.buf, a % 1000000 + 1000000).ptr;
+  *frac = '.';  // "1xxxxxx" -> ".xxxxxx": six digits with leading zeros
+  t.n = size_t(p - t.buf);
+  return t;
 }
 
 // Where the timeline text goes, in large blocks.
@@ -111,6 +126,7 @@ class BufferedSink {
   }
   BufferedSink& operator<<(const char* s) { return *this << std::string_view(s); }
   BufferedSink& operator<<(const std::string& s) { return *this << std::string_view(s); }
+  BufferedSink& operator<<(const Text& t) { return *this << t.view(); }
   template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
   BufferedSink& operator<<(Int v) {
     char digits[24];
@@ -188,32 +204,61 @@ void write_track(BufferedSink& os, isa::Engine e, int queue) {
   write_metadata(os, "thread_sort_index", tid, "\"sort_index\":" + std::to_string(tid));
 }
 
-std::string operand_args(const isa::Program& prog, const isa::Instruction& ins) {
-  const isa::InstrInfo& inf = isa::info(ins.op);
-  std::string out;
-  for (size_t k = 0; k < ins.operands.size() && k < inf.operands.size(); ++k) {
-    const isa::Operand& o = ins.operands[k];
-    if (o.is_view()) {
-      const std::string& role = inf.operands[k].role;
-      const std::vector<int64_t> shape = o.view.shape();
-      const isa::DType dtype = prog.dtype_of(o.view.buf);
-      int64_t elements = 1;
-      std::string dims;
-      for (int64_t d : shape) {
-        dims += (dims.empty() ? "" : ",") + std::to_string(d);
-        elements *= d;  // a validated view's element count fits (its buffer's does)
+// Writes the operand args of an instruction: for each view operand ROLE, ROLE (the view text),
+// ROLE_shape, ROLE_dtype and ROLE_bytes; for each immediate ROLE its value. The escaped keys of
+// each opcode's roles are built once.
+class OperandArgsWriter {
+ public:
+  explicit OperandArgsWriter(const isa::Program& prog) : prog_(prog), keys_(isa::kNumOpcodes) {}
+
+  void write(BufferedSink& os, const isa::Instruction& ins) {
+    const isa::InstrInfo& inf = isa::info(ins.op);
+    const std::vector<RoleKeys>& keys = keys_of(ins.op, inf);
+    for (size_t k = 0; k < ins.operands.size() && k < inf.operands.size(); ++k) {
+      const isa::Operand& o = ins.operands[k];
+      if (o.is_view()) {
+        const isa::DType dtype = prog_.dtype_of(o.view.buf);
+        os << keys[k].view << json_string(isa::view_to_string(prog_, o.view)) << keys[k].shape;
+        int64_t elements = 1;
+        bool first = true;
+        for (int64_t d : o.view.shape()) {
+          if (!first) os << ",";
+          first = false;
+          os << d;
+          elements *= d;  // a validated view's element count fits (its buffer's does)
+        }
+        os << "]" << keys[k].dtype << isa::dtype_name(dtype) << "\"" << keys[k].bytes
+           << elements * isa::dtype_bytes(dtype);
+      } else if (o.is_imm()) {
+        os << keys[k].view << number(o.imm);
       }
-      out += "," + json_string(role) + ":" + json_string(isa::view_to_string(prog, o.view)) +
-             "," + json_string(role + "_shape") + ":[" + dims + "]," +
-             json_string(role + "_dtype") + ":\"" + std::string(isa::dtype_name(dtype)) + "\"," +
-             json_string(role + "_bytes") + ":" +
-             std::to_string(elements * isa::dtype_bytes(dtype));
-    } else if (o.is_imm()) {
-      out += "," + json_string(inf.operands[k].role) + ":" + number(o.imm);
     }
   }
-  return out;
-}
+
+ private:
+  struct RoleKeys {
+    std::string view, shape, dtype, bytes;  // ,"ROLE":  ,"ROLE_shape":[  ,"ROLE_dtype":"  ,"ROLE_bytes":
+  };
+
+  const std::vector<RoleKeys>& keys_of(isa::Opcode op, const isa::InstrInfo& inf) {
+    static const std::vector<RoleKeys> kNone;
+    const size_t slot = static_cast<size_t>(op);
+    if (slot >= keys_.size()) return kNone;
+    std::vector<RoleKeys>& keys = keys_[slot];
+    if (keys.empty() && !inf.operands.empty()) {
+      for (const isa::OperandSpec& spec : inf.operands) {
+        const std::string& role = spec.role;
+        keys.push_back({"," + json_string(role) + ":", "," + json_string(role + "_shape") + ":[",
+                        "," + json_string(role + "_dtype") + ":\"",
+                        "," + json_string(role + "_bytes") + ":"});
+      }
+    }
+    return keys;
+  }
+
+  const isa::Program& prog_;
+  std::vector<std::vector<RoleKeys>> keys_;  // per opcode, per operand slot
+};
 
 const InstrRecord& record_of(const std::vector<const InstrRecord*>& by_index, int32_t index,
                              const char* what) {
@@ -269,6 +314,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   }
 
   BufferedSink os(out);
+  OperandArgsWriter operand_args(prog);
   os << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":" << json_string(prog.name)
      << ",\"total_ns\":" << number(result.total_ns) << "},\n\"traceEvents\":[\n";
   write_metadata(os, "process_name", 0, "\"name\":\"NeuronCore\"");
@@ -304,8 +350,9 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
         os << "{\"name\":" << json_string(name) << ",\"cat\":\"dma\",\"ph\":\"X\",\"pid\":"
            << kTimelinePid << ",\"tid\":" << timeline_tid(isa::Engine::kDma, piece.queue)
            << ",\"ts\":" << ps_as_us(piece_ts_ps) << ",\"dur\":" << ps_as_us(piece_dur_ps)
-           << ",\"args\":{\"index\":" << r.index << operand_args(prog, ins)
-           << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
+           << ",\"args\":{\"index\":" << r.index;
+        operand_args.write(os, ins);
+        os << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
            << ",\"end_ns\":" << number(piece.end_ns) << ",\"bytes\":" << piece.bytes
            << ",\"transfer_bytes\":" << r.bytes << "}},\n";
         write_dma_fixed_slice(os, timeline_tid(isa::Engine::kDma, piece.queue), piece_ts_ps,
@@ -327,8 +374,9 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
     os << "{\"name\":" << json_string(name) << ",\"cat\":\"" << isa::engine_name(r.engine)
        << "\",\"ph\":\"X\",\"pid\":" << kTimelinePid << ",\"tid\":" << tid
        << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(end_ps - ts_ps)
-       << ",\"args\":{\"index\":" << r.index << operand_args(prog, ins)
-       << ",\"cycles\":" << r.cycles << ",\"dep_wait_ns\":" << number(r.dep_wait_ns)
+       << ",\"args\":{\"index\":" << r.index;
+    operand_args.write(os, ins);
+    os << ",\"cycles\":" << r.cycles << ",\"dep_wait_ns\":" << number(r.dep_wait_ns)
        << ",\"end_ns\":" << number(r.end_ns);
     if (dma) os << ",\"start_ns\":" << number(r.start_ns) << ",\"queues\":" << std::max<int64_t>(pieces, 1);
     if (r.bytes) os << ",\"bytes\":" << r.bytes;
