@@ -436,7 +436,7 @@ Program program_from_json(const json& j) {
   return prog;
 }
 
-Program read_trace_file(const std::string& path) {
+std::string read_trace_bytes(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
     throw Error(path + ": not a regular file (a directory or device cannot be a trace)");
@@ -444,10 +444,18 @@ Program read_trace_file(const std::string& path) {
   if (!in) throw Error(path + ": cannot open trace file");
   const std::streamoff size = in.tellg();
   if (size < 0) throw Error(path + ": cannot read the trace file's size");
-  std::string text(size_t(size), '\0');
+  std::string bytes(size_t(size), '\0');
   in.seekg(0);
-  if (!in.read(text.data(), std::streamsize(text.size())))
+  if (!in.read(bytes.data(), std::streamsize(bytes.size())))
     throw Error(path + ": cannot read trace file");
+  return bytes;
+}
+
+Program read_trace_file(const std::string& path) {
+  return program_from_json_text(read_trace_bytes(path), path);
+}
+
+Program program_from_json_text(std::string text, const std::string& path) {
   // JSON objects keep the last of repeated keys; a trace with a repeated key is an error.
   InstructionStreamer streamer;
   json j;

@@ -29,6 +29,11 @@ inline constexpr int kTraceFormatVersion = 1;
 // Parse errors throw trnsim::Error naming the instruction index, the field and the reason.
 Program program_from_json(const nlohmann::json& j);
 Program read_trace_file(const std::string& path);
+// The whole content of the trace file at `path` (a regular file); throws trnsim::Error naming
+// the path when it cannot be read.
+std::string read_trace_bytes(const std::string& path);
+// A JSON trace from its text; errors are prefixed with `path`.
+Program program_from_json_text(std::string text, const std::string& path);
 nlohmann::json program_to_json(const Program& prog);  // round trip is exact
 // The canonical file text: program_to_json's content with "op" first in each instruction and
 // one tensor, tile or instruction per line. Stable: equal programs give equal text.

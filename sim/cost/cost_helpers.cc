@@ -132,4 +132,11 @@ Cost instruction_cost(const isa::Program& prog, const isa::Instruction& ins, con
   return {};
 }
 
+Cost streaming_cost(int64_t occupancy, const StreamEngineSpec& s, const HwConfig& cfg) {
+  Cost c;
+  c.occupancy_cycles = occupancy;
+  c.latency_cycles = occupancy + cfg.memory.access_overhead_cycles + s.static_overhead_cycles;
+  return c;
+}
+
 }  // namespace trnsim::sim

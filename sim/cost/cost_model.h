@@ -70,4 +70,8 @@ inline constexpr int64_t kMaxCostCycles = int64_t(1) << 44;
 // trnsim::Error above kMaxCostCycles (or NaN).
 int64_t ceil_cycles(double cycles);
 
+// A streaming-engine cost: `occupancy` cycles busy; the result is visible after the SBUF access
+// overhead and the engine's static overhead on top.
+Cost streaming_cost(int64_t occupancy, const StreamEngineSpec& s, const HwConfig& cfg);
+
 }  // namespace trnsim::sim

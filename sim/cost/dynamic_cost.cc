@@ -14,16 +14,6 @@
 #include "sim/cost/cost_model.h"
 
 namespace trnsim::sim {
-namespace {
-
-Cost with_overheads(int64_t occupancy, const StreamEngineSpec& s, const HwConfig& cfg) {
-  Cost c;
-  c.occupancy_cycles = occupancy;
-  c.latency_cycles = occupancy + cfg.memory.access_overhead_cycles + s.static_overhead_cycles;
-  return c;
-}
-
-}  // namespace
 
 Cost dynamic_copy_cost(const isa::Program& prog, const isa::Instruction& ins,
                        const HwConfig& cfg) {
@@ -33,7 +23,7 @@ Cost dynamic_copy_cost(const isa::Program& prog, const isa::Instruction& ins,
   const isa::View& window_like = ins.operand(dynamic_src ? "dst" : "src").view;
   const double n = static_cast<double>(window_like.free_elements());
   const double elem_cycles = n / s.elements_per_cycle * stride_factor(prog, ins, cfg);
-  return with_overheads(std::max(s.min_ii_dynamic_cycles, ceil_cycles(elem_cycles)), s, cfg);
+  return streaming_cost(std::max(s.min_ii_dynamic_cycles, ceil_cycles(elem_cycles)), s, cfg);
 }
 
 Cost gather_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg) {
@@ -47,7 +37,7 @@ Cost gather_cost(const isa::Program& prog, const isa::Instruction& ins, const Hw
   };
   const int64_t full_groups = n / group, rest = n % group;
   const int64_t occupancy = full_groups * group_cycles(group) + (rest ? group_cycles(rest) : 0);
-  return with_overheads(std::max<int64_t>(occupancy, s.min_ii_cycles), s, cfg);
+  return streaming_cost(std::max<int64_t>(occupancy, s.min_ii_cycles), s, cfg);
 }
 
 }  // namespace trnsim::sim

@@ -14,20 +14,13 @@
 namespace trnsim::sim {
 namespace {
 
-Cost with_overheads(int64_t occupancy, const StreamEngineSpec& s, const HwConfig& cfg) {
-  Cost c;
-  c.occupancy_cycles = occupancy;
-  c.latency_cycles = occupancy + cfg.memory.access_overhead_cycles + s.static_overhead_cycles;
-  return c;
-}
-
 // APPROX: the stride penalty scales the per-element term only, not MIN_II.
 Cost streamed(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg,
               double cycles_per_elem) {
   const StreamEngineSpec& s = cfg.stream(ins.engine);
   const double n = static_cast<double>(stream_elements(prog, ins));
   const double elem_cycles = n * cycles_per_elem * stride_factor(prog, ins, cfg);
-  return with_overheads(std::max(s.min_ii_cycles, ceil_cycles(elem_cycles)), s, cfg);
+  return streaming_cost(std::max(s.min_ii_cycles, ceil_cycles(elem_cycles)), s, cfg);
 }
 
 }  // namespace
@@ -50,7 +43,7 @@ Cost reciprocal_cost(const isa::Program& prog, const isa::Instruction& ins,
                      const HwConfig& cfg) {
   const StreamEngineSpec& s = cfg.stream(ins.engine);
   const double n = static_cast<double>(stream_elements(prog, ins));
-  return with_overheads(
+  return streaming_cost(
       ceil_cycles(n * s.reciprocal_cycles_per_elem * stride_factor(prog, ins, cfg)), s, cfg);
 }
 
@@ -59,7 +52,7 @@ Cost gpsimd_index_cost(const isa::Program& prog, const isa::Instruction& ins,
                        const HwConfig& cfg) {
   const StreamEngineSpec& s = cfg.stream(ins.engine);
   const double n = static_cast<double>(ins.operand("dst").view.free_elements());
-  return with_overheads(s.gpsimd_index_base_cycles + ceil_cycles(n / s.elements_per_cycle), s,
+  return streaming_cost(s.gpsimd_index_base_cycles + ceil_cycles(n / s.elements_per_cycle), s,
                         cfg);
 }
 
@@ -71,7 +64,7 @@ Cost partition_reduce_cost(const isa::Program& prog, const isa::Instruction& ins
   const int64_t p = std::max<int64_t>(2, ins.operand("src").view.partitions());
   const int64_t steps = static_cast<int64_t>(std::ceil(std::log2(static_cast<double>(p))));
   const Cost one = streamed(prog, ins, cfg, 1.0 / s.elements_per_cycle);
-  return with_overheads(one.occupancy_cycles * steps, s, cfg);
+  return streaming_cost(one.occupancy_cycles * steps, s, cfg);
 }
 
 }  // namespace trnsim::sim
