@@ -296,7 +296,7 @@ nlohmann::json trace_with(const nlohmann::json& instruction) {
                 tile("off", 1, {1}, "int32"),         tile("offf", 1, {1}, "float32"),
                 tile("idx", 128, {16}, "uint32"),     tile("out", 128, {16}, "float32"),
                 tile("outb", 128, {16}, "bfloat16")};
-  j["instructions"] = {instruction};
+  j["instructions"] = nlohmann::json::array({instruction});  // clang: {x} copies x
   return j;
 }
 
