@@ -36,6 +36,8 @@ enum class CostClass : uint8_t {
   kDmaTranspose,     // DMA with transpose
   kDynamicCopy,      // tensor_copy_dynamic_src / _dst (runtime offset)
   kGather,           // nc_n_gather (per-partition gather by an index tile)
+  kLocalGather,      // local_gather (GpSimd-core gather of 16-partition groups)
+  kSequenceBounds,   // sequence_bounds (segment start / end scans on GpSimd)
 };
 
 enum class Opcode : uint16_t {

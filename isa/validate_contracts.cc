@@ -270,6 +270,12 @@ void check_contract(const InstrChecker& c) {
     case Opcode::nonzero_with_count:
       check_nonzero_with_count(c);
       break;
+    case Opcode::local_gather:
+      check_local_gather(c);
+      break;
+    case Opcode::sequence_bounds:
+      check_sequence_bounds(c);
+      break;
   }
 }
 

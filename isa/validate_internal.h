@@ -71,5 +71,8 @@ void check_dynamic_copy(const InstrChecker& c);
 void check_indirect_copy(const InstrChecker& c);
 void check_n_gather(const InstrChecker& c);
 void check_nonzero_with_count(const InstrChecker& c);
+// The contracts of the GpSimd gather and segment instructions (isa/validate_gpsimd.cc).
+void check_local_gather(const InstrChecker& c);
+void check_sequence_bounds(const InstrChecker& c);
 
 }  // namespace trnsim::isa::validate_internal

@@ -27,6 +27,10 @@ void read_stream(JsonObjectReader r, StreamEngineSpec* s) {
   r.get("gpsimd_index_base_cycles", &s->gpsimd_index_base_cycles);
   r.get("min_ii_dynamic_cycles", &s->min_ii_dynamic_cycles);
   r.get("gather_group_elements", &s->gather_group_elements);
+  r.get("local_gather_base_cycles", &s->local_gather_base_cycles);
+  r.get("local_gather_batch_indices", &s->local_gather_batch_indices);
+  r.get("local_gather_batch_overhead_cycles", &s->local_gather_batch_overhead_cycles);
+  r.get("local_gather_word_bytes", &s->local_gather_word_bytes);
   require(s->min_ii_cycles >= 0, r, "min_ii_cycles", "must be >= 0");
   require(s->static_overhead_cycles >= 0, r, "static_overhead_cycles", "must be >= 0");
   require(s->elements_per_cycle > 0, r, "elements_per_cycle", "must be > 0");
@@ -36,6 +40,11 @@ void read_stream(JsonObjectReader r, StreamEngineSpec* s) {
   require(s->gpsimd_index_base_cycles >= 0, r, "gpsimd_index_base_cycles", "must be >= 0");
   require(s->min_ii_dynamic_cycles >= 0, r, "min_ii_dynamic_cycles", "must be >= 0");
   require(s->gather_group_elements > 0, r, "gather_group_elements", "must be > 0");
+  require(s->local_gather_base_cycles >= 0, r, "local_gather_base_cycles", "must be >= 0");
+  require(s->local_gather_batch_indices > 0, r, "local_gather_batch_indices", "must be > 0");
+  require(s->local_gather_batch_overhead_cycles >= 0, r, "local_gather_batch_overhead_cycles",
+          "must be >= 0");
+  require(s->local_gather_word_bytes > 0, r, "local_gather_word_bytes", "must be > 0");
   r.finish();
 }
 

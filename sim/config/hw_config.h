@@ -44,6 +44,10 @@ struct StreamEngineSpec {  // vector, scalar and gpsimd engines
   int64_t gpsimd_index_base_cycles = 0;   // iota / affine_select fixed part
   int64_t min_ii_dynamic_cycles = 0;      // MIN_II of an instruction with a runtime offset
   int64_t gather_group_elements = 0;      // nc_n_gather: output elements per ISA group
+  int64_t local_gather_base_cycles = 0;   // local_gather: fixed part
+  int64_t local_gather_batch_indices = 0; // local_gather: indices per batch (t)
+  int64_t local_gather_batch_overhead_cycles = 0;  // local_gather: fixed cycles per batch
+  int64_t local_gather_word_bytes = 0;    // local_gather: bytes moved together (packing)
 };
 
 struct MemorySpec {

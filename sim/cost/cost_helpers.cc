@@ -128,6 +128,10 @@ Cost instruction_cost(const isa::Program& prog, const isa::Instruction& ins, con
       return dynamic_copy_cost(prog, ins, cfg);
     case isa::CostClass::kGather:
       return gather_cost(prog, ins, cfg);
+    case isa::CostClass::kLocalGather:
+      return local_gather_cost(prog, ins, cfg);
+    case isa::CostClass::kSequenceBounds:
+      return sequence_bounds_cost(prog, ins, cfg);
   }
   return {};
 }
