@@ -28,7 +28,8 @@ MULTI_ENGINE = {
 _DEFAULT_ENGINE = {"nc_matmul": "tensor", "nc_transpose": "tensor", "activation": "scalar",
                    "activation_reduce": "scalar", "tensor_partition_reduce": "gpsimd",
                    "iota": "gpsimd", "affine_select": "gpsimd", "nc_n_gather": "gpsimd",
-                   "nonzero_with_count": "gpsimd"}
+                   "nonzero_with_count": "gpsimd", "local_gather": "gpsimd",
+                   "sequence_bounds": "gpsimd"}
 _TWO_INPUTS = {"tensor_tensor", "scalar_tensor_tensor", "tensor_tensor_scan"}
 _INPUT_KEYS = ("src", "src0", "src1", "stationary", "moving", "bias", "operand0", "operand1",
                "data")
