@@ -472,21 +472,9 @@ def _dma_rmw(call, p):
     emit("dma_copy", mask=p["mask"], dst=dst, src=cur)
 
 
-def dma_transpose(*args, **kwargs):
-    call = "nisa.dma_transpose"
-    old = [("src", _REQ), ("axes", None), ("mask", None), ("dtype", None), ("dge_mode", None)]
-    new = [("dst", _REQ), ("src", _REQ), ("axes", None), ("dge_mode", None), ("name", None)]
-    is_new, p = _bind(call, args, kwargs, old, new, 1)
-    x = p["src"]
-    if not isinstance(x, NkiTensor) or x.ndim != 2:
-        raise NkiUnsupportedError(call, "only 2-D transposes")
-    dst = p["dst"] if is_new else new_tile((x.shape[1], x.shape[0]), p["dtype"] or x.dtype)
-    ins = emit("dma_transpose", mask=p["mask"], dst=dst, src=x)
-    return dst if is_new else fresh(dst, ins)
-
-
 from .isa_index import affine_select, iota  # noqa: E402,F401
 from .isa_gpsimd import local_gather, sequence_bounds  # noqa: E402,F401
+from .isa_dma_transpose import dma_transpose  # noqa: E402,F401
 from .isa_dynamic import (nc_n_gather, nonzero_with_count,  # noqa: E402,F401
                           tensor_copy_dynamic_dst, tensor_copy_dynamic_src)
 from .isa_register import (VirtualRegister, register_alloc, register_load,  # noqa: E402,F401
