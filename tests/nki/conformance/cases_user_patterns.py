@@ -1,0 +1,51 @@
+"""Conformance: patterns found in published NKI kernels that the front end used to reject
+(each case written here; the pattern, not the kernel, comes from what users write):
+selections of reshaped HBM tensors that are not blocks of the tensor's dimensions."""
+import numpy as np
+
+import nki
+import nki.isa as nisa
+import nki.language as nl
+from trnsim_nki.coverage import case
+
+RNG = np.random.default_rng(71)
+
+
+def data(*shape):
+    return RNG.uniform(-2.0, 2.0, shape).astype(np.float32)
+
+
+@case("nl.load", "nl.store", "nl.add")
+def reshaped_input_column_and_output_through_reshape():
+    """A (4, 64) input seen as (64, 4) groups of 4: column k of the view is every 4th element
+    (no block of the (4, 64) tensor); the output is written only through the same reshape."""
+    a = data(4, 64)
+    ref = (a.reshape(64, 4) + a.reshape(64, 4)[:, 1:2]).reshape(4, 64)
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((4, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+        xv = x.reshape((64, 4))
+        ov = out.reshape((64, 4))
+        col = nl.load(xv[0:64, 1:2])
+        for j in nl.static_range(4):
+            nl.store(ov[0:64, j:j + 1], nl.add(nl.load(xv[0:64, j:j + 1]), col))
+        return out
+    return k, (a,), ref, 1e-6
+
+
+@case("nl.load", "nl.store", "nl.multiply")
+def reshaped_window_across_rows_and_returned_reshape():
+    """X (2, 128, 6, 6) seen as (2, 128, 36): a window of 20 pixels starting at 7 crosses image
+    rows; the result tensor is returned reshaped to 4-D."""
+    x = data(2, 128, 6, 6)
+    ref = (x.reshape(2, 128, 36)[:, :, 7:27] * 3.0).reshape(2, 128, 4, 5)
+
+    @nki.jit
+    def k(X):
+        flat = X.reshape((2, 128, 36))
+        out = nl.ndarray((2, 128, 20), dtype=nl.float32, buffer=nl.shared_hbm)
+        for b in nl.affine_range(2):
+            nl.store(out[b], nl.multiply(nl.load(flat[b, :, 7:27]), 3.0))
+        return out.reshape((2, 128, 4, 5))
+    return k, (x,), ref, 1e-6
