@@ -1,6 +1,7 @@
 """Conformance: patterns found in published NKI kernels that the front end used to reject
 (each case written here; the pattern, not the kernel, comes from what users write):
-selections of reshaped HBM tensors that are not blocks of the tensor's dimensions."""
+selections of reshaped HBM tensors that are not blocks of the tensor's dimensions, and the
+nki.compiler kernel decorators."""
 import numpy as np
 
 import nki
@@ -49,3 +50,19 @@ def reshaped_window_across_rows_and_returned_reshape():
             nl.store(out[b], nl.multiply(nl.load(flat[b, :, 7:27]), 3.0))
         return out.reshape((2, 128, 4, 5))
     return k, (x,), ref, 1e-6
+
+
+@case("nl.load", "nl.store", "nl.exp")
+def compiler_decorators_stack_on_jit():
+    """@nki.compiler.skip_middle_end_transformations / enable_stack_allocator over @nki.jit,
+    reached as attributes of the nki module (no import of nki.compiler)."""
+    a = data(128, 32)
+
+    @nki.compiler.enable_stack_allocator
+    @nki.compiler.skip_middle_end_transformations
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+        nl.store(out, nl.exp(nl.load(x)))
+        return out
+    return k, (a,), np.exp(a.astype(np.float64)), 1e-5
