@@ -66,3 +66,24 @@ def compiler_decorators_stack_on_jit():
         nl.store(out, nl.exp(nl.load(x)))
         return out
     return k, (a,), np.exp(a.astype(np.float64)), 1e-5
+
+
+@case("nl.mgrid", "nl.load", "nl.store", "nl.add")
+def mask_term_of_a_one_column_grid_axis():
+    """`lin = i_p * 1 + i_f` over nl.mgrid[0:128, 0:1]: i_f is always 0, so the mask
+    `base + lin < n` bounds the partitions alone (the last strip of a 300-vector)."""
+    x, y = data(300), data(300)
+
+    @nki.jit
+    def k(a, b):
+        out = nl.ndarray((300,), dtype=nl.float32, buffer=nl.shared_hbm)
+        for blk in nl.affine_range(3):
+            i_p, i_f = nl.mgrid[0:128, 0:1]
+            lin = i_p * 1 + i_f
+            m = blk * 128 + lin < 300
+            ta = nl.zeros((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+            ta[i_p, i_f] = nl.load(a[blk * 128 + lin], mask=m)
+            tb = nl.load(b[blk * 128 + lin], mask=m)
+            nl.store(out[blk * 128 + lin], value=nl.add(ta, tb), mask=m)
+        return out
+    return k, (x, y), x.astype(np.float64) + y, 1e-6
