@@ -87,3 +87,23 @@ def mask_term_of_a_one_column_grid_axis():
             nl.store(out[blk * 128 + lin], value=nl.add(ta, tb), mask=m)
         return out
     return k, (x, y), x.astype(np.float64) + y, 1e-6
+
+
+@case("nl.load", "nl.store")
+def python_bool_masks():
+    """A mask computed from Python integers is a constant: True masks nothing, False drops the
+    instruction (rows past the end of a chunk loop)."""
+    a = data(4, 128, 16)
+    ref = np.zeros((128, 8, 16))
+    ref[:, :4, :] = a.transpose(1, 0, 2)
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((128, 8, 16), dtype=nl.float32, buffer=nl.shared_hbm)
+        t = nl.zeros((nl.par_dim(128), 8, 16), dtype=nl.float32, buffer=nl.sbuf)
+        for r in nl.affine_range(8):
+            row = r
+            t[:, r, :] = nl.load(x[row if row < 4 else 0, :, :], mask=row < 4)
+        nl.store(out, t, mask=1 < 2)
+        return out
+    return k, (a,), ref, 0
