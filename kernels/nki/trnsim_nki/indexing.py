@@ -20,6 +20,7 @@ class Var:
         self.n = int(n)
         self.axis = axis
         self.ndim = ndim
+        self.grid = None  # nl.mgrid: the sizes of all its axes
 
     def __repr__(self):
         return "v%d[0:%d]@%s" % (self.id, self.n, self.axis)
@@ -233,6 +234,10 @@ class _MGrid:
             step = 1 if s.step is None else int(s.step)
             n = max(0, (int(s.stop) - start + step - 1) // step)
             out.append(Affine({Var(n, ax, nd): step}, start))
+        sizes = tuple(next(iter(a.terms)).n if a.terms else 0 for a in out)
+        for a in out:
+            for v in a.terms:
+                v.grid = sizes
         return _Grid(out)
 
 

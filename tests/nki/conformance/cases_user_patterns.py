@@ -107,3 +107,22 @@ def python_bool_masks():
         nl.store(out, t, mask=1 < 2)
         return out
     return k, (a,), ref, 0
+
+
+@case("nisa.iota", "nl.mgrid", gens="old")
+def iota_of_one_grid_axis():
+    """nisa.iota(grid.x) of nl.mgrid[0:128, 0:40]: the column index on every partition
+    (a 128 x 40 tile), and of nl.mgrid[0:1, 0:16]: one row 0..15."""
+    ref = np.concatenate([np.tile(np.arange(40.0), (128, 1)),
+                          np.tile(np.arange(16.0) * 2 + 1, (128, 1))], axis=1)
+
+    @nki.jit
+    def k():
+        out = nl.ndarray((128, 56), dtype=nl.float32, buffer=nl.shared_hbm)
+        grid = nl.mgrid[0:128, 0:40]
+        cols = nisa.iota(grid.x, dtype=nl.float32)
+        row = nisa.iota(2 * nl.mgrid[0:1, 0:16].x + 1, dtype=nl.float32)
+        nl.store(out[:, 0:40], cols)
+        nl.store(out[:, 40:56], nl.broadcast_to(row, shape=(128, 16)))
+        return out
+    return k, (), ref, 0
