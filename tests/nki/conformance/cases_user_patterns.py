@@ -126,3 +126,44 @@ def iota_of_one_grid_axis():
         nl.store(out[:, 40:56], nl.broadcast_to(row, shape=(128, 16)))
         return out
     return k, (), ref, 0
+
+
+@case("nl.where", "nl.max", "nl.full")
+def where_with_far_fill_value():
+    """nl.where(cond, x, -3e38 fill) before a row max (the masked-softmax pattern): selected
+    values come back exactly, not lost to the fill's magnitude."""
+    a = data(128, 64)
+    keep = (RNG.uniform(size=(128, 64)) < 0.5).astype(np.float32)
+    keep[:, 0] = 1.0
+    sel = np.where(keep > 0, a.astype(np.float64), float(np.float32(-3.0e38)))
+    ref = np.concatenate([sel, sel.max(axis=1, keepdims=True)], axis=1)
+
+    @nki.jit
+    def k(x, c):
+        out = nl.ndarray((128, 65), dtype=nl.float32, buffer=nl.shared_hbm)
+        fill = nl.full((128, 64), -3.0e38, dtype=nl.float32, buffer=nl.sbuf)
+        picked = nl.where(nl.load(c), nl.load(x), fill)
+        nl.store(out[:, 0:64], picked)
+        nl.store(out[:, 64:65], nl.max(picked, axis=1, keepdims=True))
+        return out
+    return k, (a, keep), ref, 0
+
+
+@case("nl.where", "nl.arange", "nl.load")
+def where_with_index_predicate():
+    """nl.where(i_p < n, x, y) with a mask-style index predicate: rows past n take y (a tile
+    or a number), as the condition of a masked-row softmax."""
+    a, b = data(128, 32), data(128, 32)
+    ref = np.concatenate([np.where(np.arange(128)[:, None] < 100, a, b),
+                          np.where(np.arange(32)[None, :] >= 8, a, -5.0)], axis=1)
+
+    @nki.jit
+    def k(x, y):
+        out = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+        i_p = nl.arange(128)[:, None]
+        i_f = nl.arange(32)[None, :]
+        tx, ty = nl.load(x), nl.load(y)
+        nl.store(out[:, 0:32], nl.where(i_p < 100, tx, ty))
+        nl.store(out[:, 32:64], nl.where(i_f >= 8, tx, -5.0))
+        return out
+    return k, (a, b), ref, 0
