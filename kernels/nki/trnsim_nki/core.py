@@ -437,6 +437,15 @@ class NkiTensor(TensorOperators):
         oob = view.out_of_bounds()
         if oob:
             raise NkiError(call, "access pattern %s" % oob)
+        scalar_offset = kwargs.pop("scalar_offset", None)
+        indirect_dim = kwargs.pop("indirect_dim", None)
+        if kwargs:
+            raise NkiUnsupportedError(call, "keyword %s" % ", ".join(sorted(kwargs)))
+        if scalar_offset is not None:
+            from .isa_dynamic import runtime_offset_ap
+            return runtime_offset_ap(self, view, scalar_offset, indirect_dim, call)
+        if indirect_dim is not None:
+            raise NkiError(call, "indirect_dim=%r without scalar_offset" % (indirect_dim,))
         return view
 
     # ---- SDK 2.31+ NkiTensor view methods (NKI reference, nki.language.NkiTensor) ----

@@ -167,3 +167,30 @@ def where_with_index_predicate():
         nl.store(out[:, 32:64], nl.where(i_f >= 8, tx, -5.0))
         return out
     return k, (a, b), ref, 0
+
+
+@case("nisa.dma_copy", "nisa.tensor_tensor", gens="new")
+def access_pattern_with_scalar_offset():
+    """`t.ap(pattern, offset=row * V, scalar_offset=idx_tile.ap(...), indirect_dim=1)`: one
+    element per row at a column read from SBUF when the DMA runs (the NKI Library
+    cross-entropy target-logit gather)."""
+    logits = data(16, 64)
+    targets = RNG.integers(0, 64, (16, 1)).astype(np.int32)
+    ref = np.take_along_axis(logits, targets, axis=1) * 2.0
+
+    @nki.jit
+    def k(lg, tg):
+        out = nl.ndarray((16, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        idx = nl.ndarray((16, 1), dtype=nl.int32, buffer=nl.sbuf)
+        nisa.dma_copy(dst=idx, src=tg)
+        picked = nl.ndarray((16, 1), dtype=nl.float32, buffer=nl.sbuf)
+        for r in range(16):
+            nisa.dma_copy(dst=picked[r:r + 1, :],
+                          src=lg.ap(pattern=[[64, 1], [1, 1]], offset=r * 64,
+                                    scalar_offset=idx.ap(pattern=[[1, 1], [1, 1]], offset=r),
+                                    indirect_dim=1))
+        doubled = nl.ndarray((16, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_tensor(dst=doubled, data1=picked, data2=picked, op=nl.add)
+        nisa.dma_copy(dst=out, src=doubled)
+        return out
+    return k, (logits, targets), ref, 0
