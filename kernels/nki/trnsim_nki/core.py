@@ -427,6 +427,9 @@ class NkiTensor(TensorOperators):
             d = next((d for d in range(len(shape)) if d not in used and step > 0
                       and step % strides[d] == 0 and step // strides[d] < shape[d]), None)
             if d is None:
+                alias = self._ap_alias(pattern, call)
+                if alias is not None:
+                    return alias.ap(pattern, offset, **kwargs)
                 raise NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
                                           "dimension of %s (shape %s)" % (step, count,
                                                                           self.buf.name, shape))
@@ -447,6 +450,22 @@ class NkiTensor(TensorOperators):
         if indirect_dim is not None:
             raise NkiError(call, "indirect_dim=%r without scalar_offset" % (indirect_dim,))
         return view
+
+    def _ap_alias(self, pattern, call):
+        """For an HBM access pattern that does not walk this tensor's dimensions: the whole
+        tensor reshaped so it does (an alias, trnsim_nki.hbm_alias), else None."""
+        from . import hbm_alias, hbm_reshape
+        if self.buf.memory != "hbm" or self.flat is not None:
+            return None
+        total = 1
+        for n in self.buf.phys_shape:
+            total *= n
+        shape = hbm_alias.ap_shape(total, [(int(a), int(b)) for a, b in pattern])
+        if shape is None or shape == self.buf.phys_shape:
+            return None
+        whole = NkiTensor(self.buf, [(0, n, 1) for n in self.buf.phys_shape],
+                          list(range(len(self.buf.phys_shape))))
+        return hbm_alias.alias_view(hbm_reshape.reshaped(whole, shape, call), call)
 
     # ---- SDK 2.31+ NkiTensor view methods (NKI reference, nki.language.NkiTensor) ----
     def _dim(self, dim, call, extra=0):

@@ -6,12 +6,15 @@ of `X.reshape((B, C, H * W))`).
 The trace names a view as one slice per buffer dimension, so such a view gets its own HBM
 tensor of the reshaped shape (an alias) and is indexed like any tensor:
 - a reshape of a kernel input: the alias is an input holding the same elements (the input
-  array reshaped on the host); the kernel must not write the input or the alias;
+  array reshaped on the host); the kernel must not write the input or the alias, unless it
+  reaches the input only through the alias (then the alias is that written input);
 - a reshape of a whole output / scratch tensor: the alias replaces it; the kernel must then
   reach that tensor only through the reshape. The outputs returned as the original tensor
   are the alias's values in the original shape.
 APPROX (NKI programming model, HBM tensors): an alias is a separate simulated HBM tensor, so
 the DMA costs are those of the same element pattern but HBM placement differs.
+An HBM access pattern (`t.ap(...)`) whose entries do not each walk one dimension of t reads
+an alias of t reshaped so that they do (steps in decreasing order dividing each other).
 Breaking either rule is an NkiUnsupportedError at the reshape's kernel line, found at the end of
 tracing.
 """
@@ -80,10 +83,13 @@ def finish(program, inputs, written_names):
     for a in aliases():
         src, al = a.source, a.alias
         if a.from_input:
-            if src.name in written_names or al.name in written_names:
+            if (src.name in written_names or al.name in written_names) and src.name in used:
                 raise _error(a, "the kernel writes input %s, which it also reads through a "
                              "reshape whose selections are not blocks of its dimensions; write "
                              "a separate output tensor" % src.name)
+            if al.name in written_names:  # an input reached only through the alias, written
+                replaced[src.name] = (al.name, tuple(src.shape))
+                continue
             flat = inputs[src.name].reshape(-1)
             inputs[al.name] = flat[a.start:a.start + _count(a.shape)].reshape(a.shape)
             continue
@@ -92,3 +98,20 @@ def finish(program, inputs, written_names):
                          "are not blocks of its dimensions; use only the reshaped view" % src.name)
         replaced[src.name] = (al.name, tuple(src.shape))
     return replaced
+
+
+def ap_shape(total, pattern):
+    """A shape of `total` elements whose row-major dimensions the [step, count] entries of an
+    access pattern each walk, or None: the distinct steps (count > 1, nonzero) in decreasing
+    order, each dividing the previous and the first dividing `total`."""
+    steps = sorted({int(st) for st, n in pattern if int(n) > 1 and int(st) > 0}, reverse=True)
+    if not steps or total % steps[0]:
+        return None
+    shape = [total // steps[0]]
+    for a, b in zip(steps, steps[1:]):
+        if a % b:
+            return None
+        shape.append(a // b)
+    if steps[-1] > 1:
+        shape.append(steps[-1])
+    return shape

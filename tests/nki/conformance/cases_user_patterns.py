@@ -194,3 +194,23 @@ def access_pattern_with_scalar_offset():
         nisa.dma_copy(dst=out, src=doubled)
         return out
     return k, (logits, targets), ref, 0
+
+
+@case("nisa.dma_copy", "nisa.tensor_scalar", gens="new")
+def hbm_access_pattern_across_dimensions():
+    """`src.ap(pattern=[[2, 128], [1, 2]])` of a (256, 1) tensor (pairs of consecutive elements
+    on 128 partitions, no dimension of the tensor has step 2), written back the same way into
+    an input the kernel returns (the bitonic-sort stage pattern)."""
+    a = data(256, 1)
+    ref = (a.reshape(128, 2) * -1.0).reshape(256, 1)
+
+    @nki.jit
+    def k(src, dst):
+        pat = [[2, 128], [1, 2]]
+        t = nl.ndarray((128, 2), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.dma_copy(dst=t, src=src.ap(pattern=pat, offset=0))
+        neg = nl.ndarray((128, 2), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_scalar(dst=neg, data=t, op0=nl.multiply, operand0=-1.0)
+        nisa.dma_copy(dst=dst.ap(pattern=pat, offset=0), src=neg)
+        return dst
+    return k, (a, np.zeros((256, 1), np.float32)), ref, 0
