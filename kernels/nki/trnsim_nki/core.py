@@ -427,12 +427,19 @@ class NkiTensor(TensorOperators):
             d = next((d for d in range(len(shape)) if d not in used and step > 0
                       and step % strides[d] == 0 and step // strides[d] < shape[d]), None)
             if d is None:
+                err = NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
+                                          "dimension of %s (shape %s)%s"
+                                          % (step, count, self.buf.name, shape,
+                                             "; a step-0 (broadcast) entry needs a dimension "
+                                             "of its own: load the data once and use "
+                                             "nl.broadcast_to" if step == 0 else ""))
                 alias = self._ap_alias(pattern, call)
-                if alias is not None:
+                if alias is None:
+                    raise err
+                try:
                     return alias.ap(pattern, offset, **kwargs)
-                raise NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
-                                          "dimension of %s (shape %s)" % (step, count,
-                                                                          self.buf.name, shape))
+                except NkiUnsupportedError:
+                    raise err from None
             used.add(d)
             sl[d] = (start[d], count, step // strides[d])
             dims.append(d)
