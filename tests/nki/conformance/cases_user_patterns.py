@@ -214,3 +214,32 @@ def hbm_access_pattern_across_dimensions():
         nisa.dma_copy(dst=dst.ap(pattern=pat, offset=0), src=neg)
         return dst
     return k, (a, np.zeros((256, 1), np.float32)), ref, 0
+
+
+@case("nisa.select_reduce", "nisa.tensor_copy_predicated", gens="new")
+def select_with_far_fill_value():
+    """nisa.select_reduce(..., on_false=-3e38, reduce_res=row max) and tensor_copy_predicated
+    over a -3e38-filled tile (masked max / masked softmax): selected values come back exactly."""
+    a = data(128, 64)
+    c = (RNG.uniform(size=(128, 64)) < 0.5).astype(np.float32)
+    c[:, 3] = 1.0
+    fill = float(np.float32(-3.0e38))
+    sel = np.where(c != 0, a.astype(np.float64), fill)
+
+    @nki.jit
+    def k(x, cond):
+        o1 = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+        o2 = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        o3 = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.shared_hbm)
+        pred = nl.load(cond, dtype=nl.uint8)
+        d = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+        m = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.select_reduce(d, pred, nl.load(x), -3.0e38, reduce_res=m)
+        nl.store(o1, d)
+        nl.store(o2, m)
+        t = nl.ndarray((128, 64), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.memset(t, -3.0e38)
+        nisa.tensor_copy_predicated(t, nl.load(x), pred)
+        nl.store(o3, t)
+        return o1, o2, o3
+    return k, (a, c), (sel, sel.max(axis=1, keepdims=True), sel), 0
