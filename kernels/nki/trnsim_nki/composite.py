@@ -169,10 +169,9 @@ def where(condition, x, y, dtype=None, mask=None, **kwargs):
     if isinstance(condition, Pred):
         return _where_position(call, condition, x, y, dtype, mask)
     if isinstance(condition, bool):
-        raise NkiUnsupportedError(call, "condition is a Python bool (`tile == tile` and "
-                                  "`tile != tile` are not elementwise here: use nl.equal / "
-                                  "nl.not_equal, or an index predicate such as "
-                                  "nl.arange(128)[:, None] < n)")
+        raise NkiUnsupportedError(call, "condition is a Python bool, a compile-time "
+                                  "constant (use a tile, e.g. nl.equal(a, b), or an index "
+                                  "predicate such as nl.arange(128)[:, None] < n)")
     if not isinstance(condition, NkiTensor):
         raise NkiUnsupportedError(call, "a Python condition (use a tile or an index predicate "
                                   "such as nl.arange(128)[:, None] < n)")

@@ -243,3 +243,25 @@ def select_with_far_fill_value():
         nl.store(o3, t)
         return o1, o2, o3
     return k, (a, c), (sel, sel.max(axis=1, keepdims=True), sel), 0
+
+
+@case("nl.equal", "nl.not_equal", "nl.where", gens="old")
+def tile_equality_operators():
+    """`iota == targets` and `a != b` on tiles in kernel code are nl.equal / nl.not_equal (the
+    one-hot target selection of a cross-entropy kernel)."""
+    t = RNG.integers(0, 16, (128, 1)).astype(np.int32)
+    a = data(128, 16)
+    onehot = (np.arange(16)[None, :] == t).astype(np.float64)
+    ref = np.concatenate([onehot * a, (a != a[:, :1]).astype(np.float64)], axis=1)
+
+    @nki.jit
+    def k(targets, x):
+        out = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+        cols = nisa.iota(nl.mgrid[0:128, 0:16].x, dtype=nl.int32)
+        hit = cols == nl.load(targets)
+        tx = nl.load(x)
+        nl.store(out[:, 0:16], nl.where(hit, tx, 0.0))
+        nl.store(out[:, 16:32], nl.copy(tx != nl.broadcast_to(tx[:, 0:1], shape=(128, 16)),
+                                        dtype=nl.float32))
+        return out
+    return k, (t, a), ref, 0
