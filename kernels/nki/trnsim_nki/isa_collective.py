@@ -46,7 +46,7 @@ def _kwargs(call, kwargs, allowed):
 def core_barrier(data, cores=(0, 1), engine=None, name=None, **kwargs):
     call = "nisa.core_barrier"
     _kwargs(call, kwargs, ())
-    from .isa import engine_name
+    from .isa_enums import engine_name
     eng = engine_name(call, engine)
     if eng not in (None, "gpsimd", "vector", "scalar"):
         raise NkiUnsupportedError(call, "engine=%r (the barrier runs on gpsimd, vector or "
@@ -105,7 +105,7 @@ def all_reduce(x, op, program_axes, *, dtype=None, mask=None, parallel_reduce=Tr
     if split.dim.factors != (2,):
         raise NkiUnsupportedError(call, "the nl.nc axis is nl.spmd_dim%r; all_reduce over it "
                                   "needs a plain nl.nc(2) axis" % (split.dim.factors,))
-    from .isa import alu_name
+    from .isa_enums import alu_name
     t = on_chip(call, x, "x")
     alu = alu_name(call, op)
     peer = new_tile(t.shape, t.dtype)
