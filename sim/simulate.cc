@@ -44,6 +44,10 @@ RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin
   const int32_t n = end_instr - begin;
   r.records.resize(n);
   const int dma_base = queue_base + kNumComputeQueues;
+  int64_t dma_pieces = 0;
+  for (int32_t i = begin; i < end_instr; ++i)
+    if (plan.engine[i] == isa::Engine::kDma) dma_pieces += plan.pieces_of(i);
+  r.dma_pieces.reserve(static_cast<size_t>(dma_pieces));
   int64_t last_ps = 0;
   for (int32_t i = begin; i < end_instr; ++i) {
     InstrRecord& rec = r.records[i - begin];
