@@ -99,6 +99,26 @@ class PairRunTest(unittest.TestCase):
             trnsim_nki.run(k[nl.nc(2)], data(), target="trn2")
 
 
+class UnifyTensorsTest(unittest.TestCase):
+    def t(self, name, shape, role="scratch"):
+        return {"name": name, "shape": shape, "dtype": "float32", "role": role}
+
+    def test_both_cores_get_the_union_in_first_seen_order(self):
+        from trnsim_nki import lnc
+        a = {"tensors": [self.t("x", [4], "input"), self.t("device_print_core0", [2])]}
+        b = {"tensors": [self.t("x", [4], "input"), self.t("device_print_core1", [2])]}
+        lnc.unify_tensors([a, b])
+        names = ["x", "device_print_core0", "device_print_core1"]
+        self.assertEqual([t["name"] for t in a["tensors"]], names)
+        self.assertEqual(a["tensors"], b["tensors"])
+
+    def test_one_name_with_two_shapes_is_an_error(self):
+        from trnsim_nki import lnc
+        a, b = {"tensors": [self.t("m", [4])]}, {"tensors": [self.t("m", [8])]}
+        with self.assertRaisesRegex(NkiError, "HBM tensor m is float32 \\[4\\] on one core"):
+            lnc.unify_tensors([a, b])
+
+
 class PairInstructionErrorsTest(unittest.TestCase):
     def trace(self, body, grid=True):
         @nki.jit
