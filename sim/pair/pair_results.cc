@@ -45,6 +45,26 @@ void append_timeline(const fs::path& file, int core, nlohmann::json* events) {
   }
 }
 
+// Flow arrows ("ph" s / f) from each cross-core producer to its consumer, between the two
+// cores' processes, at the middle of each slice (as the one-core timeline draws them).
+void append_cross_core_flows(const PairSession& s, nlohmann::json* events) {
+  int64_t id = int64_t(1) << 40;  // above the per-core flow ids
+  for (const CrossCoreEdge& e : s.cross_core_edges) {
+    const InstrRecord& p = s.results[e.producer_core].records[e.producer];
+    const InstrRecord& c = s.results[e.consumer_core].records[e.consumer];
+    auto flow = [&](const InstrRecord& r, int core, const char* ph) {
+      nlohmann::json f = {{"name", "core sync"}, {"cat", "dep"}, {"ph", ph}, {"id", id},
+                          {"pid", core + 1}, {"tid", timeline_tid(r.engine, r.queue)},
+                          {"ts", (r.start_ns + r.busy_ns / 2) / 1000.0}};
+      if (ph[0] == 'f') f["bp"] = "e";
+      return f;
+    };
+    events->push_back(flow(p, e.producer_core, "s"));
+    events->push_back(flow(c, e.consumer_core, "f"));
+    ++id;
+  }
+}
+
 }  // namespace
 
 bool is_pair_manifest(const std::string& path) {
@@ -123,6 +143,7 @@ void write_pair_results(const std::string& dir, const std::array<const isa::Prog
   for (int c = 0; c < 2; ++c)
     append_timeline(root / ("core" + std::to_string(c)) / "timeline.json", c,
                     &merged["traceEvents"]);
+  append_cross_core_flows(s, &merged["traceEvents"]);
   std::ofstream out(root / "timeline.json");
   out << merged.dump() << "\n";
   if (!out) throw Error((root / "timeline.json").string() + ": cannot write file");

@@ -9,8 +9,9 @@
 //                    "lnc": cores, core_total_ns, barrier_ns, slowest_core, hbm_bytes_per_ns,
 //                    per_core (each core's stats)
 //   timeline.json    both cores in one Perfetto trace: process "NeuronCore 0" (pid 1) and
-//                    "NeuronCore 1" (pid 2), each with its engine and DMA queue tracks (written
-//                    when the timeline format is json; json.gz: in core0/ and core1/ only)
+//                    "NeuronCore 1" (pid 2), each with its engine and DMA queue tracks, and a
+//                    flow arrow "core sync" per cross-core dependency (written when the
+//                    timeline format is json; json.gz: in core0/ and core1/ only)
 #pragma once
 
 #include <array>

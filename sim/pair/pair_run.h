@@ -11,6 +11,7 @@
 
 #include <array>
 #include <memory>
+#include <vector>
 
 #include "isa/program.h"
 #include "isa/semantics/machine_state.h"
@@ -23,6 +24,13 @@
 
 namespace trnsim::sim {
 
+// A dependency edge between the two cores (a pair instruction's synchronisation), as indices
+// into each core's records.
+struct CrossCoreEdge {
+  int producer_core = 0, consumer_core = 0;
+  int32_t producer = 0, consumer = 0;
+};
+
 struct PairSession {
   HwConfig config;
   PairLinks links;
@@ -30,12 +38,14 @@ struct PairSession {
   std::array<Stats, 2> stats;
   std::unique_ptr<isa::MachineState> values[2];  // null in timing-only mode
   double total_ns = 0;                           // the pair's time (0 when untimed)
+  std::vector<CrossCoreEdge> cross_core_edges;   // for the timeline's flow arrows
 };
 
 // Runs a built pair plan; values are null in timing-only runs.
 std::array<RunResult, 2> run_pair(const isa::Program& core0, const isa::Program& core1,
                                   const HwConfig& cfg, const PairLinks& links,
-                                  isa::MachineState* values0, isa::MachineState* values1);
+                                  isa::MachineState* values0, isa::MachineState* values1,
+                                  std::vector<CrossCoreEdge>* cross_core_edges = nullptr);
 
 // Validates both programs against `cfg`, loads inputs, runs them as a pair. Validation errors
 // are prefixed "core N: ".

@@ -57,6 +57,15 @@ TEST(CliRunPair, ValuesAndTimingWriteBothCoresAndThePair) {
   EXPECT_EQ(lnc.at("per_core").size(), 2u);
   for (const char* f : {"res/core0/stats.json", "res/core1/timeline.json", "res/timeline.json"})
     EXPECT_TRUE(exists(d / f)) << f;
+  // The barrier's cross-core dependencies are flow arrows between the two processes.
+  int starts = 0, finishes = 0;
+  const nlohmann::json timeline = read_json(d / "res/timeline.json");
+  for (const nlohmann::json& e : timeline.at("traceEvents")) {
+    if (e.value("name", "") != "core sync") continue;
+    (e.at("ph") == "s" ? starts : finishes) += 1;
+  }
+  EXPECT_GT(starts, 0);
+  EXPECT_EQ(starts, finishes);
   // y = [2 * x | x] (core 0 copies core 1's doubled x, core 1 copies core 0's x).
   const isa::NpyArray y = isa::read_npy(d / "res/outputs/y.npy");
   const CommandResult x = trnsim_in(d, "run pair.json --out res2 --seed 3 --all-tensors -q");
