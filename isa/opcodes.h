@@ -38,6 +38,7 @@ enum class CostClass : uint8_t {
   kGather,           // nc_n_gather (per-partition gather by an index tile)
   kLocalGather,      // local_gather (GpSimd-core gather of 16-partition groups)
   kSequenceBounds,   // sequence_bounds (segment start / end scans on GpSimd)
+  kSemaphore,        // core_barrier: a semaphore write to the peer core and a wait
 };
 
 enum class Opcode : uint16_t {

@@ -132,6 +132,8 @@ Cost instruction_cost(const isa::Program& prog, const isa::Instruction& ins, con
       return local_gather_cost(prog, ins, cfg);
     case isa::CostClass::kSequenceBounds:
       return sequence_bounds_cost(prog, ins, cfg);
+    case isa::CostClass::kSemaphore:
+      return semaphore_cost(prog, ins, cfg);
   }
   return {};
 }

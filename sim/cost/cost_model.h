@@ -45,6 +45,7 @@ Cost sequence_bounds_cost(const isa::Program& prog, const isa::Instruction& ins,
 // local_gather's C of the NKI reference, read as GpSimd cycles per gathered element, for
 // num_elem_per_idx `k` and elements of `dtype_bytes` (sim/cost/gpsimd_cost.cc).
 double local_gather_cycles_per_element(const StreamEngineSpec& s, int64_t k, int dtype_bytes);
+Cost semaphore_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);
 // One DMA transfer (or one piece of a transfer spread over several queues, sim/dma/) of
 // `bytes` on one queue, with descriptors of `bytes_per_partition`; `efficiency_factor` is 1 for
 // a copy and dma.transpose_efficiency for a transpose. dma_cost() is the whole transfer on one

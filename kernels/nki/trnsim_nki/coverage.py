@@ -27,12 +27,7 @@ PREFIX = {"nl": "language", "nisa": "isa"}
 _REGISTRY = []
 
 # Documented names trnsim_nki does not support yet, with the reason (both generations).
-LNC = ("communication between the two cores of an LNC=2 pair is not simulated (the pair's "
-       "programs run on shared HBM without synchronisation inside a kernel, lnc.py)")
-NOT_YET = {
-    "nisa.core_barrier": LNC, "nisa.sendrecv": LNC,
-    "nl.all_reduce": "collectives need several simulated NeuronCores; " + LNC,
-}
+NOT_YET = {}
 
 # Documented names outside what trnsim models, with the reason. The coverage table shows them
 # as "out of scope", not as gaps.
