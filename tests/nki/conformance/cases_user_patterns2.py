@@ -4,6 +4,7 @@ write): masked loads and stores of 1-D tensors indexed by a bare nl.arange."""
 import numpy as np
 
 import nki
+import nki.isa as nisa
 import nki.language as nl
 from trnsim_nki.coverage import case
 
@@ -31,3 +32,33 @@ def one_d_tensor_masked_by_bare_arange():
             nl.store(out[i], value=nl.maximum(xt, yt), mask=(i < 300))
         return out
     return k, (a, b), ref, 1e-6
+
+
+@case("nl.tile_size", "nisa.dma_copy", "nisa.tensor_copy")
+def tile_size_byte_and_bank_constants():
+    """The SDK 2.30+ tile_size names used in kernels' asserts and tiling: a row of
+    sbuf_fmax_bytes // 4 fp32 fits one partition, PSUM holds psum_num_banks banks of
+    psum_bank_fmax fp32 (psum_bank_fmax_bytes each)."""
+    a = data(128, 1024)
+    ref = a * 1.0
+
+    @nki.jit
+    def k(x):
+        P, F = x.shape
+        assert F * 4 <= nl.tile_size.sbuf_fmax_bytes and F <= nl.tile_size.sbuf_fmax
+        assert nl.tile_size.psum_bank_fmax * 4 == nl.tile_size.psum_bank_fmax_bytes
+        assert nl.tile_size.psum_fmax_bytes == nl.tile_size.psum_bank_fmax_bytes
+        assert nl.tile_size.sbuf_size_bytes >= P * F * 4
+        bank = nl.tile_size.psum_bank_fmax
+        out = nl.ndarray((P, F), dtype=nl.float32, buffer=nl.shared_hbm)
+        t = nl.ndarray((P, F), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.dma_copy(dst=t, src=x)
+        for j in nl.affine_range(F // bank):
+            ps = nl.ndarray((P, bank), dtype=nl.float32, buffer=nl.psum)
+            nisa.tensor_copy(dst=ps, src=t[:, j * bank:(j + 1) * bank])
+            r = nl.ndarray((P, bank), dtype=nl.float32, buffer=nl.sbuf)
+            nisa.tensor_copy(dst=r, src=ps)
+            nisa.dma_copy(dst=out[:, j * bank:(j + 1) * bank], src=r)
+        assert F // bank <= nl.tile_size.psum_num_banks
+        return out
+    return k, (a,), ref, 1e-6
