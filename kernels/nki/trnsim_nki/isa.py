@@ -109,7 +109,12 @@ def nc_transpose(*args, **kwargs):
     new = [("dst", _REQ), ("data", _REQ), ("engine", None), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 1)
     x = on_chip(call, p["data"])
-    eng = p["engine"] or "tensor"
+    eng = p["engine"]
+    if eng is None:
+        # engine unknown: the Tensor Engine writes only PSUM, the Vector Engine either memory
+        # (NKI reference, nc_transpose: memory types), so a given SBUF dst means the Vector Engine
+        dst_in_sbuf = is_new and getattr(getattr(p["dst"], "buf", None), "memory", "") == "sbuf"
+        eng = "vector" if dst_in_sbuf else "tensor"
     mem = "psum" if eng == "tensor" else "sbuf"
     # NKI reference, nc_transpose: the free axes are flattened into one; dst has data's dtype
     free = 1

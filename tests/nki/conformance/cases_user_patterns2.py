@@ -62,3 +62,24 @@ def tile_size_byte_and_bank_constants():
         assert F // bank <= nl.tile_size.psum_num_banks
         return out
     return k, (a,), ref, 1e-6
+
+
+@case("nisa.nc_transpose", "nisa.dma_copy", "nisa.tensor_reduce")
+def transpose_into_sbuf_without_engine():
+    """nc_transpose(dst=<SBUF tile>, data=...) with the engine left unknown: only the Vector
+    Engine writes SBUF, so it is the engine (a column of 32 becomes a row, then summed)."""
+    a = data(32, 1)
+    ref = np.array([[a.sum()]])
+
+    @nki.jit
+    def k(x):
+        out = nl.ndarray((1, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        col = nl.ndarray((32, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.dma_copy(dst=col, src=x)
+        row = nl.ndarray((1, 128), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.nc_transpose(dst=row[0:1, 0:32], data=col[0:32, 0:1])
+        s = nl.ndarray((1, 1), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_reduce(dst=s, data=row[0:1, 0:32], op=nl.add, axis=(1,))
+        nisa.dma_copy(dst=out, src=s)
+        return out
+    return k, (a,), ref, 1e-5
