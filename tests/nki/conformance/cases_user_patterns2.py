@@ -83,3 +83,47 @@ def transpose_into_sbuf_without_engine():
         nisa.dma_copy(dst=out, src=s)
         return out
     return k, (a,), ref, 1e-5
+
+
+@case("nl.load", "nl.copy", "nl.matmul", "nl.store")
+def whole_tile_reshape_merges_free_dims():
+    """A fresh (128, 4, 4) SBUF tile (a window of an image) reshaped to (128, 16) as a matmul
+    operand, and the (128, 16) PSUM product reshaped back to (128, 4, 4) and accumulated."""
+    x, w = data(128, 6, 6), data(128, 128, 2)
+    ref = sum(np.einsum("ck,chw->khw", w[:, :, j], x[:, j:j + 4, 1:5]) for j in range(2))
+
+    @nki.jit
+    def k(img, wt):
+        out = nl.ndarray((128, 4, 4), dtype=nl.float32, buffer=nl.shared_hbm)
+        image = nl.load(img)
+        acc = nl.zeros((128, 4, 4), nl.float32, buffer=nl.psum)
+        for j in nl.static_range(2):
+            window = nl.copy(image[:, j:j + 4, 1:5])
+            flat = window.reshape((128, 16))
+            prod = nl.matmul(nl.load(wt[:, :, j]), flat, transpose_x=True)
+            acc += prod.reshape((128, 4, 4))
+        nl.store(out, nl.copy(acc))
+        return out
+    return k, (x, w), ref, 1e-4
+
+
+@case("nisa.dma_copy", "nisa.tensor_copy")
+def tile_access_pattern_walks_whole_free_space():
+    """`tile.ap([[F, P], [1, F]])` on a (8, 4, 4) SBUF tile (F = 16 free elements): one
+    dimension over all free dims, as DMA destination and source; the tile is also indexed in
+    its own 3-D shape (two halves of the last dim swapped)."""
+    a = data(128, 1)
+    ref = a.reshape(8, 4, 2, 2)[:, :, ::-1, :].reshape(128, 1)
+
+    @nki.jit
+    def k(src):
+        dst = nl.ndarray((128, 1), dtype=nl.float32, buffer=nl.shared_hbm)
+        pat = [[16, 8], [1, 16]]
+        t = nl.ndarray((8, 4, 4), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.dma_copy(dst=t.ap(pattern=pat), src=src.ap(pattern=pat, offset=0))
+        o = nl.ndarray((8, 4, 4), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_copy(dst=o[:, :, 0:2], src=t[:, :, 2:4])
+        nisa.tensor_copy(dst=o[:, :, 2:4], src=t[:, :, 0:2])
+        nisa.dma_copy(dst=dst.ap(pattern=pat, offset=0), src=o.ap(pattern=pat))
+        return dst
+    return k, (a,), ref, 1e-6
