@@ -452,9 +452,23 @@ def dma_copy(*args, **kwargs):
         return p["dst"]
     if p["dst_rmw_op"] is not None:
         _dma_rmw(call, p)
+    elif _is_transposed_hbm_read(p["src"], p["dst"]):
+        # a 2-D HBM access pattern walking the tensor's rows across partitions (x.ap([[s, P],
+        # [row, n]])): the transposed read nl.load lowers the same way. APPROX (NKI reference,
+        # dma_copy / dma_transpose): timed as a DMA transpose, not a strided element copy.
+        src = p["src"]
+        straight = NkiTensor(src.buf, src.sl, sorted(src.dims), list(reversed(src.vars)))
+        emit("dma_transpose", mask=p["mask"], dst=p["dst"], src=straight)
     else:
         emit("dma_copy", mask=p["mask"], dst=p["dst"], src=p["src"])
     return p["dst"]
+
+
+def _is_transposed_hbm_read(src, dst):
+    return isinstance(src, NkiTensor) and isinstance(dst, NkiTensor) and \
+        src.buf.memory == "hbm" and dst.buf.memory != "hbm" and src.flat is None and \
+        len(src.shape) == 2 and len(src.buf.phys_shape) == 2 and \
+        sorted(d for d in src.dims if d is not None) == [0, 1] and src.dims == [1, 0]
 
 
 def _dma_rmw(call, p):

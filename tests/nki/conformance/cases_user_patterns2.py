@@ -127,3 +127,28 @@ def tile_access_pattern_walks_whole_free_space():
         nisa.dma_copy(dst=dst.ap(pattern=pat, offset=0), src=o.ap(pattern=pat))
         return dst
     return k, (a,), ref, 1e-6
+
+
+@case("nisa.dma_copy", "nisa.nc_matmul")
+def dma_copy_access_pattern_reading_rows_across_partitions():
+    """`x.ap([[G, P], [H, T]], offset=g)` on an (T, H) input: partition p reads column p*G + g
+    of every row (a transposed read, as for a router's x^T tiles), then x^T @ w."""
+    x, w = data(64, 256), data(128, 32)
+    ref = sum(x[:, g::2] @ w for g in range(2))
+
+    @nki.jit
+    def k(xin, win):
+        T, H = xin.shape
+        out = nl.ndarray((T, 32), dtype=nl.float32, buffer=nl.shared_hbm)
+        wt = nl.ndarray((128, 32), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.dma_copy(dst=wt, src=win)
+        acc = nl.ndarray((T, 32), dtype=nl.float32, buffer=nl.psum)
+        for g in nl.static_range(2):
+            xt = nl.ndarray((128, T), dtype=nl.float32, buffer=nl.sbuf)
+            nisa.dma_copy(dst=xt, src=xin.ap([[2, 128], [H, T]], offset=g))
+            nisa.nc_matmul(dst=acc, stationary=xt, moving=wt, accumulate=(g > 0))
+        r = nl.ndarray((T, 32), dtype=nl.float32, buffer=nl.sbuf)
+        nisa.tensor_copy(dst=r, src=acc)
+        nisa.dma_copy(dst=out, src=r)
+        return out
+    return k, (x, w), ref, 1e-4
