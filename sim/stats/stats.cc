@@ -83,6 +83,8 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   s.dma_queues.resize(queues);
   for (int q = 0; q < queues; ++q) s.dma_queues[q].queue = q;
   std::vector<std::pair<double, double>> dma_intervals;
+  dma_intervals.reserve(result.dma_pieces.empty() ? result.records.size()
+                                                  : result.dma_pieces.size());
   // Per-queue DMA figures come from the transfer pieces (a DMA spread over k queues is k).
   const auto add_piece = [&](int queue, double start_ns, double busy_ns, double dep_wait_ns,
                              int64_t bytes) {
