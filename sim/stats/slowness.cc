@@ -54,12 +54,13 @@ class PathBuilder {
  public:
   PathBuilder(const isa::Program& prog, const RunResult& result)
       : result_(result), by_index_(prog.instructions.size(), nullptr),
-        gate_(prog.instructions.size()) {
+        start_ns_(prog.instructions.size(), 0), gate_(prog.instructions.size()) {
     for (const InstrRecord& r : result.records) {
       if (r.index < 0 || size_t(r.index) >= by_index_.size())
         throw Error("critical path: timing record names instruction " + std::to_string(r.index) +
                     ", program has " + std::to_string(by_index_.size()));
       by_index_[r.index] = &r;
+      start_ns_[r.index] = r.start_ns;
     }
   }
 
@@ -159,7 +160,7 @@ class PathBuilder {
                   std::to_string(by_index_.size()));
     if (consumer == producer || !by_index_[consumer] || !by_index_[producer]) return;
     Gate& g = gate_[consumer];
-    if (handoff <= by_index_[consumer]->start_ns + kEps && handoff > g.handoff) {
+    if (handoff <= start_ns_[consumer] + kEps && handoff > g.handoff) {
       g.from = producer;
       g.handoff = handoff;
     }
@@ -167,6 +168,7 @@ class PathBuilder {
 
   const RunResult& result_;
   std::vector<const InstrRecord*> by_index_;
+  std::vector<double> start_ns_;  // by instruction: its record's start (dense, for consider)
   std::vector<Gate> gate_;
 };
 

@@ -32,17 +32,35 @@ void check_record(const isa::Program& prog, size_t i, const InstrRecord& r, int 
                 std::to_string(r.busy_ns) + ", dep wait " + std::to_string(r.dep_wait_ns) + ")");
 }
 
-// Length of the union of [start, end) intervals.
-double union_length(std::vector<std::pair<double, double>> intervals) {
-  std::sort(intervals.begin(), intervals.end());
+// Length of the union of [start, end) intervals (end >= start), `intervals[q]` holding those of
+// DMA queue q. The intervals are visited in start order: each queue's list sorted (it usually
+// is: a queue starts its pieces one after another), then the lists merged. Intervals with equal
+// starts may come in any order: the union and the sum of its segments do not depend on it.
+double union_length(std::vector<std::vector<std::pair<double, double>>>& intervals) {
+  using Cursor = std::pair<const std::pair<double, double>*, const std::pair<double, double>*>;
+  std::vector<Cursor> heap;  // min-heap on the start of each list's next interval
+  for (std::vector<std::pair<double, double>>& list : intervals) {
+    if (!std::is_sorted(list.begin(), list.end())) std::sort(list.begin(), list.end());
+    if (!list.empty()) heap.push_back({list.data(), list.data() + list.size()});
+  }
+  const auto later = [](const Cursor& a, const Cursor& b) { return a.first->first > b.first->first; };
+  std::make_heap(heap.begin(), heap.end(), later);
   double total = 0, cur_start = 0, cur_end = -1;
-  for (const auto& [start, end] : intervals) {
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), later);
+    Cursor& c = heap.back();
+    const auto [start, end] = *c.first;
     if (start > cur_end) {
       if (cur_end > cur_start) total += cur_end - cur_start;
       cur_start = start;
       cur_end = end;
     } else {
       cur_end = std::max(cur_end, end);
+    }
+    if (++c.first == c.second) {
+      heap.pop_back();
+    } else {
+      std::push_heap(heap.begin(), heap.end(), later);
     }
   }
   if (cur_end > cur_start) total += cur_end - cur_start;
@@ -82,9 +100,13 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   const int queues = std::max(cfg.dma.queues, 0);
   s.dma_queues.resize(queues);
   for (int q = 0; q < queues; ++q) s.dma_queues[q].queue = q;
-  std::vector<std::pair<double, double>> dma_intervals;
-  dma_intervals.reserve(result.dma_pieces.empty() ? result.records.size()
-                                                  : result.dma_pieces.size());
+  std::vector<std::vector<std::pair<double, double>>> dma_intervals(queues);  // by queue
+  {
+    std::vector<size_t> per_queue(queues, 0);
+    for (const DmaPieceRecord& piece : result.dma_pieces)
+      if (piece.queue >= 0 && piece.queue < queues) ++per_queue[piece.queue];
+    for (int q = 0; q < queues; ++q) dma_intervals[q].reserve(per_queue[q]);
+  }
   // Per-queue DMA figures come from the transfer pieces (a DMA spread over k queues is k).
   const auto add_piece = [&](int queue, double start_ns, double busy_ns, double dep_wait_ns,
                              int64_t bytes) {
@@ -93,7 +115,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
     ++qs.transfers;
     qs.bytes += bytes;
     qs.dep_wait_ns += dep_wait_ns;
-    dma_intervals.emplace_back(start_ns, start_ns + busy_ns);
+    dma_intervals[queue].emplace_back(start_ns, start_ns + busy_ns);
   };
   for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
     const DmaPieceRecord& piece = result.dma_pieces[i];
@@ -132,7 +154,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   double queue_wait_ns = 0;
   for (const DmaQueueStats& qs : s.dma_queues) queue_wait_ns += qs.dep_wait_ns;
   s.engines[static_cast<int>(isa::Engine::kDma)].dep_wait_ns = ratio(queue_wait_ns, double(queues));
-  s.dma_active_ns = union_length(std::move(dma_intervals));
+  s.dma_active_ns = union_length(dma_intervals);
 
   for (EngineStats& es : s.engines) es.utilisation = ratio(es.busy_ns, s.total_ns);
   for (DmaQueueStats& qs : s.dma_queues) qs.utilisation = ratio(qs.busy_ns, s.total_ns);
