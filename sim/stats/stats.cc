@@ -43,7 +43,9 @@ double union_length(std::vector<std::vector<std::pair<double, double>>>& interva
     if (!std::is_sorted(list.begin(), list.end())) std::sort(list.begin(), list.end());
     if (!list.empty()) heap.push_back({list.data(), list.data() + list.size()});
   }
-  const auto later = [](const Cursor& a, const Cursor& b) { return a.first->first > b.first->first; };
+  const auto later = [](const Cursor& a, const Cursor& b) {
+    return a.first->first > b.first->first;
+  };
   std::make_heap(heap.begin(), heap.end(), later);
   double total = 0, cur_start = 0, cur_end = -1;
   while (!heap.empty()) {
