@@ -34,35 +34,42 @@ void check_record(const isa::Program& prog, size_t i, const InstrRecord& r, int 
 
 // Length of the union of [start, end) intervals (end >= start), `intervals[q]` holding those of
 // DMA queue q. The intervals are visited in start order: each queue's list sorted (it usually
-// is: a queue starts its pieces one after another), then the lists merged. Intervals with equal
-// starts may come in any order: the union and the sum of its segments do not depend on it.
+// is: a queue starts its pieces one after another), then the lists merged pairwise. Intervals
+// with equal starts may come in any order: the union and the sum of its segments do not depend
+// on it.
 double union_length(std::vector<std::vector<std::pair<double, double>>>& intervals) {
-  using Cursor = std::pair<const std::pair<double, double>*, const std::pair<double, double>*>;
-  std::vector<Cursor> heap;  // min-heap on the start of each list's next interval
+  std::vector<std::pair<double, double>> all;
+  std::vector<size_t> runs = {0};  // all[runs[j], runs[j + 1]) is in start order
+  size_t size = 0;
+  for (const auto& list : intervals) size += list.size();
+  all.reserve(size);
   for (std::vector<std::pair<double, double>>& list : intervals) {
     if (!std::is_sorted(list.begin(), list.end())) std::sort(list.begin(), list.end());
-    if (!list.empty()) heap.push_back({list.data(), list.data() + list.size()});
+    all.insert(all.end(), list.begin(), list.end());
+    std::vector<std::pair<double, double>>().swap(list);
+    if (all.size() > runs.back()) runs.push_back(all.size());
   }
-  const auto later = [](const Cursor& a, const Cursor& b) {
-    return a.first->first > b.first->first;
-  };
-  std::make_heap(heap.begin(), heap.end(), later);
+  const auto by_start = [](const std::pair<double, double>& a,
+                           const std::pair<double, double>& b) { return a.first < b.first; };
+  while (runs.size() > 2) {
+    std::vector<size_t> merged = {0};
+    for (size_t j = 0; j + 1 < runs.size(); j += 2) {
+      const size_t end = j + 2 < runs.size() ? runs[j + 2] : runs[j + 1];
+      if (j + 2 < runs.size())
+        std::inplace_merge(all.begin() + runs[j], all.begin() + runs[j + 1], all.begin() + end,
+                           by_start);
+      merged.push_back(end);
+    }
+    runs.swap(merged);
+  }
   double total = 0, cur_start = 0, cur_end = -1;
-  while (!heap.empty()) {
-    std::pop_heap(heap.begin(), heap.end(), later);
-    Cursor& c = heap.back();
-    const auto [start, end] = *c.first;
+  for (const auto& [start, end] : all) {
     if (start > cur_end) {
       if (cur_end > cur_start) total += cur_end - cur_start;
       cur_start = start;
       cur_end = end;
     } else {
       cur_end = std::max(cur_end, end);
-    }
-    if (++c.first == c.second) {
-      heap.pop_back();
-    } else {
-      std::push_heap(heap.begin(), heap.end(), later);
     }
   }
   if (cur_end > cur_start) total += cur_end - cur_start;
