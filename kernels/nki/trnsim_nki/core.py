@@ -427,9 +427,19 @@ class NkiTensor(TensorOperators):
             d = next((d for d in range(len(shape)) if d not in used and step > 0
                       and step % strides[d] == 0 and step // strides[d] < shape[d]), None)
             if d is None:
-                raise NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
-                                          "dimension of %s (shape %s)" % (step, count,
-                                                                          self.buf.name, shape))
+                err = NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
+                                          "dimension of %s (shape %s)%s"
+                                          % (step, count, self.buf.name, shape,
+                                             "; a step-0 (broadcast) entry needs a dimension "
+                                             "of its own: load the data once and use "
+                                             "nl.broadcast_to" if step == 0 else ""))
+                alias = self._ap_alias(pattern, call)
+                if alias is None:
+                    raise err
+                try:
+                    return alias.ap(pattern, offset, **kwargs)
+                except NkiUnsupportedError:
+                    raise err from None
             used.add(d)
             sl[d] = (start[d], count, step // strides[d])
             dims.append(d)
@@ -437,7 +447,32 @@ class NkiTensor(TensorOperators):
         oob = view.out_of_bounds()
         if oob:
             raise NkiError(call, "access pattern %s" % oob)
+        scalar_offset = kwargs.pop("scalar_offset", None)
+        indirect_dim = kwargs.pop("indirect_dim", None)
+        if kwargs:
+            raise NkiUnsupportedError(call, "keyword %s" % ", ".join(sorted(kwargs)))
+        if scalar_offset is not None:
+            from .isa_dynamic import runtime_offset_ap
+            return runtime_offset_ap(self, view, scalar_offset, indirect_dim, call)
+        if indirect_dim is not None:
+            raise NkiError(call, "indirect_dim=%r without scalar_offset" % (indirect_dim,))
         return view
+
+    def _ap_alias(self, pattern, call):
+        """For an HBM access pattern that does not walk this tensor's dimensions: the whole
+        tensor reshaped so it does (an alias, trnsim_nki.hbm_alias), else None."""
+        from . import hbm_alias, hbm_reshape
+        if self.buf.memory != "hbm" or self.flat is not None:
+            return None
+        total = 1
+        for n in self.buf.phys_shape:
+            total *= n
+        shape = hbm_alias.ap_shape(total, [(int(a), int(b)) for a, b in pattern])
+        if shape is None or shape == self.buf.phys_shape:
+            return None
+        whole = NkiTensor(self.buf, [(0, n, 1) for n in self.buf.phys_shape],
+                          list(range(len(self.buf.phys_shape))))
+        return hbm_alias.alias_view(hbm_reshape.reshaped(whole, shape, call), call)
 
     # ---- SDK 2.31+ NkiTensor view methods (NKI reference, nki.language.NkiTensor) ----
     def _dim(self, dim, call, extra=0):
