@@ -486,6 +486,7 @@ def dma_transpose(*args, **kwargs):
 
 
 from .isa_index import affine_select, iota  # noqa: E402,F401
+from .isa_collective import core_barrier, sendrecv  # noqa: E402,F401
 from .isa_dynamic import (nc_n_gather, nonzero_with_count,  # noqa: E402,F401
                           tensor_copy_dynamic_dst, tensor_copy_dynamic_src)
 from .isa_register import (VirtualRegister, register_alloc, register_load,  # noqa: E402,F401

@@ -514,6 +514,9 @@ from .rng import nl_dropout as dropout, nl_rand as rand  # noqa: E402,F401
 from .rng import nl_random_seed as random_seed  # noqa: E402,F401
 
 
+from .isa_collective import all_reduce  # noqa: E402,F401
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)

@@ -131,6 +131,7 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
                 call_args[pname] = t
             else:
                 call_args[pname] = val
+        c.lnc = lnc.core_split(grid)  # the cores of an nl.nc grid (isa_collective.py)
         grid = tuple(int(g) for g in (grid if isinstance(grid, tuple) else (grid,))) \
             if grid else ()
         c.grid = grid
