@@ -293,7 +293,8 @@ class NkiTensor(TensorOperators):
     def narrow(self, ldim, lo, hi):
         """The view restricted to logical indices [lo, hi) of logical dim `ldim`."""
         if self.flat is not None:
-            raise NkiUnsupportedError("mask", "masking a reshaped HBM view (index it instead)")
+            raise NkiUnsupportedError("mask", "masking a reshaped %s view (index it instead)"
+                                      % ("HBM" if self.buf.memory == "hbm" else "on-chip"))
         d = self.dims[ldim]
         if d is None:
             return self
@@ -344,6 +345,9 @@ class NkiTensor(TensorOperators):
         return NkiTensor(self.buf, sl, dims)
 
     def _index(self, idx, call="tensor[...]"):
+        if self.flat is not None and self.buf.memory != "hbm":
+            from . import tile_reshape
+            return tile_reshape.index(self, idx)
         if self.flat is None:
             view = self._sliced(idx)
             if view is not None:
@@ -384,9 +388,14 @@ class NkiTensor(TensorOperators):
                                          [s for s in shape if s != 1] != mine):
             from . import hbm_reshape
             return hbm_reshape.reshaped(self, shape)
-        if [s for s in shape if s != 1] != mine:
+        if [s for s in shape if s != 1] != mine or self.flat is not None:
+            from . import tile_reshape
+            whole = tile_reshape.whole_tile_as(self, shape)
+            if whole is not None:
+                return whole
             raise NkiUnsupportedError("tensor.reshape", "reshape %s -> %s changes more than "
-                                      "unit dimensions" % (self.shape, tuple(shape)))
+                                      "unit dimensions and is not a whole on-chip tile "
+                                      "keeping its partition dim" % (self.shape, tuple(shape)))
         real = [(d, v) for d, v, n in zip(self.dims, self.vars, self.shape) if n != 1]
         unit_phys = [d for d, n in zip(self.dims, self.shape) if n == 1]
         dims, vars_ = [], []
@@ -419,13 +428,18 @@ class NkiTensor(TensorOperators):
             rest %= strides[d]
         sl = [(start[d], 1, 1) for d in range(len(shape))]
         dims, used = [], set()
+        from . import tile_reshape
+        whole = tile_reshape.whole_tile_pattern(self, pattern, offset) if not kwargs else None
         for pair in pattern:
             step, count = (int(v) for v in pair)
             if count == 1:
                 dims.append(None)
                 continue
             d = next((d for d in range(len(shape)) if d not in used and step > 0
-                      and step % strides[d] == 0 and step // strides[d] < shape[d]), None)
+                      and step % strides[d] == 0 and step // strides[d] < shape[d]
+                      and (whole is None or count <= shape[d])), None)
+            if d is None and whole is not None:
+                return whole  # the whole tile walked in another shape (trnsim_nki.tile_reshape)
             if d is None:
                 err = NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
                                           "dimension of %s (shape %s)%s"

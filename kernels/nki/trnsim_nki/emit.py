@@ -57,7 +57,13 @@ def _mask_dim(view, var):
     for i, vv in enumerate(view.vars):
         if vv is var:
             return i
-    if var.axis is None or var.ndim != view.ndim:
+    if var.axis is None:
+        # a bare nl.arange(n) indexes a 1-D tensor; the 1-D tile it was loaded into (or is
+        # stored from) has the same single dim
+        if view.ndim == 1 and view.vars[0] is None and view.shape[0] == var.n:
+            return 0
+        return None
+    if var.ndim != view.ndim:
         return None
     for i, vv in enumerate(view.vars):
         if vv is not None and vv.axis == var.axis and vv.ndim == var.ndim and vv.n == var.n:
