@@ -205,12 +205,6 @@ class LoweringTest(unittest.TestCase):
             self.assertGreater(stats["compiler"]["anti_dependencies"], 0)
         self.assertLess(times[AllocationMode.RING], times[AllocationMode.MAX_REUSE])
 
-    def test_unmodelled_options_are_errors(self):
-        for opt in ("element_widening",):
-            cfg = CompileConfig(**{opt: True}, **LINEAR)
-            with self.assertRaisesRegex(NkiAllocationError, "%s are not modelled" % opt):
-                trnsim_nki.compile(self.k.stream_copy, _r(128, 64), compile_config=cfg)
-
     def test_issue_order_follows_the_flow(self):
         x = _r(256, 64)
         orders = {}

@@ -5,13 +5,14 @@ direction "Deep dive: NKI compile configuration", "Reference: NKI CompileConfig 
 "How to tune a NKI kernel with CompileConfig" document."""
 import os
 import unittest
+import warnings
 from unittest import mock
 
 import numpy as np
 
 import nki_test_util as u
 import trnsim_nki
-from trnsim_nki.compiler import NkiAllocationError, reorder
+from trnsim_nki.compiler import CompileConfigWarning, NkiAllocationError, reorder
 from trnsim_nki.compiler.config import (AddressRotation, Allocation, AllocationMode,
                                         CompileConfig, OptLevel, SchedulingHeuristic)
 
@@ -380,10 +381,26 @@ def too_big(x):
         self.assertEqual(enable["compiler"]["rotated_tiles"], SHAPE[0] // 128 - 1)
         self.assertLess(enable["total_ns"], auto["total_ns"])
 
-    def test_element_widening_is_not_modelled(self):
+    def test_element_widening_is_accepted_warned_and_reported(self):
+        # Not modelled (no document says what it does): the kernel runs, the author is
+        # warned, stats list it, and the timing is that of the same config without it.
+        plain = trnsim_nki.run(self.k.stream, _x(), compile_config=CompileConfig(**LINEAR),
+                               target="trn1")[1]
         cfg = CompileConfig(element_widening=True, **LINEAR)
-        with self.assertRaisesRegex(NkiAllocationError, "element_widening are not modelled"):
-            trnsim_nki.compile(self.k.stream, _x(), compile_config=cfg, target="trn1")
+        with self.assertWarnsRegex(CompileConfigWarning, "element_widening: accepted but not "
+                                   "modelled"):
+            stats = trnsim_nki.run(self.k.stream, _x(), compile_config=cfg, target="trn1")[1]
+        self.assertEqual(stats["compiler"]["not_modelled_options"], ["element_widening"])
+        self.assertEqual(plain["compiler"]["not_modelled_options"], [])
+        self.assertEqual(stats["total_ns"], plain["total_ns"])
+
+    def test_o2_lists_element_widening_without_warning(self):
+        cfg = CompileConfig(opt_level=OptLevel.O2, **LINEAR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CompileConfigWarning)
+            _, report = trnsim_nki.compile(self.k.stream, _x(), compile_config=cfg,
+                                           target="trn1")
+        self.assertEqual(report.not_modelled, ["element_widening"])
 
 
 if __name__ == "__main__":

@@ -23,8 +23,9 @@ from . import dtypes
 from .dynamic_slice import DynamicSlice
 from .errors import (NkiError, NkiUnsupportedError, kernel_location, kernel_site,
                      location_text, site_location, site_text)
-from .indexing import Affine
 from .program import Program
+from .tensor_index import general_index
+from .tensor_operators import TensorOperators
 
 class _Ctx:
     def __init__(self, name):
@@ -175,10 +176,10 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
                        % (parts, [int(s) for s in shape]))
     if blocks:
         return TileArray(blocks, parts, free, dtype, memory, hint, placement)
-    return _new_logical_tile(parts, free, dtype, memory, hint, placement, (), site)
+    return new_logical_tile(parts, free, dtype, memory, hint, placement, (), site)
 
 
-def _new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=(), site=None):
+def new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=(), site=None):
     """One logical (P, F) tile as an NkiTensor; a 1-D tile (no free dims) hides its physical
     free dim [1]. `site`: kernel_site() of the allocating line if known."""
     c = ctx()
@@ -200,97 +201,7 @@ def _prod(xs):
     return n
 
 
-class TileArray:
-    """An on-chip tensor with block dimensions: one logical tile per block (created on first
-    use, so each block's live range is its own)."""
-
-    def __init__(self, blocks, parts, free, dtype, memory, hint, placement):
-        self.blocks = list(blocks)
-        self.parts, self.free = parts, list(free)
-        self.dtype, self.memory, self.hint, self.placement = dtype, memory, hint, placement
-        self._tiles = {}
-
-    @property
-    def shape(self):
-        return tuple(self.blocks) + (self.parts,) + tuple(self.free)
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def buffer(self):
-        from . import language
-        return {"sbuf": language.sbuf, "psum": language.psum}[self.memory]
-
-    def __len__(self):
-        return self.blocks[0]
-
-    def block(self, idx):
-        """The tile of block index tuple `idx` (one int per block dimension)."""
-        idx = tuple(_norm_index(i, n, "tile_array[...]") for i, n in zip(idx, self.blocks))
-        t = self._tiles.get(idx)
-        if t is None:
-            name = "%s_b%s" % (self.hint, "_".join(str(i) for i in idx))
-            t = _new_logical_tile(self.parts, self.free, self.dtype, self.memory, name,
-                                  self.placement, idx)
-            self._tiles[idx] = t
-        return t
-
-    def all_blocks(self):
-        import itertools
-        return [self.block(i) for i in itertools.product(*[range(n) for n in self.blocks])]
-
-    def _split(self, idx):
-        if not isinstance(idx, tuple):
-            idx = (idx,)
-        nb = len(self.blocks)
-        if len(idx) < nb or any(not hasattr(i, "__index__") for i in idx[:nb]):
-            raise NkiUnsupportedError("tile_array[...]", "index the %d block dimension(s) of "
-                                      "%s with integers first (t[i] or t[i, ...])"
-                                      % (nb, self.hint))
-        return self.block(idx[:nb]), idx[nb:]
-
-    def __getitem__(self, idx):
-        t, rest = self._split(idx)
-        return t[rest] if rest else t
-
-    def __setitem__(self, idx, value):
-        from . import language
-        t, rest = self._split(idx)
-        dst = t._index(rest, "tile_array[...] = value") if rest else t
-        if isinstance(value, NkiTensor) and value.same_view(dst):
-            return  # `t[i] += x` already updated block i in place
-        refs = sys.getrefcount(value)  # same frame depth as NkiTensor.__setitem__
-        language.assign(dst, value, refs)
-
-    def __repr__(self):
-        return "TileArray(%s, shape=%s, %s, %s)" % (self.hint, self.shape, self.dtype.name,
-                                                    self.memory)
-
-
-def _norm_index(i, n, call):
-    i = int(i)
-    if i < 0:
-        i += n
-    if not 0 <= i < n:
-        raise NkiError(call, "index %d out of range for dimension of size %d" % (i, n))
-    return i
-
-
-def _check_slice_bounds(ix, n, pos, call):
-    """A slice bound beyond the dimension is an error, as in NKI (Python would clamp it and
-    the kernel would silently read or write fewer elements)."""
-    for bound in (ix.start, ix.stop):
-        if bound is None or not hasattr(bound, "__index__"):
-            continue
-        b = int(bound)
-        if b > n or b < -n:
-            raise NkiError(call, "slice %s:%s of dimension %d is out of bounds for its size %d"
-                           % (ix.start, ix.stop, pos, n))
-
-
-class NkiTensor:
+class NkiTensor(TensorOperators):
     """A view of an NKI buffer (what kernels see as a tensor or tile)."""
 
     def __init__(self, buf, sl, dims, vars_=None):
@@ -447,90 +358,7 @@ class NkiTensor:
         if self.flat is not None:
             from . import hbm_reshape
             return hbm_reshape.index(self, idx, call)
-        if not isinstance(idx, tuple):
-            idx = (idx,)
-        if any(i is Ellipsis for i in idx):
-            k = idx.index(Ellipsis)
-            fill = self.ndim - (len(idx) - 1)
-            idx = idx[:k] + (slice(None),) * fill + idx[k + 1:]
-        if len(idx) > self.ndim:
-            raise NkiError(call, "%d indices for a tensor of rank %d" % (len(idx), self.ndim))
-        idx = idx + (slice(None),) * (self.ndim - len(idx))
-        sl = list(self.sl)
-        kept = []  # (sort key, phys dim, var)
-        splits = []  # (var, phys dim, buffer elements per step) of split variables
-        for pos, (ix, d) in enumerate(zip(idx, self.dims)):
-            n = 1 if d is None else sl[d][1]
-            s, c, st = (0, 1, 1) if d is None else sl[d]
-            if isinstance(ix, Affine) and not ix.terms:
-                ix = ix.const
-            if isinstance(ix, NkiTensor):
-                raise NkiUnsupportedError(call, "a tile as index of a dimension after the first "
-                                          "(only the rows, t[index_tile, ...], are selected "
-                                          "indirectly)")
-            if isinstance(ix, slice):
-                _check_slice_bounds(ix, n, pos, call)
-                if ix.step is not None and (not hasattr(ix.step, "__index__") or
-                                            int(ix.step) == 0):
-                    raise NkiError(call, "slice step %r of dimension %d must be a non-zero "
-                                   "integer" % (ix.step, pos))
-                for bound in (ix.start, ix.stop):
-                    if bound is not None and not hasattr(bound, "__index__"):
-                        raise NkiError(call, "slice bound %r of dimension %d is not an integer"
-                                       % (bound, pos))
-                a, b, step = ix.indices(n)
-                if step <= 0:
-                    raise NkiUnsupportedError(call, "negative slice steps are not supported")
-                cnt = max(0, (b - a + step - 1) // step)
-                if d is not None:
-                    sl[d] = (s + a * st, cnt, st * step)
-                kept.append(((0, pos), d, None))
-            elif isinstance(ix, Affine) and len(ix.terms) > 1 and d is not None:
-                # several arange terms in one dimension: one logical dim per variable; the
-                # variable with the most values walks the buffer dim, the others split
-                terms = sorted(ix.terms.items(), key=lambda vc: -vc[0].n)
-                if any(c <= 0 for _, c in terms) or ix.const < 0:
-                    raise NkiUnsupportedError(call, "index expression %r needs positive "
-                                              "coefficients and a start >= 0" % (ix,))
-                sl[d] = (s + ix.const * st, terms[0][0].n, st * terms[0][1])
-                for k, (v, coef) in enumerate(terms):
-                    key = (0, v.axis) if v.axis is not None else (0, pos)
-                    kept.append((key, d if k == 0 else None, v))
-                    if k:
-                        splits.append((v, d, st * coef))
-            elif isinstance(ix, Affine):
-                one = ix.single
-                if one is None or one[1] <= 0:
-                    raise NkiUnsupportedError(call, "index expressions must be c*arange + k "
-                                              "with one arange and c > 0")
-                v, coef = one
-                if ix.const < 0:
-                    raise NkiError(call, "index expression starts at %d" % ix.const)
-                # The upper end may exceed the dimension when a mask cuts it (checked at
-                # emission, after masking).
-                if d is None:
-                    # a unit dimension added by reshape: only index 0 exists (arange(1))
-                    if ix.const != 0 or v.n != 1:
-                        raise NkiError(call, "index expression covers [%d, %d] of a dimension "
-                                       "of size 1" % (ix.const, ix.const + coef * (v.n - 1)))
-                    key = (0, v.axis) if v.axis is not None else (0, pos)
-                    kept.append((key, None, v))
-                    continue
-                sl[d] = (s + ix.const * st, v.n, st * coef)
-                key = (0, v.axis) if v.axis is not None else (0, pos)
-                kept.append((key, d, v))
-            elif hasattr(ix, "__index__"):
-                i = _norm_index(ix, n, call)
-                if d is not None:
-                    sl[d] = (s + i * st, 1, st)
-            else:
-                raise NkiUnsupportedError(call, "index of type %s" % type(ix).__name__)
-        if any(v is not None and v.axis is not None for _, _, v in kept):
-            kept.sort(key=lambda k: k[0])
-        if splits:
-            from .split_view import SplitView
-            return SplitView(self.buf, sl, [k[1] for k in kept], [k[2] for k in kept], splits)
-        return NkiTensor(self.buf, sl, [k[1] for k in kept], [k[2] for k in kept])
+        return general_index(self, idx, call)
 
     def __getitem__(self, idx):
         return self._index(idx)
@@ -682,77 +510,6 @@ class NkiTensor:
         from . import language
         return language.copy(self, dtype=dtype)
 
-    # ---- operators (nl.* elementwise) ----
-    def _bin(self, other, op, reverse=False):
-        from . import language
-        return language.binary(op, other, self) if reverse else language.binary(op, self, other)
-
-    def __add__(self, o):
-        return self._bin(o, "add")
-
-    def __radd__(self, o):
-        return self._bin(o, "add", True)
-
-    def __sub__(self, o):
-        return self._bin(o, "subtract")
-
-    def __rsub__(self, o):
-        return self._bin(o, "subtract", True)
-
-    def __mul__(self, o):
-        return self._bin(o, "multiply")
-
-    def __rmul__(self, o):
-        return self._bin(o, "multiply", True)
-
-    def __truediv__(self, o):
-        return self._bin(o, "divide")
-
-    def __rtruediv__(self, o):
-        return self._bin(o, "divide", True)
-
-    def __pow__(self, o):
-        return self._bin(o, "power")
-
-    def __neg__(self):
-        from . import language
-        return language.negative(self)
-
-    def __lt__(self, o):
-        return self._bin(o, "less")
-
-    def __le__(self, o):
-        return self._bin(o, "less_equal")
-
-    def __gt__(self, o):
-        return self._bin(o, "greater")
-
-    def __ge__(self, o):
-        return self._bin(o, "greater_equal")
-
-    def __and__(self, o):
-        return self._bin(o, "bitwise_and")
-
-    def __or__(self, o):
-        return self._bin(o, "bitwise_or")
-
-    def __xor__(self, o):
-        return self._bin(o, "bitwise_xor")
-
-    def __isub__(self, o):
-        return self._inplace(o, "subtract")
-
-    def __imul__(self, o):
-        return self._inplace(o, "multiply")
-
-    def __itruediv__(self, o):
-        return self._inplace(o, "divide")
-
-    def _inplace(self, o, op):
-        from . import language
-        language.binary(op, self, o, out=self)
-        return self
-
     __hash__ = object.__hash__
 
 
@@ -783,3 +540,6 @@ def _probe_refcounts():
 
 
 TEMP_REFS_SETITEM, TEMP_REFS_IADD = _probe_refcounts()
+
+
+from .tile_array import TileArray  # noqa: E402  (tile_array uses this module)

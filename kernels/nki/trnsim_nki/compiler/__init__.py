@@ -15,6 +15,8 @@ compile_program(program, config, target) runs, in order:
   falling back to it), NKI scheduling of the instruction order (reorder: scheduling=True),
   emission (emission).
 """
+import warnings
+
 from ..errors import NkiError
 from . import allocation, copy_elim, dce, engines, legalize, prefetch, reorder, schedule, split
 from . import spill as spill_pass, spill_plan
@@ -63,6 +65,7 @@ class CompileReport:
         self.legalized_tiles = 0
         self.rotated_tiles = 0
         self.scheduled_moves = 0
+        self.not_modelled = []
 
     def to_json(self):
         tiles = []
@@ -83,6 +86,7 @@ class CompileReport:
                 "split_tiles": self.split_tiles, "engine_moves": self.engine_moves,
                 "legalized_tiles": self.legalized_tiles, "rotated_tiles": self.rotated_tiles,
                 "scheduled_moves": self.scheduled_moves,
+                "not_modelled_options": self.not_modelled,
                 "prefetch_ring": getattr(self.placements["sbuf"], "ring", None),
                 "anti_dependencies": sum(len(p.reuses) for p in self.placements.values()),
                 "tiles": tiles}
@@ -144,16 +148,29 @@ def _linear_sbuf(program, limits, config, ranges):
         raise NkiAllocationError("direct allocation: %s" % e)
 
 
+class CompileConfigWarning(UserWarning):
+    """A CompileConfig option the kernel sets that trnsim accepts but does not model."""
+
+
+def _warn_not_modelled(config):
+    """The NOT_MODELLED options `config` turns on; each set explicitly by the kernel is
+    warned about (O2 turning one on is only listed in the report)."""
+    on = [k for k in NOT_MODELLED if getattr(config, k)]
+    explicit = [k for k in on if k in config.explicit_options()]
+    if explicit:
+        warnings.warn("CompileConfig option(s) %s: accepted but not modelled by trnsim (no "
+                      "document describes what they do); the simulated timing is as without "
+                      "them" % ", ".join(explicit), CompileConfigWarning, stacklevel=2)
+    return on
+
+
 def compile_program(program, config=None, target="trn2"):
     """Compiles `program` (modified in place: copies removed, spills inserted) and returns
     (trace dict, CompileReport)."""
     config = config or CompileConfig()
-    unmodelled = [k for k in NOT_MODELLED if getattr(config, k)]
-    if unmodelled:
-        raise NkiAllocationError("compile: CompileConfig option(s) %s are not modelled by "
-                                 "trnsim yet" % ", ".join(unmodelled))
     limits = target_limits(target)
     report = CompileReport(config)
+    report.not_modelled = _warn_not_modelled(config)
     if config.dead_code_elim:
         report.dead_instructions = dce.run(program)
     if config.linear:

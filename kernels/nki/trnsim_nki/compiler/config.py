@@ -54,11 +54,12 @@ _ENUMS = {"experimental_allocation_mode": AllocationMode, "allocation": Allocati
           "experimental_scheduling_heuristic": SchedulingHeuristic,
           "opt_level": OptLevel, "address_rotation": AddressRotation}
 # Options that O2 turns on (OptLevel doc: "O1, plus ... prefetch_auto, dma_copy_elim and
-# element_widening"). APPROX: only the ones trnsim models (see NOT_MODELLED); tensor_copy_elim
-# is included with them.
-_O2_ON = ("prefetch_auto", "dma_copy_elim", "tensor_copy_elim")
-# Options trnsim accepts in a CompileConfig but does not model yet: setting one is an error
-# at compile time rather than a silent no-op.
+# element_widening"); tensor_copy_elim is included with them.
+_O2_ON = ("prefetch_auto", "dma_copy_elim", "tensor_copy_elim", "element_widening")
+# Options trnsim accepts but does not model: no document reachable here says what they do
+# (element_widening: only that O2 turns it on). A kernel that sets one still compiles and
+# runs; compile_program warns (CompileConfigWarning) and stats["compiler"]
+# ["not_modelled_options"] lists it, so the author knows the timing ignores it.
 NOT_MODELLED = ("element_widening",)
 
 
@@ -96,6 +97,10 @@ class CompileConfig:
             for k in _O2_ON:
                 if k not in self._explicit:
                     setattr(self, k, True)
+
+    def explicit_options(self):
+        """The option names the caller passed (not defaults, not turned on by O2)."""
+        return frozenset(self._explicit)
 
     @property
     def linear(self):

@@ -1,0 +1,77 @@
+"""Python operators of NKI tensors: each is the nl.* elementwise operation it denotes
+(`a + b` is nl.add(a, b)), traced like the call. `+=` is NkiTensor.__iadd__ (it needs the
+caller's reference count, so it stays with the class)."""
+
+
+class TensorOperators:
+    """Mixin of NkiTensor: arithmetic, comparison and bitwise operators."""
+
+    def _bin(self, other, op, reverse=False):
+        from . import language
+        return language.binary(op, other, self) if reverse else language.binary(op, self, other)
+
+    def __add__(self, o):
+        return self._bin(o, "add")
+
+    def __radd__(self, o):
+        return self._bin(o, "add", True)
+
+    def __sub__(self, o):
+        return self._bin(o, "subtract")
+
+    def __rsub__(self, o):
+        return self._bin(o, "subtract", True)
+
+    def __mul__(self, o):
+        return self._bin(o, "multiply")
+
+    def __rmul__(self, o):
+        return self._bin(o, "multiply", True)
+
+    def __truediv__(self, o):
+        return self._bin(o, "divide")
+
+    def __rtruediv__(self, o):
+        return self._bin(o, "divide", True)
+
+    def __pow__(self, o):
+        return self._bin(o, "power")
+
+    def __neg__(self):
+        from . import language
+        return language.negative(self)
+
+    def __lt__(self, o):
+        return self._bin(o, "less")
+
+    def __le__(self, o):
+        return self._bin(o, "less_equal")
+
+    def __gt__(self, o):
+        return self._bin(o, "greater")
+
+    def __ge__(self, o):
+        return self._bin(o, "greater_equal")
+
+    def __and__(self, o):
+        return self._bin(o, "bitwise_and")
+
+    def __or__(self, o):
+        return self._bin(o, "bitwise_or")
+
+    def __xor__(self, o):
+        return self._bin(o, "bitwise_xor")
+
+    def __isub__(self, o):
+        return self._inplace(o, "subtract")
+
+    def __imul__(self, o):
+        return self._inplace(o, "multiply")
+
+    def __itruediv__(self, o):
+        return self._inplace(o, "divide")
+
+    def _inplace(self, o, op):
+        from . import language
+        language.binary(op, self, o, out=self)
+        return self
