@@ -36,6 +36,7 @@ enum class CostClass : uint8_t {
   kDmaTranspose,     // DMA with transpose
   kDynamicCopy,      // tensor_copy_dynamic_src / _dst (runtime offset)
   kGather,           // nc_n_gather (per-partition gather by an index tile)
+  kSemaphore,        // core_barrier: a semaphore write to the peer core and a wait
 };
 
 enum class Opcode : uint16_t {

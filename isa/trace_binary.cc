@@ -57,6 +57,13 @@ class Decoder {
   void set_where(std::string where) {
     where_ = std::move(where);
     ins_ = nullptr;
+    at_index_ = false;
+  }
+  // Errors name "instruction `index`" (the text is built only when an error is thrown).
+  void set_instruction_index(size_t index) {
+    ins_index_ = index;
+    ins_ = nullptr;
+    at_index_ = true;
   }
   // Errors name instruction `index` as the JSON reader does, from its op and label as read so
   // far (built only when an error is thrown).
@@ -120,7 +127,7 @@ class Decoder {
 
  private:
   std::string where() const {
-    if (!ins_) return where_;
+    if (!ins_) return at_index_ ? "instruction " + std::to_string(ins_index_) : where_;
     return "instruction " + std::to_string(ins_index_) + " (" + std::string(opcode_name(ins_->op)) +
            ")" + (ins_->label.empty() ? "" : " '" + bounded(ins_->label) + "'");
   }
@@ -133,6 +140,7 @@ class Decoder {
   const std::string& source_;
   std::string where_ = "header";
   const Instruction* ins_ = nullptr;
+  bool at_index_ = false;  // where() is "instruction ins_index_" (ins_ not known yet)
   size_t ins_index_ = 0;
   size_t pos_ = 0, field_start_ = 0;
 };
@@ -386,14 +394,12 @@ class ProgramReader {
     d_.set_where("instructions");
     const size_t n = d_.count("count", 3);
     prog_.instructions.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      prog_.instructions.push_back(read_instruction(i));
-      d_.set_where("instructions");  // the instruction read is no longer where errors point
-    }
+    for (size_t i = 0; i < n; ++i) prog_.instructions.push_back(read_instruction(i));
+    d_.set_where("instructions");  // the last instruction read is no longer where errors point
   }
 
   Instruction read_instruction(size_t index) {
-    d_.set_where("instruction " + std::to_string(index));
+    d_.set_instruction_index(index);
     const uint64_t local = d_.uvar("op");
     if (local >= opcodes_.size())
       throw d_.error("op", "opcode " + std::to_string(local) + " past the opcode table (" +

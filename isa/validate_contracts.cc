@@ -142,6 +142,28 @@ void check_dma_queue(const InstrChecker& c) {
                   " DMA queues (-1 = any queue, or 0.." + num(queues - 1) + ")");
 }
 
+// nki.isa.sendrecv: both tiles in SBUF, one dtype, equal element counts; ranks 0 or 1.
+void check_sendrecv(const InstrChecker& c) {
+  for (const char* role : {"dst", "src"})
+    if (c.memory(role) != Memory::kSbuf)
+      throw c.error(c.describe(role) + " is not in SBUF; sendrecv moves SBUF tiles "
+                    "(NKI reference: nki.isa.sendrecv)");
+  if (c.dtype("dst") != c.dtype("src"))
+    throw c.error(c.describe("dst") + " and " + c.describe("src") + " differ in dtype; "
+                  "sendrecv does not cast");
+  const int64_t dst = c.partitions("dst") * c.free_elements("dst");
+  const int64_t src = c.partitions("src") * c.free_elements("src");
+  if (dst != src)
+    throw c.error(c.describe("dst") + " has " + num(dst) + " elements, " + c.describe("src") +
+                  " has " + num(src) + "; the peer's src must fill dst");
+  for (const char* rank : {"send_to_rank", "recv_from_rank"}) {
+    const double r = c.ins().attr(rank).num;
+    if (r != 0 && r != 1)
+      throw c.error(c.attr_label(rank) + ": " + num(int64_t(r)) +
+                    " is not a core of the pair (0 or 1)");
+  }
+}
+
 }  // namespace
 
 void check_contract(const InstrChecker& c) {
@@ -269,6 +291,14 @@ void check_contract(const InstrChecker& c) {
       break;
     case Opcode::nonzero_with_count:
       check_nonzero_with_count(c);
+      break;
+    case Opcode::core_barrier:
+      if (c.memory("data") != Memory::kHbm)
+        throw c.error(c.describe("data") + " is on chip; core_barrier synchronises on a tensor "
+                      "in shared HBM (NKI reference: nki.isa.core_barrier)");
+      break;
+    case Opcode::sendrecv:
+      check_sendrecv(c);
       break;
   }
 }

@@ -6,7 +6,9 @@ system, median of --repeat) of
   passes   - the compiler passes (compile_program without emission: dce, copy elimination,
              liveness, allocation, ...),
   emission - building the trace dict (compiler.emit_trace),
-  json     - serialising that dict as the runner's JSON handoff (json.dumps),
+  handoff  - encoding that dict as the runner hands it to trnsim: a binary trace
+             (trace_binary.encode), or JSON (json.dumps) for a trace the binary writer
+             leaves to the JSON reader,
 and the sum of trace + passes + emission. "instructions" is the length of the emitted trace.
 --floor also runs each kernel's own Python with every NKI object replaced by a stub whose calls,
 indexing and arithmetic do nothing (loops, index arithmetic, slicing and call overhead only):
@@ -35,10 +37,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(REPO, "kernels", "nki", "examples")
 sys.path.insert(0, os.path.join(REPO, "kernels", "nki"))
 sys.path.insert(0, EXAMPLES)
-from trnsim_nki import compiler  # noqa: E402
+from trnsim_nki import compiler, trace_binary  # noqa: E402
 from trnsim_nki.tracer import trace_kernel  # noqa: E402
 
-STAGES = ("trace", "passes", "emission", "json")
+STAGES = ("trace", "passes", "emission", "handoff")
 
 
 def _load_example(file_name, func_name):
@@ -154,7 +156,7 @@ def floor_seconds(kernel, arrays, grid, repeat):
 
 
 def measure_once(kernel, arrays, grid):
-    """({stage: CPU seconds}, instructions emitted) of one trace + compile + JSON dump."""
+    """({stage: CPU seconds}, instructions emitted) of one trace + compile + handoff encoding."""
     func = getattr(kernel, "func", kernel)
     emission = []
     t0 = time.process_time()
@@ -163,11 +165,14 @@ def measure_once(kernel, arrays, grid):
     with _timed_emission(emission):
         trace = tr.trace()
     t2 = time.process_time()
-    text = json.dumps(trace)
+    try:
+        data = trace_binary.encode(trace)
+    except trace_binary.EncodeError:
+        data = json.dumps(trace)
     t3 = time.process_time()
-    del text
+    del data
     return ({"trace": t1 - t0, "passes": t2 - t1 - emission[0], "emission": emission[0],
-             "json": t3 - t2}, len(trace["instructions"]))
+             "handoff": t3 - t2}, len(trace["instructions"]))
 
 
 def report(name, kernel, arrays, grid, repeat, floor=False):

@@ -36,17 +36,24 @@ int64_t anti_wait_ps(const TimingPlan& plan, const RunState& st, int32_t k) {
   return std::clamp<int64_t>(binding - idle_from, 0, st.idle_ps[k]);
 }
 
-RunResult collect(const TimingPlan& plan, const RunState& st) {
+}  // namespace
+
+RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin,
+                       int32_t end_instr, int queue_base) {
   RunResult r;
-  const int32_t n = plan.size();
+  const int32_t n = end_instr - begin;
   r.records.resize(n);
-  r.dma_pieces.reserve(plan.num_pieces() - plan.queue_begin[kNumComputeQueues]);
+  const int dma_base = queue_base + kNumComputeQueues;
+  int64_t dma_pieces = 0;
+  for (int32_t i = begin; i < end_instr; ++i)
+    if (plan.engine[i] == isa::Engine::kDma) dma_pieces += plan.pieces_of(i);
+  r.dma_pieces.reserve(static_cast<size_t>(dma_pieces));
   int64_t last_ps = 0;
-  for (int32_t i = 0; i < n; ++i) {
-    InstrRecord& rec = r.records[i];
-    const int q = plan.queue_of[i];
+  for (int32_t i = begin; i < end_instr; ++i) {
+    InstrRecord& rec = r.records[i - begin];
+    const int q = plan.queue_of[i] - queue_base;
     const bool dma = plan.engine[i] == isa::Engine::kDma;
-    rec.index = i;
+    rec.index = i - begin;
     rec.engine = plan.engine[i];
     rec.queue = static_cast<int16_t>(q >= kNumComputeQueues ? q - kNumComputeQueues : -1);
     int64_t start = INT64_MAX, end = 0, busy_end = 0, idle = 0, anti = 0;
@@ -57,7 +64,7 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
       idle += st.idle_ps[k];
       anti += anti_wait_ps(plan, st, k);
       if (dma) {
-        r.dma_pieces.push_back({i, static_cast<int16_t>(plan.piece_queue[k] - kNumComputeQueues),
+        r.dma_pieces.push_back({i - begin, static_cast<int16_t>(plan.piece_queue[k] - dma_base),
                                 ns(st.start_ps[k]), ns(st.end_ps[k]),
                                 ns(st.busy_end_ps[k] - st.start_ps[k]), ns(st.idle_ps[k]),
                                 plan.cost_of(k).bytes});
@@ -73,8 +80,11 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
     rec.flops = plan.flops[i];
     last_ps = std::max(last_ps, end);
     for (int32_t k = plan.dep_begin[i]; k < plan.dep_begin[i + 1]; ++k) {
-      if (!plan.same_queue(plan.dep_producer[k], i)) {
-        r.cross_engine_edges.push_back({plan.dep_producer[k], i});
+      const int32_t producer = plan.dep_producer[k];
+      // Edges from the other core of a pair are not this core's (the pair timeline has them).
+      if (producer < begin || producer >= end_instr) continue;
+      if (!plan.same_queue(producer, i)) {
+        r.cross_engine_edges.push_back({producer - begin, i - begin});
       }
     }
   }
@@ -82,14 +92,12 @@ RunResult collect(const TimingPlan& plan, const RunState& st) {
   return r;
 }
 
-}  // namespace
-
 RunResult run_plan(const TimingPlan& plan, const isa::Program& prog, isa::MachineState* values) {
   RunState st;
   st.reset(plan, &prog, values);
   NeuronCoreModel::instance().run(st);
-  st.release_scheduling();  // collect() needs the times only: lower the peak
-  return collect(plan, st);
+  st.release_scheduling();  // collect_core() needs the times only: lower the peak
+  return collect_core(plan, st, 0, plan.size(), 0);
 }
 
 RunResult simulate(const isa::Program& prog, const HwConfig& cfg, Mode mode,

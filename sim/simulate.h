@@ -31,4 +31,10 @@ RunResult simulate(const isa::Program& prog, const HwConfig& cfg, Mode mode,
 // `values` may be null (timing only).
 RunResult run_plan(const TimingPlan& plan, const isa::Program& prog, isa::MachineState* values);
 
+struct RunState;
+// The records of instructions [begin, end) of a finished run, indexed from `begin`, with queue
+// numbers relative to `queue_base` (one core of a pair plan, sim/pair/; the whole plan: 0, n, 0).
+RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin, int32_t end,
+                       int queue_base);
+
 }  // namespace trnsim::sim

@@ -29,6 +29,9 @@ TargetLinks parse_target_links(const std::string& json_text, const std::string& 
   r.get("default_lnc", &t.default_lnc);
   r.get("max_lnc", &t.max_lnc);
   r.get("lnc_barrier_ns", &t.lnc_barrier_ns);
+  double pair_hbm_bytes_per_ns = 0;  // the two-core run's (sim/pair/pair_links.h), optional here
+  if (j.at(target).contains("pair_hbm_bytes_per_ns"))
+    r.get("pair_hbm_bytes_per_ns", &pair_hbm_bytes_per_ns);
   r.finish();
   if (!(t.device_link_bytes_per_ns > 0))
     r.fail("device_link_bytes_per_ns", "must be positive");

@@ -156,8 +156,25 @@ MachineState::MachineState(const Program& prog, const CoreLimits& limits)
   check_host_images(prog);
   sbuf_ = zeroed_bytes(limits.partitions * limits.sbuf_partition_bytes);
   psum_ = zeroed_bytes(limits.partitions * limits.psum_partition_bytes);
-  hbm_.reserve(prog.tensors.size());
-  for (const HbmTensor& t : prog.tensors) hbm_.emplace_back(size_t(t.bytes()), 0);
+  hbm_ = std::make_shared<HbmImages>();
+  hbm_->reserve(prog.tensors.size());
+  for (const HbmTensor& t : prog.tensors) hbm_->emplace_back(size_t(t.bytes()), 0);
+}
+
+void MachineState::share_hbm_with(MachineState& owner) {
+  const std::vector<HbmTensor>& mine = prog_.tensors;
+  const std::vector<HbmTensor>& theirs = owner.prog_.tensors;
+  if (mine.size() != theirs.size())
+    throw Error("shared HBM: the programs declare " + std::to_string(mine.size()) + " and " +
+                std::to_string(theirs.size()) + " HBM tensors; both cores need the same table");
+  for (size_t i = 0; i < mine.size(); ++i) {
+    if (mine[i].name != theirs[i].name || mine[i].bytes() != theirs[i].bytes())
+      throw Error("shared HBM: tensor " + std::to_string(i) + " is '" + mine[i].name + "' (" +
+                  std::to_string(mine[i].bytes()) + " bytes) on one core and '" +
+                  theirs[i].name + "' (" + std::to_string(theirs[i].bytes()) +
+                  " bytes) on the other");
+  }
+  hbm_ = owner.hbm_;
 }
 
 MachineState::ZeroedBytes MachineState::zeroed_bytes(int64_t bytes) {
@@ -172,7 +189,7 @@ const uint8_t* MachineState::element_ptr(const AccessPattern& ap, int64_t p,
                                          int64_t elem_offset) const {
   const int esize = dtype_bytes(ap.dtype);
   if (ap.memory == Memory::kHbm) {
-    return hbm_[ap.tensor].data() + (ap.offset_elems + p * ap.partition_stride_elems +
+    return (*hbm_)[ap.tensor].data() + (ap.offset_elems + p * ap.partition_stride_elems +
                                      elem_offset) * esize;
   }
   const bool sbuf = ap.memory == Memory::kSbuf;
@@ -245,7 +262,7 @@ Matrix MachineState::read(const View& v) const {
 
 void MachineState::read_into(const View& v, Matrix& m) const {
   const AccessPattern ap = lower(prog_, v);
-  check_bounds(prog_, limits_, hbm_, v, ap);
+  check_bounds(prog_, limits_, *hbm_, v, ap);
   const int64_t cols = ap.elems_per_partition();
   m.resize(ap.partitions, cols);
   if (cols == 0) return;
@@ -265,7 +282,7 @@ void MachineState::write(const View& v, const Matrix& m) {
 
 void MachineState::write_dense(const View& v, const float* values, int64_t rows, int64_t cols_in) {
   const AccessPattern ap = lower(prog_, v);
-  check_bounds(prog_, limits_, hbm_, v, ap);
+  check_bounds(prog_, limits_, *hbm_, v, ap);
   const int64_t cols = ap.elems_per_partition();
   if (rows != ap.partitions || cols_in != cols)
     throw Error("functional plane: writing a " + std::to_string(rows) + " x " +
@@ -294,7 +311,7 @@ float* MachineState::fp32_rows(const View& v, int64_t* row_stride) {
   const int64_t bytes = ap.partitions > 1 ? partition_bytes(ap) : 4;
   if (bytes % 4 != 0 || (ap.partitions > 1 && bytes / 4 < ap.elems_per_partition()))
     return nullptr;  // rows not float-aligned, or overlapping
-  check_bounds(prog_, limits_, hbm_, v, ap);
+  check_bounds(prog_, limits_, *hbm_, v, ap);
   uint8_t* first = const_cast<uint8_t*>(element_ptr(ap, 0, 0));
   if (reinterpret_cast<uintptr_t>(first) % alignof(float) != 0) return nullptr;
   *row_stride = bytes / 4;
@@ -303,7 +320,7 @@ float* MachineState::fp32_rows(const View& v, int64_t* row_stride) {
 
 std::vector<uint32_t> MachineState::read_bits(const View& v) const {
   const AccessPattern ap = lower(prog_, v);
-  check_bounds(prog_, limits_, hbm_, v, ap);
+  check_bounds(prog_, limits_, *hbm_, v, ap);
   const int64_t cols = ap.elems_per_partition();
   std::vector<uint32_t> out(size_t(ap.partitions * cols), 0);
   if (cols == 0) return out;
@@ -320,7 +337,7 @@ std::vector<uint32_t> MachineState::read_bits(const View& v) const {
 
 void MachineState::write_bits(const View& v, const std::vector<uint32_t>& bits) {
   const AccessPattern ap = lower(prog_, v);
-  check_bounds(prog_, limits_, hbm_, v, ap);
+  check_bounds(prog_, limits_, *hbm_, v, ap);
   const int64_t cols = ap.elems_per_partition();
   if (int64_t(bits.size()) != ap.partitions * cols)
     throw Error("functional plane: writing " + std::to_string(bits.size()) +
@@ -432,8 +449,8 @@ int64_t MachineState::partition_bytes(const AccessPattern& ap) const {
 
 void MachineState::copy_elements(const View& dst, const View& src) {
   const AccessPattern in = lower(prog_, src), out = lower(prog_, dst);
-  check_bounds(prog_, limits_, hbm_, src, in);
-  check_bounds(prog_, limits_, hbm_, dst, out);
+  check_bounds(prog_, limits_, *hbm_, src, in);
+  check_bounds(prog_, limits_, *hbm_, dst, out);
   const int64_t in_cols = in.elems_per_partition(), out_cols = out.elems_per_partition();
   if (in.dtype != out.dtype || in.partitions * in_cols != out.partitions * out_cols)
     throw Error("functional plane: copying " + std::to_string(in.partitions * in_cols) + " " +

@@ -53,8 +53,12 @@ class MachineState {
   // are staged through a buffer, so they copy as if src were read first.
   void copy_elements(const View& dst, const View& src);
 
-  std::vector<uint8_t>& hbm(int tensor) { return hbm_[tensor]; }
-  const std::vector<uint8_t>& hbm(int tensor) const { return hbm_[tensor]; }
+  std::vector<uint8_t>& hbm(int tensor) { return (*hbm_)[tensor]; }
+  const std::vector<uint8_t>& hbm(int tensor) const { return (*hbm_)[tensor]; }
+  // From now on this state reads and writes owner's HBM images (the two cores of an LNC=2
+  // pair share HBM). Throws trnsim::Error unless both programs declare the same tensors (names
+  // and sizes, in order).
+  void share_hbm_with(MachineState& owner);
   uint8_t* sbuf_partition(int64_t p) { return sbuf_.get() + p * limits_.sbuf_partition_bytes; }
   uint8_t* psum_partition(int64_t p) { return psum_.get() + p * limits_.psum_partition_bytes; }
 
@@ -72,7 +76,8 @@ class MachineState {
   const Program& prog_;
   CoreLimits limits_;
   ZeroedBytes sbuf_, psum_;
-  std::vector<std::vector<uint8_t>> hbm_;
+  using HbmImages = std::vector<std::vector<uint8_t>>;
+  std::shared_ptr<HbmImages> hbm_;  // own, or shared with the other core of a pair
 };
 
 }  // namespace trnsim::isa

@@ -1,4 +1,5 @@
 // `trnsim run TRACE.json`: simulate a trace and write a results folder.
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "sim/cli/progress.h"
 #include "sim/config/data_dir.h"
 #include "sim/inputs.h"
+#include "sim/pair/pair_results.h"
 #include "sim/session.h"
 #include "sim/stats/results_writer.h"
 
@@ -47,16 +49,7 @@ std::string timeline_line(const std::string& out, sim::TimelineFormat format) {
 // Stages of a run shown by the progress bar (a big trace spends seconds in each).
 enum Stage : int64_t { kReading, kSimulating, kWriting, kStages };
 
-void run(const RunArgs& a) {
-  sim::TimelineOptions timeline;
-  timeline.format = sim::parse_timeline_format(a.timeline);
-  timeline.dma_pieces = a.timeline_pieces;
-  if (a.values_only) timeline.format = sim::TimelineFormat::kNone;  // nothing to draw
-  const std::string trace_path =
-      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace;
-  ProgressBar bar("run: reading " + trace_path, progress_enabled(a.quiet || a.json));
-  bar.update(kReading, kStages);
-  isa::Program prog = isa::read_any_trace_file(trace_path);
+sim::SessionOptions session_options(const RunArgs& a, const std::string& trace_path) {
   sim::SessionOptions opts;
   if (a.timing_only && a.values_only) throw Error("--timing-only and --values-only exclude each other");
   opts.mode = a.timing_only   ? sim::Mode::kTimingOnly
@@ -64,9 +57,45 @@ void run(const RunArgs& a) {
                               : sim::Mode::kValuesAndTiming;
   opts.input_files = sim::parse_name_file_pairs(a.inputs);
   opts.seed = a.seed;
-  const sim::HwConfig cfg = sim::resolve_config(a.hw);
   // Validation errors name the trace file like the reader's: "FILE: instruction N ...".
   opts.error_context = trace_path;
+  return opts;
+}
+
+// A pair manifest (isa/PAIR_TRACE.md): both cores in one run.
+void run_pair(const RunArgs& a, const std::string& manifest, const sim::TimelineOptions& timeline) {
+  const std::array<std::string, 2> traces = sim::read_pair_manifest(manifest);
+  isa::Program core0 = isa::read_any_trace_file(traces[0]);
+  isa::Program core1 = isa::read_any_trace_file(traces[1]);
+  const sim::SessionOptions opts = session_options(a, manifest);
+  const sim::HwConfig cfg = sim::resolve_config(a.hw);
+  const sim::PairSession s = sim::run_pair_session(core0, core1, cfg, opts);
+  sim::write_pair_results(a.out, {&core0, &core1}, s, a.all_tensors, timeline);
+  if (a.json) {
+    std::cout << sim::pair_stats_json(s).dump(2) << "\n";
+  } else if (!a.quiet) {
+    for (int c = 0; c < 2; ++c)
+      std::cout << "core " << c << ": " << (c ? core1 : core0).name << " on " << s.config.name
+                << "\n" << sim::format_summary(s.stats[c]);
+    std::cout << "pair total: " << s.total_ns << " ns (later core + "
+              << s.links.semaphore_ns << " ns end-of-kernel barrier)\n"
+              << "results: " << a.out << "\n";
+  }
+}
+
+void run(const RunArgs& a) {
+  sim::TimelineOptions timeline;
+  timeline.format = sim::parse_timeline_format(a.timeline);
+  timeline.dma_pieces = a.timeline_pieces;
+  if (a.values_only) timeline.format = sim::TimelineFormat::kNone;  // nothing to draw
+  const std::string trace_path =
+      a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace;
+  if (sim::is_pair_manifest(trace_path)) return run_pair(a, trace_path, timeline);
+  ProgressBar bar("run: reading " + trace_path, progress_enabled(a.quiet || a.json));
+  bar.update(kReading, kStages);
+  isa::Program prog = isa::read_any_trace_file(trace_path);
+  const sim::SessionOptions opts = session_options(a, trace_path);
+  const sim::HwConfig cfg = sim::resolve_config(a.hw);
   bar.relabel("run: simulating " + std::to_string(prog.instructions.size()) + " instructions");
   bar.update(kSimulating, kStages);
   sim::Session s = sim::run_session(prog, cfg, opts);
@@ -90,7 +119,7 @@ void add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand(
       "run", "Simulate a trace (default: the built-in RMSNorm example) and write results");
-  cmd->add_option("trace", args->trace, "trace file: JSON (format version 1) or binary (.trnb, isa/TRACE_BINARY.md), told apart by its first bytes");
+  cmd->add_option("trace", args->trace, "trace file: JSON (format version 1) or binary (.trnb, isa/TRACE_BINARY.md), told apart by its first bytes; or a pair manifest naming one trace per core of an LNC=2 pair, run as two cores (isa/PAIR_TRACE.md)");
   cmd->add_option("--out,-o", args->out, "results folder")->capture_default_str();
   cmd->add_option("--input,-i", args->inputs, "NAME=FILE.npy[:DTYPE] for an HBM input tensor (DTYPE: declared dtype; raw bits for uint files)");
   cmd->add_option("--seed", args->seed, "seed of the random data for inputs not given");

@@ -7,6 +7,7 @@
 
 #include "isa/access_pattern.h"  // before semantics.h, which uses AccessPattern
 #include "isa/error.h"
+#include "isa/semantics/pair.h"
 #include "isa/semantics/semantics.h"
 #include "sim/core/asan_stack.h"
 
@@ -15,14 +16,18 @@ namespace {
 
 std::string queue_name(int q) {
   static const char* kCompute[kNumComputeQueues] = {"tensor", "vector", "scalar", "gpsimd"};
-  if (q < kNumComputeQueues) return kCompute[q];
-  return "dma" + std::to_string(q - kNumComputeQueues);
+  const std::string core = q >= kQueuesPerCore ? "core 1 " : "";
+  const int local = q % kQueuesPerCore;
+  if (local < kNumComputeQueues) return core + kCompute[local];
+  return core + "dma" + std::to_string(local - kNumComputeQueues);
 }
 
 std::string describe(const RunState& st, int32_t i, int queue) {
-  return "instruction " + std::to_string(i) + " (" +
-         std::string(isa::opcode_name(st.prog->instructions[i].op)) + ", queue " +
-         queue_name(queue) + ")";
+  const bool core1 = i >= st.core1_begin;
+  return std::string(core1 ? "core 1 " : "") + "instruction " +
+         std::to_string(core1 ? i - st.core1_begin : i) + " (" +
+         std::string(isa::opcode_name(st.instruction(i).op)) + ", queue " + queue_name(queue) +
+         ")";
 }
 
 // The queue of the first piece of instruction i not issued yet (its first queue if none).
@@ -80,7 +85,7 @@ void NeuronCoreModel::queue_process(int q) {
   for (;;) {
     wait(start_event_);
     if (state_ == nullptr || q >= state_->plan->num_queues) continue;
-    if (q < kNumComputeQueues) {
+    if (is_compute_queue(q)) {
       run_queue(q);
     } else {
       run_dma_queue(q);
@@ -133,10 +138,12 @@ bool NeuronCoreModel::after_issue(int32_t i, int q) {
     if (st.values != nullptr) {
       try {
         try {
-          isa::execute(st.prog->instructions[i], *st.values);
+          execute_values(i);
         } catch (const Error& e) {  // name the instruction, as isa::execute_all does
-          const std::string& label = st.prog->instructions[i].label;
-          throw Error("instruction " + std::to_string(i) +
+          const bool core1 = i >= st.core1_begin;
+          const std::string& label = st.instruction(i).label;
+          throw Error(std::string(core1 ? "core 1 " : "") + "instruction " +
+                      std::to_string(core1 ? i - st.core1_begin : i) +
                       (label.empty() ? "" : " [" + label + "]") + ": " + e.what());
         }
       } catch (...) {
@@ -155,6 +162,18 @@ bool NeuronCoreModel::after_issue(int32_t i, int q) {
   }
   wake_waiters(q);
   return true;
+}
+
+void NeuronCoreModel::execute_values(int32_t i) {
+  RunState& st = *state_;
+  if (st.partner != nullptr && (*st.partner)[i] >= 0) {
+    const int32_t j = (*st.partner)[i];
+    if (!st.instruction_done(j)) return;  // runs when the partner is done
+    const int32_t a = std::min(i, j), b = std::max(i, j);
+    isa::execute_pair(st.instruction(a), *st.values, st.instruction(b), *st.values1);
+    return;
+  }
+  isa::execute(st.instruction(i), i < st.core1_begin ? *st.values : *st.values1);
 }
 
 void NeuronCoreModel::run_dma_queue(int q) {
@@ -233,7 +252,8 @@ void NeuronCoreModel::run(RunState& st) {
     asan_on_thread_stack();
     state_ = nullptr;
     throw Error("deadlock: dependencies that can never be satisfied (program '" +
-                st.prog->name + "'):" + stuck);
+                st.prog->name + (st.prog1 ? "' and core 1's '" + st.prog1->name : "") +
+                "'):" + stuck);
   }
   state_ = nullptr;
 }

@@ -29,6 +29,9 @@
 // sync.dma_trigger_ns of each edge. Compute queues keep program order in every mode, although
 // NKI scheduling would also reorder compute (see the deep dive above).
 //
+// Pair runs (sim/pair/): one plan holds both cores' queues (core 1's from kQueuesPerCore on);
+// the processes do not tell the cores apart except for running the right core's semantics.
+//
 // Reuse (SystemC 2.3.4 cannot restart its kernel or elaborate new modules after the first
 // sc_start, and sc_stop is final): the model is created once per process, on first use, with
 // kNumComputeQueues + kMaxDmaQueues persistent processes. Every run re-arms them: run() resets
@@ -59,8 +62,10 @@ namespace trnsim::sim {
 
 class NeuronCoreModel : public sc_core::sc_module {
  public:
-  static constexpr int kMaxQueues = kNumComputeQueues + kMaxDmaQueues;
-  static_assert(kMaxQueues <= 64, "waiter sets are 64-bit masks");
+  // Queues of both cores of a pair plan (sim/pair/); one-core plans use core 0's only.
+  static constexpr int kMaxQueues = kMaxCores * kQueuesPerCore;
+  static_assert((kMaxCores - 1) * kQueuesPerCore + kNumComputeQueues <= 64,
+                "waiter sets are 64-bit masks over the compute queues");
 
   // The one model of this process (created on first call).
   static NeuronCoreModel& instance();
@@ -74,6 +79,9 @@ class NeuronCoreModel : public sc_core::sc_module {
   // Walks queue q of the current run; returns early if the run is aborted.
   void run_queue(int q);
   void run_dma_queue(int q);
+  // Runs the semantics of instruction i (done); a pair instruction runs with its partner,
+  // when the later of the two is done.
+  void execute_values(int32_t i);
   // After a piece of instruction i issued on queue q: runs i's semantics once i is done,
   // readies its DMA consumers and wakes waiters. Returns false if the run aborted.
   bool after_issue(int32_t i, int q);

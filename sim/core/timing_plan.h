@@ -18,6 +18,10 @@
 namespace trnsim::sim {
 
 inline constexpr int kNumComputeQueues = 4;
+// Queues of one core; core c of a pair plan (sim/pair/) owns queues [c * kQueuesPerCore, ...).
+inline constexpr int kQueuesPerCore = kNumComputeQueues + kMaxDmaQueues;
+inline constexpr int kMaxCores = 2;
+inline bool is_compute_queue(int q) { return q % kQueuesPerCore < kNumComputeQueues; }
 
 struct TimingPlan {
   int num_queues = 0;

@@ -128,6 +128,8 @@ Cost instruction_cost(const isa::Program& prog, const isa::Instruction& ins, con
       return dynamic_copy_cost(prog, ins, cfg);
     case isa::CostClass::kGather:
       return gather_cost(prog, ins, cfg);
+    case isa::CostClass::kSemaphore:
+      return semaphore_cost(prog, ins, cfg);
   }
   return {};
 }

@@ -38,6 +38,7 @@ Cost dma_transpose_cost(const isa::Program& prog, const isa::Instruction& ins,
 Cost dynamic_copy_cost(const isa::Program& prog, const isa::Instruction& ins,
                        const HwConfig& cfg);
 Cost gather_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);
+Cost semaphore_cost(const isa::Program& prog, const isa::Instruction& ins, const HwConfig& cfg);
 // One DMA transfer (or one piece of a transfer spread over several queues, sim/dma/) of
 // `bytes` on one queue, with descriptors of `bytes_per_partition`; `efficiency_factor` is 1 for
 // a copy and dma.transpose_efficiency for a transpose. dma_cost() is the whole transfer on one

@@ -22,9 +22,11 @@
 #pragma once
 
 #include <cstdint>
+#include <climits>
 #include <exception>
 #include <vector>
 
+#include "isa/program.h"
 #include "sim/core/timing_plan.h"
 #include "sim/memory/shared_resources.h"
 
@@ -38,6 +40,13 @@ struct RunState {
   const TimingPlan* plan = nullptr;
   const isa::Program* prog = nullptr;
   isa::MachineState* values = nullptr;  // null in timing-only mode
+  // A pair run (sim/pair/): instructions from core1_begin on are core 1's (prog1, values1), and
+  // partner[i] >= 0 is the instruction matched with i on the other core (pair instructions
+  // execute together, once both are done). One-core runs leave these unset.
+  const isa::Program* prog1 = nullptr;
+  isa::MachineState* values1 = nullptr;
+  int32_t core1_begin = INT32_MAX;
+  const std::vector<int32_t>* partner = nullptr;
 
   // Per piece (TimingPlan pieces).
   std::vector<uint8_t> issued;       // start/end known
@@ -75,6 +84,10 @@ struct RunState {
   void release_scheduling();
 
   bool instruction_done(int32_t i) const { return pieces_left[i] == 0; }
+  // Instruction i of the run (of core 1's program from core1_begin on).
+  const isa::Instruction& instruction(int32_t i) const {
+    return i < core1_begin ? prog->instructions[i] : prog1->instructions[i - core1_begin];
+  }
   // Earliest time piece `k` may start as far as its queue and its instruction's dependencies
   // allow; every producer must be done (instruction_done).
   int64_t dependency_ready(int32_t k) const;

@@ -14,10 +14,12 @@
 
 namespace trnsim::sim {
 
-// Bits of TimingPlan::ports.
+// Bits of TimingPlan::ports. A pair plan (sim/pair/) shifts core 1's bits by kNumSharedPorts:
+// each core has its own ports, and both share the HBM calendar.
 inline constexpr uint8_t kSbufPortVectorGpsimd = 1u << 0;
 inline constexpr uint8_t kPsumPortVectorScalar = 1u << 1;
 inline constexpr int kNumSharedPorts = 2;
+inline constexpr int kMaxPortBits = 2 * kNumSharedPorts;
 
 class SharedResources {
  public:
@@ -28,13 +30,13 @@ class SharedResources {
   // Earliest start >= `now_ps` at which every port of `ports` is free.
   int64_t earliest_start(uint8_t ports, int64_t now_ps) const {
     int64_t t = now_ps;
-    for (int p = 0; p < kNumSharedPorts; ++p)
+    for (int p = 0; p < kMaxPortBits; ++p)
       if (ports & (1u << p)) t = std::max(t, port_free_ps_[p]);
     return t;
   }
   // Books the ports of `ports` until `until_ps`.
   void hold(uint8_t ports, int64_t until_ps) {
-    for (int p = 0; p < kNumSharedPorts; ++p)
+    for (int p = 0; p < kMaxPortBits; ++p)
       if (ports & (1u << p)) port_free_ps_[p] = until_ps;
   }
   // Reserves `duration_ps` of HBM bandwidth no earlier than `start_ps`; returns its end.
@@ -44,7 +46,7 @@ class SharedResources {
   }
 
  private:
-  int64_t port_free_ps_[kNumSharedPorts] = {0, 0};
+  int64_t port_free_ps_[kMaxPortBits] = {};
   int64_t hbm_free_ps_ = 0;
 };
 

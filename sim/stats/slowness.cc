@@ -54,12 +54,13 @@ class PathBuilder {
  public:
   PathBuilder(const isa::Program& prog, const RunResult& result)
       : result_(result), by_index_(prog.instructions.size(), nullptr),
-        gate_(prog.instructions.size()) {
+        start_ns_(prog.instructions.size(), 0), gate_(prog.instructions.size()) {
     for (const InstrRecord& r : result.records) {
       if (r.index < 0 || size_t(r.index) >= by_index_.size())
         throw Error("critical path: timing record names instruction " + std::to_string(r.index) +
                     ", program has " + std::to_string(by_index_.size()));
       by_index_[r.index] = &r;
+      start_ns_[r.index] = r.start_ns;
     }
   }
 
@@ -90,26 +91,28 @@ class PathBuilder {
       int16_t queue;
       double start, busy;
     };
-    std::vector<Slot> slots;
-    for (const DmaPieceRecord& p : result_.dma_pieces)
-      slots.push_back({p.index, p.queue, p.start_ns, p.busy_ns});
-    if (result_.dma_pieces.empty())
-      for (const InstrRecord* r : by_index_)
-        if (r && r->engine == isa::Engine::kDma)
-          slots.push_back({r->index, r->queue, r->start_ns, r->busy_ns});
     // Queue q goes to bucket q + kOffset (queues are int16, possibly negative in hand-made
-    // results).
+    // results). Pieces are bucketed straight from the result (two passes, no copy of them all).
     constexpr int kOffset = 1 << 15;
     std::vector<int32_t> bucket_begin((1 << 16) + 1, 0);
-    for (const Slot& s : slots) ++bucket_begin[s.queue + kOffset + 1];
+    const bool by_piece = !result_.dma_pieces.empty();
+    const auto for_each_slot = [&](auto&& visit) {
+      if (by_piece) {
+        for (const DmaPieceRecord& p : result_.dma_pieces)
+          visit(Slot{p.index, p.queue, p.start_ns, p.busy_ns});
+        return;
+      }
+      for (const InstrRecord* r : by_index_)
+        if (r && r->engine == isa::Engine::kDma)
+          visit(Slot{r->index, r->queue, r->start_ns, r->busy_ns});
+    };
+    for_each_slot([&](const Slot& s) { ++bucket_begin[s.queue + kOffset + 1]; });
     for (size_t b = 1; b < bucket_begin.size(); ++b) bucket_begin[b] += bucket_begin[b - 1];
-    std::vector<Slot> by_queue(slots.size());
+    std::vector<Slot> by_queue(bucket_begin.back());
     {
       std::vector<int32_t> fill(bucket_begin.begin(), bucket_begin.end() - 1);
-      for (const Slot& s : slots) by_queue[fill[s.queue + kOffset]++] = s;
+      for_each_slot([&](const Slot& s) { by_queue[fill[s.queue + kOffset]++] = s; });
     }
-    slots.clear();
-    slots.shrink_to_fit();
     const auto by_start = [](const Slot& a, const Slot& b) { return a.start < b.start; };
     for (size_t b = 0; b + 1 < bucket_begin.size(); ++b) {
       const auto first = by_queue.begin() + bucket_begin[b];
@@ -157,7 +160,7 @@ class PathBuilder {
                   std::to_string(by_index_.size()));
     if (consumer == producer || !by_index_[consumer] || !by_index_[producer]) return;
     Gate& g = gate_[consumer];
-    if (handoff <= by_index_[consumer]->start_ns + kEps && handoff > g.handoff) {
+    if (handoff <= start_ns_[consumer] + kEps && handoff > g.handoff) {
       g.from = producer;
       g.handoff = handoff;
     }
@@ -165,6 +168,7 @@ class PathBuilder {
 
   const RunResult& result_;
   std::vector<const InstrRecord*> by_index_;
+  std::vector<double> start_ns_;  // by instruction: its record's start (dense, for consider)
   std::vector<Gate> gate_;
 };
 

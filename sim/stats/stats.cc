@@ -32,11 +32,38 @@ void check_record(const isa::Program& prog, size_t i, const InstrRecord& r, int 
                 std::to_string(r.busy_ns) + ", dep wait " + std::to_string(r.dep_wait_ns) + ")");
 }
 
-// Length of the union of [start, end) intervals.
-double union_length(std::vector<std::pair<double, double>> intervals) {
-  std::sort(intervals.begin(), intervals.end());
+// Length of the union of [start, end) intervals (end >= start), `intervals[q]` holding those of
+// DMA queue q. The intervals are visited in start order: each queue's list sorted (it usually
+// is: a queue starts its pieces one after another), then the lists merged pairwise. Intervals
+// with equal starts may come in any order: the union and the sum of its segments do not depend
+// on it.
+double union_length(std::vector<std::vector<std::pair<double, double>>>& intervals) {
+  std::vector<std::pair<double, double>> all;
+  std::vector<size_t> runs = {0};  // all[runs[j], runs[j + 1]) is in start order
+  size_t size = 0;
+  for (const auto& list : intervals) size += list.size();
+  all.reserve(size);
+  for (std::vector<std::pair<double, double>>& list : intervals) {
+    if (!std::is_sorted(list.begin(), list.end())) std::sort(list.begin(), list.end());
+    all.insert(all.end(), list.begin(), list.end());
+    std::vector<std::pair<double, double>>().swap(list);
+    if (all.size() > runs.back()) runs.push_back(all.size());
+  }
+  const auto by_start = [](const std::pair<double, double>& a,
+                           const std::pair<double, double>& b) { return a.first < b.first; };
+  while (runs.size() > 2) {
+    std::vector<size_t> merged = {0};
+    for (size_t j = 0; j + 1 < runs.size(); j += 2) {
+      const size_t end = j + 2 < runs.size() ? runs[j + 2] : runs[j + 1];
+      if (j + 2 < runs.size())
+        std::inplace_merge(all.begin() + runs[j], all.begin() + runs[j + 1], all.begin() + end,
+                           by_start);
+      merged.push_back(end);
+    }
+    runs.swap(merged);
+  }
   double total = 0, cur_start = 0, cur_end = -1;
-  for (const auto& [start, end] : intervals) {
+  for (const auto& [start, end] : all) {
     if (start > cur_end) {
       if (cur_end > cur_start) total += cur_end - cur_start;
       cur_start = start;
@@ -82,7 +109,13 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   const int queues = std::max(cfg.dma.queues, 0);
   s.dma_queues.resize(queues);
   for (int q = 0; q < queues; ++q) s.dma_queues[q].queue = q;
-  std::vector<std::pair<double, double>> dma_intervals;
+  std::vector<std::vector<std::pair<double, double>>> dma_intervals(queues);  // by queue
+  {
+    std::vector<size_t> per_queue(queues, 0);
+    for (const DmaPieceRecord& piece : result.dma_pieces)
+      if (piece.queue >= 0 && piece.queue < queues) ++per_queue[piece.queue];
+    for (int q = 0; q < queues; ++q) dma_intervals[q].reserve(per_queue[q]);
+  }
   // Per-queue DMA figures come from the transfer pieces (a DMA spread over k queues is k).
   const auto add_piece = [&](int queue, double start_ns, double busy_ns, double dep_wait_ns,
                              int64_t bytes) {
@@ -91,7 +124,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
     ++qs.transfers;
     qs.bytes += bytes;
     qs.dep_wait_ns += dep_wait_ns;
-    dma_intervals.emplace_back(start_ns, start_ns + busy_ns);
+    dma_intervals[queue].emplace_back(start_ns, start_ns + busy_ns);
   };
   for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
     const DmaPieceRecord& piece = result.dma_pieces[i];
@@ -130,7 +163,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   double queue_wait_ns = 0;
   for (const DmaQueueStats& qs : s.dma_queues) queue_wait_ns += qs.dep_wait_ns;
   s.engines[static_cast<int>(isa::Engine::kDma)].dep_wait_ns = ratio(queue_wait_ns, double(queues));
-  s.dma_active_ns = union_length(std::move(dma_intervals));
+  s.dma_active_ns = union_length(dma_intervals);
 
   for (EngineStats& es : s.engines) es.utilisation = ratio(es.busy_ns, s.total_ns);
   for (DmaQueueStats& qs : s.dma_queues) qs.utilisation = ratio(qs.busy_ns, s.total_ns);

@@ -27,6 +27,8 @@ void add_piece(double start_ns, double busy_ns, int64_t bytes, double fixed_ns,
 
 std::vector<BandwidthPoint> dma_bandwidth_track(const RunResult& result, double fixed_ns) {
   std::vector<RateStep> steps;
+  steps.reserve(2 * (result.dma_pieces.empty() ? result.records.size()
+                                                : result.dma_pieces.size()));
   if (!result.dma_pieces.empty()) {
     for (const DmaPieceRecord& p : result.dma_pieces)
       add_piece(p.start_ns, p.busy_ns, p.bytes, fixed_ns, &steps);

@@ -204,9 +204,30 @@ void write_track(BufferedSink& os, isa::Engine e, int queue) {
   write_metadata(os, "thread_sort_index", tid, "\"sort_index\":" + std::to_string(tid));
 }
 
+// The key of a view for the text cache: its buffer and slices.
+struct ViewKey {
+  isa::BufferRef buf;
+  std::vector<isa::Slice> dims;
+  bool operator==(const ViewKey& o) const { return buf == o.buf && dims == o.dims; }
+};
+
+struct ViewKeyHash {
+  size_t operator()(const ViewKey& k) const {
+    uint64_t h = (uint64_t(k.buf.memory) << 32) ^ uint64_t(uint32_t(k.buf.index));
+    const auto mix = [&h](int64_t v) { h = (h ^ uint64_t(v)) * 0x100000001b3ull; };
+    for (const isa::Slice& d : k.dims) {
+      mix(d.start);
+      mix(d.stop);
+      mix(d.step);
+    }
+    return size_t(h ^ (h >> 29));
+  }
+};
+
 // Writes the operand args of an instruction: for each view operand ROLE, ROLE (the view text),
 // ROLE_shape, ROLE_dtype and ROLE_bytes; for each immediate ROLE its value. The escaped keys of
-// each opcode's roles are built once.
+// each opcode's roles are built once, and the JSON text of each distinct view once (kernels
+// reuse a few tiles and slices many times; the cache stops growing at kMaxCachedViews).
 class OperandArgsWriter {
  public:
   explicit OperandArgsWriter(const isa::Program& prog) : prog_(prog), keys_(isa::kNumOpcodes) {}
@@ -218,14 +239,14 @@ class OperandArgsWriter {
       const isa::Operand& o = ins.operands[k];
       if (o.is_view()) {
         const isa::DType dtype = prog_.dtype_of(o.view.buf);
-        os << keys[k].view << json_string(isa::view_to_string(prog_, o.view)) << keys[k].shape;
+        os << keys[k].view << view_json(o.view) << keys[k].shape;
         int64_t elements = 1;
         bool first = true;
-        for (int64_t d : o.view.shape()) {
+        for (const isa::Slice& d : o.view.dims) {
           if (!first) os << ",";
           first = false;
-          os << d;
-          elements *= d;  // a validated view's element count fits (its buffer's does)
+          os << d.count();
+          elements *= d.count();  // a validated view's element count fits (its buffer's does)
         }
         os << "]" << keys[k].dtype << isa::dtype_name(dtype) << "\"" << keys[k].bytes
            << elements * isa::dtype_bytes(dtype);
@@ -236,9 +257,24 @@ class OperandArgsWriter {
   }
 
  private:
+  static constexpr size_t kMaxCachedViews = 1 << 16;
+
   struct RoleKeys {
     std::string view, shape, dtype, bytes;  // ,"ROLE":  ,"ROLE_shape":[  ,"ROLE_dtype":"  ,"ROLE_bytes":
   };
+
+  // The view text as a JSON string literal.
+  const std::string& view_json(const isa::View& v) {
+    probe_.buf = v.buf;
+    probe_.dims.assign(v.dims.begin(), v.dims.end());
+    if (const auto it = views_.find(probe_); it != views_.end()) return it->second;
+    std::string text = json_string(isa::view_to_string(prog_, v));
+    if (views_.size() >= kMaxCachedViews) {
+      uncached_ = std::move(text);
+      return uncached_;
+    }
+    return views_.emplace(probe_, std::move(text)).first->second;
+  }
 
   const std::vector<RoleKeys>& keys_of(isa::Opcode op, const isa::InstrInfo& inf) {
     static const std::vector<RoleKeys> kNone;
@@ -258,7 +294,21 @@ class OperandArgsWriter {
 
   const isa::Program& prog_;
   std::vector<std::vector<RoleKeys>> keys_;  // per opcode, per operand slot
+  std::unordered_map<ViewKey, std::string, ViewKeyHash> views_;
+  ViewKey probe_;         // lookup key, reused so that a lookup allocates nothing
+  std::string uncached_;  // the text of a view looked up once the cache is full
 };
+
+// The slice name "opcode label" as a JSON string literal (no allocation unless it needs escapes).
+void write_slice_name(BufferedSink& os, const isa::Instruction& ins) {
+  if (ins.label.empty()) {
+    os << "\"" << isa::opcode_name(ins.op) << "\"";
+  } else if (!needs_escape(ins.label)) {
+    os << "\"" << isa::opcode_name(ins.op) << " " << ins.label << "\"";
+  } else {
+    os << json_string(std::string(isa::opcode_name(ins.op)) + " " + ins.label);
+  }
+}
 
 const InstrRecord& record_of(const std::vector<const InstrRecord*>& by_index, int32_t index,
                              const char* what) {
@@ -331,8 +381,6 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   size_t next_piece = 0;  // pieces are in program order, like the records
   for (const InstrRecord& r : result.records) {
     const isa::Instruction& ins = prog.instructions[r.index];
-    std::string name(isa::opcode_name(ins.op));
-    if (!ins.label.empty()) name += " " + ins.label;
     const bool dma = r.engine == isa::Engine::kDma;
     int64_t pieces = 0;
     if (dma) {
@@ -347,7 +395,9 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
         const DmaPieceRecord& piece = result.dma_pieces[next_piece];
         const int64_t piece_ts_ps = to_ps(piece.start_ns);
         const int64_t piece_dur_ps = to_ps(piece.start_ns + piece.busy_ns) - piece_ts_ps;
-        os << "{\"name\":" << json_string(name) << ",\"cat\":\"dma\",\"ph\":\"X\",\"pid\":"
+        os << "{\"name\":";
+        write_slice_name(os, ins);
+        os << ",\"cat\":\"dma\",\"ph\":\"X\",\"pid\":"
            << kTimelinePid << ",\"tid\":" << timeline_tid(isa::Engine::kDma, piece.queue)
            << ",\"ts\":" << ps_as_us(piece_ts_ps) << ",\"dur\":" << ps_as_us(piece_dur_ps)
            << ",\"args\":{\"index\":" << r.index;
@@ -371,7 +421,9 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
       }
       track_end_ps[tid] = std::max(track_end_ps[tid], end_ps);
     }
-    os << "{\"name\":" << json_string(name) << ",\"cat\":\"" << isa::engine_name(r.engine)
+    os << "{\"name\":";
+    write_slice_name(os, ins);
+    os << ",\"cat\":\"" << isa::engine_name(r.engine)
        << "\",\"ph\":\"X\",\"pid\":" << kTimelinePid << ",\"tid\":" << tid
        << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(end_ps - ts_ps)
        << ",\"args\":{\"index\":" << r.index;

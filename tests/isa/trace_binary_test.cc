@@ -209,6 +209,7 @@ struct HandFile {
   uint64_t src_buffer = 0;
   int64_t src_start = 2;
   uint8_t dst_tag = 1, queue_tag = 3;
+  uint64_t op_entry = 0;  // the instruction's opcode table entry
   bool list_src = true;
   std::string trailing;
 
@@ -227,7 +228,7 @@ struct HandFile {
     f.uvar(1).uvar(8).uvar(list_src ? 3 : 2).uvar(9);                     // opcode table
     if (list_src) f.uvar(10);
     f.uvar(11);
-    f.uvar(1).uvar(0).uvar(12).uvar(13);  // one dma_copy on dma, label "load"
+    f.uvar(1).uvar(op_entry).uvar(12).uvar(13);  // one dma_copy on dma, label "load"
     f.u8(dst_tag);
     if (dst_tag == 1) f.uvar(1).svar(0).svar(128).svar(1).svar(0).svar(8).svar(1);
     if (dst_tag == 8) f.uvar(1);  // the whole tile t
@@ -291,6 +292,9 @@ TEST(TraceBinary, BadFieldsNameFileByteAndField) {
   f = HandFile();
   f.list_src = false;
   expect(f, "opcode table entry 0 (dma_copy): field 'src': missing (required operand)");
+  f = HandFile();
+  f.op_entry = 5;  // before the opcode is known, the error names the instruction by number
+  expect(f, "byte 115: instruction 0: field 'op': opcode 5 past the opcode table (1 entries)");
   f = HandFile();
   f.engine = "tensor";
   expect(f, "instruction 0 (dma_copy) 'load': field 'engine': dma_copy cannot run on the tensor");

@@ -26,7 +26,7 @@ class BenchNkiTrace(unittest.TestCase):
         # tensor_add: 4 instructions per [128, 512] block, 8 blocks
         self.assertRegex(lines[1], r"^tensor_add +32 instr ")
         for line in lines[1:]:
-            for stage in ("trace", "passes", "emission", "json"):
+            for stage in ("trace", "passes", "emission", "handoff"):
                 self.assertRegex(line, STAGE % stage)
             self.assertRegex(line, r"trace\+passes\+emission +[0-9.]+ s +[0-9.]+ M instr/s$")
 

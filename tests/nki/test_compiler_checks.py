@@ -44,6 +44,21 @@ def swap_rows(x):
     return out
 
 
+@nki.jit
+def swap_rows_with_barrier(x):
+    """swap_rows with the nisa.core_barrier it needs between the store and the load."""
+    import neuronxcc.nki.isa as nisa
+    out = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    mid = nl.ndarray(x.shape, dtype=x.dtype, buffer=nl.shared_hbm)
+    i = nl.program_id(0)
+    t = nl.load(x[i * 128:(i + 1) * 128, :])
+    nl.store(mid[i * 128:(i + 1) * 128, :], t)
+    nisa.core_barrier(mid, (0, 1))
+    o = nl.load(mid[(1 - i) * 128:(2 - i) * 128, :])
+    nl.store(out[i * 128:(i + 1) * 128, :], o)
+    return out
+
+
 def data():
     return np.random.default_rng(5).standard_normal((256, 128)).astype(np.float32)
 
@@ -82,12 +97,12 @@ class BarrierCheckTest(unittest.TestCase):
             trnsim_nki.run(swap_rows[nl.nc(2)], a, compile_config=CHECKED,
                            options=RunOptions("trn2", mode="values"))
 
-    def test_without_the_check_the_kernel_runs_in_grid_order(self):
-        # program 1 runs after program 0, so it reads the rows program 0 stored
+    def test_a_core_barrier_between_write_and_read_passes_and_swaps_the_rows(self):
         a = data()
-        got, _ = trnsim_nki.run(swap_rows[nl.nc(2)], a,
+        got, _ = trnsim_nki.run(swap_rows_with_barrier[nl.nc(2)], a, compile_config=CHECKED,
                                 options=RunOptions("trn2", mode="values"))
         np.testing.assert_array_equal(got[128:], a[:128])
+        np.testing.assert_array_equal(got[:128], a[128:])
 
     def test_one_core_has_nothing_to_check(self):
         a = data()[:128]

@@ -3,8 +3,10 @@
 // results fixture, tests/sim/results_fixture.h).
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <sstream>
 
+#include "isa/trace_json.h"
 #include "sim/trace/dma_bandwidth.h"
 #include "sim/trace/timeline.h"
 #include "tests/sim/results_fixture.h"
@@ -135,6 +137,50 @@ TEST_F(TimelineDetail, TimelineCarriesTheBandwidthCounter) {
   ASSERT_EQ(rates.size(), 6u);
   EXPECT_NEAR(rates[1], 819.2, 1e-9);
   EXPECT_EQ(rates.back(), 0);
+}
+
+// The view text of each slice is built once per distinct view and reused: repeated, different
+// and same-slice-other-buffer views all print as isa::view_to_string does, and slice names
+// escape labels that need it.
+TEST(TimelineViewText, RepeatedAndDistinctViewsPrintTheirOwnText) {
+  json trace = json::parse(R"({
+    "format": "trnsim-trace", "version": 1, "name": "views",
+    "tensors": [],
+    "tiles": [{"name": "a", "memory": "sbuf", "partitions": 128, "shape": [64],
+               "dtype": "float32"},
+              {"name": "b", "memory": "sbuf", "partitions": 128, "shape": [64],
+               "dtype": "bfloat16"}],
+    "instructions": []})");
+  const char* dsts[] = {"a[0:64, 0:8]", "a[0:64, 0:8]", "b[0:64, 0:8]", "a[0:64, 8:16]",
+                        "a[:, 0:64:2]", "a", "a[0:64, 0:8]"};
+  const char* labels[] = {"", "plain", "quote \" here", "tab\there", "", "caf\u00e9", "x"};
+  for (size_t i = 0; i < std::size(dsts); ++i)
+    trace["instructions"].push_back(
+        {{"op", "tensor_copy"}, {"dst", dsts[i]}, {"src", "b[64:128, 0:8]"}, {"label", labels[i]}});
+  const isa::Program prog = isa::program_from_json(trace);
+  RunResult run;
+  for (int32_t i = 0; i < int32_t(prog.instructions.size()); ++i)
+    run.records.push_back(testing::record(i, isa::Engine::kVector, -1, 10.0 * i, 5, 10.0 * i + 6,
+                                          0, 5));
+  run.total_ns = 10.0 * double(prog.instructions.size());
+  std::ostringstream os;
+  write_timeline(os, prog, run);
+  const json t = json::parse(os.str());
+  size_t seen = 0;
+  for (const json& e : t["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    const int64_t i = e["args"]["index"];
+    const isa::Instruction& ins = prog.instructions[size_t(i)];
+    EXPECT_EQ(e["args"]["dst"], isa::view_to_string(prog, ins.operand("dst").view)) << i;
+    EXPECT_EQ(e["args"]["src"], "b[64:128, 0:8]") << i;
+    const std::string name = ins.label.empty() ? "tensor_copy" : "tensor_copy " + ins.label;
+    EXPECT_EQ(e["name"], name) << i;
+    ++seen;
+  }
+  EXPECT_EQ(seen, std::size(dsts));
+  // The texts themselves, by hand: the whole free dim is implied, strides print.
+  EXPECT_EQ(isa::view_to_string(prog, prog.instructions[3].operand("dst").view), "a[0:64, 8:16]");
+  EXPECT_EQ(isa::view_to_string(prog, prog.instructions[5].operand("dst").view), "a");
 }
 
 }  // namespace

@@ -10,8 +10,9 @@ import math
 
 from . import dtypes
 from .core import NkiTensor
-from .emit import emit, fresh, new_tile, number, on_chip
+from .emit import check_same_shape, emit, fresh, new_tile, number, on_chip
 from .errors import NkiError, NkiUnsupportedError
+from .indexing import Pred, var_ranges
 
 GELU_SIGMOID_SCALE = 1.702  # gelu(x) ~= x * sigmoid(1.702 x) (NKI reference, gelu_apprx_sigmoid)
 
@@ -155,35 +156,67 @@ def invert(x, dtype=None, mask=None, **kwargs):
 
 
 def where(condition, x, y, dtype=None, mask=None, **kwargs):
-    """x where condition is nonzero, else y: y + c * (x - y) with c = (condition != 0).
-    APPROX (NKI API reference, nl.where): where the unselected operand is inf or NaN the
-    arithmetic select gives NaN instead of the selected value."""
+    """x where condition holds, else y. A tile condition selects where it is nonzero:
+    x * c + y * (1 - c) with c = (condition != 0), exact for finite values however far apart
+    (a -3e38 fill beside O(1) values); an index predicate (`i_p < n`, as in mask=) selects by
+    position: y, then x copied under the predicate.
+    APPROX (NKI API reference, nl.where): with a tile condition an inf or NaN in the unselected
+    operand gives NaN instead of the selected value; hardware selects in one instruction."""
     call = "nl.where"
     for name, v in (("condition", condition), ("x", x), ("y", y)):
         if isinstance(v, NkiTensor):
             on_chip(call, v, name)
+    if isinstance(condition, Pred):
+        return _where_position(call, condition, x, y, dtype, mask)
+    if isinstance(condition, bool):
+        raise NkiUnsupportedError(call, "condition is a Python bool, a compile-time "
+                                  "constant (use a tile, e.g. nl.equal(a, b), or an index "
+                                  "predicate such as nl.arange(128)[:, None] < n)")
     if not isinstance(condition, NkiTensor):
-        raise NkiUnsupportedError(call, "a Python condition (use a tile)")
+        raise NkiUnsupportedError(call, "a Python condition (use a tile or an index predicate "
+                                  "such as nl.arange(128)[:, None] < n)")
     x = x if isinstance(x, NkiTensor) else number(call, "x", x)
     y = y if isinstance(y, NkiTensor) else number(call, "y", y)
     shape = condition.shape
     ref = x if isinstance(x, NkiTensor) else y if isinstance(y, NkiTensor) else None
     odt = dtype or (ref.dtype if ref is not None else dtypes.float32)
     c = _truth(condition, mask)
+    not_c = new_tile(shape, dtypes.float32)
+    _ts(not_c, c, "multiply", -1.0, "add", 1.0, mask=mask)
+    picked_x, picked_y = new_tile(shape, dtypes.float32), new_tile(shape, dtypes.float32)
+    for picked, v, sel in ((picked_x, x, c), (picked_y, y, not_c)):
+        if isinstance(v, NkiTensor):
+            _tt(picked, v, sel, "multiply", mask)
+        else:
+            _ts(picked, sel, "multiply", v, mask=mask)
     dst = new_tile(shape, odt)
-    diff = new_tile(shape, dtypes.float32)
-    if isinstance(x, NkiTensor) and isinstance(y, NkiTensor):
-        _tt(diff, x, y, "subtract", mask)
-    elif isinstance(x, NkiTensor):
-        _ts(diff, x, "subtract", float(y), mask=mask)
-    elif isinstance(y, NkiTensor):
-        _ts(diff, y, "subtract", float(x), mask=mask, reverse0=True)
-    else:
-        _ts(diff, c, "multiply", 0.0, "add", float(x) - float(y), mask=mask)
-    _tt(diff, diff, c, "multiply", mask)
+    return fresh(dst, _tt(dst, picked_x, picked_y, "add", mask))
+
+
+def _where_position(call, pred, x, y, dtype, mask):
+    """nl.where with an index predicate: dst = y everywhere, then x where the predicate (and
+    the mask) allow. The predicate's variables bound the dims they index by grid axis, as a
+    mask's do."""
+    ref = x if isinstance(x, NkiTensor) else y if isinstance(y, NkiTensor) else None
+    if ref is None:
+        raise NkiError(call, "with an index predicate as condition, x or y must be a tile "
+                       "(its shape is the result's)")
+    if var_ranges(pred) is None:
+        raise NkiUnsupportedError(call, "an index predicate that is not a box of one-variable "
+                                  "bounds; use nisa.affine_select")
+    dst = new_tile(ref.shape, dtype or ref.dtype)
     if isinstance(y, NkiTensor):
-        return fresh(dst, _tt(dst, diff, y, "add", mask))
-    return fresh(dst, _ts(dst, diff, "add", float(y), mask=mask))
+        check_same_shape(call, dst, y)
+        emit("tensor_copy", mask=mask, dst=dst, src=y)
+    else:
+        emit("memset", mask=mask, dst=dst, value=number(call, "y", y))
+    both = pred if mask is None else pred & mask
+    if isinstance(x, NkiTensor):
+        check_same_shape(call, dst, x)
+        emit("tensor_copy", mask=both, dst=dst, src=x)
+    else:
+        emit("memset", mask=both, dst=dst, value=number(call, "x", x))
+    return dst
 
 
 # ---- reductions and normalisations -----------------------------------------------------------

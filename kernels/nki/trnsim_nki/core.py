@@ -293,7 +293,8 @@ class NkiTensor(TensorOperators):
     def narrow(self, ldim, lo, hi):
         """The view restricted to logical indices [lo, hi) of logical dim `ldim`."""
         if self.flat is not None:
-            raise NkiUnsupportedError("mask", "masking a reshaped HBM view (index it instead)")
+            raise NkiUnsupportedError("mask", "masking a reshaped %s view (index it instead)"
+                                      % ("HBM" if self.buf.memory == "hbm" else "on-chip"))
         d = self.dims[ldim]
         if d is None:
             return self
@@ -344,6 +345,9 @@ class NkiTensor(TensorOperators):
         return NkiTensor(self.buf, sl, dims)
 
     def _index(self, idx, call="tensor[...]"):
+        if self.flat is not None and self.buf.memory != "hbm":
+            from . import tile_reshape
+            return tile_reshape.index(self, idx)
         if self.flat is None:
             view = self._sliced(idx)
             if view is not None:
@@ -384,9 +388,14 @@ class NkiTensor(TensorOperators):
                                          [s for s in shape if s != 1] != mine):
             from . import hbm_reshape
             return hbm_reshape.reshaped(self, shape)
-        if [s for s in shape if s != 1] != mine:
+        if [s for s in shape if s != 1] != mine or self.flat is not None:
+            from . import tile_reshape
+            whole = tile_reshape.whole_tile_as(self, shape)
+            if whole is not None:
+                return whole
             raise NkiUnsupportedError("tensor.reshape", "reshape %s -> %s changes more than "
-                                      "unit dimensions" % (self.shape, tuple(shape)))
+                                      "unit dimensions and is not a whole on-chip tile "
+                                      "keeping its partition dim" % (self.shape, tuple(shape)))
         real = [(d, v) for d, v, n in zip(self.dims, self.vars, self.shape) if n != 1]
         unit_phys = [d for d, n in zip(self.dims, self.shape) if n == 1]
         dims, vars_ = [], []
@@ -419,17 +428,32 @@ class NkiTensor(TensorOperators):
             rest %= strides[d]
         sl = [(start[d], 1, 1) for d in range(len(shape))]
         dims, used = [], set()
+        from . import tile_reshape
+        whole = tile_reshape.whole_tile_pattern(self, pattern, offset) if not kwargs else None
         for pair in pattern:
             step, count = (int(v) for v in pair)
             if count == 1:
                 dims.append(None)
                 continue
             d = next((d for d in range(len(shape)) if d not in used and step > 0
-                      and step % strides[d] == 0 and step // strides[d] < shape[d]), None)
+                      and step % strides[d] == 0 and step // strides[d] < shape[d]
+                      and (whole is None or count <= shape[d])), None)
+            if d is None and whole is not None:
+                return whole  # the whole tile walked in another shape (trnsim_nki.tile_reshape)
             if d is None:
-                raise NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
-                                          "dimension of %s (shape %s)" % (step, count,
-                                                                          self.buf.name, shape))
+                err = NkiUnsupportedError(call, "pattern entry [%d, %d] does not walk one "
+                                          "dimension of %s (shape %s)%s"
+                                          % (step, count, self.buf.name, shape,
+                                             "; a step-0 (broadcast) entry needs a dimension "
+                                             "of its own: load the data once and use "
+                                             "nl.broadcast_to" if step == 0 else ""))
+                alias = self._ap_alias(pattern, call)
+                if alias is None:
+                    raise err
+                try:
+                    return alias.ap(pattern, offset, **kwargs)
+                except NkiUnsupportedError:
+                    raise err from None
             used.add(d)
             sl[d] = (start[d], count, step // strides[d])
             dims.append(d)
@@ -437,7 +461,32 @@ class NkiTensor(TensorOperators):
         oob = view.out_of_bounds()
         if oob:
             raise NkiError(call, "access pattern %s" % oob)
+        scalar_offset = kwargs.pop("scalar_offset", None)
+        indirect_dim = kwargs.pop("indirect_dim", None)
+        if kwargs:
+            raise NkiUnsupportedError(call, "keyword %s" % ", ".join(sorted(kwargs)))
+        if scalar_offset is not None:
+            from .isa_dynamic import runtime_offset_ap
+            return runtime_offset_ap(self, view, scalar_offset, indirect_dim, call)
+        if indirect_dim is not None:
+            raise NkiError(call, "indirect_dim=%r without scalar_offset" % (indirect_dim,))
         return view
+
+    def _ap_alias(self, pattern, call):
+        """For an HBM access pattern that does not walk this tensor's dimensions: the whole
+        tensor reshaped so it does (an alias, trnsim_nki.hbm_alias), else None."""
+        from . import hbm_alias, hbm_reshape
+        if self.buf.memory != "hbm" or self.flat is not None:
+            return None
+        total = 1
+        for n in self.buf.phys_shape:
+            total *= n
+        shape = hbm_alias.ap_shape(total, [(int(a), int(b)) for a, b in pattern])
+        if shape is None or shape == self.buf.phys_shape:
+            return None
+        whole = NkiTensor(self.buf, [(0, n, 1) for n in self.buf.phys_shape],
+                          list(range(len(self.buf.phys_shape))))
+        return hbm_alias.alias_view(hbm_reshape.reshaped(whole, shape, call), call)
 
     # ---- SDK 2.31+ NkiTensor view methods (NKI reference, nki.language.NkiTensor) ----
     def _dim(self, dim, call, extra=0):

@@ -27,14 +27,10 @@ PREFIX = {"nl": "language", "nisa": "isa"}
 _REGISTRY = []
 
 # Documented names trnsim_nki does not support yet, with the reason (both generations).
-LNC = ("communication between the two cores of an LNC=2 pair is not simulated (the pair's "
-       "programs run on shared HBM without synchronisation inside a kernel, lnc.py)")
 NO_INS = ("no trnsim instruction implements it (isa/instructions.def): the reference's numpy "
           "equivalent is cut off before the end index in the pages available here, so whether "
           "a segment's end is inclusive cannot be followed")
 NOT_YET = {
-    "nisa.core_barrier": LNC, "nisa.sendrecv": LNC,
-    "nl.all_reduce": "collectives need several simulated NeuronCores; " + LNC,
     "nisa.local_gather": ("the reference pages available here stop before the output layout and "
                           "the out-of-bounds behaviour of the gather, so its semantics cannot "
                           "be followed"),

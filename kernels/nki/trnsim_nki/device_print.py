@@ -20,7 +20,9 @@ def record(prefix, x, mask=None):
     if not isinstance(x, NkiTensor):
         raise NkiError(call, "x must be a tile or tensor, got %s" % type(x).__name__)
     c = core.ctx()
-    t = core.alloc(list(x.shape), x.dtype, "hbm", name="device_print", role="scratch")
+    split = getattr(c, "lnc", None)  # the two cores of a pair share HBM: a buffer per core
+    name = "device_print_core%d" % split.core(c.pid) if split else "device_print"
+    t = core.alloc(list(x.shape), x.dtype, "hbm", name=name, role="scratch")
     emit("dma_copy", mask=mask, dst=t, src=x)
     prints = c.program.__dict__.setdefault("device_prints", [])
     prints.append((str(prefix), t.buf.name, location_text(), tuple(c.pid)))

@@ -1,5 +1,7 @@
 """Instruction emission shared by nki.language and nki.isa: operand lowering, masks, shape
 checks, result tiles."""
+import numpy as np
+
 from . import core
 from .core import NkiTensor
 from .errors import NkiError, NkiUnsupportedError, location_text
@@ -15,6 +17,13 @@ _last_mask = [None]  # the mask of the instruction emitted last (see fresh)
 def apply_mask(call, mask, views):
     """Restricts every view to the box a mask allows. Returns the new views, or None if the
     mask leaves nothing to do. Masks must be conjunctions of one-variable affine bounds."""
+    if isinstance(mask, (bool, np.bool_)):
+        # a Python condition is a compile-time constant predicate (NKI API Masking): True
+        # masks nothing, False leaves nothing to do
+        mask = None if mask else False
+        if mask is False:
+            _last_mask[0] = False  # `t[...] = <this>` is dropped too (fresh)
+            return None
     _last_mask[0] = mask
     if mask is None:
         return views
@@ -48,7 +57,13 @@ def _mask_dim(view, var):
     for i, vv in enumerate(view.vars):
         if vv is var:
             return i
-    if var.axis is None or var.ndim != view.ndim:
+    if var.axis is None:
+        # a bare nl.arange(n) indexes a 1-D tensor; the 1-D tile it was loaded into (or is
+        # stored from) has the same single dim
+        if view.ndim == 1 and view.vars[0] is None and view.shape[0] == var.n:
+            return 0
+        return None
+    if var.ndim != view.ndim:
         return None
     for i, vv in enumerate(view.vars):
         if vv is not None and vv.axis == var.axis and vv.ndim == var.ndim and vv.n == var.n:
@@ -160,5 +175,5 @@ def fresh(t, ins):
     """Marks `t` as the whole-tile temporary result of instruction `ins`."""
     t.fresh_ins = ins
     # A masked result keeps its mask: `t[...] = nl.exp(x, mask=m)` writes only what m allows.
-    t.fresh_mask = _last_mask[0] if ins is not None else None
+    t.fresh_mask = _last_mask[0] if ins is not None or _last_mask[0] is False else None
     return t

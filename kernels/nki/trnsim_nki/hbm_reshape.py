@@ -2,8 +2,9 @@
 row-major elements). A reshaped view is a contiguous range [a, b) of the buffer's row-major
 elements with a logical shape; the trace names it as the box of buffer dimensions holding
 exactly that range, so DMA copies (element by element in C order) move the right elements.
-Indexing a reshaped view must again select one contiguous range (leading integers, then one
-range, then whole dimensions), and that range must be a box of the buffer.
+Indexing a reshaped view that selects one contiguous range (leading integers, then one range,
+then whole dimensions) that is a box of the buffer stays a view of the buffer; any other
+selection goes through an alias tensor of the reshaped shape (hbm_alias).
 """
 from .errors import NkiError, NkiUnsupportedError
 from .indexing import Affine
@@ -71,13 +72,12 @@ def _as_range(ix, n, call):
     if isinstance(ix, slice):
         a, b, step = ix.indices(n)
         if step != 1:
-            raise NkiUnsupportedError(call, "strided index of a reshaped HBM view")
+            return None  # strided: an alias tensor (hbm_alias)
         return a, max(a, b)
     if isinstance(ix, Affine):
         one = ix.single
         if one is None or one[1] != 1:
-            raise NkiUnsupportedError(call, "index expression of a reshaped HBM view (use "
-                                      "i + k with one arange)")
+            return None  # several or scaled terms: an alias tensor (hbm_alias)
         return ix.const, ix.const + one[0].n
     i = int(ix)
     if i < 0:
@@ -103,13 +103,17 @@ def index(view, idx, call):
     for d, (ix, n) in enumerate(zip(idx, shape)):
         if isinstance(ix, Affine) and not ix.terms:
             ix = ix.const
-        lo, hi = _as_range(ix, n, call)
+        rng = _as_range(ix, n, call)
+        if rng is None:
+            from . import hbm_alias
+            return hbm_alias.alias_view(view, call)[idx]
+        lo, hi = rng
         if hi is not None and hi > n:
             raise NkiError(call, "index range [%d, %d) exceeds dimension %d of size %d"
                            % (lo, hi, d, n))
         if multi and not (hi is not None and lo == 0 and hi == n):
-            raise NkiUnsupportedError(call, "the selection of the reshaped HBM view %s is "
-                                      "not contiguous" % view.buf.name)
+            from . import hbm_alias
+            return hbm_alias.alias_view(view, call)[idx]
         a += lo * strides[d]
         if hi is not None:
             out_shape.append(hi - lo)

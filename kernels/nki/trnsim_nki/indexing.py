@@ -20,6 +20,7 @@ class Var:
         self.n = int(n)
         self.axis = axis
         self.ndim = ndim
+        self.grid = None  # nl.mgrid: the sizes of all its axes
 
     def __repr__(self):
         return "v%d[0:%d]@%s" % (self.id, self.n, self.axis)
@@ -127,7 +128,7 @@ class Pred:
     """A conjunction of clauses `affine op 0`."""
 
     def __init__(self, clauses):
-        self.clauses = list(clauses)
+        self.clauses = [_drop_unit_terms(e, op) for e, op in clauses]
 
     def __and__(self, o):
         if not isinstance(o, Pred):
@@ -138,6 +139,22 @@ class Pred:
 
     def __bool__(self):
         raise NkiError("index predicate", "has no Python truth value (use it as a mask)")
+
+
+def _drop_unit_terms(expr, op):
+    """Clause `expr op 0` without the terms of nl.arange(1) variables, which are always 0
+    (`i_p * F + i_f < n` with F = 1 bounds i_p alone). A clause left with no variable keeps one
+    unit variable: `u op' ...` that always holds (u >= 0) or never does (u + 1 <= 0)."""
+    units = [v for v in expr.terms if v.n == 1]
+    if not units or len(units) == len(expr.terms) == 1:
+        return expr, op
+    rest = Affine({v: c for v, c in expr.terms.items() if v.n != 1}, expr.const)
+    if rest.terms:
+        return rest, op
+    k = rest.const
+    holds = {"<": k < 0, "<=": k <= 0, ">": k > 0, ">=": k >= 0, "==": k == 0,
+             "!=": k != 0}[op]
+    return (Affine({units[0]: -1}), "<=") if holds else (Affine({units[0]: 1}, 1), "<=")
 
 
 def _floordiv(a, b):
@@ -217,6 +234,10 @@ class _MGrid:
             step = 1 if s.step is None else int(s.step)
             n = max(0, (int(s.stop) - start + step - 1) // step)
             out.append(Affine({Var(n, ax, nd): step}, start))
+        sizes = tuple(next(iter(a.terms)).n if a.terms else 0 for a in out)
+        for a in out:
+            for v in a.terms:
+                v.grid = sizes
         return _Grid(out)
 
 

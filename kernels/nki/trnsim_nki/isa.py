@@ -109,7 +109,12 @@ def nc_transpose(*args, **kwargs):
     new = [("dst", _REQ), ("data", _REQ), ("engine", None), ("name", None)]
     is_new, p = _bind(call, args, kwargs, old, new, 1)
     x = on_chip(call, p["data"])
-    eng = p["engine"] or "tensor"
+    eng = p["engine"]
+    if eng is None:
+        # engine unknown: the Tensor Engine writes only PSUM, the Vector Engine either memory
+        # (NKI reference, nc_transpose: memory types), so a given SBUF dst means the Vector Engine
+        dst_in_sbuf = is_new and getattr(getattr(p["dst"], "buf", None), "memory", "") == "sbuf"
+        eng = "vector" if dst_in_sbuf else "tensor"
     mem = "psum" if eng == "tensor" else "sbuf"
     # NKI reference, nc_transpose: the free axes are flattened into one; dst has data's dtype
     free = 1
@@ -447,9 +452,23 @@ def dma_copy(*args, **kwargs):
         return p["dst"]
     if p["dst_rmw_op"] is not None:
         _dma_rmw(call, p)
+    elif _is_transposed_hbm_read(p["src"], p["dst"]):
+        # a 2-D HBM access pattern walking the tensor's rows across partitions (x.ap([[s, P],
+        # [row, n]])): the transposed read nl.load lowers the same way. APPROX (NKI reference,
+        # dma_copy / dma_transpose): timed as a DMA transpose, not a strided element copy.
+        src = p["src"]
+        straight = NkiTensor(src.buf, src.sl, sorted(src.dims), list(reversed(src.vars)))
+        emit("dma_transpose", mask=p["mask"], dst=p["dst"], src=straight)
     else:
         emit("dma_copy", mask=p["mask"], dst=p["dst"], src=p["src"])
     return p["dst"]
+
+
+def _is_transposed_hbm_read(src, dst):
+    return isinstance(src, NkiTensor) and isinstance(dst, NkiTensor) and \
+        src.buf.memory == "hbm" and dst.buf.memory != "hbm" and src.flat is None and \
+        len(src.shape) == 2 and len(src.buf.phys_shape) == 2 and \
+        sorted(d for d in src.dims if d is not None) == [0, 1] and src.dims == [1, 0]
 
 
 def _dma_rmw(call, p):
@@ -486,6 +505,7 @@ def dma_transpose(*args, **kwargs):
 
 
 from .isa_index import affine_select, iota  # noqa: E402,F401
+from .isa_collective import core_barrier, sendrecv  # noqa: E402,F401
 from .isa_dynamic import (nc_n_gather, nonzero_with_count,  # noqa: E402,F401
                           tensor_copy_dynamic_dst, tensor_copy_dynamic_src)
 from .isa_register import (VirtualRegister, register_alloc, register_load,  # noqa: E402,F401

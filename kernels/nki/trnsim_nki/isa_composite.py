@@ -3,7 +3,7 @@ instructions with the documented values (NKI API reference, nki.isa.<name>).
 
 APPROX (NKI reference of each instruction): the hardware runs each of these as one instruction
 on one engine; here they cost the copies / vector instructions they are composed of, and
-arithmetic selects (y + c * (x - y)) give NaN where the unselected operand is inf or NaN.
+arithmetic selects (x * c + y * (1 - c)) give NaN where the unselected operand is inf or NaN.
 """
 import os
 import sys
@@ -33,24 +33,26 @@ def kernel_uses_old_api():
 
 def _select_into(call, dst, cond, on_true, on_false, reverse, mask):
     """dst = on_true where cond (or not cond when `reverse`), else on_false; on_false a
-    number, a [P, 1] tile or a tile of dst's shape."""
+    number, a [P, 1] tile or a tile of dst's shape. Computed as on_true * c + on_false *
+    (1 - c), exact for finite values however far apart (a -3e38 fill beside O(1) data)."""
     shape = tuple(on_true.shape)
     c = new_tile(shape, dtypes.float32)
     emit("tensor_scalar", mask=mask, dst=c, src=cond, op0="equal" if reverse else "not_equal",
          operand0=0.0)
-    d = new_tile(shape, dtypes.float32)
+    not_c = new_tile(shape, dtypes.float32)
+    emit("tensor_scalar", mask=mask, dst=not_c, src=c, op0="multiply", operand0=-1.0,
+         op1="add", operand1=1.0)
+    picked_true, picked_false = new_tile(shape, dtypes.float32), new_tile(shape, dtypes.float32)
+    emit("tensor_tensor", mask=mask, dst=picked_true, src0=on_true, src1=c, op="multiply")
     per_part = isinstance(on_false, NkiTensor) and tuple(on_false.shape) != shape
     if isinstance(on_false, NkiTensor) and not per_part:
-        emit("tensor_tensor", mask=mask, dst=d, src0=on_true, src1=on_false, op="subtract")
+        emit("tensor_tensor", mask=mask, dst=picked_false, src0=on_false, src1=not_c,
+             op="multiply")
     else:
         f = on_false if per_part else float(on_false)
-        emit("tensor_scalar", mask=mask, dst=d, src=on_true, op0="subtract", operand0=f)
-    emit("tensor_tensor", mask=mask, dst=d, src0=d, src1=c, op="multiply")
-    if isinstance(on_false, NkiTensor) and not per_part:
-        emit("tensor_tensor", mask=mask, dst=dst, src0=d, src1=on_false, op="add")
-    else:
-        f = on_false if per_part else float(on_false)
-        emit("tensor_scalar", mask=mask, dst=dst, src=d, op0="add", operand0=f)
+        emit("tensor_scalar", mask=mask, dst=picked_false, src=not_c, op0="multiply",
+             operand0=f)
+    emit("tensor_tensor", mask=mask, dst=dst, src0=picked_true, src1=picked_false, op="add")
 
 
 def tensor_copy_predicated(*args, **kwargs):

@@ -69,6 +69,31 @@ class DynamicView:
                                   "offset again; index the tile once")
 
 
+def runtime_offset_ap(t, view, scalar_offset, indirect_dim, call):
+    """t.ap(pattern, offset, scalar_offset=s, indirect_dim=d) (NKI Access Patterns): the static
+    pattern `view`, moved along tensor dimension d by the value of s (a (1, 1) int32/uint32
+    SBUF tile or view) when the instruction runs. Supported when the static pattern starts at
+    0 along d and walks t's dimensions in order (then it is t[..., nl.ds(s, n), ...])."""
+    shape = t.buf.phys_shape
+    if isinstance(indirect_dim, bool) or not hasattr(indirect_dim, "__index__") or \
+            not 0 <= int(indirect_dim) < len(shape):
+        raise NkiError(call, "indirect_dim=%r is not a dimension of %s (rank %d)"
+                       % (indirect_dim, t.buf.name, len(shape)))
+    d = int(indirect_dim)
+    start, count, step = view.sl[d]
+    if start != 0 or (step != 1 and count != 1):
+        raise NkiUnsupportedError(call, "scalar_offset with a static pattern that starts at %d "
+                                  "(step %d) along indirect_dim %d; put the whole offset in "
+                                  "the scalar or use t[..., nl.ds(tile, n)]" % (start, step, d))
+    if [x for x in view.dims if x is not None] != sorted(x for x in view.dims if x is not None):
+        raise NkiUnsupportedError(call, "scalar_offset with a pattern that permutes the "
+                                  "dimensions of %s" % t.buf.name)
+    base = NkiTensor(t.buf, [(0, n, 1) for n in shape], list(range(len(shape))))
+    idx = tuple(slice(a, a + c * st, st) if k != d else dynamic_ds(scalar_offset, c)
+                for k, (a, c, st) in enumerate(view.sl))
+    return dynamic_index(base, idx, call)
+
+
 def _with(idx, k, replacement):
     return idx[:k] + (replacement,) + idx[k + 1:]
 

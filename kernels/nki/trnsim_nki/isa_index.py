@@ -69,8 +69,12 @@ def iota(*args, **kwargs):
     if is_new:
         dst = on_chip(call, p["dst"], "dst")
     else:
-        if any(s is None for s in shape):
-            raise NkiUnsupportedError(call, "expression must use a variable on every grid axis")
+        # an axis the expression has no variable on has the size of the expression's index
+        # tensor there: the mgrid's size (grid.x of nl.mgrid[0:P, 0:F] is P x F), else 1
+        # (nl.arange(F)[None, :] is 1 x F); the values do not vary along it
+        grid = next((v.grid for v in expr.terms if v.grid is not None), None) \
+            if isinstance(expr, Affine) else None
+        shape = [s if s is not None else (grid[a] if grid else 1) for a, s in enumerate(shape)]
         dst = new_tile(shape, p["dtype"])
     ins = emit("iota", mask=p["mask"], dst=dst, offset=float(off), channel_multiplier=int(cm),
                pattern=[int(c) for c in pattern])

@@ -33,6 +33,15 @@ class tile_size:  # noqa: N801 (NKI name)
     bn_stats_fmax = 512
     psum_partition_bytes = 16384
     total_available_sbuf_size = 192 * 1024
+    # the SDK 2.30+ names (nki.language.tile_size reference), derived from the ones above:
+    # 8 PSUM banks of 2 KiB per partition, a tile's free size bounded by one SBUF partition.
+    # APPROX: trn2 sizes for every target, as for the names above.
+    psum_num_banks = 8
+    psum_bank_fmax = psum_fmax
+    psum_fmax_bytes = psum_bank_fmax_bytes = psum_partition_bytes // psum_num_banks
+    sbuf_fmax_bytes = total_available_sbuf_size
+    sbuf_fmax = sbuf_fmax_bytes // 4
+    sbuf_size_bytes = pmax * total_available_sbuf_size
 
 
 # ---- loops and SPMD --------------------------------------------------------------------------
@@ -512,6 +521,9 @@ from .composite import (all, arctan, ceil, erf_dx, floor, gelu_apprx_sigmoid,  #
                         shared_identity_matrix, silu_dx, softmax, tan, trunc, var, where)
 from .rng import nl_dropout as dropout, nl_rand as rand  # noqa: E402,F401
 from .rng import nl_random_seed as random_seed  # noqa: E402,F401
+
+
+from .isa_collective import all_reduce  # noqa: E402,F401
 
 
 def __getattr__(name):

@@ -7,20 +7,24 @@ nl.spmd_dim) runs its programs on the two physical cores of an LNC=2 pair.
     kernel[nl.spmd_dim(2, nl.nc(2))](a)    grid (4,); core i runs kernel[i], kernel[i + 2]
 nl.program_id / nl.num_programs see the whole grid, as in NKI.
 
-Values: every program runs, in grid order, on one HBM image (the writes of both cores land in
-the same tensors). Timing: the programs of each core are traced and simulated as that core's
-program; the kernel's time is the slower core plus the pair's launch barrier
-(lnc_barrier_ns of sim/configs/links.json). APPROX: each core is simulated with its per-core
-share of the chip's HBM bandwidth (the target config's dma.hbm_bytes_per_ns), also while the
-other core idles; values run the programs one after another, so a kernel whose cores race on
-one HBM location (no nki.isa.core_barrier is modelled) gets the grid-order result.
+Each core's programs are traced and compiled as that core's program; the two run at the same
+time in ONE simulation (a pair manifest, isa/PAIR_TRACE.md): two NeuronCores, each with its
+engines, SBUF, PSUM and DMA queues, sharing one HBM image and the HBM stack's bandwidth
+(pair_hbm_bytes_per_ns of sim/configs/links.json). nisa.core_barrier, nisa.sendrecv and
+nl.all_reduce synchronise the two cores (isa_collective.py); the values follow the simulated
+order, so accesses separated by a core_barrier see each other's writes. Without a barrier,
+two cores racing on one HBM location get whichever order the simulation gives. The kernel's
+time is the later core's end plus the end-of-kernel semaphore hand-off between the two cores
+(lnc_barrier_ns). nl.nc(1) runs as one core.
 """
 import json
 import os
 import shutil
 import tempfile
 
-from .errors import NkiError, NkiUnsupportedError
+import numpy as np
+
+from .errors import NkiError, NkiUnsupportedError, TrnsimRunError
 
 LINKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))), "sim", "configs", "links.json")
@@ -85,6 +89,7 @@ class CoreSplit:
     """The physical cores of a launch grid: cores (1 or 2) and core(pid)."""
 
     def __init__(self, grid, axis):
+        self.launch = tuple(grid)  # as launched (its nl.nc dimension kept)
         self.grid = tuple(int(g) for g in grid)
         self.axis = axis
         self.dim = grid[axis]
@@ -136,8 +141,8 @@ def check_target(split, target):
 
 
 def combine_stats(core_stats, barrier_ns):
-    """stats.json of an LNC kernel: core 0's stats with total_ns = slowest core + barrier,
-    and every core's stats under "lnc"."""
+    """stats.json of a one-core nl.nc(1) kernel: its stats with total_ns + barrier, and the
+    core's stats under "lnc" (the two-core run's stats.json has the same "lnc" layout)."""
     times = [float(s.get("total_ns", 0.0)) for s in core_stats]
     slow = max(range(len(times)), key=lambda i: times[i])
     stats = dict(core_stats[slow])
@@ -148,53 +153,102 @@ def combine_stats(core_stats, barrier_ns):
     return stats
 
 
+def unify_tensors(traces):
+    """Gives both cores' traces the same HBM tensor table (the union, in first-seen order), as
+    the shared HBM image needs: a tensor only one core's programs declare (a device_print
+    buffer, a per-program allocation) is declared, unused, by the other. Views name tensors,
+    so the order of the table changes nothing else."""
+    union, seen = [], {}
+    for tr in traces:
+        for t in tr["tensors"]:
+            if t["name"] not in seen:
+                seen[t["name"]] = t
+                union.append(t)
+            elif (t["shape"], t["dtype"]) != (seen[t["name"]]["shape"], seen[t["name"]]["dtype"]):
+                raise NkiError("kernel[nl.nc(2)]", "HBM tensor %s is %s %s on one core and %s %s "
+                               "on the other" % (t["name"], seen[t["name"]]["dtype"],
+                                                 seen[t["name"]]["shape"], t["dtype"], t["shape"]))
+    for tr in traces:
+        tr["tensors"] = [dict(t) for t in union]
+    return traces
+
+
+def run_pair_traces(traces, inputs, out_dir, options):
+    """Runs two cores' traces (same tensor tables, unify_tensors) as one pair
+    (isa/PAIR_TRACE.md), writing the results folder to out_dir when given. Returns (outputs by
+    tensor name, stats)."""
+    from . import runner
+    binary = runner.find_binary()
+    if binary is None:
+        raise TrnsimRunError("no trnsim binary: set TRNSIM_BIN, put trnsim on PATH or build "
+                             "build/trnsim in the source tree")
+    work = tempfile.mkdtemp(prefix="trnsim_nki_pair_")
+    try:
+        names = []
+        for c, tr in enumerate(traces):
+            sub = os.path.join(work, "core%d" % c)
+            os.mkdir(sub)
+            names.append(os.path.relpath(runner._write_handoff(tr, sub), work))
+        manifest = os.path.join(work, "pair.json")
+        with open(manifest, "w") as f:
+            json.dump({"trnsim_pair": 1, "cores": names}, f)
+        run_dir = out_dir or os.path.join(work, "results")
+        cmd = [binary, "run", manifest]
+        if options.mode != "timing":
+            for name, arr in inputs.items():
+                p = os.path.join(work, name + ".npy")
+                np.save(p, np.ascontiguousarray(arr))
+                cmd += ["--input", "%s=%s" % (name, p)]
+        cmd += ["--out", run_dir, "--quiet"] + options.args()
+        error = runner._invoke(cmd, binary, False)
+        if error is not None:
+            raise TrnsimRunError("two-core run of %s: %s" % (traces[0]["name"], error))
+        outputs = {} if options.mode == "timing" else runner._read_outputs(traces[0], run_dir)
+        return outputs, runner._read_stats(run_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def run_lnc(func, arrays, kwargs, split, options, compile_config, out_dir):
     """Runs a kernel launched on the cores of `split` (see the module docstring). Returns
-    Results: outputs of the values run (None in timing-only mode) and the combined stats;
-    with out_dir, each core's timing results are in out_dir/core<i>/."""
+    Results: outputs (None in timing-only mode) and the stats; with out_dir, the results
+    folder of the run (two cores: core0/, core1/, the pair's stats.json and timeline.json)."""
     from . import device_print
-    from .runner import Results, RunOptions, run_trace
+    from .runner import Results, run_trace
     from .tracer import _restructure, trace_kernel
     links = check_target(split, options.target)
-    outputs, stats = None, {}
-
-    def trace_core(c):
-        return trace_kernel(func, arrays, kwargs, grid=split.grid, target=options.target,
-                            compile_config=compile_config, pids=split.pids(c))
-
-    traced = None
+    traced = [trace_kernel(func, arrays, kwargs, grid=split.launch, target=options.target,
+                           compile_config=compile_config, pids=split.pids(c))
+              for c in range(split.cores)]
     if getattr(compile_config, "barrier_check", False):
         from .compiler import barrier
-        traced = [trace_core(c) for c in range(split.cores)]
         barrier.check([tc.program for tc in traced])
-    if options.mode != "timing":
-        tr = trace_kernel(func, arrays, kwargs, grid=split.grid, target=options.target,
-                          compile_config=compile_config)
-        vopts = RunOptions(options.target, options.hw, options.sets, "values", None,
-                           options.seed)
-        printing = device_print.debug_tensors(tr.program)
-        vdir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_") if printing else None)
-        try:
-            res = run_trace(tr.trace(), tr.inputs, out_dir=vdir, options=vopts)
-            if printing:  # APPROX: printed without simulated times (a values-only run)
-                device_print.report(tr.program, res.outputs, vdir)
-        finally:
-            if vdir and not out_dir:
-                shutil.rmtree(vdir, ignore_errors=True)
-        outputs, stats = _restructure(tr.out_struct, res.outputs), res.stats
-        if options.mode == "values":
-            return Results(outputs, stats, out_dir)
-    core_stats = []
-    traced = traced or [trace_core(c) for c in range(split.cores)]
-    for c, tc in enumerate(traced):
-        topts = RunOptions(options.target, options.hw, options.sets, "timing",
-                           options.timeline, options.seed)
-        sub = os.path.join(out_dir, "core%d" % c) if out_dir else None
-        s = run_trace(tc.trace(), tc.inputs, out_dir=sub, options=topts).stats
-        s["compiler"] = tc.report.to_json()
-        core_stats.append(s)
-    stats = combine_stats(core_stats, float(links["lnc_barrier_ns"]))
-    if out_dir:
-        with open(os.path.join(out_dir, "stats.json"), "w") as f:
-            json.dump(stats, f, indent=1)
+    printing = any(device_print.debug_tensors(tc.program) for tc in traced)
+    run_dir = out_dir or (tempfile.mkdtemp(prefix="trnsim_nki_print_") if printing else None)
+    try:
+        if split.cores == 1:
+            res = run_trace(traced[0].trace(), traced[0].inputs, out_dir=run_dir, options=options)
+            raw, stats = res.outputs, res.stats
+            stats["compiler"] = traced[0].report.to_json()
+            if stats.get("total_ns"):
+                stats = combine_stats([stats], float(links["lnc_barrier_ns"]))
+            core_dirs = [run_dir]
+        else:
+            traces = unify_tensors([tc.trace() for tc in traced])
+            raw, stats = run_pair_traces(traces, traced[0].inputs, run_dir, options)
+            for c, tc in enumerate(traced):
+                if "lnc" in stats:
+                    stats["lnc"]["per_core"][c]["compiler"] = tc.report.to_json()
+            if out_dir and stats:  # the pair's stats.json with each core's compiler report
+                with open(os.path.join(out_dir, "stats.json"), "w") as f:
+                    json.dump(stats, f, indent=1)
+            core_dirs = [os.path.join(run_dir, "core%d" % c) if run_dir else None
+                         for c in range(2)]
+        if printing:
+            for tc, d in zip(traced, core_dirs):
+                device_print.report(tc.program, raw, d)
+    finally:
+        if run_dir and not out_dir:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    outputs = None if options.mode == "timing" else _restructure(traced[0].out_struct, raw)
     return Results(outputs, stats, out_dir)

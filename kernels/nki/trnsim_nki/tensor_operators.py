@@ -1,6 +1,19 @@
 """Python operators of NKI tensors: each is the nl.* elementwise operation it denotes
 (`a + b` is nl.add(a, b)), traced like the call. `+=` is NkiTensor.__iadd__ (it needs the
 caller's reference count, so it stays with the class)."""
+import sys
+
+from .errors import _classify
+
+
+def _kernel_operand(o):
+    from .core import NkiTensor
+    return isinstance(o, NkiTensor) or (isinstance(o, (int, float)) and not isinstance(o, bool))
+
+
+def _called_from_kernel():
+    """Whether the `==` being evaluated is in kernel source (not in the front end)."""
+    return _classify(sys._getframe(2).f_code.co_filename) is not None
 
 
 class TensorOperators:
@@ -52,6 +65,20 @@ class TensorOperators:
 
     def __ge__(self, o):
         return self._bin(o, "greater_equal")
+
+    # `a == b` / `a != b` written in a kernel are nl.equal / nl.not_equal; the front end's own
+    # comparisons (`t in some_list`) keep identity, and tiles stay hashable by identity.
+    def __eq__(self, o):
+        if _kernel_operand(o) and _called_from_kernel():
+            return self._bin(o, "equal")
+        return self is o
+
+    def __ne__(self, o):
+        if _kernel_operand(o) and _called_from_kernel():
+            return self._bin(o, "not_equal")
+        return self is not o
+
+    __hash__ = object.__hash__
 
     def __and__(self, o):
         return self._bin(o, "bitwise_and")

@@ -19,7 +19,7 @@ import tempfile
 
 import numpy as np
 
-from . import core, device_print, dtypes, dump, kernel_checks, lnc
+from . import core, device_print, dtypes, dump, hbm_alias, kernel_checks, lnc
 from .core import NkiTensor
 from .errors import NkiError, internal_error
 from .compiler import compile_program
@@ -131,6 +131,7 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
                 call_args[pname] = t
             else:
                 call_args[pname] = val
+        c.lnc = lnc.core_split(grid)  # the cores of an nl.nc grid (isa_collective.py)
         grid = tuple(int(g) for g in (grid if isinstance(grid, tuple) else (grid,))) \
             if grid else ()
         c.grid = grid
@@ -152,7 +153,6 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
         dump.check(specs)
         prog = c.program
         inputs.update(getattr(c, "constants", {}))  # nl.shared_constant data
-        found = kernel_checks.kernel_warnings(prog, preset=set(inputs))
         returned = []
 
         def conv(r):
@@ -161,6 +161,9 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
                     raise NkiError("return", "kernel returned an on-chip tile; return HBM "
                                    "tensors (nl.ndarray(..., buffer=nl.shared_hbm))")
                 returned.append(r.buf.phys)
+                if r.flat is not None and r.flat[0] == 0 and \
+                        r.element_count() == _count(r.buf.phys_shape):
+                    return _Reshaped((r.buf.name, tuple(r.flat[1])))  # t.reshape(...) returned
                 return r.buf.name
             if isinstance(r, (tuple, list)):
                 return type(r)(conv(x) for x in r)
@@ -170,12 +173,9 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
 
         out_struct = conv(result)
         debug = device_print.debug_tensors(prog)
-        written_names = None  # buffer names of every instruction's dst, found once
+        written_names = {ins.get("dst", "").split("[", 1)[0] for ins in prog.instructions}
         for t in prog.tensors:
             if t.role == "input":
-                if written_names is None:
-                    written_names = {ins.get("dst", "").split("[", 1)[0]
-                                     for ins in prog.instructions}
                 if t.name in written_names:
                     t.role = "output"  # APPROX: an input the kernel writes starts zeroed
                     inputs.pop(t.name, None)
@@ -183,6 +183,9 @@ def _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs=
                 t.role = "output"
             else:
                 t.role = "scratch"
+        out_struct = _alias_outputs(prog, hbm_alias.finish(prog, inputs, written_names),
+                                    out_struct)
+        found = kernel_checks.kernel_warnings(prog, preset=set(inputs))
         if out_struct is None:
             out_struct = {t.name: t.name for t in prog.tensors
                           if t.role == "output" and t.name not in debug}
@@ -219,7 +222,44 @@ def _no_outputs_error(func):
     return err
 
 
+class _Reshaped(tuple):
+    """(buffer name, shape): a returned output seen in another shape (a reshape)."""
+
+
+def _count(shape):
+    n = 1
+    for s in shape:
+        n *= int(s)
+    return n
+
+
+def _alias_outputs(prog, replaced, out_struct):
+    """Output tensors the kernel reached only through a reshape alias (hbm_alias): the alias is
+    the output, returned in the original tensor's shape."""
+    if not replaced:
+        return out_struct
+    by_name = {t.name: t for t in prog.tensors}
+    for src_name, (alias_name, shape) in replaced.items():
+        if by_name[src_name].role == "output":
+            by_name[src_name].role, by_name[alias_name].role = "scratch", "output"
+
+    def sub(x):
+        if isinstance(x, _Reshaped):
+            name, shape = x
+            return _Reshaped((replaced[name][0], shape)) if name in replaced else x
+        if isinstance(x, str):
+            return _Reshaped(replaced[x]) if x in replaced else x
+        if isinstance(x, (tuple, list)):
+            return type(x)(sub(v) for v in x)
+        if isinstance(x, dict):
+            return {k: sub(v) for k, v in x.items()}
+        return x
+    return sub(out_struct)
+
+
 def _restructure(struct, outputs):
+    if isinstance(struct, _Reshaped):
+        return outputs[struct[0]].reshape(struct[1])
     if isinstance(struct, str):
         return outputs[struct]
     if isinstance(struct, (tuple, list)):

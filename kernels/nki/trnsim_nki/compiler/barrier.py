@@ -5,9 +5,11 @@ LNC pair need when both access one shared HBM tensor: each core writes its part,
 wait at the barrier before they read what the other wrote. The checker reports an access of
 one core to shared HBM that overlaps a write of the other core with no barrier between them.
 
-trnsim does not model nki.isa.core_barrier (coverage: LNC), so no kernel it runs can hold a
-barrier: every such overlap is a missing barrier, and the check raises NkiBarrierError naming
-both accesses. It has nothing to check on one core (no nl.nc grid). Shared HBM is the kernel's
+Accesses in different phases are ordered: the n-th core_barrier on a tensor of one core meets
+the n-th on it of the other (the two-core run, sim/pair/), so an access after a core's n-th
+barrier on the tensor never races with an access before the other core's n-th. Overlaps within
+one phase are missing barriers, and the check raises NkiBarrierError naming both accesses. It
+has nothing to check on one core (no nl.nc grid). Shared HBM is the kernel's
 inputs and its shared_hbm tensors (returned or not); private_hbm, hbm scratch and spill
 tensors belong to one core. APPROX: the cores' programs name their shared tensors alike (both trace
 the same allocations in the same order); a view the checker cannot read as slices (an
@@ -73,17 +75,24 @@ def _overlap(sa, sb):
 
 
 def _accesses(program):
-    """[(tensor name, "writes" | "reads", slices, view, label)] of the shared HBM tensors."""
+    """[((tensor name, phase), "writes" | "reads", slices, view, label)] of the shared HBM
+    tensors; the phase of an access counts the core_barriers on its tensor before it."""
     shared = {t.name: t for t in program.tensors
               if t.role in SHARED_ROLES or getattr(t, "shared_hbm", False)}
     out = []
+    phase = {}  # tensor name -> core_barriers on it so far
     for ins in program.instructions:
+        if ins["op"] == "core_barrier":
+            n = ins["data"].split("[", 1)[0]
+            phase[n] = phase.get(n, 0) + 1
+            continue
         for k, n in operand_names(ins):
             t = shared.get(n)
             if t is None:
                 continue
             kind = "writes" if k in WRITE_KEYS else "reads"
-            out.append((n, kind, _slices(ins[k], t.shape), ins[k], ins.get("label", "?")))
+            out.append(((n, phase.get(n, 0)), kind, _slices(ins[k], t.shape), ins[k],
+                        ins.get("label", "?")))
     return out
 
 
@@ -124,7 +133,7 @@ def check(programs):
         for acc in accs:
             if acc[1] == "writes":
                 by_tensor.setdefault(acc[0], []).append(acc)
-        writes = {n: _Writes(w, shapes[n]) for n, w in by_tensor.items()}
+        writes = {n: _Writes(w, shapes[n[0]]) for n, w in by_tensor.items()}
         for b, other in enumerate(per_core):
             if b == a:
                 continue
@@ -133,6 +142,6 @@ def check(programs):
                 if w is not None:
                     raise NkiBarrierError(
                         "barrier_check: core %d writes %s (%s) and core %d %s %s (%s) with "
-                        "no nki.isa.core_barrier between them (trnsim does not model "
-                        "core_barrier: give each core a disjoint part of the tensor)"
+                        "no nki.isa.core_barrier on it between them (add one after the write, "
+                        "on both cores, or give each core a disjoint part of the tensor)"
                         % (a, w[3], w[4], b, acc[1], acc[3], acc[4]))
