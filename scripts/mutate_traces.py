@@ -8,8 +8,11 @@ through `trnsim run` in one of three modes (values and timing, --timing-only, --
 A mutation is either known invalid (a huge or wrapping size, an address near 2^63, a queue
 below -1, a step of 2^63-1, a number beyond double range, a repeated key, ...), which trnsim
 must refuse with exit 2, or arbitrary (any outcome but a crash or an internal error is fine).
-Counts: crashes (killed by a signal or an exit code other than 0/2/3), internal errors (exit
-3), silent acceptances (exit 0 for a known-invalid mutation). Exit status 1 if any is non-zero.
+Counts: refusals (exit 2), acceptances (exit 0 of an arbitrary mutation), crashes (killed by a
+signal, a timeout, or an exit code other than 0/2/3), internal errors (exit 3), silent
+acceptances (exit 0 for a known-invalid mutation) and sanitizer reports (an ASan, UBSan or LSan
+report on stderr, whatever the exit code: a sanitized trnsim may report and still exit 0 or 2).
+Exit status 1 if any of the last four is non-zero.
 """
 import argparse
 import concurrent.futures
@@ -26,6 +29,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INT64_MAX = 2**63 - 1
 HUGE_INTS = [2**62, 2**63 - 1, 2**63, 2**64 - 1, 2**48 + 1, 2**31, 2**32 + 1]
 MODES = [[], ["--timing-only"], ["--values-only"]]
+# Markers of an AddressSanitizer, LeakSanitizer or UndefinedBehaviorSanitizer report, and of ASan's
+# warning that it lost track of the stack (which precedes false reports; see sim/core/asan_stack.h).
+SANITIZER_MARKERS = ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error: ",
+                     "WARNING: ASan is ignoring"]
 
 
 def load_seeds():
@@ -200,7 +207,9 @@ def run_case(binary, work, index, case):
     except subprocess.TimeoutExpired:
         code, err = "timeout", ""
     shutil.rmtree(out, ignore_errors=True)
-    if code == 0 and case["must_refuse"]:
+    if any(marker in err for marker in SANITIZER_MARKERS):
+        verdict = "sanitizer"
+    elif code == 0 and case["must_refuse"]:
         verdict = "silent"
     elif code == 3:
         verdict = "internal"
@@ -210,6 +219,9 @@ def run_case(binary, work, index, case):
         verdict = "crash"
     if verdict == "ok":
         os.remove(path)
+    if verdict == "sanitizer":
+        start = min(err.find(m) for m in SANITIZER_MARKERS if m in err)
+        err = err[start:]
     return verdict, code, err[:300], path
 
 
@@ -227,22 +239,24 @@ def main():
     cases = [make_case(seeds, rng) for _ in range(a.count)]
     work = a.keep or tempfile.mkdtemp(prefix="trnsim_mutate_")
     os.makedirs(work, exist_ok=True)
-    counts = {"ok": 0, "silent": 0, "internal": 0, "crash": 0}
-    refused = 0
+    counts = {"ok": 0, "silent": 0, "internal": 0, "crash": 0, "sanitizer": 0}
+    refused = accepted = 0
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as pool:
         futures = [pool.submit(run_case, a.bin, work, i, c) for i, c in enumerate(cases)]
         for c, fut in zip(cases, futures):
             verdict, code, err, path = fut.result()
             counts[verdict] += 1
-            refused += code == 2
+            refused += verdict == "ok" and code == 2
+            accepted += verdict == "ok" and code == 0
             if verdict != "ok":
                 print("%s: %s of %s (%s, mode %s): exit %s %s" % (
                     verdict, c["mutation"], c["seed"], path, " ".join(c["mode"]) or "values",
                     code, err.strip()))
-    print("mutate_traces: %d traces, %d refused (exit 2), %d crashes, %d silent acceptances, "
-          "%d internal errors" % (a.count, refused, counts["crash"], counts["silent"],
-                                  counts["internal"]))
-    bad = counts["crash"] + counts["silent"] + counts["internal"]
+    print("mutate_traces: %d traces, %d refused (exit 2), %d accepted (exit 0, arbitrary "
+          "mutation), %d crashes, %d silent acceptances, %d internal errors, %d sanitizer "
+          "reports" % (a.count, refused, accepted, counts["crash"], counts["silent"],
+                       counts["internal"], counts["sanitizer"]))
+    bad = counts["crash"] + counts["silent"] + counts["internal"] + counts["sanitizer"]
     if not bad and not a.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if bad else 0
