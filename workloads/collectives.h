@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/config/links_config.h"
+
 namespace trnsim::workloads {
 
 struct LinkSpec {
@@ -21,20 +23,10 @@ struct LinkSpec {
   double hop_latency_ns = 2000.0;    // per ring step (launch + synchronisation)
 };
 
-// One target's entry of sim/configs/links.json.
-struct TargetLinks {
-  std::string target;
-  double device_link_bytes_per_ns = 0;  // NeuronLink bandwidth per device
-  int64_t physical_cores_per_device = 1;
-  double hop_latency_ns = 0;
-  int64_t default_lnc = 1, max_lnc = 1;
-  double lnc_barrier_ns = 0;  // pair barrier at the end of an LNC=2 kernel
-};
+using sim::load_target_links;
+using sim::parse_target_links;
+using sim::TargetLinks;
 
-// Throws trnsim::Error naming the file and key for a missing target or a bad value.
-TargetLinks load_target_links(const std::string& target);
-TargetLinks parse_target_links(const std::string& json_text, const std::string& target,
-                               const std::string& where);
 // Throws trnsim::Error when lnc is outside [1, max_lnc] (e.g. LNC=2 on trn1).
 void check_lnc(const TargetLinks& t, int64_t lnc);
 // Per-rank link of a rank made of `lnc` physical cores (see APPROX above).

@@ -16,6 +16,7 @@ Block Dimension Migration guide): nl.ndarray((NB, nl.par_dim(128), F)) is NB sep
 tiles, each with its own live range; t[i] (t[i, j] for two block dims) is block i.
 """
 import linecache
+import math
 import re
 import sys
 
@@ -187,18 +188,12 @@ def new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=(),
     free = list(free) or [1]
     address = None
     if placement is not None:
-        address = placement(block, parts, dtype.itemsize * _prod(free))
+        address = placement(block, parts, dtype.itemsize * math.prod(map(int, free)))
     source = location_text() if site is None else site_text(site)
     phys = c.program.add_tile(hint, memory, parts, free, dtype, source, address)
     buf = Buffer(memory, phys, dtype, phys.name)
     return NkiTensor(buf, [(0, parts, 1)] + [(0, s, 1) for s in free], logical)
 
-
-def _prod(xs):
-    n = 1
-    for x in xs:
-        n *= int(x)
-    return n
 
 
 class NkiTensor(TensorOperators):

@@ -18,6 +18,8 @@ an alias of t reshaped so that they do (steps in decreasing order dividing each 
 Breaking either rule is an NkiUnsupportedError at the reshape's kernel line, found at the end of
 tracing.
 """
+import math
+
 from . import core
 from .errors import NkiUnsupportedError, kernel_location
 
@@ -30,12 +32,6 @@ class Alias:
         self.from_input = source.role == "input"   # roles change at the end of tracing
 
 
-def _count(shape):
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return n
-
 
 def alias_view(view, call):
     """The whole alias tensor (NkiTensor) standing for reshaped HBM view `view`."""
@@ -46,7 +42,7 @@ def alias_view(view, call):
     rec = records.get(key)
     if rec is None:
         src = view.buf.phys
-        whole = start == 0 and _count(shape) == _count(src.shape)
+        whole = start == 0 and math.prod(map(int, shape)) == math.prod(map(int, src.shape))
         if src.role != "input" and not whole:
             raise NkiUnsupportedError(call, "this selection of a reshape of part of %s (not an "
                                       "input) is not one block of its dimensions; reshape the "
@@ -91,7 +87,7 @@ def finish(program, inputs, written_names):
                 replaced[src.name] = (al.name, tuple(src.shape))
                 continue
             flat = inputs[src.name].reshape(-1)
-            inputs[al.name] = flat[a.start:a.start + _count(a.shape)].reshape(a.shape)
+            inputs[al.name] = flat[a.start:a.start + math.prod(map(int, a.shape))].reshape(a.shape)
             continue
         if src.name in used:
             raise _error(a, "%s is used both directly and through a reshape whose selections "

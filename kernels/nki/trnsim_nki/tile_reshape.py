@@ -7,14 +7,10 @@ and carries its new shape (NkiTensor.flat = (0, shape)); the simulator checks on
 as partitions x free elements, which a whole tile has in either shape. Only the whole view is
 usable: indexing, masking or permuting it is an NkiUnsupportedError (index the tile before the
 reshape)."""
+import math
+
 from .errors import NkiUnsupportedError
 
-
-def _count(shape):
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return n
 
 
 def _is_whole(view):
@@ -31,7 +27,7 @@ def whole_tile_as(view, shape):
     shape = tuple(int(s) for s in shape)
     if view.buf.memory == "hbm" or not _is_whole(view) or not shape:
         return None
-    if shape[0] != phys[0] or _count(shape[1:]) != _count(phys[1:]):
+    if shape[0] != phys[0] or math.prod(map(int, shape[1:])) != math.prod(map(int, phys[1:])):
         return None
     t = NkiTensor(view.buf, view.sl, view.dims)
     t.flat = (0, shape)
@@ -45,7 +41,7 @@ def whole_tile_pattern(view, pattern, offset):
     phys = view.buf.phys_shape
     if view.buf.memory == "hbm" or int(offset) != 0 or len(pattern) < 2:
         return None
-    free = _count(phys[1:])
+    free = math.prod(map(int, phys[1:]))
     pairs = [(int(a), int(b)) for a, b in pattern]
     if pairs[0] != (free, phys[0]):
         return None

@@ -6,17 +6,13 @@ the tile there (other tiles are placed around it).
 Tiles in trnsim always start at partition 0: a rule that asks for another start partition is
 reported as unsupported.
 """
+import math
+
 from .. import language
 from ..errors import NkiError, NkiUnsupportedError
 
 PSUM_BANK_BYTES = 2048  # PSUM: 8 banks of 2 KiB per partition (hardware/NEURONCORE.md)
 
-
-def _prod(xs):
-    n = 1
-    for x in xs:
-        n *= int(x)
-    return n
 
 
 def _linear_mod(idx, shape):
@@ -80,7 +76,7 @@ class _Space:
                   base_bank=0, num_bank_tiles=()):
         """Block idx goes to base + (idx mod num_*_tiles, row-major) x tile size."""
         call = "ncc.%s.mod_alloc" % self.memory
-        if _prod(num_par_tiles or (1,)) != 1 or base_partition:
+        if math.prod(map(int, num_par_tiles or (1,))) != 1 or base_partition:
             raise NkiUnsupportedError(call, "tiles at partition offsets (num_par_tiles, "
                                       "base_partition)")
         mem = self.memory
