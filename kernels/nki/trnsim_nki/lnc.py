@@ -119,6 +119,15 @@ def core_split(grid):
     return CoreSplit(g, axes[0])
 
 
+def max_lnc(target):
+    """The largest LNC degree of `target` (links.json max_lnc; 1 for an unknown target, whose
+    run reports the unknown target itself)."""
+    try:
+        return int(target_links(target)["max_lnc"])
+    except (NkiError, KeyError, TypeError, ValueError):
+        return 1
+
+
 def target_links(target):
     """The target's entry of sim/configs/links.json."""
     try:

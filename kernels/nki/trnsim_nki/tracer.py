@@ -288,6 +288,9 @@ def run(kernel, *arrays, target="trn2", grid=None, out_dir=None, options=None,
         options.target = target
     if dumps and options.mode == "timing":
         raise dump.DumpError(list(dumps)[0], "needs the values; a timing-only run has none")
+    if grid is None and getattr(kernel, "bracket_lnc", False) and \
+            lnc.max_lnc(options.target) >= 2:
+        g = (lnc.NcDim(2),)
     split = lnc.core_split(grid or g)
     if split is not None:
         if dumps:
@@ -339,12 +342,15 @@ class Kernel:
         self.mode = mode
         self.last_stats = None
         self.benchmark_result = None
+        self.lnc_brackets = False  # kernel[2] launches on 2 cores (_mark_bracket_lnc)
+        self.bracket_lnc = False
         self.__name__ = getattr(func, "__name__", "kernel")
         self.__doc__ = getattr(func, "__doc__", None)
         self.__wrapped__ = func
 
     def __getitem__(self, grid):
-        return Kernel(self.func, _grid_tuple(grid), self.target, self.mode, self.compile_config)
+        k = Kernel(self.func, _grid_tuple(grid), self.target, self.mode, self.compile_config)
+        return _mark_bracket_lnc(self, k, grid)
 
     def __call__(self, *args, **kwargs):
         if core.tracing():
@@ -354,6 +360,30 @@ class Kernel:
         out, stats = run(self, *args, target=target, **kwargs)
         self.last_stats = stats
         return out
+
+
+def _mark_bracket_lnc(parent, k, grid):
+    """SDK 2.27+ (`import nki`): `kernel[2]`, one number in the brackets, is the number of
+    cores to launch on (NKI docs, "Using Logical Neuron Cores"); run() makes it an nl.nc(2)
+    grid where the target has an LNC=2 pair. The older `neuronxcc.nki` reads it as an SPMD
+    grid of 2 programs on one core."""
+    k.lnc_brackets = parent.lnc_brackets
+    k.bracket_lnc = parent.lnc_brackets and type(grid) is int and grid == 2
+    return k
+
+
+def jit_lnc_brackets(*args, **kwargs):
+    """nki.jit of the SDK 2.27+ shim: jit whose kernels read kernel[2] as two cores."""
+    made = jit(*args, **kwargs)
+    if isinstance(made, Kernel):
+        made.lnc_brackets = True
+        return made
+
+    def wrap(f):
+        k = made(f)
+        k.lnc_brackets = True
+        return k
+    return wrap
 
 
 def _grid_tuple(grid):
@@ -434,5 +464,6 @@ class BenchKernel(Kernel):
         return out
 
     def __getitem__(self, grid):
-        return BenchKernel(self.func, _grid_tuple(grid), self.target, self.mode,
-                           self.compile_config)
+        k = BenchKernel(self.func, _grid_tuple(grid), self.target, self.mode,
+                        self.compile_config)
+        return _mark_bracket_lnc(self, k, grid)
