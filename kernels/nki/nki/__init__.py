@@ -1,11 +1,12 @@
 """Shim: `import nki` (NKI SDK 2.27+ style) resolves to trnsim_nki."""
+import functools
 import sys
 
 import trnsim_nki
 import trnsim_nki.compiler.ncc as compiler  # noqa: F401  (nki.compiler.<name> without an import)
 from trnsim_nki import (baremetal, benchmark, isa, language, profile,  # noqa: F401
                         simulate, simulate_kernel, tensor, trace, typing)
-from trnsim_nki.tracer import jit_lnc_brackets as jit  # noqa: F401  (kernel[2]: two cores)
+jit = functools.partial(trnsim_nki.jit, lnc_brackets=True)  # kernel[2]: two cores
 
 sys.modules[__name__ + ".language"] = trnsim_nki.language
 sys.modules[__name__ + ".isa"] = trnsim_nki.isa

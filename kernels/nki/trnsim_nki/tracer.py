@@ -372,20 +372,6 @@ def _mark_bracket_lnc(parent, k, grid):
     return k
 
 
-def jit_lnc_brackets(*args, **kwargs):
-    """nki.jit of the SDK 2.27+ shim: jit whose kernels read kernel[2] as two cores."""
-    made = jit(*args, **kwargs)
-    if isinstance(made, Kernel):
-        made.lnc_brackets = True
-        return made
-
-    def wrap(f):
-        k = made(f)
-        k.lnc_brackets = True
-        return k
-    return wrap
-
-
 def _grid_tuple(grid):
     if grid is None or grid == ():
         return ()
@@ -396,14 +382,18 @@ def _grid_tuple(grid):
         raise NkiError("nki.jit", "grid=%r must be an int or a tuple of ints" % (grid,))
 
 
-def jit(func=None, mode="auto", grid=None, target=None, compile_config=None, **kwargs):
+def jit(func=None, mode="auto", grid=None, target=None, compile_config=None,
+        lnc_brackets=False, **kwargs):
     """@nki.jit / @nki.jit(grid=(2, 2), compile_config=...): other keywords (platform_target,
-    debug options) do not change the simulation."""
+    debug options) do not change the simulation. lnc_brackets: the SDK 2.27+ shim's jit, whose
+    kernels read kernel[2] as two cores (_mark_bracket_lnc)."""
     g = _grid_tuple(grid)
-    if func is None:
-        return lambda f: Kernel(f, grid=g, target=target, mode=mode,
-                                compile_config=compile_config)
-    return Kernel(func, grid=g, target=target, mode=mode, compile_config=compile_config)
+
+    def make(f):
+        k = Kernel(f, grid=g, target=target, mode=mode, compile_config=compile_config)
+        k.lnc_brackets = lnc_brackets
+        return k
+    return make if func is None else make(func)
 
 
 def simulate(kernel=None, **kwargs):
