@@ -366,7 +366,9 @@ def _mark_bracket_lnc(parent, k, grid):
     """SDK 2.27+ (`import nki`): `kernel[2]`, one number in the brackets, is the number of
     cores to launch on (NKI docs, "Using Logical Neuron Cores"); run() makes it an nl.nc(2)
     grid where the target has an LNC=2 pair. The older `neuronxcc.nki` reads it as an SPMD
-    grid of 2 programs on one core."""
+    grid of 2 programs on one core. APPROX: on a target with no pair (trn1) and for other
+    bracket forms (kernel[4], kernel[2, 2]) the new API stays an SPMD grid on one core, where
+    NKI allows only a core count in the brackets."""
     k.lnc_brackets = parent.lnc_brackets
     k.bracket_lnc = parent.lnc_brackets and type(grid) is int and grid == 2
     return k

@@ -56,7 +56,7 @@ _ENUMS = {"experimental_allocation_mode": AllocationMode, "allocation": Allocati
 # Options that O2 turns on (OptLevel doc: "O1, plus ... prefetch_auto, dma_copy_elim and
 # element_widening"); tensor_copy_elim is included with them.
 _O2_ON = ("prefetch_auto", "dma_copy_elim", "tensor_copy_elim", "element_widening")
-# Options trnsim accepts but does not model: no document reachable here says what they do
+# APPROX: options trnsim accepts but does not model: no document reachable here says what they do
 # (element_widening: only that O2 turns it on). A kernel that sets one still compiles and
 # runs; compile_program warns (CompileConfigWarning) and stats["compiler"]
 # ["not_modelled_options"] lists it, so the author knows the timing ignores it.
