@@ -28,6 +28,7 @@ struct RunArgs {
   bool all_tensors = false;
   std::string timeline = "json";
   bool timeline_pieces = false;
+  bool timeline_all_deps = false;
   sim::HwSelection hw;
 };
 
@@ -87,6 +88,7 @@ void run(const RunArgs& a) {
   sim::TimelineOptions timeline;
   timeline.format = sim::parse_timeline_format(a.timeline);
   timeline.dma_pieces = a.timeline_pieces;
+  timeline.all_dependencies = a.timeline_all_deps;
   if (a.values_only) timeline.format = sim::TimelineFormat::kNone;  // nothing to draw
   const std::string trace_path =
       a.trace.empty() ? sim::data_path("traces/rmsnorm_128x2048_bf16.json") : a.trace;
@@ -131,6 +133,9 @@ void add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--timeline-pieces", args->timeline_pieces,
                 "timeline: one slice per DMA piece (queue share) instead of per transfer");
+  cmd->add_flag("--timeline-all-deps", args->timeline_all_deps,
+                "timeline: a flow arrow per cross-engine dependency, not only the one that "
+                "bound each instruction's start");
   cmd->add_flag("--quiet,-q", args->quiet, "print nothing on success");
   cmd->add_flag("--json", args->json, "print stats.json to stdout instead of the table");
   add_hw_options(*cmd, args->hw);

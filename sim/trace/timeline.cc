@@ -318,6 +318,25 @@ const InstrRecord& record_of(const std::vector<const InstrRecord*>& by_index, in
   return *by_index[index];
 }
 
+// Which edges get a flow arrow: all of them with TimelineOptions::all_dependencies, else, per
+// consumer, the first of its edges whose producer's result became visible last (the edge that
+// bound its start; ties keep program order). Records exist (checked by the caller).
+std::vector<bool> drawn_edges(const std::vector<DepEdge>& edges,
+                              const std::vector<const InstrRecord*>& by_index,
+                              const TimelineOptions& options) {
+  std::vector<bool> drawn(edges.size(), options.all_dependencies);
+  if (options.all_dependencies) return drawn;
+  constexpr size_t kNone = SIZE_MAX;
+  std::vector<size_t> binding(by_index.size(), kNone);  // per consumer: its binding edge
+  for (size_t e = 0; e < edges.size(); ++e) {
+    size_t& b = binding[edges[e].consumer];
+    const auto end_of = [&](size_t k) { return by_index[edges[k].producer]->end_ns; };
+    if (b == kNone || end_of(e) > end_of(b)) b = e;
+  }
+  for (const size_t e : binding)
+    if (e != kNone) drawn[e] = true;
+  return drawn;
+}
 
 }  // namespace
 
@@ -438,8 +457,11 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   }
 
   // Flow arrows: each end sits at the middle of its slice so it binds to that slice.
+  const std::vector<bool> drawn = drawn_edges(result.cross_engine_edges, by_index, options);
   int64_t flow_id = 0;
-  for (const DepEdge& edge : result.cross_engine_edges) {
+  for (size_t e = 0; e < result.cross_engine_edges.size(); ++e) {
+    if (!drawn[e]) continue;
+    const DepEdge& edge = result.cross_engine_edges[e];
     const InstrRecord& p = record_of(by_index, edge.producer, "dependency producer");
     const InstrRecord& c = record_of(by_index, edge.consumer, "dependency consumer");
     ++flow_id;

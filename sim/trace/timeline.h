@@ -13,7 +13,9 @@
 //   with TimelineOptions::dma_fixed_ns > 0, each DMA slice (transfer or piece) holds a nested
 //   slice "fixed cost" (cat "dma_fixed") of that length at its start: the per-piece fixed
 //   occupancy of sim/cost/dma_cost.cc (a transfer slice shows the one of its first piece);
-//   one flow ("ph":"s" / "f") per cross-engine dependency edge, producer -> consumer;
+//   one flow ("ph":"s" / "f") per instruction with cross-engine dependencies, from the producer
+//   whose result became visible last (the edge that bound its start), producer -> consumer;
+//   with TimelineOptions::all_dependencies, one per cross-engine dependency edge;
 //   counter tracks ("ph":"C") "SBUF in use" and "PSUM in use": bytes per partition of the
 //   live tiles over time (sim/stats/memory_stats.h); "DMA bandwidth": GB/s moved by all
 //   queues together (sim/trace/dma_bandwidth.h), when the run moved DMA bytes.
@@ -42,6 +44,7 @@ struct TimelineOptions {
   TimelineFormat format = TimelineFormat::kJson;  // write_timeline_file only
   bool dma_pieces = false;  // one slice per DMA piece instead of one per transfer
   double dma_fixed_ns = 0;  // the config's dma.fixed_ns (0: no fixed-cost slices)
+  bool all_dependencies = false;  // a flow per cross-engine edge, not only the binding one
 };
 
 // "none", "json" or "json.gz"; throws trnsim::Error naming the accepted values otherwise.

@@ -1,6 +1,7 @@
-// CLI modes added for simulator speed: `trnsim run --timeline none|json|json.gz` and
-// `--timeline-pieces`, `trnsim bench` (in-process figures, --write-trace, --targets smoke run:
-// it prints every target line; nothing about the figures is asserted).
+// CLI modes added for simulator speed: `trnsim run --timeline none|json|json.gz`,
+// `--timeline-pieces` and `--timeline-all-deps`, `trnsim bench` (in-process figures,
+// --write-trace, --targets smoke run: it prints every target line; nothing about the figures is
+// asserted).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -72,6 +73,21 @@ TEST_F(CliSpeed, RunTimelinePiecesDrawsMoreDmaSlices) {
   const int pieces = count_slices(nlohmann::json::parse(b), "dma");
   EXPECT_GT(transfers, 0);
   EXPECT_GT(pieces, transfers);
+}
+
+TEST_F(CliSpeed, RunTimelineAllDepsDrawsMoreFlows) {
+  ASSERT_EQ(trnsim("run " + trace + " --timing-only -q -o " + run_dir("b")).status, 0);
+  const std::string all_deps = " --timing-only -q --timeline-all-deps -o " + run_dir("a");
+  ASSERT_EQ(trnsim("run " + trace + all_deps).status, 0);
+  std::ifstream a(root / "a" / "timeline.json"), b(root / "b" / "timeline.json");
+  const auto flows = [](const nlohmann::json& t) {
+    int n = 0;
+    for (const nlohmann::json& e : t["traceEvents"]) n += e["ph"] == "s";
+    return n;
+  };
+  const int binding = flows(nlohmann::json::parse(b)), all = flows(nlohmann::json::parse(a));
+  EXPECT_GT(binding, 0);
+  EXPECT_GT(all, binding);
 }
 
 TEST_F(CliSpeed, BenchInProcessAndWriteTrace) {

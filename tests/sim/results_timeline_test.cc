@@ -1,10 +1,12 @@
 // Timeline (Chrome/Perfetto trace event JSON) structure on the hand-made run.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "isa/error.h"
@@ -19,9 +21,9 @@ using nlohmann::json;
 
 class ResultsTimeline : public ::testing::Test {
  protected:
-  json timeline() {
+  json timeline(const TimelineOptions& options = {}) {
     std::ostringstream os;
-    write_timeline(os, prog, run);
+    write_timeline(os, prog, run, options);
     return json::parse(os.str());  // throws (fails the test) if not valid JSON
   }
   std::vector<json> events(const json& t, const std::string& ph) {
@@ -115,7 +117,9 @@ TEST_F(ResultsTimeline, SubNanosecondTimesSurvive) {
 }
 
 TEST_F(ResultsTimeline, FlowsLinkProducerAndConsumerSlices) {
-  const json t = timeline();
+  TimelineOptions all;
+  all.all_dependencies = true;
+  const json t = timeline(all);
   const std::vector<json> starts = events(t, "s"), finishes = events(t, "f");
   ASSERT_EQ(starts.size(), run.cross_engine_edges.size());
   ASSERT_EQ(finishes.size(), run.cross_engine_edges.size());
@@ -135,6 +139,44 @@ TEST_F(ResultsTimeline, FlowsLinkProducerAndConsumerSlices) {
     EXPECT_LE(finishes[k]["ts"].get<double>(), c["ts"].get<double>() + c["dur"].get<double>());
   }
   EXPECT_NE(starts[0]["id"], starts[1]["id"]);
+}
+
+TEST_F(ResultsTimeline, ByDefaultOnlyTheBindingEdgeOfEachConsumerHasAFlow) {
+  // The first edge's consumer gets one more producer, whose result comes last: only that edge
+  // is drawn for it; every other consumer keeps its single edge.
+  const DepEdge first = run.cross_engine_edges[0];
+  int32_t late = -1;
+  for (const InstrRecord& r : run.records)
+    if (r.index != first.consumer && r.index != first.producer) late = r.index;
+  ASSERT_GE(late, 0);
+  double latest = 0;
+  for (const InstrRecord& r : run.records) latest = std::max(latest, r.end_ns);
+  run.records[late].end_ns = latest + 1;
+  run.cross_engine_edges.push_back({late, first.consumer});
+  // The flows of the all-edges timeline are the edges in order: the expected default flows are
+  // the binding edge of each consumer among them.
+  TimelineOptions all;
+  all.all_dependencies = true;
+  const std::vector<json> all_starts = events(timeline(all), "s");
+  ASSERT_EQ(all_starts.size(), run.cross_engine_edges.size());
+  std::map<int32_t, size_t> binding;  // consumer -> edge
+  for (size_t e = 0; e < run.cross_engine_edges.size(); ++e) {
+    const DepEdge& edge = run.cross_engine_edges[e];
+    const auto it = binding.find(edge.consumer);
+    const auto end_of = [&](size_t k) {
+      return run.records[run.cross_engine_edges[k].producer].end_ns;
+    };
+    if (it == binding.end() || end_of(e) > end_of(it->second)) binding[edge.consumer] = e;
+  }
+  EXPECT_EQ(binding[first.consumer], run.cross_engine_edges.size() - 1);
+  std::set<std::pair<int, double>> expected, drawn;
+  for (const auto& [consumer, e] : binding)
+    expected.insert({all_starts[e]["tid"].get<int>(), all_starts[e]["ts"].get<double>()});
+  const std::vector<json> starts = events(timeline(), "s");
+  EXPECT_EQ(starts.size(), binding.size());
+  EXPECT_EQ(events(timeline(), "f").size(), binding.size());
+  for (const json& st : starts) drawn.insert({st["tid"].get<int>(), st["ts"].get<double>()});
+  EXPECT_EQ(drawn, expected);
 }
 
 TEST_F(ResultsTimeline, BadRecordsAndEdgesAreErrors) {
