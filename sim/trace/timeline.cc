@@ -328,9 +328,9 @@ std::vector<bool> drawn_edges(const std::vector<DepEdge>& edges,
   if (options.all_dependencies) return drawn;
   constexpr size_t kNone = SIZE_MAX;
   std::vector<size_t> binding(by_index.size(), kNone);  // per consumer: its binding edge
+  const auto end_of = [&](size_t e) { return by_index[edges[e].producer]->end_ns; };
   for (size_t e = 0; e < edges.size(); ++e) {
     size_t& b = binding[edges[e].consumer];
-    const auto end_of = [&](size_t k) { return by_index[edges[k].producer]->end_ns; };
     if (b == kNone || end_of(e) > end_of(b)) b = e;
   }
   for (const size_t e : binding)
