@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "isa/opcodes.h"
@@ -42,6 +43,49 @@ struct DmaPieceRecord {
   int64_t bytes = 0;
 };
 
+// The DMA pieces of a run, column by column, with times in ps (the simulation's resolution):
+// a timing run moves its per-piece time arrays in here instead of copying them (the pieces are
+// most of a run's results: 16 per transfer by default). Reading piece k gives a DmaPieceRecord
+// by value, with times converted to ns as ps / 1000; a record pushed in has its times rounded
+// to the nearest ps.
+class DmaPieces {
+ public:
+  class Iterator {
+   public:
+    Iterator(const DmaPieces* p, size_t k) : p_(p), k_(k) {}
+    DmaPieceRecord operator*() const { return (*p_)[k_]; }
+    Iterator& operator++() { ++k_; return *this; }
+    bool operator!=(const Iterator& o) const { return k_ != o.k_; }
+   private:
+    const DmaPieces* p_;
+    size_t k_;
+  };
+
+  DmaPieces() = default;
+  DmaPieces(std::initializer_list<DmaPieceRecord> pieces);
+  // Columns of equal length; busy_end_ps[k] is when piece k's queue occupancy ends.
+  DmaPieces(std::vector<int32_t> index, std::vector<int16_t> queue, std::vector<int64_t> start_ps,
+            std::vector<int64_t> end_ps, std::vector<int64_t> busy_end_ps,
+            std::vector<int64_t> idle_ps, std::vector<int64_t> bytes);
+
+  size_t size() const { return index_.size(); }
+  bool empty() const { return index_.empty(); }
+  DmaPieceRecord operator[](size_t k) const {
+    return {index_[k], queue_[k], ns(start_ps_[k]), ns(end_ps_[k]),
+            ns(busy_end_ps_[k] - start_ps_[k]), ns(idle_ps_[k]), bytes_[k]};
+  }
+  Iterator begin() const { return {this, 0}; }
+  Iterator end() const { return {this, size()}; }
+  void push_back(const DmaPieceRecord& p);
+  void clear() { *this = DmaPieces(); }
+
+ private:
+  static double ns(int64_t ps) { return static_cast<double>(ps) / 1000.0; }
+  std::vector<int32_t> index_;
+  std::vector<int16_t> queue_;
+  std::vector<int64_t> start_ps_, end_ps_, busy_end_ps_, idle_ps_, bytes_;
+};
+
 // A cross-engine dependency edge the timing model honoured (for timeline flow arrows).
 struct DepEdge {
   int32_t producer = 0, consumer = 0;
@@ -53,7 +97,7 @@ struct RunResult {
   // Every DMA piece, in program order (pieces of one instruction by queue rotation). Timing
   // runs fill it; when it is empty (hand-made results), consumers treat each DMA record as one
   // piece on records[i].queue.
-  std::vector<DmaPieceRecord> dma_pieces;
+  DmaPieces dma_pieces;
   double total_ns = 0;
 };
 

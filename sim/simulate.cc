@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "isa/access_pattern.h"  // before semantics.h, which uses AccessPattern
 #include "isa/error.h"
@@ -36,23 +38,69 @@ int64_t anti_wait_ps(const TimingPlan& plan, const RunState& st, int32_t k) {
   return std::clamp<int64_t>(binding - idle_from, 0, st.idle_ps[k]);
 }
 
+// The DMA pieces of instructions [begin, end_instr): their times are moved out of st (kMove)
+// or copied (kCopy) and compacted in place to the DMA pieces, which keep program order.
+DmaPieces collect_dma_pieces(const TimingPlan& plan, RunState* st, int32_t begin,
+                             int32_t end_instr, int queue_base, PieceTimes times) {
+  const int32_t first = plan.piece_begin[begin], last = plan.piece_begin[end_instr];
+  std::vector<int64_t> start, end, busy_end, idle;
+  int32_t offset = 0;  // position in the time columns of piece `first`, minus first
+  if (times == PieceTimes::kMove) {
+    start = std::move(st->start_ps);
+    end = std::move(st->end_ps);
+    busy_end = std::move(st->busy_end_ps);
+    idle = std::move(st->idle_ps);
+  } else {
+    const auto copy = [&](const std::vector<int64_t>& v) {
+      return std::vector<int64_t>(v.begin() + first, v.begin() + last);
+    };
+    start = copy(st->start_ps);
+    end = copy(st->end_ps);
+    busy_end = copy(st->busy_end_ps);
+    idle = copy(st->idle_ps);
+    offset = first;
+  }
+  size_t count = 0;
+  for (int32_t i = begin; i < end_instr; ++i)
+    if (plan.engine[i] == isa::Engine::kDma) count += static_cast<size_t>(plan.pieces_of(i));
+  std::vector<int32_t> index;
+  std::vector<int16_t> queue;
+  std::vector<int64_t> bytes;
+  index.reserve(count);
+  queue.reserve(count);
+  bytes.reserve(count);
+  const int dma_base = queue_base + kNumComputeQueues;
+  size_t w = 0;  // next DMA piece; w <= k - offset, so compacting in place reads before it writes
+  for (int32_t k = first; k < last; ++k) {
+    const int32_t i = plan.piece_instr[k];
+    if (plan.engine[i] != isa::Engine::kDma) continue;
+    const size_t from = static_cast<size_t>(k - offset);
+    start[w] = start[from];
+    end[w] = end[from];
+    busy_end[w] = busy_end[from];
+    idle[w] = idle[from];
+    index.push_back(i - begin);
+    queue.push_back(static_cast<int16_t>(plan.piece_queue[k] - dma_base));
+    bytes.push_back(plan.cost_of(k).bytes);
+    ++w;
+  }
+  for (std::vector<int64_t>* v : {&start, &end, &busy_end, &idle}) v->resize(w);
+  return DmaPieces(std::move(index), std::move(queue), std::move(start), std::move(end),
+                   std::move(busy_end), std::move(idle), std::move(bytes));
+}
+
 }  // namespace
 
-RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin,
-                       int32_t end_instr, int queue_base) {
+RunResult collect_core(const TimingPlan& plan, RunState* state, int32_t begin,
+                       int32_t end_instr, int queue_base, PieceTimes times) {
+  const RunState& st = *state;
   RunResult r;
   const int32_t n = end_instr - begin;
   r.records.resize(n);
-  const int dma_base = queue_base + kNumComputeQueues;
-  int64_t dma_pieces = 0;
-  for (int32_t i = begin; i < end_instr; ++i)
-    if (plan.engine[i] == isa::Engine::kDma) dma_pieces += plan.pieces_of(i);
-  r.dma_pieces.reserve(static_cast<size_t>(dma_pieces));
   int64_t last_ps = 0;
   for (int32_t i = begin; i < end_instr; ++i) {
     InstrRecord& rec = r.records[i - begin];
     const int q = plan.queue_of[i] - queue_base;
-    const bool dma = plan.engine[i] == isa::Engine::kDma;
     rec.index = i - begin;
     rec.engine = plan.engine[i];
     rec.queue = static_cast<int16_t>(q >= kNumComputeQueues ? q - kNumComputeQueues : -1);
@@ -63,12 +111,6 @@ RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin
       busy_end = std::max(busy_end, st.busy_end_ps[k]);
       idle += st.idle_ps[k];
       anti += anti_wait_ps(plan, st, k);
-      if (dma) {
-        r.dma_pieces.push_back({i - begin, static_cast<int16_t>(plan.piece_queue[k] - dma_base),
-                                ns(st.start_ps[k]), ns(st.end_ps[k]),
-                                ns(st.busy_end_ps[k] - st.start_ps[k]), ns(st.idle_ps[k]),
-                                plan.cost_of(k).bytes});
-      }
     }
     rec.start_ns = ns(start);
     rec.end_ns = ns(end);
@@ -89,6 +131,7 @@ RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin
     }
   }
   r.total_ns = ns(last_ps);
+  r.dma_pieces = collect_dma_pieces(plan, state, begin, end_instr, queue_base, times);
   return r;
 }
 
@@ -97,7 +140,7 @@ RunResult run_plan(const TimingPlan& plan, const isa::Program& prog, isa::Machin
   st.reset(plan, &prog, values);
   NeuronCoreModel::instance().run(st);
   st.release_scheduling();  // collect_core() needs the times only: lower the peak
-  return collect_core(plan, st, 0, plan.size(), 0);
+  return collect_core(plan, &st, 0, plan.size(), 0, PieceTimes::kMove);
 }
 
 RunResult simulate(const isa::Program& prog, const HwConfig& cfg, Mode mode,

@@ -354,7 +354,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   // With dma_pieces, DMA transfers are drawn by piece when the result has pieces; flow arrows
   // of a DMA then bind to its first piece.
   const bool by_piece = options.dma_pieces && !result.dma_pieces.empty();
-  std::vector<const DmaPieceRecord*> first_piece(by_piece ? prog.instructions.size() : 0);
+  std::vector<int64_t> first_piece(by_piece ? prog.instructions.size() : 0, -1);  // piece number
   for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
     const DmaPieceRecord& piece = result.dma_pieces[i];
     if (piece.index < 0 || size_t(piece.index) >= prog.instructions.size() || piece.queue < 0)
@@ -362,7 +362,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
                   std::to_string(piece.index) + " or queue " + std::to_string(piece.queue) +
                   ", out of range");
     if (!by_piece) continue;
-    if (!first_piece[piece.index]) first_piece[piece.index] = &piece;
+    if (first_piece[piece.index] < 0) first_piece[piece.index] = int64_t(i);
     dma_queues.insert(piece.queue);
   }
   for (size_t i = 0; i < result.records.size(); ++i) {
@@ -469,8 +469,8 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
     const auto anchor = [&](const InstrRecord& r) {
       double start_ns = r.start_ns, busy_ns = r.busy_ns;
       int tid = timeline_tid(r.engine, r.queue);
-      if (by_piece && r.engine == isa::Engine::kDma && first_piece[r.index]) {
-        const DmaPieceRecord& piece = *first_piece[r.index];
+      if (by_piece && r.engine == isa::Engine::kDma && first_piece[r.index] >= 0) {
+        const DmaPieceRecord piece = result.dma_pieces[size_t(first_piece[r.index])];
         start_ns = piece.start_ns;
         busy_ns = piece.busy_ns;
         tid = timeline_tid(isa::Engine::kDma, piece.queue);

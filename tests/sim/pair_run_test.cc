@@ -183,6 +183,42 @@ TEST(PairRunTest, CoresShareTheStacksHbmBandwidthByDemand) {
   EXPECT_LT(std::max(both[0].total_ns, both[1].total_ns), alone * 1.2);
 }
 
+// Each core's result has its own DMA pieces (core 0's copied, core 1's moved out of the shared
+// run state), numbered by its own instructions and queues, and spanning its own DMA records.
+TEST(PairRunTest, EachCoreGetsItsOwnDmaPieces) {
+  const HwConfig cfg = load_target("trn2");
+  const PairLinks links = load_pair_links("trn2");
+  auto program = [&](int loads) {
+    ProgramBuilder b("loads");
+    auto in = b.tensor("in", {128, 512});
+    auto x = b.tile("x", Memory::kSbuf, 128, {512});
+    b.copy(b.whole(x), b.whole(x));  // a compute instruction before the DMAs
+    for (int k = 0; k < loads; ++k) b.dma(b.whole(x), b.whole(in));
+    return b.build(cfg);
+  };
+  const auto r = run_pair(program(2), program(3), cfg, links, nullptr, nullptr);
+  for (int c = 0; c < 2; ++c) {
+    const RunResult& core = r[c];
+    ASSERT_EQ(core.dma_pieces.size(), size_t(2 + c) * size_t(cfg.dma.queues)) << c;
+    for (const InstrRecord& rec : core.records) {
+      if (rec.engine != isa::Engine::kDma) continue;
+      double first_start = 1e300, last_end = 0;
+      int pieces = 0;
+      for (const DmaPieceRecord& p : core.dma_pieces) {
+        if (p.index != rec.index) continue;
+        ++pieces;
+        EXPECT_GE(p.queue, 0);
+        EXPECT_LT(p.queue, cfg.dma.queues);
+        first_start = std::min(first_start, p.start_ns);
+        last_end = std::max(last_end, p.end_ns);
+      }
+      EXPECT_EQ(pieces, cfg.dma.queues) << c << " " << rec.index;
+      EXPECT_DOUBLE_EQ(first_start, rec.start_ns) << c << " " << rec.index;
+      EXPECT_DOUBLE_EQ(last_end, rec.end_ns) << c << " " << rec.index;
+    }
+  }
+}
+
 TEST(PairRunTest, UnmatchedPairInstructionsAreNamed) {
   const HwConfig cfg = load_target("trn2");
   const PairLinks links = load_pair_links("trn2");

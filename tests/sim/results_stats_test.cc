@@ -107,8 +107,10 @@ TEST_F(ResultsStats, DmaActiveTimeIsTheUnionOfThePieceIntervals) {
   for (int k = 0; k < 400; ++k) {
     const double start = next() * 0.37, busy = next() * 0.01;
     run.dma_pieces.push_back(piece(int16_t(k % 4), start, busy));
-    all.emplace_back(start, start + busy);
   }
+  // The reference reads the pieces back: a result holds times in whole ps.
+  for (const DmaPieceRecord& p : run.dma_pieces)
+    all.emplace_back(p.start_ns, p.start_ns + p.busy_ns);
   std::sort(all.begin(), all.end());
   double expect = 0, cs = 0, ce = -1;
   for (const auto& [a, b] : all) {

@@ -1,0 +1,43 @@
+// RunResult's DMA piece columns (sim/run_result.h): times held in ps, read back as ns.
+#include <gtest/gtest.h>
+
+#include "isa/error.h"
+#include "sim/run_result.h"
+
+namespace trnsim::sim {
+namespace {
+
+TEST(DmaPieces, ColumnsReadBackAsRecordsInNs) {
+  const DmaPieces p({3, 7}, {0, 15}, {1000, 2500}, {4000, 9001}, {3000, 8000}, {0, 500},
+                    {64, 4096});
+  ASSERT_EQ(p.size(), 2u);
+  const DmaPieceRecord b = p[1];
+  EXPECT_EQ(b.index, 7);
+  EXPECT_EQ(b.queue, 15);
+  EXPECT_DOUBLE_EQ(b.start_ns, 2.5);
+  EXPECT_DOUBLE_EQ(b.end_ns, 9.001);
+  EXPECT_DOUBLE_EQ(b.busy_ns, 5.5);  // busy end - start
+  EXPECT_DOUBLE_EQ(b.dep_wait_ns, 0.5);
+  EXPECT_EQ(b.bytes, 4096);
+  int seen = 0;
+  for (const DmaPieceRecord& r : p) seen += r.index;
+  EXPECT_EQ(seen, 10);
+}
+
+TEST(DmaPieces, PushedRecordsAreRoundedToWholePs) {
+  DmaPieces p;
+  p.push_back({1, 2, 10.0004, 20.0006, 5.25, 1.0, 128});
+  EXPECT_DOUBLE_EQ(p[0].start_ns, 10.0);
+  EXPECT_DOUBLE_EQ(p[0].end_ns, 20.001);
+  EXPECT_DOUBLE_EQ(p[0].busy_ns, 5.25);
+  EXPECT_DOUBLE_EQ(p[0].dep_wait_ns, 1.0);
+  p.clear();
+  EXPECT_TRUE(p.empty());
+}
+
+TEST(DmaPieces, ColumnsOfDifferentLengthsAreAnError) {
+  EXPECT_THROW(DmaPieces({1, 2}, {0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}), Error);
+}
+
+}  // namespace
+}  // namespace trnsim::sim
