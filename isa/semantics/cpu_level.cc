@@ -30,7 +30,7 @@ CpuLevel cpu_level_supported() {
   static const CpuLevel best = [] {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return CpuLevel::kAvx512;
-    if (__builtin_cpu_supports("avx2")) return CpuLevel::kAvx2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return CpuLevel::kAvx2;
     return CpuLevel::kBaseline;
   }();
   return best;

@@ -16,7 +16,8 @@ enum class CpuLevel { kBaseline = 0, kAvx2 = 1, kAvx512 = 2 };
 
 // "baseline", "avx2", "avx512".
 std::string_view cpu_level_name(CpuLevel level);
-// The best level the running CPU supports (AVX-512 needs avx512f, AVX2 needs avx2).
+// The best level the running CPU supports (AVX-512 needs avx512f, AVX2 needs avx2 and
+// fma).
 CpuLevel cpu_level_supported();
 // The level in use: the supported one, capped by TRNSIM_CPU_LEVEL (read once). Throws
 // trnsim::Error for an unknown TRNSIM_CPU_LEVEL value.

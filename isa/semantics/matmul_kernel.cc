@@ -1,6 +1,7 @@
 #include "isa/semantics/matmul_kernel.h"
 
 #include <cstring>
+#include <vector>
 
 namespace trnsim::isa::sem {
 namespace {
@@ -67,15 +68,23 @@ __attribute__((always_inline)) inline void product(const float* s, const float* 
                                                    int64_t m_dim, int64_t k_dim, int64_t n_dim,
                                                    int64_t ld, bool acc) {
   constexpr int64_t kStrip = int64_t(kLanes) * kCols;
+  // Each strip of v is copied to contiguous rows first: read in place, its K rows are n_dim
+  // floats apart and a power-of-two n_dim maps them onto a few L1 sets, which evicts the strip
+  // between row blocks.
+  thread_local std::vector<float> packed;
   int64_t n = 0;
   for (; n + kStrip <= n_dim; n += kStrip) {
+    packed.resize(size_t(k_dim * kStrip));
+    for (int64_t k = 0; k < k_dim; ++k)
+      std::memcpy(packed.data() + k * kStrip, v + k * n_dim + n, kStrip * sizeof(float));
+    const float* strip = packed.data();
     int64_t m = 0;
     for (; m + kRows <= m_dim; m += kRows)
-      product_block<kLanes, kRows, kCols>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
+      product_block<kLanes, kRows, kCols>(s + m, strip, out + m * ld + n, m_dim, k_dim, kStrip,
                                           ld, acc);
     for (; m < m_dim; ++m)
-      product_block<kLanes, 1, kCols>(s + m, v + n, out + m * ld + n, m_dim, k_dim, n_dim,
-                                          ld, acc);
+      product_block<kLanes, 1, kCols>(s + m, strip, out + m * ld + n, m_dim, k_dim, kStrip, ld,
+                                      acc);
   }
   for (; n + kLanes <= n_dim; n += kLanes) {
     int64_t m = 0;
@@ -94,18 +103,85 @@ __attribute__((always_inline)) inline void product(const float* s, const float* 
     }
 }
 
+// Whether every product of two of these values (x[i] of one operand, y of the other, both
+// passing) is exact and normal in fp32, so that a fused multiply-add rounds like the product
+// then the sum: each value is zero, or has at most 12 significant bits (bf16, fp16 and fp8 values
+// do) and a magnitude in [2^-63, 2^64). Infinities, NaNs and subnormals fail. Branch-free over
+// vectors of kLanes (inlined into the target-specific kernels); the tail is padded with zeros.
+template <int kLanes>
+__attribute__((always_inline)) inline bool products_exact(const float* x, int64_t count) {
+  constexpr uint32_t kLowBits = (1u << 12) - 1;  // of the 23 stored: 11 stay, 12 significant
+  constexpr uint32_t kLowest = (127u - 63) << 23;  // magnitude bits of 2^-63
+  constexpr uint32_t kSpan = 127u << 23;           // from 2^-63 up to 2^64
+  typedef uint32_t Bits __attribute__((vector_size(kLanes * sizeof(uint32_t))));
+  Bits failed{};
+  const auto check = [&failed](const Bits& b) {
+    const Bits mag = b & 0x7FFFFFFFu;
+    failed |= Bits((mag != 0) & (((b & kLowBits) != 0) | ((mag - kLowest) >= kSpan)));
+  };
+  int64_t i = 0;
+  for (; i + kLanes <= count; i += kLanes) {
+    Bits b;
+    std::memcpy(&b, x + i, sizeof b);
+    check(b);
+  }
+  if (i < count) {
+    Bits tail{};
+    std::memcpy(&tail, x + i, size_t(count - i) * sizeof(float));
+    check(tail);
+  }
+  uint32_t lanes[kLanes], any = 0;
+  std::memcpy(lanes, &failed, sizeof lanes);
+  for (uint32_t lane : lanes) any |= lane;
+  return any == 0;
+}
+
+template <int kLanes>
+__attribute__((always_inline)) inline bool fused_is_exact(const float* s, const float* v,
+                                                          int64_t m_dim, int64_t k_dim,
+                                                          int64_t n_dim) {
+  return products_exact<kLanes>(s, m_dim * k_dim) && products_exact<kLanes>(v, k_dim * n_dim);
+}
+
 // Block shapes per register file: AVX-512 has 32 zmm (8 x 2 accumulators of 16 lanes), AVX2 and
 // SSE 16 registers (6 x 2 accumulators, plus 2 loads and a broadcast).
+//
+// The *_fused variants let the compiler contract each product and sum into a fused
+// multiply-add (one rounding); they run only when fused_is_exact(), where that one rounding is
+// the rounding of the sum, so they give the documented order's bits. (The AVX2 level requires
+// FMA, cpu_level.h; AVX-512F includes it.)
+#define TRNSIM_FUSED optimize("fp-contract=fast")
+__attribute__((target("avx512f"), TRNSIM_FUSED)) void product_avx512_fused(
+    const float* s, const float* v, float* out, int64_t m_dim, int64_t k_dim, int64_t n_dim,
+    int64_t ld, bool accumulate) {
+  product<16, 8, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
+}
+
 __attribute__((target("avx512f"))) void product_avx512(const float* s, const float* v,
                                                         float* out, int64_t m_dim, int64_t k_dim,
                                                         int64_t n_dim, int64_t ld,
                                                         bool accumulate) {
+  if (fused_is_exact<16>(s, v, m_dim, k_dim, n_dim)) {
+    product_avx512_fused(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
+    return;
+  }
   product<16, 8, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
 }
+
+__attribute__((target("avx2,fma"), TRNSIM_FUSED)) void product_avx2_fused(
+    const float* s, const float* v, float* out, int64_t m_dim, int64_t k_dim, int64_t n_dim,
+    int64_t ld, bool accumulate) {
+  product<8, 6, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
+}
+#undef TRNSIM_FUSED
 
 __attribute__((target("avx2"))) void product_avx2(const float* s, const float* v, float* out,
                                                    int64_t m_dim, int64_t k_dim, int64_t n_dim,
                                                    int64_t ld, bool accumulate) {
+  if (fused_is_exact<8>(s, v, m_dim, k_dim, n_dim)) {
+    product_avx2_fused(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
+    return;
+  }
   product<8, 6, 2>(s, v, out, m_dim, k_dim, n_dim, ld, accumulate);
 }
 

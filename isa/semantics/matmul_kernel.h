@@ -1,9 +1,11 @@
 // The fp32 product kernel of nc_matmul, with runtime CPU dispatch (isa/semantics/cpu_level.h).
 // Every variant computes each output element in the documented order (see nc_matmul):
 // acc = 0; for k = 0..K-1: acc = acc + (s[k,m] * v[k,n]), each product and each sum rounded to
-// fp32, no fused multiply-add (the library builds with -ffp-contract=off). So all variants give
-// bit-identical results; they only vectorise across independent outputs (register blocks of
-// rows x vectors of columns).
+// fp32 (the library builds with -ffp-contract=off). So all variants give bit-identical results;
+// they only vectorise across independent outputs (register blocks of rows x vectors of
+// columns). The AVX2 and AVX-512 variants use fused multiply-adds when the operands make every
+// product exact in fp32 (bf16, fp16 and fp8 values of moderate magnitude): then one rounding of
+// product + sum is the rounding of the sum, so the bits do not change.
 #pragma once
 
 #include <cstdint>

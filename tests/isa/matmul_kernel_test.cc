@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -136,6 +137,36 @@ TEST(MatmulKernel, SpecialValuesMatchTheReferenceBits) {
     matmul_kernel_for(level)(s.data(), v.data(), got.data(), m_dim, k_dim, n_dim, n_dim, false);
     for (size_t e = 0; e < want.size(); ++e)
       ASSERT_EQ(bits(got[e]), bits(want[e])) << cpu_level_name(level) << " element " << e;
+  }
+}
+
+// bf16 values whose products overflow or underflow fp32: a fused multiply-add would keep the
+// exact product and round differently (2^127 instead of inf; 0 instead of 2^-149), so the AVX2
+// and AVX-512 levels must not fuse here.
+TEST(MatmulKernel, Bf16ProductsThatLeaveTheNormalRangeKeepTheReferenceBits) {
+  const int64_t m_dim = 8, k_dim = 2, n_dim = 32;  // full vectors at every level
+  struct Case {
+    float s0, v0, s1, v1;
+  };
+  const Case cases[] = {{-std::ldexp(1.0f, 64), std::ldexp(1.0f, 63), std::ldexp(1.0f, 64),
+                         std::ldexp(1.0f, 64)},
+                        {std::ldexp(1.5f, -75), std::ldexp(1.0f, -75), -std::ldexp(1.0f, -75),
+                         std::ldexp(1.0f, -75)}};
+  for (const Case& c : cases) {
+    std::vector<float> s(size_t(k_dim * m_dim)), v(size_t(k_dim * n_dim));
+    std::fill(s.begin(), s.begin() + m_dim, c.s0);
+    std::fill(s.begin() + m_dim, s.end(), c.s1);
+    std::fill(v.begin(), v.begin() + n_dim, c.v0);
+    std::fill(v.begin() + n_dim, v.end(), c.v1);
+    for (float x : {c.s0, c.v0, c.s1, c.v1}) ASSERT_EQ(round_to(DType::kBf16, x), x);
+    const std::vector<float> want = reference(s, v, m_dim, k_dim, n_dim);
+    ASSERT_NE(bits(want[0]), bits(std::fma(c.s1, c.v1, std::fma(c.s0, c.v0, 0.0f))));
+    for (CpuLevel level : supported_levels()) {
+      std::vector<float> got(want.size());
+      matmul_kernel_for(level)(s.data(), v.data(), got.data(), m_dim, k_dim, n_dim, n_dim, false);
+      for (size_t e = 0; e < want.size(); ++e)
+        ASSERT_EQ(bits(got[e]), bits(want[e])) << cpu_level_name(level) << " element " << e;
+    }
   }
 }
 
