@@ -1,11 +1,11 @@
 #include "sim/inputs.h"
 
 #include <algorithm>
-#include <random>
 
 #include "isa/checked.h"
 #include "isa/error.h"
 #include "isa/npy.h"
+#include "sim/random_values.h"
 
 namespace trnsim::sim {
 namespace {
@@ -19,25 +19,22 @@ std::string shape_text(const std::vector<int64_t>& s) {
 void fill_random(isa::MachineState& st, int tensor, uint64_t seed) {
   const isa::HbmTensor& t = st.program().tensors[tensor];
   // Each tensor gets its own stream so adding a tensor does not change the others' data.
-  std::seed_seq seq{seed, uint64_t(tensor)};
-  std::mt19937_64 rng(seq);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
+  RandomStream rng(seed, uint64_t(tensor));
   const bool is_signed = t.dtype == isa::DType::kInt8 || t.dtype == isa::DType::kInt16 ||
                          t.dtype == isa::DType::kInt32;
-  std::uniform_int_distribution<int> ints(is_signed ? -8 : 0, is_signed ? 8 : 16);
+  const int64_t lo = is_signed ? -8 : 0, hi = is_signed ? 8 : 16;
   std::vector<uint8_t>& image = st.hbm(tensor);
   const int64_t esize = isa::dtype_bytes(t.dtype), elements = t.elements();
   const bool is_float = isa::dtype_is_float(t.dtype);
-  // Values in blocks, then one bulk conversion per block: the same draws in the same order.
+  // Values in blocks, then one bulk conversion per block.
   constexpr int64_t kBlock = 4096;
   std::vector<float> block(size_t(std::min(elements, kBlock)));
   for (int64_t start = 0; start < elements; start += kBlock) {
     const int64_t n = std::min(kBlock, elements - start);
-    if (is_float) {
-      for (int64_t i = 0; i < n; ++i) block[size_t(i)] = normal(rng);
-    } else {
-      for (int64_t i = 0; i < n; ++i) block[size_t(i)] = float(ints(rng));
-    }
+    if (is_float)
+      rng.normals(uint64_t(start), n, block.data());
+    else
+      rng.uniform_ints(uint64_t(start), n, lo, hi, block.data());
     isa::encode_values(t.dtype, block.data(), n, image.data() + start * esize);
   }
 }
