@@ -191,19 +191,21 @@ class _Findings:
 def _never_written(program, accesses, preset, findings):
     tiles = {t.name: t for t in program.tiles}
     kernel_made = {t.name for t in program.tensors} - set(preset)
-    written = {}  # buffer -> [box, ...]
+    written = {}  # buffer -> {view text: box} (a region written again is kept once)
     for ins, (reads, writes) in zip(program.instructions, accesses):
         for field, (buf, box) in reads:
             if buf not in tiles and buf not in kernel_made:
                 continue
-            if not any(overlaps(w, box) for w in written.get(buf, ())):
+            regions = written.get(buf, {})
+            if ins[field] not in regions and not any(overlaps(w, box)
+                                                     for w in regions.values()):
                 what = ("tile allocated at %s" % tiles[buf].source) if buf in tiles \
                     else "HBM tensor made by the kernel"
                 findings.add("unwritten", ins["label"],
                              "%s reads %s (%s), which nothing wrote before: its values are "
                              "whatever the memory held" % (ins["op"], ins[field], what))
-        for _, (buf, box) in writes:
-            written.setdefault(buf, []).append(box)
+        for field, (buf, box) in writes:
+            written.setdefault(buf, {})[ins[field]] = box
 
 
 def _by_segment(program):
@@ -224,7 +226,9 @@ def _loop_carried(program, accesses, findings):
     by_segment = _by_segment(program) if loops else {}
     for loop in loops:
         bounds = loop.starts + [loop.end if loop.end is not None else loop.starts[-1]]
-        earlier = {}  # buffer -> [box written by an earlier iteration]
+        # buffer -> {view text: box} written by an earlier iteration / by this one. The same
+        # text is the same region: it contains and overlaps itself, and is kept once.
+        earlier = {}
         for it in range(len(loop.starts)):
             current = {}
             for seg in range(bounds[it] + 1, bounds[it + 1] + 1):
@@ -234,19 +238,22 @@ def _loop_carried(program, accesses, findings):
                     for field, (buf, box) in reads:
                         if buf not in earlier or _associative(ins):
                             continue
-                        if any(contains(w, box) for w in current.get(buf, ())):
+                        text = ins[field]
+                        mine = current.get(buf, {})
+                        if text in mine or any(contains(w, box) for w in mine.values()):
                             continue
-                        if any(overlaps(w, box) for w in earlier[buf]):
+                        if text in earlier[buf] or any(overlaps(w, box)
+                                                       for w in earlier[buf].values()):
                             findings.add(
                                 "carried", ins["label"],
                                 "%s reads %s, written by an earlier iteration of the "
                                 "nl.affine_range loop at %s: affine_range iterations must be "
                                 "independent; use nl.sequential_range for a loop-carried "
                                 "dependency" % (ins["op"], ins[field], loop.source))
-                    for _, (buf, box) in writes:
-                        current.setdefault(buf, []).append(box)
-            for buf, boxes in current.items():
-                earlier.setdefault(buf, []).extend(boxes)
+                    for field, (buf, box) in writes:
+                        current.setdefault(buf, {})[ins[field]] = box
+            for buf, regions in current.items():
+                earlier.setdefault(buf, {}).update(regions)
 
 
 def kernel_warnings(program, preset=()):

@@ -19,6 +19,8 @@ _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _INT = re.compile(r"-?[0-9]+\Z")
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _F64 = struct.Struct("<d")
+_TENSOR_KEYS = frozenset(("name", "shape", "dtype", "role", "comment"))
+_TILE_KEYS = frozenset(("name", "memory", "partitions", "shape", "dtype", "address", "comment"))
 
 
 class EncodeError(ValueError):
@@ -26,6 +28,13 @@ class EncodeError(ValueError):
 
 
 def _uvar(out, v):
+    # Callers on hot paths append values below 0x80 themselves (one byte, as here).
+    if v < 0x4000:  # two bytes at most: the ids and numbers of a large trace
+        if v >= 0x80:
+            out.append((v & 0x7F) | 0x80)
+            v >>= 7
+        out.append(v)
+        return
     while v >= 0x80:
         out.append((v & 0x7F) | 0x80)
         v >>= 7
@@ -107,12 +116,19 @@ class _Encoder:
         self.buffers = {}  # name: (buffer number, shape with the partition dim first)
         self.entries = {}  # (op, field names): opcode table entry number
         self.views = {}    # view text: encoded view (kernels reuse the same views)
+        # (slice text, buffer shape): encoded slices. Tiles allocated per loop iteration have
+        # names of their own but share the few slice texts of the kernel's lines.
+        self.slices = {}
         self.trace = trace
 
     def str(self, text):
         if not isinstance(text, str):
             raise EncodeError("expected a string, got %r" % (text,))
-        _uvar(self.body, self.strings.id(text))
+        i = self.strings.id(text)
+        if i < 0x80:
+            self.body.append(i)
+        else:
+            _uvar(self.body, i)
 
     def view(self, text):
         cached = self.views.get(text)
@@ -125,25 +141,37 @@ class _Encoder:
             raise EncodeError("view %r" % text)
         number, shape = buf
         body = rest[:-1]
+        slices = self.slices.get((body, shape))
+        if slices is None:
+            slices = self.slices[(body, shape)] = self._slices(text, body, shape)
+        out = bytearray([VIEW])
+        _uvar(out, number)
+        out += slices
+        out = bytes(out)
+        self.views[text] = out
+        return out
+
+    @staticmethod
+    def _slices(text, body, shape):
+        """The encoded (start, stop, step) of every dim of a view's slice text `body`."""
         if "[" in body or "]" in body or not body.strip(" \t"):
             raise EncodeError("view %r" % text)
         parts = body.split(",")
         if len(parts) > len(shape):
             raise EncodeError("view %r" % text)
-        out = bytearray([VIEW])
-        _uvar(out, number)
+        out = bytearray()
         for d, size in enumerate(shape):
             start, stop, step = _slice(parts[d], size) if d < len(parts) else (0, size, 1)
             _svar(out, start)
             _svar(out, stop)
             _svar(out, step)
-        out = bytes(out)
-        self.views[text] = out
-        return out
+        return bytes(out)
 
     def value(self, v):
         b = self.body
-        if v is None:
+        if type(v) is str and "[" in v:  # a view: the usual value
+            b += self.view(v)
+        elif v is None:
             b.append(NULL)
         elif v is True or v is False:
             b.append(TRUE if v else FALSE)
@@ -193,7 +221,7 @@ class _Encoder:
             _svar(self.body, n)
 
     def buffer_name(self, d, allowed):
-        if not isinstance(d, dict) or set(d) - allowed:
+        if not isinstance(d, dict) or not allowed.issuperset(d):
             raise EncodeError("buffer %r" % (d,))
         name = d.get("name")
         if not isinstance(name, str) or name in self.buffers:
@@ -208,15 +236,14 @@ class _Encoder:
             raise EncodeError("tensors or tiles")
         _uvar(self.body, len(tensors))
         for t in tensors:
-            name = self.buffer_name(t, {"name", "shape", "dtype", "role", "comment"})
+            name = self.buffer_name(t, _TENSOR_KEYS)
             self.dims(t.get("shape"))
             self.str(t.get("dtype"))
             self.str(t.get("role"))
-            self.buffers[name] = (len(self.buffers), list(t["shape"]))
+            self.buffers[name] = (len(self.buffers), tuple(t["shape"]))
         _uvar(self.body, len(tiles))
         for t in tiles:
-            name = self.buffer_name(t, {"name", "memory", "partitions", "shape", "dtype",
-                                        "address", "comment"})
+            name = self.buffer_name(t, _TILE_KEYS)
             self.str(t.get("memory"))
             partitions = t.get("partitions")
             if type(partitions) is not int:
@@ -232,7 +259,7 @@ class _Encoder:
                 _svar(self.body, address)
             else:
                 raise EncodeError("address %r" % (address,))
-            self.buffers[name] = (len(self.buffers), [partitions] + list(t["shape"]))
+            self.buffers[name] = (len(self.buffers), (partitions,) + tuple(t["shape"]))
 
     def instructions(self):
         """The opcode table and the instructions, encoded into a buffer of their own first
@@ -249,7 +276,10 @@ class _Encoder:
             entry = entries.get((ins["op"], keys))
             if entry is None:
                 entry = entries[(ins["op"], keys)] = len(entries)
-            _uvar(self.body, entry)
+            if entry < 0x80:
+                self.body.append(entry)
+            else:
+                _uvar(self.body, entry)
             engine = ins.get("engine")
             if engine == "" or (engine is not None and not isinstance(engine, str)):
                 raise EncodeError("engine %r" % (engine,))
