@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string_view>
@@ -118,13 +119,26 @@ class GzWriter : public BlockWriter {
 // field is the main cost for million-instruction timelines). The owner calls flush() at the end.
 class BufferedSink {
  public:
-  explicit BufferedSink(BlockWriter& out) : out_(out) { buf_.reserve(kBlockBytes + 4096); }
+  explicit BufferedSink(BlockWriter& out) : out_(out), buf_(new char[kBlockBytes]) {}
+  BufferedSink(const BufferedSink&) = delete;
+  BufferedSink& operator=(const BufferedSink&) = delete;
   BufferedSink& operator<<(std::string_view s) {
-    buf_.append(s.data(), s.size());
-    if (buf_.size() >= kBlockBytes) flush();
+    if (s.size() > kBlockBytes - n_) {
+      flush();
+      if (s.size() > kBlockBytes) {
+        out_.write(s.data(), s.size());
+        return *this;
+      }
+    }
+    std::memcpy(buf_.get() + n_, s.data(), s.size());
+    n_ += s.size();
     return *this;
   }
-  BufferedSink& operator<<(const char* s) { return *this << std::string_view(s); }
+  // String literals: the length is known at compile time (no strlen per fragment).
+  template <size_t N>
+  BufferedSink& operator<<(const char (&s)[N]) { return *this << std::string_view(s, N - 1); }
+  template <typename Ptr, std::enable_if_t<std::is_same_v<Ptr, const char*>, int> = 0>
+  BufferedSink& operator<<(Ptr s) { return *this << std::string_view(s); }
   BufferedSink& operator<<(const std::string& s) { return *this << std::string_view(s); }
   BufferedSink& operator<<(const Text& t) { return *this << t.view(); }
   template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
@@ -134,14 +148,15 @@ class BufferedSink {
     return *this << std::string_view(digits, size_t(res.ptr - digits));
   }
   void flush() {
-    out_.write(buf_.data(), buf_.size());
-    buf_.clear();
+    out_.write(buf_.get(), n_);
+    n_ = 0;
   }
 
  private:
   static constexpr size_t kBlockBytes = 1 << 20;
   BlockWriter& out_;
-  std::string buf_;
+  std::unique_ptr<char[]> buf_;
+  size_t n_ = 0;
 };
 
 // Counter tracks "SBUF in use" / "PSUM in use" (bytes per partition of live tiles over time,
