@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <queue>
+#include <limits>
 #include <utility>
 
 namespace trnsim::sim {
@@ -23,95 +23,108 @@ bool span_of(double start_ns, double busy_ns, int64_t bytes, double fixed_ns, Sp
   return true;
 }
 
-// The pieces of a run (or its DMA records, when it has no pieces) that move data, by queue.
-class PieceSpans {
+// The spans of a run's pieces (or of its DMA records, when it has no pieces) that move data,
+// by queue in piece order: one sequential pass over the result's columns.
+std::vector<std::vector<Span>> spans_by_queue(const RunResult& result, double fixed_ns) {
+  std::vector<std::vector<Span>> by_queue;
+  const auto add = [&](int queue, const Span& s) {
+    const size_t q = size_t(std::max(0, queue));
+    if (q >= by_queue.size()) by_queue.resize(q + 1);
+    by_queue[q].push_back(s);
+  };
+  Span s;
+  if (!result.dma_pieces.empty()) {
+    for (const DmaPieceRecord p : result.dma_pieces)
+      if (span_of(p.start_ns, p.busy_ns, p.bytes, fixed_ns, &s)) add(p.queue, s);
+    return by_queue;
+  }
+  for (const InstrRecord& r : result.records)
+    if (r.engine == isa::Engine::kDma && span_of(r.start_ns, r.busy_ns, r.bytes, fixed_ns, &s))
+      add(r.queue, s);
+  return by_queue;
+}
+
+// A tournament tree over streams' next times: which stream has the earliest (lowest index on
+// ties), updated in log2(streams) comparisons when one stream advances.
+class EarliestOf {
  public:
-  PieceSpans(const RunResult& result, double fixed_ns)
-      : result_(result), fixed_ns_(fixed_ns), by_piece_(!result.dma_pieces.empty()) {
-    const size_t n = by_piece_ ? result.dma_pieces.size() : result.records.size();
-    Span s;
-    for (size_t k = 0; k < n; ++k) {
-      if (!span(k, &s)) continue;
-      const size_t queue = size_t(std::max(
-          0, by_piece_ ? int(result.dma_pieces[k].queue) : int(result.records[k].queue)));
-      if (queue >= by_queue_.size()) by_queue_.resize(queue + 1);
-      by_queue_[queue].push_back(int32_t(k));
-    }
+  explicit EarliestOf(size_t n) {
+    while (leaves_ < std::max<size_t>(n, 1)) leaves_ *= 2;
+    time_.assign(leaves_, std::numeric_limits<double>::infinity());
+    winner_.resize(2 * leaves_);
+    for (size_t i = 0; i < leaves_; ++i) winner_[leaves_ + i] = uint32_t(i);
+    for (size_t j = leaves_ - 1; j >= 1; --j) replay(j);
   }
-  bool span(size_t k, Span* s) const {
-    if (by_piece_) {
-      const DmaPieceRecord p = result_.dma_pieces[k];
-      return span_of(p.start_ns, p.busy_ns, p.bytes, fixed_ns_, s);
-    }
-    const InstrRecord& r = result_.records[k];
-    return r.engine == isa::Engine::kDma && span_of(r.start_ns, r.busy_ns, r.bytes, fixed_ns_, s);
+  void set(size_t stream, double t) {
+    time_[stream] = t;
+    for (size_t j = (leaves_ + stream) / 2; j >= 1; j /= 2) replay(j);
   }
-  Span operator[](int32_t k) const {
-    Span s;
-    span(size_t(k), &s);
-    return s;
-  }
-  const std::vector<std::vector<int32_t>>& by_queue() const { return by_queue_; }
+  size_t stream() const { return winner_[1]; }
+  double time() const { return time_[winner_[1]]; }
 
  private:
-  const RunResult& result_;
-  double fixed_ns_;
-  bool by_piece_;
-  std::vector<std::vector<int32_t>> by_queue_;  // indices of pieces that move data
+  void replay(size_t j) {
+    const uint32_t a = winner_[2 * j], b = winner_[2 * j + 1];
+    winner_[j] = time_[b] < time_[a] ? b : a;  // a < b: a wins ties
+  }
+  size_t leaves_ = 1;
+  std::vector<double> time_;
+  std::vector<uint32_t> winner_;  // node j: the winner of its subtree; leaves at [leaves_, 2x)
 };
 
 }  // namespace
 
 // A queue serves one piece at a time, so its pieces' begins, taken in order, are already sorted
 // and so are their ends (checked, sorted when not: hand-made results may overlap). The track
-// merges these two sorted streams per queue, instead of sorting every rate step of the run.
+// merges these two sorted streams per queue (a tournament tree picks the next), instead of
+// sorting every rate step of the run.
 std::vector<BandwidthPoint> dma_bandwidth_track(const RunResult& result, double fixed_ns) {
-  const PieceSpans spans(result, fixed_ns);
+  const std::vector<std::vector<Span>> by_queue = spans_by_queue(result, fixed_ns);
   struct Stream {
-    const std::vector<int32_t>* order;  // piece indices by time
-    std::vector<int32_t> sorted;        // the queue's pieces sorted, when they were not
-    bool ends;                          // begins (+rate) or ends (-rate)
+    const std::vector<Span>* spans;  // the queue's, in piece order
+    std::vector<int32_t> sorted;     // positions in time order, when piece order is not
+    bool ends;                       // begins (+rate) or ends (-rate)
     size_t next;
+    const Span& at(size_t k) const { return (*spans)[sorted.empty() ? k : size_t(sorted[k])]; }
+    double time(size_t k) const { return ends ? at(k).end : at(k).begin; }
   };
   std::vector<Stream> streams;
-  const auto time_of = [&](bool ends, int32_t k) {
-    const Span s = spans[k];
-    return ends ? s.end : s.begin;
-  };
-  for (const std::vector<int32_t>& pieces : spans.by_queue()) {
-    if (pieces.empty()) continue;
+  for (const std::vector<Span>& spans : by_queue) {
+    if (spans.empty()) continue;
     for (const bool ends : {false, true}) {
-      const auto earlier = [&](int32_t a, int32_t b) {
-        return time_of(ends, a) < time_of(ends, b);
+      const auto earlier = [&](const Span& a, const Span& b) {
+        return ends ? a.end < b.end : a.begin < b.begin;
       };
-      Stream st{&pieces, {}, ends, 0};
-      if (!std::is_sorted(pieces.begin(), pieces.end(), earlier)) {
-        st.sorted = pieces;
-        std::stable_sort(st.sorted.begin(), st.sorted.end(), earlier);
+      Stream st{&spans, {}, ends, 0};
+      if (!std::is_sorted(spans.begin(), spans.end(), earlier)) {
+        st.sorted.resize(spans.size());
+        for (size_t k = 0; k < spans.size(); ++k) st.sorted[k] = int32_t(k);
+        std::stable_sort(st.sorted.begin(), st.sorted.end(), [&](int32_t a, int32_t b) {
+          return earlier(spans[size_t(a)], spans[size_t(b)]);
+        });
       }
       streams.push_back(std::move(st));
     }
   }
-  for (Stream& st : streams)
-    if (!st.sorted.empty()) st.order = &st.sorted;  // after the moves: points into its own
-  // Min-heap of (next time, stream).
-  using Head = std::pair<double, size_t>;
-  std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
-  for (size_t i = 0; i < streams.size(); ++i)
-    heads.push({time_of(streams[i].ends, (*streams[i].order)[0]), i});
+  // Each step takes the stream with the earliest next time (the lowest stream on ties).
+  const auto next_time = [&](size_t i) {
+    const Stream& st = streams[i];
+    return st.next < st.spans->size() ? st.time(st.next)
+                                      : std::numeric_limits<double>::infinity();
+  };
+  EarliestOf earliest(streams.size());
+  for (size_t i = 0; i < streams.size(); ++i) earliest.set(i, next_time(i));
   std::vector<BandwidthPoint> track;
   double rate = 0;
-  while (!heads.empty()) {
-    const double t = heads.top().first;
-    while (!heads.empty() && heads.top().first == t) {
-      const size_t i = heads.top().second;
+  while (earliest.time() != std::numeric_limits<double>::infinity()) {
+    const double t = earliest.time();
+    do {  // every stream at time t (at least one, so a NaN time cannot stall the loop)
+      const size_t i = earliest.stream();
       Stream& st = streams[i];
-      heads.pop();
-      const Span s = spans[(*st.order)[st.next]];
-      rate += st.ends ? -s.rate : s.rate;
-      if (++st.next < st.order->size())
-        heads.push({time_of(st.ends, (*st.order)[st.next]), i});
-    }
+      rate += st.ends ? -st.at(st.next).rate : st.at(st.next).rate;
+      ++st.next;
+      earliest.set(i, next_time(i));
+    } while (earliest.time() == t);
     // Sums of +r and -r leave rounding residue; below a byte per second it is zero.
     if (std::abs(rate) < 1e-9) rate = 0;
     if (!track.empty() && track.back().bytes_per_ns == rate) continue;
