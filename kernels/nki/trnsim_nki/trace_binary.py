@@ -28,7 +28,6 @@ class EncodeError(ValueError):
 
 
 def _uvar(out, v):
-    # Callers on hot paths append values below 0x80 themselves (one byte, as here).
     if v < 0x4000:  # two bytes at most: the ids and numbers of a large trace
         if v >= 0x80:
             out.append((v & 0x7F) | 0x80)
@@ -124,11 +123,7 @@ class _Encoder:
     def str(self, text):
         if not isinstance(text, str):
             raise EncodeError("expected a string, got %r" % (text,))
-        i = self.strings.id(text)
-        if i < 0x80:
-            self.body.append(i)
-        else:
-            _uvar(self.body, i)
+        _uvar(self.body, self.strings.id(text))
 
     def view(self, text):
         cached = self.views.get(text)
@@ -276,10 +271,7 @@ class _Encoder:
             entry = entries.get((ins["op"], keys))
             if entry is None:
                 entry = entries[(ins["op"], keys)] = len(entries)
-            if entry < 0x80:
-                self.body.append(entry)
-            else:
-                _uvar(self.body, entry)
+            _uvar(self.body, entry)
             engine = ins.get("engine")
             if engine == "" or (engine is not None and not isinstance(engine, str)):
                 raise EncodeError("engine %r" % (engine,))
