@@ -14,8 +14,6 @@ class RandomStream {
  public:
   RandomStream(uint64_t seed, uint64_t stream);
 
-  // 64 uniformly distributed bits for counter `index`.
-  uint64_t bits(uint64_t index) const;
   // out[k] = a standard normal N(0, 1) value for index first + k, k < n (computed in float64).
   void normals(uint64_t first, int64_t n, float* out);
   // out[k] = an integer uniform in [lo, hi] for index first + k; needs lo <= hi and
@@ -24,6 +22,7 @@ class RandomStream {
   void uniform_ints(uint64_t first, int64_t n, int64_t lo, int64_t hi, float* out) const;
 
  private:
+  uint64_t bits(uint64_t index) const;  // 64 uniformly distributed bits for counter `index`
   double rejected_normal(uint64_t first_draw);
   uint64_t fallback_bits();
   double fallback_unit();
