@@ -192,7 +192,7 @@ void NeuronCoreModel::run_dma_queue(int q) {
       if (st.abort) return;
       continue;
     }
-    const int64_t ready = std::max(st.ready_ps[piece], st.engine_free_ps[q]);
+    const int64_t ready = std::max(st.piece_ready_ps(piece), st.engine_free_ps[q]);
     if (ready > now) {
       // Sleep until it is ready; a piece that becomes ready sooner wakes the queue early.
       dma_sleep_until_ps_[q] = ready;

@@ -41,7 +41,7 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
       dma_consumer[fill[p.dep_producer[d]]++] = static_cast<int32_t>(i);
     }
   }
-  ready_ps.assign(pieces, 0);
+  ready_ps.assign(n, 0);
   ready_heap.assign(pieces, 0);
   heap_size.assign(p.num_queues, 0);
   ordered_heap.assign(pieces, 0);
@@ -49,7 +49,7 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   ordered_next.assign(p.queue_begin.begin(), p.queue_begin.end() - 1);
   for (size_t i = 0; i < n; ++i) {
     if (p.engine[i] != isa::Engine::kDma || unresolved[i] != 0) continue;
-    for (int32_t k = p.piece_begin[i]; k < p.piece_begin[i + 1]; ++k) push_ready(k, 0);
+    for (int32_t k = p.piece_begin[i]; k < p.piece_begin[i + 1]; ++k) push_ready(k);
   }
   shared.reset();
   waits = 0;
@@ -96,9 +96,8 @@ int64_t RunState::resolved_ready_ps(int32_t i) const {
   return t;
 }
 
-void RunState::push_ready(int32_t k, int64_t ready) {
+void RunState::push_ready(int32_t k) {
   const int q = plan->piece_queue[k];
-  ready_ps[k] = ready;
   if (ordered(k)) {
     int32_t* heap = ordered_heap.data() + plan->queue_begin[q];
     heap[ordered_size[q]++] = k;
@@ -126,8 +125,8 @@ int32_t RunState::pick_ready(int q) {
   if (in_order < 0) return any_order;
   if (any_order < 0) return in_order;
   const int64_t free = engine_free_ps[q];
-  const int64_t t_in = std::max(ready_ps[in_order], free);
-  const int64_t t_any = std::max(ready_ps[any_order], free);
+  const int64_t t_in = std::max(piece_ready_ps(in_order), free);
+  const int64_t t_any = std::max(piece_ready_ps(any_order), free);
   if (t_in != t_any) return t_in < t_any ? in_order : any_order;
   return std::min(in_order, any_order);
 }

@@ -62,12 +62,12 @@ struct RunState {
   std::vector<int64_t> last_end_ps;     // last result visible
   std::vector<int32_t> next;            // position in its piece list (DMA: first not issued)
   // DMA ready order. Reverse dependency edges to DMA consumers (CSR, built by reset so that
-  // edited plans work), producers still pending per DMA instruction, per-piece ready time, and
-  // the per-queue ready heaps.
+  // edited plans work), producers still pending and ready time per DMA instruction, and the
+  // per-queue ready heaps.
   std::vector<int32_t> consumer_begin;  // size n + 1
   std::vector<int32_t> dma_consumer;
   std::vector<int32_t> unresolved;      // per instruction: producers not done (DMA only)
-  std::vector<int64_t> ready_ps;        // per piece: when its dependencies are satisfied
+  std::vector<int64_t> ready_ps;        // per instruction: when its dependencies are satisfied
   std::vector<int32_t> ready_heap;      // per piece slot, sliced by queue
   std::vector<int32_t> heap_size;       // per queue
   std::vector<int32_t> ordered_heap;    // per piece slot, sliced by queue
@@ -84,6 +84,8 @@ struct RunState {
   void release_scheduling();
 
   bool instruction_done(int32_t i) const { return pieces_left[i] == 0; }
+  // When the dependencies of piece k's instruction are satisfied (DMA, once resolved).
+  int64_t piece_ready_ps(int32_t k) const { return ready_ps[plan->piece_instr[k]]; }
   // Instruction i of the run (of core 1's program from core1_begin on).
   const isa::Instruction& instruction(int32_t i) const {
     return i < core1_begin ? prog->instructions[i] : prog1->instructions[i - core1_begin];
@@ -107,9 +109,9 @@ struct RunState {
     for (int32_t c = consumer_begin[i]; c < consumer_begin[i + 1]; ++c) {
       const int32_t consumer = dma_consumer[c];
       if (--unresolved[consumer] == 0) {
-        const int64_t ready = resolved_ready_ps(consumer);
+        const int64_t ready = ready_ps[consumer] = resolved_ready_ps(consumer);
         for (int32_t k = plan->piece_begin[consumer]; k < plan->piece_begin[consumer + 1]; ++k) {
-          push_ready(k, ready);
+          push_ready(k);
           on_ready(plan->piece_queue[k], ready);
         }
       }
@@ -119,10 +121,12 @@ struct RunState {
  private:
   // max(producer end + sync) over the dependencies of instruction i (all done).
   int64_t resolved_ready_ps(int32_t i) const;
-  void push_ready(int32_t k, int64_t ready);
+  // Pushes piece k of a resolved instruction (ready_ps set) to its queue's heap.
+  void push_ready(int32_t k);
   // Heap order: true if piece a comes after piece b.
   bool after(int32_t a, int32_t b) const {
-    return ready_ps[a] != ready_ps[b] ? ready_ps[a] > ready_ps[b] : a > b;
+    const int64_t ra = piece_ready_ps(a), rb = piece_ready_ps(b);
+    return ra != rb ? ra > rb : a > b;
   }
   bool ordered(int32_t k) const { return plan->in_program_order[plan->piece_instr[k]] != 0; }
 };

@@ -89,6 +89,7 @@ class Buffer:
         self.written = False
         self.read = False
         self.zero_ins = None  # pending memset 0 of a PSUM tile (see language.accumulate)
+        self.view_texts = {}  # tuple(NkiTensor.sl) -> NkiTensor.view_text() of a view of it
 
     @property
     def phys_shape(self):
@@ -248,9 +249,14 @@ class NkiTensor(TensorOperators):
 
     # ---- physical view ----
     def view_text(self):
-        parts = [("%d:%d" % (s, s + (c - 1) * st + 1)) if st == 1 else  # slice_text, inlined
-                 ("%d:%d:%d" % (s, s + (c - 1) * st + 1, st)) for (s, c, st) in self.sl]
-        return "%s[%s]" % (self.buf.name, ", ".join(parts))
+        key = tuple(self.sl)  # the slices never change once the view is made
+        texts = self.buf.view_texts
+        text = texts.get(key)
+        if text is None:
+            parts = [("%d:%d" % (s, s + (c - 1) * st + 1)) if st == 1 else  # slice_text
+                     ("%d:%d:%d" % (s, s + (c - 1) * st + 1, st)) for (s, c, st) in self.sl]
+            text = texts[key] = "%s[%s]" % (self.buf.name, ", ".join(parts))
+        return text
 
     def box(self):
         """kernel_checks.parse_box(self.view_text()), from the slices instead of the text."""

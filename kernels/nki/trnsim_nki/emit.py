@@ -91,17 +91,19 @@ def emit(opcode_, mask=None, engine=None, **fields):
         views = apply_mask("nki." + opcode_, mask, [fields[k] for k in keys])
         if views is None:
             return None
-    boxes = c.program.view_boxes  # spares kernel_checks parsing the view texts again
+    # view text -> box of every view emitted so far (spares kernel_checks parsing the texts).
+    # The text names the buffer and its slices, so a text seen before was in bounds.
+    boxes = c.program.view_boxes
     for k, v in zip(keys, views):
-        oob = v.out_of_bounds()
-        if oob:
-            raise NkiError("nki." + opcode_, "operand %s %s" % (k, oob))
+        text = fields[k] = v.view_text()
+        if text not in boxes:
+            oob = v.out_of_bounds()
+            if oob:
+                raise NkiError("nki." + opcode_, "operand %s %s" % (k, oob))
+            boxes[text] = v.box()
         if not v.is_monotonic():
             raise NkiUnsupportedError("nki." + opcode_, "operand %s is a transposed (permuted) "
                                       "view; use a transpose instruction" % k)
-        text = fields[k] = v.view_text()
-        if text not in boxes:
-            boxes[text] = v.box()
         if k in OUT_ROLES:
             v.buf.written = True
         else:

@@ -35,22 +35,21 @@ def _bind(call, args, kwargs, old, new, old_leading):
             break
     is_new = "dst" in kwargs or lead > old_leading
     sig = new if is_new else old
-    names = [n for n, _ in sig]
     if len(args) > len(sig):
         raise NkiError(call, "takes %d arguments, got %d" % (len(sig), len(args)))
-    p = dict(zip(names, args))
+    p = dict(sig)  # name -> default, then the arguments given
+    for (n, _), a in zip(sig, args):
+        p[n] = a
     for k, v in kwargs.items():
-        if k not in names:
+        if k not in p:
             raise NkiUnsupportedError(call, "keyword argument %r (%s API)"
                                       % (k, "dst-first" if is_new else "result-returning"))
-        if k in p:
+        if args and any(n == k for n, _ in sig[:len(args)]):
             raise NkiError(call, "got multiple values for %r" % k)
         p[k] = v
     for n, d in sig:
-        if n not in p:
-            if d is _REQ:
-                raise NkiError(call, "missing required argument %r" % n)
-            p[n] = d
+        if d is _REQ and p[n] is _REQ:
+            raise NkiError(call, "missing required argument %r" % n)
     for k in ("mask", "dtype", "engine", "name"):
         p.setdefault(k, None)
     p["engine"] = engine_name(call, p["engine"])
