@@ -466,8 +466,7 @@ def dma_copy(*args, **kwargs):
 def _is_transposed_hbm_read(src, dst):
     return isinstance(src, NkiTensor) and isinstance(dst, NkiTensor) and \
         src.buf.memory == "hbm" and dst.buf.memory != "hbm" and src.flat is None and \
-        len(src.shape) == 2 and len(src.buf.phys_shape) == 2 and \
-        sorted(d for d in src.dims if d is not None) == [0, 1] and src.dims == [1, 0]
+        src.dims == [1, 0] and len(src.buf.phys.shape) == 2
 
 
 def _dma_rmw(call, p):

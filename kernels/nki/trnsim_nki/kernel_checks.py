@@ -251,7 +251,10 @@ def _loop_carried(program, accesses, findings):
                                 "independent; use nl.sequential_range for a loop-carried "
                                 "dependency" % (ins["op"], ins[field], loop.source))
                     for field, (buf, box) in writes:
-                        current.setdefault(buf, {})[ins[field]] = box
+                        regions = current.get(buf)
+                        if regions is None:
+                            regions = current[buf] = {}
+                        regions[ins[field]] = box
             for buf, regions in current.items():
                 earlier.setdefault(buf, {}).update(regions)
 
