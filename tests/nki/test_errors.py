@@ -54,12 +54,33 @@ class ErrorTest(unittest.TestCase):
         self.expect("y = nisa.tensor_tensor(x, x, op=nl.add, turbo=True)",
                     NkiUnsupportedError, "nisa.tensor_tensor", "'turbo'")
 
+    def test_argument_given_by_position_and_keyword(self):
+        self.expect("y = nisa.tensor_copy(x, src=x)", NkiError, "nisa.tensor_copy",
+                    "multiple values for 'src'")
+
+    def test_missing_required_argument(self):
+        self.expect("y = nisa.tensor_copy(mask=None)", NkiError, "nisa.tensor_copy",
+                    "missing required argument 'src'")
+        self.expect("nisa.tensor_copy(dst=x)", NkiError, "nisa.tensor_copy",
+                    "missing required argument 'src'")
+
+    def test_too_many_arguments(self):
+        self.expect("y = nisa.tensor_copy(x, None, None, None, None)", NkiError,
+                    "nisa.tensor_copy", "takes 4 arguments, got 5")
+
     def test_unsupported_option(self):
         self.expect("y = nisa.tensor_tensor_scan(x, x, 0.0, nl.subtract, nl.add, reverse0=True)",
                     NkiUnsupportedError, "nisa.tensor_tensor_scan", "reverse0=True")
 
     def test_out_of_bounds_without_mask(self):
         self.expect("y = nl.load(a[nl.arange(128)[:, None] + 64, nl.arange(64)[None, :]])",
+                    NkiError, "nki.dma_copy", "mask it")
+
+    def test_out_of_bounds_view_of_a_buffer_already_used_in_bounds(self):
+        # a buffer's in-bounds views are checked once per view text; another view of it is
+        # still checked
+        self.expect("y = nl.add(nl.load(a[nl.arange(128)[:, None], nl.arange(32)[None, :]]), "
+                    "nl.load(a[nl.arange(128)[:, None] + 64, nl.arange(32)[None, :]]))",
                     NkiError, "nki.dma_copy", "mask it")
 
     def test_slice_beyond_the_tensor_is_an_error_not_a_clamp(self):
