@@ -19,6 +19,7 @@
 #include "isa/trace_json.h"
 #include "sim/stats/memory_stats.h"
 #include "sim/trace/dma_bandwidth.h"
+#include "sim/trace/json_number.h"
 
 namespace trnsim::sim {
 namespace {
@@ -39,20 +40,15 @@ std::string json_string(const std::string& s) {
 
 // A short piece of text built on the stack (numbers, timestamps): no allocation per field.
 struct Text {
-  char buf[40];
+  char buf[kJsonNumberMaxChars];
   size_t n = 0;
   std::string_view view() const { return std::string_view(buf, n); }
 };
 
-// Shortest round-trip text of a finite double; null otherwise (JSON has no NaN/Inf).
+// Shortest round-trip text of a finite double; null otherwise (sim/trace/json_number.h).
 Text number(double v) {
   Text t;
-  if (!std::isfinite(v)) {
-    std::memcpy(t.buf, "null", 4);
-    t.n = 4;
-    return t;
-  }
-  t.n = size_t(std::to_chars(t.buf, t.buf + sizeof t.buf, v).ptr - t.buf);
+  t.n = json_number(v, t.buf);
   return t;
 }
 

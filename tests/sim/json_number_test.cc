@@ -1,0 +1,69 @@
+// json_number: the same text as std::to_chars's shortest round trip for every double, with the
+// whole-picosecond fast path (sim/trace/json_number.cc) checked against it.
+#include "sim/trace/json_number.h"
+
+#include <gtest/gtest.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+
+namespace trnsim::sim {
+namespace {
+
+std::string text(double v) {
+  char buf[kJsonNumberMaxChars];
+  return std::string(buf, json_number(v, buf));
+}
+
+std::string reference(double v) {
+  char buf[64];
+  return std::string(buf, size_t(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+}
+
+TEST(JsonNumber, NonFiniteIsNull) {
+  EXPECT_EQ(text(std::numeric_limits<double>::quiet_NaN()), "null");
+  EXPECT_EQ(text(std::numeric_limits<double>::infinity()), "null");
+  EXPECT_EQ(text(-std::numeric_limits<double>::infinity()), "null");
+}
+
+TEST(JsonNumber, WholePicosecondTimesMatchToChars) {
+  // Shapes that pick fixed or scientific: trailing zeros, leading fraction zeros, ties.
+  for (double v : {0.0, -0.0, 0.001, 0.01, 0.1, 0.5, 1.0, 10.0, 100.0, 1000.0, 10000.0, 1e5,
+                   1e6, 1e7, 1.5e6, 12e5, 123e4, 1234.5, 1234.567, 0.012, 0.0123, 100.001,
+                   999999.999, 1e9, 1e11, 1.099e12, 0x1p40 - 1, -0.001, -1e6, -1234.567})
+    EXPECT_EQ(text(v), reference(v)) << v;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 400000; ++i) {
+    // ps values of every magnitude up to 2^50, some with many trailing zeros
+    const int bits = int(rng() % 51);
+    int64_t ps = int64_t(rng() & ((uint64_t(1) << bits) - 1));
+    for (uint64_t z = rng() % 8; z > 0 && ps < (int64_t(1) << 46); --z) ps *= 10;
+    if (rng() & 1) ps = -ps;
+    const double v = double(ps) / 1000.0;
+    ASSERT_EQ(text(v), reference(v)) << "ps " << ps;
+  }
+}
+
+TEST(JsonNumber, OtherDoublesMatchToChars) {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 200000; ++i) {
+    uint64_t bits = rng();
+    double v;
+    static_assert(sizeof v == sizeof bits);
+    std::memcpy(&v, &bits, sizeof v);
+    if (!std::isfinite(v)) continue;
+    ASSERT_EQ(text(v), reference(v)) << bits;
+    const double near_ps = double(int64_t(rng() % (uint64_t(1) << 40))) / 1000.0 + 1e-7;
+    ASSERT_EQ(text(near_ps), reference(near_ps));
+  }
+  for (double v : {0x1p40, 0x1p41 / 1000.0 * 1000.0, 1e300, 5e-324, 1.0 / 3.0, 0.1 + 0.2})
+    EXPECT_EQ(text(v), reference(v)) << v;
+}
+
+}  // namespace
+}  // namespace trnsim::sim
