@@ -16,7 +16,8 @@ namespace {
 // Returns 0 when v is not such a time (the caller falls back to std::to_chars).
 size_t whole_ps_number(double v, char* buf) {
   if (v == 0 || !(std::fabs(v) < 0x1p40)) return 0;  // 0: keep to_chars's sign of -0
-  const int64_t ps = std::llround(v * 1000.0);
+  const double scaled = v * 1000.0;  // |scaled| < 2^50: the cast is exact after rounding
+  const int64_t ps = static_cast<int64_t>(scaled < 0 ? scaled - 0.5 : scaled + 0.5);
   if (static_cast<double>(ps) / 1000.0 != v) return 0;
   uint64_t m = ps < 0 ? uint64_t(-ps) : uint64_t(ps);
   int e = -3;  // v = +-m * 10^e

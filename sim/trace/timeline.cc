@@ -63,10 +63,10 @@ Text ps_as_us(int64_t ps) {
   // |INT64_MIN| does not fit in int64: work in uint64.
   const uint64_t a = ps < 0 ? uint64_t(0) - uint64_t(ps) : uint64_t(ps);
   p = std::to_chars(p, t.buf + sizeof t.buf, a / 1000000).ptr;
-  char* frac = p;
-  p = std::to_chars(p, t.buf + sizeof t.buf, a % 1000000 + 1000000).ptr;
-  *frac = '.';  // "1xxxxxx" -> ".xxxxxx": six digits with leading zeros
-  t.n = size_t(p - t.buf);
+  *p++ = '.';
+  uint64_t frac = a % 1000000;  // six digits with leading zeros
+  for (int i = 5; i >= 0; --i, frac /= 10) p[i] = char('0' + frac % 10);
+  t.n = size_t(p + 6 - t.buf);
   return t;
 }
 
@@ -118,21 +118,19 @@ class BufferedSink {
   explicit BufferedSink(BlockWriter& out) : out_(out), buf_(new char[kBlockBytes]) {}
   BufferedSink(const BufferedSink&) = delete;
   BufferedSink& operator=(const BufferedSink&) = delete;
-  BufferedSink& operator<<(std::string_view s) {
-    if (s.size() > kBlockBytes - n_) {
-      flush();
-      if (s.size() > kBlockBytes) {
-        out_.write(s.data(), s.size());
-        return *this;
-      }
-    }
+  // Inlined at every field (millions per timeline), so that a literal's copy has a constant
+  // size; the flush is out of line.
+  [[gnu::always_inline]] BufferedSink& operator<<(std::string_view s) {
+    if (s.size() > kBlockBytes - n_) return append_after_flush(s);
     std::memcpy(buf_.get() + n_, s.data(), s.size());
     n_ += s.size();
     return *this;
   }
   // String literals: the length is known at compile time (no strlen per fragment).
   template <size_t N>
-  BufferedSink& operator<<(const char (&s)[N]) { return *this << std::string_view(s, N - 1); }
+  [[gnu::always_inline]] BufferedSink& operator<<(const char (&s)[N]) {
+    return *this << std::string_view(s, N - 1);
+  }
   template <typename Ptr, std::enable_if_t<std::is_same_v<Ptr, const char*>, int> = 0>
   BufferedSink& operator<<(Ptr s) { return *this << std::string_view(s); }
   BufferedSink& operator<<(const std::string& s) { return *this << std::string_view(s); }
@@ -149,6 +147,17 @@ class BufferedSink {
   }
 
  private:
+  [[gnu::noinline]] BufferedSink& append_after_flush(std::string_view s) {
+    flush();
+    if (s.size() > kBlockBytes) {
+      out_.write(s.data(), s.size());
+      return *this;
+    }
+    std::memcpy(buf_.get(), s.data(), s.size());
+    n_ = s.size();
+    return *this;
+  }
+
   static constexpr size_t kBlockBytes = 1 << 20;
   BlockWriter& out_;
   std::unique_ptr<char[]> buf_;
