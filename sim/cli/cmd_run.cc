@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include "isa/error.h"
 #include "isa/trace_binary.h"
@@ -63,14 +64,17 @@ sim::SessionOptions session_options(const RunArgs& a, const std::string& trace_p
   return opts;
 }
 
-// `run` is the last thing the process does: its program (four heap blocks per instruction)
-// is handed to the process instead of being freed block by block, which took ~3% of a
+// `run` is the last thing the process does: its programs (four heap blocks per instruction)
+// are handed to the process instead of being freed block by block, which took ~3% of a
 // timing-only run (like clang's -disable-free). Kept reachable, so leak checkers stay quiet;
-// a later call (tests run commands in one process) frees the previous one.
-void outlive_the_run(isa::Program prog) {
-  static isa::Program* kept = nullptr;  // a plain pointer: no destructor at exit either
-  delete kept;
-  kept = new isa::Program(std::move(prog));
+// a later call (tests run commands in one process) frees the previous ones.
+std::vector<isa::Program>* kept_programs = nullptr;  // a plain pointer: no destructor at exit
+
+template <class... Programs>
+void outlive_the_run(Programs&&... programs) {
+  delete kept_programs;
+  kept_programs = new std::vector<isa::Program>;
+  (kept_programs->push_back(std::move(programs)), ...);
 }
 
 // A pair manifest (isa/PAIR_TRACE.md): both cores in one run.
@@ -92,6 +96,7 @@ void run_pair(const RunArgs& a, const std::string& manifest, const sim::Timeline
               << s.links.semaphore_ns << " ns end-of-kernel barrier)\n"
               << "results: " << a.out << "\n";
   }
+  outlive_the_run(std::move(core0), std::move(core1));
 }
 
 void run(const RunArgs& a) {
