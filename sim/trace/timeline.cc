@@ -224,16 +224,20 @@ void write_track(BufferedSink& os, isa::Engine e, int queue) {
   write_metadata(os, "thread_sort_index", tid, "\"sort_index\":" + std::to_string(tid));
 }
 
-// The key of a view for the text cache: its buffer and slices.
-struct ViewKey {
+// The key of an operand's args in the text cache: its opcode and slot, buffer and slices.
+struct OperandKey {
+  uint32_t role = 0;  // opcode << 16 | operand slot
   isa::BufferRef buf;
   std::vector<isa::Slice> dims;
-  bool operator==(const ViewKey& o) const { return buf == o.buf && dims == o.dims; }
+  bool operator==(const OperandKey& o) const {
+    return role == o.role && buf == o.buf && dims == o.dims;
+  }
 };
 
-struct ViewKeyHash {
-  size_t operator()(const ViewKey& k) const {
-    uint64_t h = (uint64_t(k.buf.memory) << 32) ^ uint64_t(uint32_t(k.buf.index));
+struct OperandKeyHash {
+  size_t operator()(const OperandKey& k) const {
+    uint64_t h = (uint64_t(k.role) << 40) ^ (uint64_t(k.buf.memory) << 32) ^
+                 uint64_t(uint32_t(k.buf.index));
     const auto mix = [&h](int64_t v) { h = (h ^ uint64_t(v)) * 0x100000001b3ull; };
     for (const isa::Slice& d : k.dims) {
       mix(d.start);
@@ -245,9 +249,10 @@ struct ViewKeyHash {
 };
 
 // Writes the operand args of an instruction: for each view operand ROLE, ROLE (the view text),
-// ROLE_shape, ROLE_dtype and ROLE_bytes; for each immediate ROLE its value. The escaped keys of
-// each opcode's roles are built once, and the JSON text of each distinct view once (kernels
-// reuse a few tiles and slices many times; the cache stops growing at kMaxCachedViews).
+// ROLE_shape, ROLE_dtype and ROLE_bytes; for each immediate ROLE its value. The text of a view
+// operand depends only on its opcode, slot and view, and kernels reuse a few tiles and slices
+// many times: it is built once per distinct (opcode, slot, view) and appended whole (the cache
+// stops growing at kMaxCachedOperands).
 class OperandArgsWriter {
  public:
   explicit OperandArgsWriter(const isa::Program& prog) : prog_(prog), keys_(isa::kNumOpcodes) {}
@@ -258,18 +263,7 @@ class OperandArgsWriter {
     for (size_t k = 0; k < ins.operands.size() && k < inf.operands.size(); ++k) {
       const isa::Operand& o = ins.operands[k];
       if (o.is_view()) {
-        const isa::DType dtype = prog_.dtype_of(o.view.buf);
-        os << keys[k].view << view_json(o.view) << keys[k].shape;
-        int64_t elements = 1;
-        bool first = true;
-        for (const isa::Slice& d : o.view.dims) {
-          if (!first) os << ",";
-          first = false;
-          os << d.count();
-          elements *= d.count();  // a validated view's element count fits (its buffer's does)
-        }
-        os << "]" << keys[k].dtype << isa::dtype_name(dtype) << "\"" << keys[k].bytes
-           << elements * isa::dtype_bytes(dtype);
+        os << view_args(ins.op, k, keys[k], o.view);
       } else if (o.is_imm()) {
         os << keys[k].view << number(o.imm);
       }
@@ -277,23 +271,34 @@ class OperandArgsWriter {
   }
 
  private:
-  static constexpr size_t kMaxCachedViews = 1 << 16;
+  static constexpr size_t kMaxCachedOperands = 1 << 16;
 
   struct RoleKeys {
     std::string view, shape, dtype, bytes;  // ,"ROLE":  ,"ROLE_shape":[  ,"ROLE_dtype":"  ,"ROLE_bytes":
   };
 
-  // The view text as a JSON string literal.
-  const std::string& view_json(const isa::View& v) {
+  // The args text of view operand `slot` of an `op` instruction.
+  const std::string& view_args(isa::Opcode op, size_t slot, const RoleKeys& keys,
+                               const isa::View& v) {
+    probe_.role = uint32_t(op) << 16 | uint32_t(slot);
     probe_.buf = v.buf;
     probe_.dims.assign(v.dims.begin(), v.dims.end());
-    if (const auto it = views_.find(probe_); it != views_.end()) return it->second;
-    std::string text = json_string(isa::view_to_string(prog_, v));
-    if (views_.size() >= kMaxCachedViews) {
+    if (const auto it = cache_.find(probe_); it != cache_.end()) return it->second;
+    std::string text = keys.view + json_string(isa::view_to_string(prog_, v)) + keys.shape;
+    int64_t elements = 1;
+    for (size_t d = 0; d < v.dims.size(); ++d) {
+      if (d > 0) text += ',';
+      text += std::to_string(v.dims[d].count());
+      elements *= v.dims[d].count();  // a validated view's element count fits (its buffer's does)
+    }
+    const isa::DType dtype = prog_.dtype_of(v.buf);
+    text += "]" + keys.dtype + std::string(isa::dtype_name(dtype)) + "\"" + keys.bytes +
+            std::to_string(elements * isa::dtype_bytes(dtype));
+    if (cache_.size() >= kMaxCachedOperands) {
       uncached_ = std::move(text);
       return uncached_;
     }
-    return views_.emplace(probe_, std::move(text)).first->second;
+    return cache_.emplace(probe_, std::move(text)).first->second;
   }
 
   const std::vector<RoleKeys>& keys_of(isa::Opcode op, const isa::InstrInfo& inf) {
@@ -314,9 +319,9 @@ class OperandArgsWriter {
 
   const isa::Program& prog_;
   std::vector<std::vector<RoleKeys>> keys_;  // per opcode, per operand slot
-  std::unordered_map<ViewKey, std::string, ViewKeyHash> views_;
-  ViewKey probe_;         // lookup key, reused so that a lookup allocates nothing
-  std::string uncached_;  // the text of a view looked up once the cache is full
+  std::unordered_map<OperandKey, std::string, OperandKeyHash> cache_;
+  OperandKey probe_;      // lookup key, reused so that a lookup allocates nothing
+  std::string uncached_;  // the text of an operand looked up once the cache is full
 };
 
 // The slice name "opcode label" as a JSON string literal (no allocation unless it needs escapes).
