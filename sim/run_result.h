@@ -74,6 +74,12 @@ class DmaPieces {
     return {index_[k], queue_[k], ns(start_ps_[k]), ns(end_ps_[k]),
             ns(busy_end_ps_[k] - start_ps_[k]), ns(idle_ps_[k]), bytes_[k]};
   }
+  // Single columns of piece k, for passes that need a few of them.
+  int32_t index(size_t k) const { return index_[k]; }
+  int16_t queue(size_t k) const { return queue_[k]; }
+  int64_t start_ps(size_t k) const { return start_ps_[k]; }
+  int64_t busy_end_ps(size_t k) const { return busy_end_ps_[k]; }
+  int64_t bytes(size_t k) const { return bytes_[k]; }
   Iterator begin() const { return {this, 0}; }
   Iterator end() const { return {this, size()}; }
   void push_back(const DmaPieceRecord& p);

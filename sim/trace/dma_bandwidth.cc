@@ -33,9 +33,13 @@ std::vector<std::vector<Span>> spans_by_queue(const RunResult& result, double fi
     by_queue[q].push_back(s);
   };
   Span s;
-  if (!result.dma_pieces.empty()) {
-    for (const DmaPieceRecord p : result.dma_pieces)
-      if (span_of(p.start_ns, p.busy_ns, p.bytes, fixed_ns, &s)) add(p.queue, s);
+  const DmaPieces& pieces = result.dma_pieces;
+  if (!pieces.empty()) {
+    for (size_t k = 0; k < pieces.size(); ++k) {  // the times as DmaPieces::operator[] gives them
+      const double start_ns = double(pieces.start_ps(k)) / 1000.0;
+      const double busy_ns = double(pieces.busy_end_ps(k) - pieces.start_ps(k)) / 1000.0;
+      if (span_of(start_ns, busy_ns, pieces.bytes(k), fixed_ns, &s)) add(pieces.queue(k), s);
+    }
     return by_queue;
   }
   for (const InstrRecord& r : result.records)

@@ -52,8 +52,21 @@ Text number(double v) {
   return t;
 }
 
-// Whole picoseconds of a ns time (rounding is monotonic, so back-to-back slices stay disjoint).
-int64_t to_ps(double ns) { return std::llround(ns * 1000.0); }
+// Whole picoseconds of a ns time (rounding is monotonic, so back-to-back slices stay disjoint):
+// std::llround's result (half away from zero) without its libm call, for |ps| < 2^62.
+int64_t to_ps(double ns) {
+  const double x = ns * 1000.0;
+  if (!(std::fabs(x) < 0x1p62)) return std::llround(x);
+  const int64_t whole = static_cast<int64_t>(x);     // toward zero
+  const double frac = x - static_cast<double>(whole);  // exact: the bits of x below its units
+  return whole + (frac >= 0.5 ? 1 : frac <= -0.5 ? -1 : 0);
+}
+
+// "00" .. "99": two decimal digits per lookup.
+constexpr char kDigitPairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
 
 // Microseconds as an exact decimal of picoseconds: 1234567 ps -> "1.234567".
 Text ps_as_us(int64_t ps) {
@@ -64,8 +77,10 @@ Text ps_as_us(int64_t ps) {
   const uint64_t a = ps < 0 ? uint64_t(0) - uint64_t(ps) : uint64_t(ps);
   p = std::to_chars(p, t.buf + sizeof t.buf, a / 1000000).ptr;
   *p++ = '.';
-  uint64_t frac = a % 1000000;  // six digits with leading zeros
-  for (int i = 5; i >= 0; --i, frac /= 10) p[i] = char('0' + frac % 10);
+  const uint64_t frac = a % 1000000;  // six digits with leading zeros
+  std::memcpy(p, kDigitPairs + 2 * (frac / 10000), 2);
+  std::memcpy(p + 2, kDigitPairs + 2 * (frac / 100 % 100), 2);
+  std::memcpy(p + 4, kDigitPairs + 2 * (frac % 100), 2);
   t.n = size_t(p + 6 - t.buf);
   return t;
 }
@@ -187,15 +202,26 @@ void write_dma_bandwidth_counter(BufferedSink& os, const RunResult& result, doub
   }
 }
 
-// The nested "fixed cost" slice at the start of a DMA slice [ts_ps, end_ps) on track `tid`.
-void write_dma_fixed_slice(BufferedSink& os, int tid, int64_t ts_ps, int64_t end_ps,
-                           double fixed_ns, int32_t index) {
-  if (!(fixed_ns > 0) || end_ps <= ts_ps) return;
-  const int64_t dur_ps = std::min(to_ps(fixed_ns), end_ps - ts_ps);
-  os << "{\"name\":\"fixed cost\",\"cat\":\"dma_fixed\",\"ph\":\"X\",\"pid\":" << kTimelinePid
-     << ",\"tid\":" << tid << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(dur_ps)
-     << ",\"args\":{\"index\":" << index << ",\"fixed_ns\":" << number(fixed_ns) << "}},\n";
-}
+// The nested "fixed cost" slices at the start of DMA slices: the DMA fixed cost's duration and
+// text are worked out once per timeline.
+class DmaFixedSlices {
+ public:
+  explicit DmaFixedSlices(double fixed_ns)
+      : on_(fixed_ns > 0), fixed_ps_(on_ ? to_ps(fixed_ns) : 0), fixed_ns_(number(fixed_ns)) {}
+  // The slice at the start of a DMA slice [ts_ps, end_ps) on track `tid`.
+  void write(BufferedSink& os, int tid, int64_t ts_ps, int64_t end_ps, int32_t index) const {
+    if (!on_ || end_ps <= ts_ps) return;
+    const int64_t dur_ps = std::min(fixed_ps_, end_ps - ts_ps);
+    os << "{\"name\":\"fixed cost\",\"cat\":\"dma_fixed\",\"ph\":\"X\",\"pid\":" << kTimelinePid
+       << ",\"tid\":" << tid << ",\"ts\":" << ps_as_us(ts_ps) << ",\"dur\":" << ps_as_us(dur_ps)
+       << ",\"args\":{\"index\":" << index << ",\"fixed_ns\":" << fixed_ns_ << "}},\n";
+  }
+
+ private:
+  bool on_;
+  int64_t fixed_ps_;
+  Text fixed_ns_;
+};
 
 std::string track_name(isa::Engine e, int queue) {
   switch (e) {
@@ -335,11 +361,15 @@ void write_slice_name(BufferedSink& os, const isa::Instruction& ins) {
   }
 }
 
+[[noreturn, gnu::noinline]] void throw_no_record(int32_t index, const char* what) {
+  throw Error(std::string("timeline: ") + what + " instruction " + std::to_string(index) +
+              " has no timing record");
+}
+
 const InstrRecord& record_of(const std::vector<const InstrRecord*>& by_index, int32_t index,
                              const char* what) {
   if (index < 0 || size_t(index) >= by_index.size() || !by_index[index])
-    throw Error(std::string("timeline: ") + what + " instruction " + std::to_string(index) +
-                " has no timing record");
+    throw_no_record(index, what);
   return *by_index[index];
 }
 
@@ -381,14 +411,15 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   const bool by_piece = options.dma_pieces && !result.dma_pieces.empty();
   std::vector<int64_t> first_piece(by_piece ? prog.instructions.size() : 0, -1);  // piece number
   for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
-    const DmaPieceRecord& piece = result.dma_pieces[i];
-    if (piece.index < 0 || size_t(piece.index) >= prog.instructions.size() || piece.queue < 0)
+    const int32_t index = result.dma_pieces.index(i);
+    const int queue = result.dma_pieces.queue(i);
+    if (index < 0 || size_t(index) >= prog.instructions.size() || queue < 0)
       throw Error("timeline: DMA piece record " + std::to_string(i) + " names instruction " +
-                  std::to_string(piece.index) + " or queue " + std::to_string(piece.queue) +
+                  std::to_string(index) + " or queue " + std::to_string(queue) +
                   ", out of range");
     if (!by_piece) continue;
-    if (first_piece[piece.index] < 0) first_piece[piece.index] = int64_t(i);
-    dma_queues.insert(piece.queue);
+    if (first_piece[index] < 0) first_piece[index] = int64_t(i);
+    dma_queues.insert(queue);
   }
   for (size_t i = 0; i < result.records.size(); ++i) {
     const InstrRecord& r = result.records[i];
@@ -409,6 +440,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
 
   BufferedSink os(out);
   OperandArgsWriter operand_args(prog);
+  const DmaFixedSlices fixed_slices(options.dma_fixed_ns);
   os << "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"program\":" << json_string(prog.name)
      << ",\"total_ns\":" << number(result.total_ns) << "},\n\"traceEvents\":[\n";
   write_metadata(os, "process_name", 0, "\"name\":\"NeuronCore\"");
@@ -421,7 +453,9 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   // begin before it ends. Slices on one track must not overlap (viewers would nest them), so
   // such a slice is drawn from the end of the previous one; args.start_ns keeps the true start.
   std::vector<int64_t> track_end_ps;
-  std::unordered_map<int32_t, int64_t> clipped_start_ps;  // drawn start of clipped slices
+  // Per instruction: the drawn start of its slice if clipped, else kNotClipped.
+  constexpr int64_t kNotClipped = INT64_MIN;
+  std::vector<int64_t> clipped_start_ps(prog.instructions.size(), kNotClipped);
   size_t next_piece = 0;  // pieces are in program order, like the records
   for (const InstrRecord& r : result.records) {
     const isa::Instruction& ins = prog.instructions[r.index];
@@ -429,11 +463,11 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
     int64_t pieces = 0;
     if (dma) {
       while (next_piece < result.dma_pieces.size() &&
-             result.dma_pieces[next_piece].index < r.index) {
+             result.dma_pieces.index(next_piece) < r.index) {
         ++next_piece;
       }
       for (; next_piece < result.dma_pieces.size() &&
-             result.dma_pieces[next_piece].index == r.index;
+             result.dma_pieces.index(next_piece) == r.index;
            ++next_piece, ++pieces) {
         if (!by_piece) continue;
         const DmaPieceRecord& piece = result.dma_pieces[next_piece];
@@ -449,8 +483,8 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
         os << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
            << ",\"end_ns\":" << number(piece.end_ns) << ",\"bytes\":" << piece.bytes
            << ",\"transfer_bytes\":" << r.bytes << "}},\n";
-        write_dma_fixed_slice(os, timeline_tid(isa::Engine::kDma, piece.queue), piece_ts_ps,
-                              piece_ts_ps + piece_dur_ps, options.dma_fixed_ns, r.index);
+        fixed_slices.write(os, timeline_tid(isa::Engine::kDma, piece.queue), piece_ts_ps,
+                           piece_ts_ps + piece_dur_ps, r.index);
       }
       if (by_piece) continue;
     }
@@ -478,7 +512,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
     if (r.bytes) os << ",\"bytes\":" << r.bytes;
     if (r.flops > 0) os << ",\"flops\":" << number(r.flops);
     os << "}},\n";
-    if (dma) write_dma_fixed_slice(os, tid, ts_ps, end_ps, options.dma_fixed_ns, r.index);
+    if (dma) fixed_slices.write(os, tid, ts_ps, end_ps, r.index);
   }
 
   // Flow arrows: each end sits at the middle of its slice so it binds to that slice.
@@ -501,7 +535,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
         tid = timeline_tid(isa::Engine::kDma, piece.queue);
       }
       int64_t ts = to_ps(start_ns);
-      if (auto it = clipped_start_ps.find(r.index); it != clipped_start_ps.end()) ts = it->second;
+      if (clipped_start_ps[r.index] != kNotClipped) ts = clipped_start_ps[r.index];
       return std::make_pair(tid, ps_as_us(ts + (to_ps(start_ns + busy_ns) - ts) / 2));
     };
     const auto [p_tid, p_mid] = anchor(p);
