@@ -150,6 +150,7 @@ void write_results(const std::string& dir, const isa::Program& prog, const RunRe
     if (f == timeline.format) {
       TimelineOptions with_config = timeline;
       with_config.dma_fixed_ns = cfg.dma.fixed_ns;
+      with_config.memory = &stats.memory;
       write_timeline_file(path.string(), prog, result, with_config);
     } else {
       std::error_code ignored;  // a stale timeline of an earlier run must not look current

@@ -24,28 +24,51 @@ bool span_of(double start_ns, double busy_ns, int64_t bytes, double fixed_ns, Sp
 }
 
 // The spans of a run's pieces (or of its DMA records, when it has no pieces) that move data,
-// by queue in piece order: one sequential pass over the result's columns.
-std::vector<std::vector<Span>> spans_by_queue(const RunResult& result, double fixed_ns) {
-  std::vector<std::vector<Span>> by_queue;
-  const auto add = [&](int queue, const Span& s) {
-    const size_t q = size_t(std::max(0, queue));
-    if (q >= by_queue.size()) by_queue.resize(q + 1);
-    by_queue[q].push_back(s);
-  };
-  Span s;
+// grouped by queue in piece order: queue q's are spans[begin[q], end[q]).
+struct SpansByQueue {
+  std::vector<size_t> begin, end;
+  std::vector<Span> spans;
+};
+
+// Two sequential passes over the result's columns: queue slots are counted from the queue
+// column alone (so a queue's slice may have unused slots at its end), then the spans filled.
+SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
   const DmaPieces& pieces = result.dma_pieces;
-  if (!pieces.empty()) {
-    for (size_t k = 0; k < pieces.size(); ++k) {  // the times as DmaPieces::operator[] gives them
+  const bool by_piece = !pieces.empty();
+  const size_t n = by_piece ? pieces.size() : result.records.size();
+  const auto queue_of = [&](size_t k) {
+    return size_t(std::max(0, by_piece ? int(pieces.queue(k)) : int(result.records[k].queue)));
+  };
+  SpansByQueue out;
+  std::vector<size_t>& count = out.end;  // slots per queue, then the fill position
+  for (size_t k = 0; k < n; ++k) {
+    if (!by_piece && result.records[k].engine != isa::Engine::kDma) continue;
+    const size_t q = queue_of(k);
+    if (q >= count.size()) count.resize(q + 1, 0);
+    ++count[q];
+  }
+  out.begin.resize(count.size());
+  size_t slots = 0;
+  for (size_t q = 0; q < count.size(); ++q) {
+    out.begin[q] = slots;
+    slots += count[q];
+    count[q] = out.begin[q];
+  }
+  out.spans.resize(slots);
+  Span s;
+  for (size_t k = 0; k < n; ++k) {
+    bool moves = false;
+    if (by_piece) {  // the times as DmaPieces::operator[] gives them
       const double start_ns = double(pieces.start_ps(k)) / 1000.0;
       const double busy_ns = double(pieces.busy_end_ps(k) - pieces.start_ps(k)) / 1000.0;
-      if (span_of(start_ns, busy_ns, pieces.bytes(k), fixed_ns, &s)) add(pieces.queue(k), s);
+      moves = span_of(start_ns, busy_ns, pieces.bytes(k), fixed_ns, &s);
+    } else {
+      const InstrRecord& r = result.records[k];
+      moves = r.engine == isa::Engine::kDma && span_of(r.start_ns, r.busy_ns, r.bytes, fixed_ns, &s);
     }
-    return by_queue;
+    if (moves) out.spans[out.end[queue_of(k)]++] = s;
   }
-  for (const InstrRecord& r : result.records)
-    if (r.engine == isa::Engine::kDma && span_of(r.start_ns, r.busy_ns, r.bytes, fixed_ns, &s))
-      add(r.queue, s);
-  return by_queue;
+  return out;
 }
 
 // A tournament tree over streams' next times: which stream has the earliest (lowest index on
@@ -83,26 +106,29 @@ class EarliestOf {
 // merges these two sorted streams per queue (a tournament tree picks the next), instead of
 // sorting every rate step of the run.
 std::vector<BandwidthPoint> dma_bandwidth_track(const RunResult& result, double fixed_ns) {
-  const std::vector<std::vector<Span>> by_queue = spans_by_queue(result, fixed_ns);
+  const SpansByQueue by_queue = spans_by_queue(result, fixed_ns);
   struct Stream {
-    const std::vector<Span>* spans;  // the queue's, in piece order
-    std::vector<int32_t> sorted;     // positions in time order, when piece order is not
-    bool ends;                       // begins (+rate) or ends (-rate)
+    const Span* spans;            // the queue's, in piece order
+    size_t size;
+    std::vector<int32_t> sorted;  // positions in time order, when piece order is not
+    bool ends;                    // begins (+rate) or ends (-rate)
     size_t next;
-    const Span& at(size_t k) const { return (*spans)[sorted.empty() ? k : size_t(sorted[k])]; }
+    const Span& at(size_t k) const { return spans[sorted.empty() ? k : size_t(sorted[k])]; }
     double time(size_t k) const { return ends ? at(k).end : at(k).begin; }
   };
   std::vector<Stream> streams;
-  for (const std::vector<Span>& spans : by_queue) {
-    if (spans.empty()) continue;
+  for (size_t q = 0; q < by_queue.begin.size(); ++q) {
+    const Span* spans = by_queue.spans.data() + by_queue.begin[q];
+    const size_t size = by_queue.end[q] - by_queue.begin[q];
+    if (size == 0) continue;
     for (const bool ends : {false, true}) {
       const auto earlier = [&](const Span& a, const Span& b) {
         return ends ? a.end < b.end : a.begin < b.begin;
       };
-      Stream st{&spans, {}, ends, 0};
-      if (!std::is_sorted(spans.begin(), spans.end(), earlier)) {
-        st.sorted.resize(spans.size());
-        for (size_t k = 0; k < spans.size(); ++k) st.sorted[k] = int32_t(k);
+      Stream st{spans, size, {}, ends, 0};
+      if (!std::is_sorted(spans, spans + size, earlier)) {
+        st.sorted.resize(size);
+        for (size_t k = 0; k < size; ++k) st.sorted[k] = int32_t(k);
         std::stable_sort(st.sorted.begin(), st.sorted.end(), [&](int32_t a, int32_t b) {
           return earlier(spans[size_t(a)], spans[size_t(b)]);
         });
@@ -113,8 +139,7 @@ std::vector<BandwidthPoint> dma_bandwidth_track(const RunResult& result, double 
   // Each step takes the stream with the earliest next time (the lowest stream on ties).
   const auto next_time = [&](size_t i) {
     const Stream& st = streams[i];
-    return st.next < st.spans->size() ? st.time(st.next)
-                                      : std::numeric_limits<double>::infinity();
+    return st.next < st.size ? st.time(st.next) : std::numeric_limits<double>::infinity();
   };
   EarliestOf earliest(streams.size());
   for (size_t i = 0; i < streams.size(); ++i) earliest.set(i, next_time(i));

@@ -181,8 +181,10 @@ class BufferedSink {
 
 // Counter tracks "SBUF in use" / "PSUM in use" (bytes per partition of live tiles over time,
 // sim/stats/memory_stats.h), one "ph":"C" event per change.
-void write_memory_counters(BufferedSink& os, const isa::Program& prog, const RunResult& result) {
-  const MemoryStats m = compute_memory_stats(prog, result, 0, 0);
+void write_memory_counters(BufferedSink& os, const isa::Program& prog, const RunResult& result,
+                           const MemoryStats* known) {
+  const MemoryStats computed = known ? MemoryStats{} : compute_memory_stats(prog, result, 0, 0);
+  const MemoryStats& m = known ? *known : computed;
   for (isa::Memory mem : {isa::Memory::kSbuf, isa::Memory::kPsum}) {
     const char* name = mem == isa::Memory::kSbuf ? "SBUF in use" : "PSUM in use";
     for (const MemoryCounterPoint& pt : memory_counter_track(m, mem)) {
@@ -545,7 +547,7 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
     os << "{\"name\":\"dependency\",\"cat\":\"dep\",\"ph\":\"f\",\"bp\":\"e\",\"id\":" << flow_id
        << ",\"pid\":" << kTimelinePid << ",\"tid\":" << c_tid << ",\"ts\":" << c_mid << "},\n";
   }
-  write_memory_counters(os, prog, result);
+  write_memory_counters(os, prog, result, options.memory);
   write_dma_bandwidth_counter(os, result, options.dma_fixed_ns);
   // The last event carries no comma: the process sort index closes the array.
   os << "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":" << kTimelinePid

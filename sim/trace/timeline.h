@@ -30,6 +30,7 @@
 #include "isa/opcodes.h"
 #include "isa/program.h"
 #include "sim/run_result.h"
+#include "sim/stats/memory_stats.h"
 
 namespace trnsim::sim {
 
@@ -45,6 +46,9 @@ struct TimelineOptions {
   bool dma_pieces = false;  // one slice per DMA piece instead of one per transfer
   double dma_fixed_ns = 0;  // the config's dma.fixed_ns (0: no fixed-cost slices)
   bool all_dependencies = false;  // a flow per cross-engine edge, not only the binding one
+  // The run's memory figures when already computed (Stats::memory, whose counter tracks are
+  // capacity-independent); null: the writer computes them from the program and result.
+  const MemoryStats* memory = nullptr;
 };
 
 // "none", "json" or "json.gz"; throws trnsim::Error naming the accepted values otherwise.

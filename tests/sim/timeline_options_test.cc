@@ -100,6 +100,30 @@ TEST_F(TimelineOptionsTest, PiecesAreOptIn) {
   EXPECT_EQ(x[3]["args"]["transfer_bytes"], 131072);
 }
 
+std::vector<json> memory_counters(const json& t) {
+  std::vector<json> out;
+  for (const json& e : t["traceEvents"])
+    if (e["ph"] == "C" && e["cat"] == "memory") out.push_back(e);
+  return out;
+}
+
+TEST_F(TimelineOptionsTest, MemoryCountersComeFromTheGivenMemoryStats) {
+  const Stats stats = compute_stats(prog, run, testing::results_test_config());
+  TimelineOptions o;
+  o.memory = &stats.memory;
+  const json computed = timeline({}), given = timeline(o);
+  ASSERT_FALSE(memory_counters(computed).empty());
+  EXPECT_EQ(given, computed);  // the run's own figures: the same timeline
+  MemoryStats other = stats.memory;
+  for (TileUse& t : other.tiles) t.bytes_per_partition *= 3;
+  o.memory = &other;
+  const std::vector<json> tripled = memory_counters(timeline(o));
+  ASSERT_EQ(tripled.size(), memory_counters(computed).size());
+  for (size_t i = 0; i < tripled.size(); ++i)
+    EXPECT_EQ(tripled[i]["args"]["bytes_per_partition"].get<int64_t>(),
+              3 * memory_counters(computed)[i]["args"]["bytes_per_partition"].get<int64_t>());
+}
+
 TEST_F(TimelineOptionsTest, FormatNamesAndFiles) {
   EXPECT_EQ(parse_timeline_format("none"), TimelineFormat::kNone);
   EXPECT_EQ(parse_timeline_format("json"), TimelineFormat::kJson);
