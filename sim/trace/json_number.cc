@@ -100,6 +100,23 @@ size_t whole_ps_number(double v, char* buf) {
 
 }  // namespace
 
+size_t us_of_ps(int64_t ps, char (&buf)[kJsonNumberMaxChars]) {
+  char* p = buf;
+  if (ps < 0) *p++ = '-';
+  // |INT64_MIN| does not fit in int64: work in uint64.
+  const uint64_t a = ps < 0 ? uint64_t(0) - uint64_t(ps) : uint64_t(ps);
+  char scratch[40] = {};  // digits end at scratch + 24; 16-byte reads from them stay inside
+  const char* whole = digits_before(a / 1000000, scratch + 24);  // <= 13 digits
+  std::memcpy(p, whole, 16);  // buf has room for the excess, overwritten or past the length
+  p += scratch + 24 - whole;
+  *p++ = '.';
+  const uint64_t frac = a % 1000000;  // six digits with leading zeros
+  std::memcpy(p, kDigitPairs + 2 * (frac / 10000), 2);
+  std::memcpy(p + 2, kDigitPairs + 2 * (frac / 100 % 100), 2);
+  std::memcpy(p + 4, kDigitPairs + 2 * (frac % 100), 2);
+  return size_t(p + 6 - buf);
+}
+
 size_t json_number(double v, char (&buf)[kJsonNumberMaxChars]) {
   if (!std::isfinite(v)) {
     std::memcpy(buf, "null", 4);

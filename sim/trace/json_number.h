@@ -1,9 +1,11 @@
-// JSON text of a double for the timeline writer, without allocation: the shortest text that
+// Number text for the timeline writer, without allocation. JSON text of a double: the shortest text that
 // reads back as the same double (std::to_chars's choice, fixed or scientific, whichever is
 // shorter, fixed on a tie), "null" for NaN and infinities (JSON has neither).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 namespace trnsim::sim {
 
@@ -11,5 +13,19 @@ inline constexpr size_t kJsonNumberMaxChars = 40;
 
 // Writes the text into buf and returns its length.
 size_t json_number(double v, char (&buf)[kJsonNumberMaxChars]);
+
+// Microseconds as an exact decimal of picoseconds, six fraction digits: 1234567 ps ->
+// "1.234567", -5 ps -> "-0.000005". Writes the text into buf and returns its length.
+size_t us_of_ps(int64_t ps, char (&buf)[kJsonNumberMaxChars]);
+
+// Whole picoseconds of a time in ns: std::llround(ns * 1000) (half away from zero; rounding is
+// monotonic, so back-to-back slices stay disjoint), without its libm call below 2^62 ps.
+inline int64_t whole_ps(double ns) {
+  const double x = ns * 1000.0;
+  if (!(std::fabs(x) < 0x1p62)) return std::llround(x);
+  const int64_t whole = static_cast<int64_t>(x);       // toward zero
+  const double frac = x - static_cast<double>(whole);  // exact: the bits of x below its units
+  return whole + (frac >= 0.5 ? 1 : frac <= -0.5 ? -1 : 0);
+}
 
 }  // namespace trnsim::sim

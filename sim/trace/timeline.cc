@@ -52,36 +52,13 @@ Text number(double v) {
   return t;
 }
 
-// Whole picoseconds of a ns time (rounding is monotonic, so back-to-back slices stay disjoint):
-// std::llround's result (half away from zero) without its libm call, for |ps| < 2^62.
-int64_t to_ps(double ns) {
-  const double x = ns * 1000.0;
-  if (!(std::fabs(x) < 0x1p62)) return std::llround(x);
-  const int64_t whole = static_cast<int64_t>(x);     // toward zero
-  const double frac = x - static_cast<double>(whole);  // exact: the bits of x below its units
-  return whole + (frac >= 0.5 ? 1 : frac <= -0.5 ? -1 : 0);
-}
-
-// "00" .. "99": two decimal digits per lookup.
-constexpr char kDigitPairs[] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
+// Whole picoseconds of a ns time (sim/trace/json_number.h).
+int64_t to_ps(double ns) { return whole_ps(ns); }
 
 // Microseconds as an exact decimal of picoseconds: 1234567 ps -> "1.234567".
 Text ps_as_us(int64_t ps) {
   Text t;
-  char* p = t.buf;
-  if (ps < 0) *p++ = '-';
-  // |INT64_MIN| does not fit in int64: work in uint64.
-  const uint64_t a = ps < 0 ? uint64_t(0) - uint64_t(ps) : uint64_t(ps);
-  p = std::to_chars(p, t.buf + sizeof t.buf, a / 1000000).ptr;
-  *p++ = '.';
-  const uint64_t frac = a % 1000000;  // six digits with leading zeros
-  std::memcpy(p, kDigitPairs + 2 * (frac / 10000), 2);
-  std::memcpy(p + 2, kDigitPairs + 2 * (frac / 100 % 100), 2);
-  std::memcpy(p + 4, kDigitPairs + 2 * (frac % 100), 2);
-  t.n = size_t(p + 6 - t.buf);
+  t.n = us_of_ps(ps, t.buf);
   return t;
 }
 

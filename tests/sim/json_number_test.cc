@@ -1,5 +1,6 @@
 // json_number: the same text as std::to_chars's shortest round trip for every double, with the
-// whole-picosecond fast path (sim/trace/json_number.cc) checked against it.
+// whole-picosecond fast path (sim/trace/json_number.cc) checked against it; us_of_ps and
+// whole_ps against independent references.
 #include "sim/trace/json_number.h"
 
 #include <gtest/gtest.h>
@@ -63,6 +64,49 @@ TEST(JsonNumber, OtherDoublesMatchToChars) {
   }
   for (double v : {0x1p40, 0x1p41 / 1000.0 * 1000.0, 1e300, 5e-324, 1.0 / 3.0, 0.1 + 0.2})
     EXPECT_EQ(text(v), reference(v)) << v;
+}
+
+std::string us_text(int64_t ps) {
+  char buf[kJsonNumberMaxChars];
+  return std::string(buf, us_of_ps(ps, buf));
+}
+
+// The same decimal by independent means: sign, whole microseconds, six fraction digits.
+std::string us_reference(int64_t ps) {
+  const uint64_t a = ps < 0 ? uint64_t(0) - uint64_t(ps) : uint64_t(ps);
+  std::string frac = std::to_string(a % 1000000);
+  return (ps < 0 ? "-" : "") + std::to_string(a / 1000000) + "." +
+         std::string(6 - frac.size(), '0') + frac;
+}
+
+TEST(JsonNumber, MicrosecondsOfPicosecondsAreExactDecimals) {
+  EXPECT_EQ(us_text(0), "0.000000");
+  EXPECT_EQ(us_text(1234567), "1.234567");
+  EXPECT_EQ(us_text(-5), "-0.000005");
+  EXPECT_EQ(us_text(INT64_MIN), "-9223372036854.775808");
+  EXPECT_EQ(us_text(INT64_MAX), "9223372036854.775807");
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 200000; ++i) {
+    const int64_t ps = int64_t(rng() >> (rng() % 64));  // every magnitude, both signs
+    ASSERT_EQ(us_text(ps), us_reference(ps)) << ps;
+    ASSERT_EQ(us_text(-ps), us_reference(-ps)) << ps;
+  }
+}
+
+TEST(JsonNumber, WholePicosecondsRoundLikeLlround) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> unit(-1, 1);
+  for (int i = 0; i < 200000; ++i) {
+    const double ns = unit(rng) * std::ldexp(1.0, int(rng() % 64) - 10);
+    ASSERT_EQ(whole_ps(ns), std::llround(ns * 1000.0)) << ns;
+  }
+  // Halfway and next-to-halfway products, where truncate-and-compare must not slip.
+  for (const double ps : {0.5, 1.5, 2.5, -0.5, -2.5, 0.49999999999999994, 4503599627370495.5,
+                          0x1p52, 0x1p62, -0x1p62, 1e19}) {
+    const double ns = ps / 1000.0;
+    EXPECT_EQ(whole_ps(ns), std::llround(ns * 1000.0)) << ps;
+    EXPECT_EQ(whole_ps(std::nextafter(ns, 0.0)), std::llround(std::nextafter(ns, 0.0) * 1000.0));
+  }
 }
 
 }  // namespace
