@@ -11,7 +11,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <unordered_map>
 #include <vector>
 #include <zlib.h>
 
@@ -229,29 +228,18 @@ void write_track(BufferedSink& os, isa::Engine e, int queue) {
   write_metadata(os, "thread_sort_index", tid, "\"sort_index\":" + std::to_string(tid));
 }
 
-// The key of an operand's args in the text cache: its opcode and slot, buffer and slices.
-struct OperandKey {
-  uint32_t role = 0;  // opcode << 16 | operand slot
-  isa::BufferRef buf;
-  std::vector<isa::Slice> dims;
-  bool operator==(const OperandKey& o) const {
-    return role == o.role && buf == o.buf && dims == o.dims;
+// A hash of an operand's opcode and slot (role), buffer and slices.
+uint64_t operand_hash(uint32_t role, const isa::View& v) {
+  uint64_t h = (uint64_t(role) << 40) ^ (uint64_t(v.buf.memory) << 32) ^
+               uint64_t(uint32_t(v.buf.index));
+  const auto mix = [&h](int64_t x) { h = (h ^ uint64_t(x)) * 0x100000001b3ull; };
+  for (const isa::Slice& d : v.dims) {
+    mix(d.start);
+    mix(d.stop);
+    mix(d.step);
   }
-};
-
-struct OperandKeyHash {
-  size_t operator()(const OperandKey& k) const {
-    uint64_t h = (uint64_t(k.role) << 40) ^ (uint64_t(k.buf.memory) << 32) ^
-                 uint64_t(uint32_t(k.buf.index));
-    const auto mix = [&h](int64_t v) { h = (h ^ uint64_t(v)) * 0x100000001b3ull; };
-    for (const isa::Slice& d : k.dims) {
-      mix(d.start);
-      mix(d.stop);
-      mix(d.step);
-    }
-    return size_t(h ^ (h >> 29));
-  }
-};
+  return h ^ (h >> 29);
+}
 
 // Writes the operand args of an instruction: for each view operand ROLE, ROLE (the view text),
 // ROLE_shape, ROLE_dtype and ROLE_bytes; for each immediate ROLE its value. The text of a view
@@ -282,13 +270,27 @@ class OperandArgsWriter {
     std::string view, shape, dtype, bytes;  // ,"ROLE":  ,"ROLE_shape":[  ,"ROLE_dtype":"  ,"ROLE_bytes":
   };
 
-  // The args text of view operand `slot` of an `op` instruction.
+  // A cached operand: its key and args text.
+  struct Entry {
+    uint64_t hash;
+    uint32_t role;  // opcode << 16 | operand slot
+    isa::BufferRef buf;
+    std::vector<isa::Slice> dims;
+    std::string text;
+  };
+
+  // The args text of view operand `slot` of an `op` instruction. The cache is an open-addressing
+  // table of entry numbers probed with the view itself (no key is built for a lookup).
   const std::string& view_args(isa::Opcode op, size_t slot, const RoleKeys& keys,
                                const isa::View& v) {
-    probe_.role = uint32_t(op) << 16 | uint32_t(slot);
-    probe_.buf = v.buf;
-    probe_.dims.assign(v.dims.begin(), v.dims.end());
-    if (const auto it = cache_.find(probe_); it != cache_.end()) return it->second;
+    const uint32_t role = uint32_t(op) << 16 | uint32_t(slot);
+    const uint64_t hash = operand_hash(role, v);
+    const size_t mask = slots_.size() - 1;
+    size_t at = size_t(hash) & mask;
+    for (; slots_[at] >= 0; at = (at + 1) & mask) {
+      const Entry& e = entries_[size_t(slots_[at])];
+      if (e.hash == hash && e.role == role && e.buf == v.buf && e.dims == v.dims) return e.text;
+    }
     std::string text = keys.view + json_string(isa::view_to_string(prog_, v)) + keys.shape;
     int64_t elements = 1;
     for (size_t d = 0; d < v.dims.size(); ++d) {
@@ -299,11 +301,23 @@ class OperandArgsWriter {
     const isa::DType dtype = prog_.dtype_of(v.buf);
     text += "]" + keys.dtype + std::string(isa::dtype_name(dtype)) + "\"" + keys.bytes +
             std::to_string(elements * isa::dtype_bytes(dtype));
-    if (cache_.size() >= kMaxCachedOperands) {
+    if (entries_.size() >= kMaxCachedOperands) {
       uncached_ = std::move(text);
       return uncached_;
     }
-    return cache_.emplace(probe_, std::move(text)).first->second;
+    slots_[at] = int32_t(entries_.size());
+    entries_.push_back({hash, role, v.buf, v.dims, std::move(text)});
+    if (2 * entries_.size() > slots_.size()) rehash(2 * slots_.size());
+    return entries_.back().text;
+  }
+
+  void rehash(size_t size) {  // a power of two
+    slots_.assign(size, -1);
+    for (size_t k = 0; k < entries_.size(); ++k) {
+      size_t at = size_t(entries_[k].hash) & (size - 1);
+      while (slots_[at] >= 0) at = (at + 1) & (size - 1);
+      slots_[at] = int32_t(k);
+    }
   }
 
   const std::vector<RoleKeys>& keys_of(isa::Opcode op, const isa::InstrInfo& inf) {
@@ -324,8 +338,8 @@ class OperandArgsWriter {
 
   const isa::Program& prog_;
   std::vector<std::vector<RoleKeys>> keys_;  // per opcode, per operand slot
-  std::unordered_map<OperandKey, std::string, OperandKeyHash> cache_;
-  OperandKey probe_;      // lookup key, reused so that a lookup allocates nothing
+  std::vector<Entry> entries_;
+  std::vector<int32_t> slots_ = std::vector<int32_t>(1024, -1);  // entry number, -1: empty
   std::string uncached_;  // the text of an operand looked up once the cache is full
 };
 

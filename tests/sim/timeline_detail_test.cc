@@ -216,5 +216,42 @@ TEST(TimelineViewText, RepeatedAndDistinctViewsPrintTheirOwnText) {
   EXPECT_EQ(isa::view_to_string(prog, prog.instructions[5].operand("dst").view), "a");
 }
 
+// More distinct operands than the args cache holds (65,536): every slice still prints its own
+// operand text, before the cache fills, after it (uncached), and for a cached view seen again.
+TEST(TimelineViewText, OperandsPastTheCacheLimitPrintTheirOwnText) {
+  const isa::Program small = isa::program_from_json(json::parse(R"({
+    "format": "trnsim-trace", "version": 1, "name": "many_views", "tensors": [],
+    "tiles": [{"name": "a", "memory": "sbuf", "partitions": 128, "shape": [512],
+               "dtype": "float32"}],
+    "instructions": [{"op": "memset", "dst": "a[0:128, 0:1]", "value": 0}]})"));
+  isa::Program prog = small;
+  const isa::Instruction model = small.instructions[0];
+  prog.instructions.clear();
+  const auto add = [&](int64_t begin, int64_t end) {
+    isa::Instruction ins = model;
+    ins.operand("dst").view.dims[1] = {begin, end, 1};
+    prog.instructions.push_back(ins);
+  };
+  for (int64_t begin = 0; prog.instructions.size() < 70000; ++begin)
+    for (int64_t end = begin + 1; end <= 512 && prog.instructions.size() < 70000; ++end)
+      add(begin, end);
+  add(0, 1);  // the first view again, once the cache is full
+  RunResult run;
+  for (int32_t i = 0; i < int32_t(prog.instructions.size()); ++i)
+    run.records.push_back(testing::record(i, isa::Engine::kVector, -1, 10.0 * i, 5, 10.0 * i + 6,
+                                          0, 5));
+  std::ostringstream os;
+  write_timeline(os, prog, run);
+  const std::string text = os.str();
+  for (const size_t i : {size_t(0), size_t(1000), size_t(65535), size_t(65536), size_t(69999),
+                         size_t(70000)}) {
+    const isa::View& v = prog.instructions[i].operand("dst").view;
+    const std::string args = "\"args\":{\"index\":" + std::to_string(i) + ",\"dst\":\"" +
+                             isa::view_to_string(prog, v) + "\",\"dst_shape\":[128," +
+                             std::to_string(v.dims[1].count()) + "],\"dst_dtype\":\"float32\"";
+    EXPECT_NE(text.find(args), std::string::npos) << i;
+  }
+}
+
 }  // namespace
 }  // namespace trnsim::sim
