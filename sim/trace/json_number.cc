@@ -14,7 +14,7 @@ constexpr char kDigitPairs[] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-// The decimal digits of m (< 10^16), right-aligned to end: returns where they begin.
+// The decimal digits of m, right-aligned to end: returns where they begin.
 char* digits_before(uint64_t m, char* end) {
   char* q = end;
   while (m >= 100) {
@@ -63,7 +63,7 @@ size_t whole_ps_number(double v, char* buf) {
   const int exp10 = e + len - 1;  // of the first digit; within [-3, 12] here
   const int sci_len = len + (len > 1 ? 1 : 0) + 4;  // d[.ddd]e+XX
   const int fixed_len = e >= 0 ? len + e : (len > -e ? len + 1 : 2 - e);
-  static_assert(kJsonNumberMaxChars >= 1 + 16 + 1 + 16, "room for the fixed-size copies");
+  static_assert(kNumberTextRoom >= 1 + 16 + 1 + 16, "room for the fixed-size copies");
   char* p = buf;
   if (ps < 0) *p++ = '-';
   if (fixed_len <= sci_len) {
@@ -100,7 +100,25 @@ size_t whole_ps_number(double v, char* buf) {
 
 }  // namespace
 
-size_t us_of_ps(int64_t ps, char (&buf)[kJsonNumberMaxChars]) {
+size_t integer_text(uint64_t v, char* out) {
+  if (v < 10) {
+    *out = char('0' + v);
+    return 1;
+  }
+  char scratch[48] = {};  // digits end at scratch + 24; 24-byte reads from them stay inside
+  const char* digits = digits_before(v, scratch + 24);  // <= 20 digits
+  static_assert(kNumberTextRoom >= 24, "room for the fixed-size copy");
+  std::memcpy(out, digits, 24);
+  return size_t(scratch + 24 - digits);
+}
+
+size_t integer_text(int64_t v, char* out) {
+  if (v >= 0) return integer_text(uint64_t(v), out);
+  *out = '-';  // |INT64_MIN| does not fit in int64: negate in uint64
+  return 1 + integer_text(uint64_t(0) - uint64_t(v), out + 1);  // <= 19 digits: 1 + 24 fits
+}
+
+size_t us_of_ps(int64_t ps, char* buf) {
   char* p = buf;
   if (ps < 0) *p++ = '-';
   // |INT64_MIN| does not fit in int64: work in uint64.
@@ -117,13 +135,13 @@ size_t us_of_ps(int64_t ps, char (&buf)[kJsonNumberMaxChars]) {
   return size_t(p + 6 - buf);
 }
 
-size_t json_number(double v, char (&buf)[kJsonNumberMaxChars]) {
+size_t json_number(double v, char* buf) {
   if (!std::isfinite(v)) {
     std::memcpy(buf, "null", 4);
     return 4;
   }
   if (const size_t n = whole_ps_number(v, buf)) return n;
-  return size_t(std::to_chars(buf, buf + kJsonNumberMaxChars, v).ptr - buf);
+  return size_t(std::to_chars(buf, buf + kNumberTextRoom, v).ptr - buf);
 }
 
 }  // namespace trnsim::sim

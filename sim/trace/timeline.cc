@@ -1,7 +1,6 @@
 #include "sim/trace/timeline.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -37,28 +36,23 @@ std::string json_string(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// A short piece of text built on the stack (numbers, timestamps): no allocation per field.
-struct Text {
-  char buf[kJsonNumberMaxChars];
-  size_t n = 0;
-  std::string_view view() const { return std::string_view(buf, n); }
+// Numbers the sink writes in place (sim/trace/json_number.h).
+struct Number {  // shortest round-trip text of a finite double; null otherwise
+  double v;
 };
+Number number(double v) { return {v}; }
 
-// Shortest round-trip text of a finite double; null otherwise (sim/trace/json_number.h).
-Text number(double v) {
-  Text t;
-  t.n = json_number(v, t.buf);
-  return t;
-}
+struct UsOfPs {  // microseconds as an exact decimal of picoseconds: 1234567 ps -> "1.234567"
+  int64_t ps;
+};
+UsOfPs ps_as_us(int64_t ps) { return {ps}; }
 
 // Whole picoseconds of a ns time (sim/trace/json_number.h).
 int64_t to_ps(double ns) { return whole_ps(ns); }
 
-// Microseconds as an exact decimal of picoseconds: 1234567 ps -> "1.234567".
-Text ps_as_us(int64_t ps) {
-  Text t;
-  t.n = us_of_ps(ps, t.buf);
-  return t;
+std::string number_text(double v) {
+  char buf[kNumberTextRoom];
+  return std::string(buf, json_number(v, buf));
 }
 
 // Where the timeline text goes, in large blocks.
@@ -125,12 +119,23 @@ class BufferedSink {
   template <typename Ptr, std::enable_if_t<std::is_same_v<Ptr, const char*>, int> = 0>
   BufferedSink& operator<<(Ptr s) { return *this << std::string_view(s); }
   BufferedSink& operator<<(const std::string& s) { return *this << std::string_view(s); }
-  BufferedSink& operator<<(const Text& t) { return *this << t.view(); }
+  // Numbers are formatted straight into the buffer.
+  BufferedSink& operator<<(Number x) {
+    n_ += json_number(x.v, room());
+    return *this;
+  }
+  BufferedSink& operator<<(UsOfPs x) {
+    n_ += us_of_ps(x.ps, room());
+    return *this;
+  }
   template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
   BufferedSink& operator<<(Int v) {
-    char digits[24];
-    const auto res = std::to_chars(digits, digits + sizeof digits, v);
-    return *this << std::string_view(digits, size_t(res.ptr - digits));
+    if constexpr (std::is_signed_v<Int>) {
+      n_ += integer_text(int64_t(v), room());
+    } else {
+      n_ += integer_text(uint64_t(v), room());
+    }
+    return *this;
   }
   void flush() {
     out_.write(buf_.get(), n_);
@@ -147,6 +152,12 @@ class BufferedSink {
     std::memcpy(buf_.get(), s.data(), s.size());
     n_ = s.size();
     return *this;
+  }
+
+  // Where a number's text goes: with kNumberTextRoom chars free.
+  char* room() {
+    if (kBlockBytes - n_ < kNumberTextRoom) flush();
+    return buf_.get() + n_;
   }
 
   static constexpr size_t kBlockBytes = 1 << 20;
@@ -185,7 +196,7 @@ void write_dma_bandwidth_counter(BufferedSink& os, const RunResult& result, doub
 class DmaFixedSlices {
  public:
   explicit DmaFixedSlices(double fixed_ns)
-      : on_(fixed_ns > 0), fixed_ps_(on_ ? to_ps(fixed_ns) : 0), fixed_ns_(number(fixed_ns)) {}
+      : on_(fixed_ns > 0), fixed_ps_(on_ ? to_ps(fixed_ns) : 0), fixed_ns_(number_text(fixed_ns)) {}
   // The slice at the start of a DMA slice [ts_ps, end_ps) on track `tid`.
   void write(BufferedSink& os, int tid, int64_t ts_ps, int64_t end_ps, int32_t index) const {
     if (!on_ || end_ps <= ts_ps) return;
@@ -198,7 +209,7 @@ class DmaFixedSlices {
  private:
   bool on_;
   int64_t fixed_ps_;
-  Text fixed_ns_;
+  std::string fixed_ns_;
 };
 
 std::string track_name(isa::Engine e, int queue) {

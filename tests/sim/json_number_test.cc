@@ -1,6 +1,6 @@
 // json_number: the same text as std::to_chars's shortest round trip for every double, with the
-// whole-picosecond fast path (sim/trace/json_number.cc) checked against it; us_of_ps and
-// whole_ps against independent references.
+// whole-picosecond fast path (sim/trace/json_number.cc) checked against it; integer_text
+// against std::to_chars, us_of_ps and whole_ps against independent references.
 #include "sim/trace/json_number.h"
 
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@ namespace trnsim::sim {
 namespace {
 
 std::string text(double v) {
-  char buf[kJsonNumberMaxChars];
+  char buf[kNumberTextRoom];
   return std::string(buf, json_number(v, buf));
 }
 
@@ -67,7 +67,7 @@ TEST(JsonNumber, OtherDoublesMatchToChars) {
 }
 
 std::string us_text(int64_t ps) {
-  char buf[kJsonNumberMaxChars];
+  char buf[kNumberTextRoom];
   return std::string(buf, us_of_ps(ps, buf));
 }
 
@@ -90,6 +90,28 @@ TEST(JsonNumber, MicrosecondsOfPicosecondsAreExactDecimals) {
     const int64_t ps = int64_t(rng() >> (rng() % 64));  // every magnitude, both signs
     ASSERT_EQ(us_text(ps), us_reference(ps)) << ps;
     ASSERT_EQ(us_text(-ps), us_reference(-ps)) << ps;
+  }
+}
+
+template <typename Int>
+void expect_integer_text_matches_to_chars(Int v) {
+  char buf[kNumberTextRoom], ref[32];
+  const std::string got(buf, integer_text(v, buf));
+  ASSERT_EQ(got, std::string(ref, size_t(std::to_chars(ref, ref + sizeof ref, v).ptr - ref))) << v;
+}
+
+TEST(JsonNumber, IntegersMatchToChars) {
+  for (int64_t v : {int64_t(0), int64_t(9), int64_t(10), int64_t(99), int64_t(100), int64_t(-1),
+                    int64_t(-10), INT64_MIN, INT64_MAX})
+    expect_integer_text_matches_to_chars(v);
+  for (uint64_t v : {uint64_t(0), uint64_t(7), UINT64_MAX, uint64_t(INT64_MAX) + 1})
+    expect_integer_text_matches_to_chars(v);
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 200000; ++i) {
+    const uint64_t bits = rng() >> (rng() % 64);  // every length
+    expect_integer_text_matches_to_chars(bits);
+    expect_integer_text_matches_to_chars(int64_t(bits));
+    expect_integer_text_matches_to_chars(-int64_t(bits >> 1));
   }
 }
 
