@@ -32,47 +32,56 @@ void check_record(const isa::Program& prog, size_t i, const InstrRecord& r, int 
                 std::to_string(r.busy_ns) + ", dep wait " + std::to_string(r.dep_wait_ns) + ")");
 }
 
-// Length of the union of [start, end) intervals (end >= start), `intervals[q]` holding those of
-// DMA queue q. The intervals are visited in start order: each queue's list sorted (it usually
-// is: a queue starts its pieces one after another), then the lists merged pairwise. Intervals
-// with equal starts may come in any order: the union and the sum of its segments do not depend
-// on it.
-double union_length(std::vector<std::vector<std::pair<double, double>>>& intervals) {
-  std::vector<std::pair<double, double>> all;
-  std::vector<size_t> runs = {0};  // all[runs[j], runs[j + 1]) is in start order
-  size_t size = 0;
-  for (const auto& list : intervals) size += list.size();
-  all.reserve(size);
-  for (std::vector<std::pair<double, double>>& list : intervals) {
+using Segments = std::vector<std::pair<double, double>>;
+
+// Folds `segment` into the sorted list `out` of maximal segments: one that starts after the last
+// segment's end begins a new one, else it extends the last (touching segments join).
+void add_segment(Segments* out, const std::pair<double, double>& segment) {
+  if (out->empty() || segment.first > out->back().second) {
+    out->push_back(segment);
+  } else {
+    out->back().second = std::max(out->back().second, segment.second);
+  }
+}
+
+// The union of two lists of maximal segments in start order, as such a list.
+Segments union_of(const Segments& a, const Segments& b) {
+  Segments out;
+  out.reserve(std::max(a.size(), b.size()));
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    const bool take_a = j == b.size() || (i < a.size() && a[i].first <= b[j].first);
+    add_segment(&out, take_a ? a[i++] : b[j++]);
+  }
+  return out;
+}
+
+// Length of the union of [start, end) intervals (end >= start >= 0), `intervals[q]` holding
+// those of DMA queue q. Each queue's list is sorted (it usually is: a queue starts its pieces
+// one after another) and folded into maximal segments; the lists are then joined pairwise, each
+// join folding again, so concurrent queues' overlapping pieces shrink the lists as they merge.
+// The maximal segments of the whole set, and their sum in start order, do not depend on the
+// order of the joins: the result is that of one sweep over all intervals in start order.
+double union_length(std::vector<Segments>& intervals) {
+  std::vector<Segments> lists;
+  for (Segments& list : intervals) {
+    if (list.empty()) continue;
     if (!std::is_sorted(list.begin(), list.end())) std::sort(list.begin(), list.end());
-    all.insert(all.end(), list.begin(), list.end());
-    std::vector<std::pair<double, double>>().swap(list);
-    if (all.size() > runs.back()) runs.push_back(all.size());
+    Segments folded;
+    for (const auto& segment : list) add_segment(&folded, segment);
+    Segments().swap(list);
+    lists.push_back(std::move(folded));
   }
-  const auto by_start = [](const std::pair<double, double>& a,
-                           const std::pair<double, double>& b) { return a.first < b.first; };
-  while (runs.size() > 2) {
-    std::vector<size_t> merged = {0};
-    for (size_t j = 0; j + 1 < runs.size(); j += 2) {
-      const size_t end = j + 2 < runs.size() ? runs[j + 2] : runs[j + 1];
-      if (j + 2 < runs.size())
-        std::inplace_merge(all.begin() + runs[j], all.begin() + runs[j + 1], all.begin() + end,
-                           by_start);
-      merged.push_back(end);
-    }
-    runs.swap(merged);
+  while (lists.size() > 1) {
+    std::vector<Segments> joined;
+    for (size_t k = 0; k + 1 < lists.size(); k += 2) joined.push_back(union_of(lists[k], lists[k + 1]));
+    if (lists.size() % 2 == 1) joined.push_back(std::move(lists.back()));
+    lists.swap(joined);
   }
-  double total = 0, cur_start = 0, cur_end = -1;
-  for (const auto& [start, end] : all) {
-    if (start > cur_end) {
-      if (cur_end > cur_start) total += cur_end - cur_start;
-      cur_start = start;
-      cur_end = end;
-    } else {
-      cur_end = std::max(cur_end, end);
-    }
-  }
-  if (cur_end > cur_start) total += cur_end - cur_start;
+  double total = 0;
+  if (!lists.empty())
+    for (const auto& [start, end] : lists[0])
+      if (end > start) total += end - start;
   return total;
 }
 
