@@ -1,5 +1,6 @@
 #include "isa/npy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -337,19 +338,14 @@ NpyArray read_npy(const std::string& path) {
   return a;
 }
 
-void write_npy(const std::string& path, const NpyArray& a) {
-  const std::string where = "npy file '" + path + "'";
-  const ElementType et = element_type_or_throw(a.descr, where);
-  const int64_t n = a.elements();
-  if (n < 0) throw Error(where + ": bad shape " + shape_text(a.shape));
-  if (uint64_t(a.data.size()) != uint64_t(n) * uint64_t(et.bytes))
-    throw Error(where + ": size mismatch: shape " + shape_text(a.shape) + " of " + a.descr +
-                " needs " + std::to_string(uint64_t(n) * uint64_t(et.bytes)) +
-                " bytes, array has " + std::to_string(a.data.size()));
-  const std::string descr =
-      std::string(1, et.bytes == 1 ? '|' : '<') + et.kind + std::to_string(et.bytes);
+namespace {
+
+// Opens `path` and writes the magic, version, header length and header (padded so the data
+// starts at a multiple of kHeaderAlignBytes) of a C-order array of `descr` and `shape`.
+std::ofstream open_npy_for_data(const std::string& path, const std::string& where,
+                                const std::string& descr, const std::vector<int64_t>& shape) {
   std::string header =
-      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_text(a.shape) + ", }";
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
   const bool v1 = header.size() + 1 + kHeaderAlignBytes <= 65535;  // fits a uint16 length
   const size_t prefix = kMagicBytes + 2 + (v1 ? 2 : 4);
   const size_t unpadded = prefix + header.size() + 1;  // + '\n'
@@ -364,7 +360,92 @@ void write_npy(const std::string& path, const NpyArray& a) {
   const uint64_t len = header.size();
   for (size_t i = 0; i < (v1 ? 2u : 4u); ++i) out.put(char((len >> (8 * i)) & 0xFF));
   out.write(header.data(), std::streamsize(header.size()));
+  return out;
+}
+
+// The npy descr that holds storage of `t`: its own layout, or '<f4' for bf16 and fp8, which
+// numpy lacks (widened_to_fp32).
+const char* npy_descr_of(DType t) {
+  switch (t) {
+    case DType::kFp32: return "<f4";
+    case DType::kFp16: return "<f2";
+    case DType::kInt8: return "|i1";
+    case DType::kInt16: return "<i2";
+    case DType::kInt32: return "<i4";
+    case DType::kUint8: return "|u1";
+    case DType::kUint16: return "<u2";
+    case DType::kUint32: return "<u4";
+    case DType::kBf16:
+    case DType::kFp8E4M3:
+    case DType::kFp8E5M2: return "<f4";
+  }
+  throw Error("npy: unknown dtype");
+}
+
+bool widened_to_fp32(DType t) {
+  return t == DType::kBf16 || t == DType::kFp8E4M3 || t == DType::kFp8E5M2;
+}
+
+// The fp32 bits of `n` bf16 or fp8 storage elements, little endian, into `out` (4n bytes).
+// bf16's fp32 bits are its own shifted up: no decode, and the loop vectorises.
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "npy data is written from host words");
+void widen_to_fp32(const uint8_t* data, int64_t n, DType t, uint8_t* out) {
+  if (t == DType::kBf16) {
+    for (int64_t i = 0; i < n; ++i) {
+      const uint32_t bits = uint32_t(uint16_t(data[i * 2] | data[i * 2 + 1] << 8)) << 16;
+      std::memcpy(out + i * 4, &bits, 4);
+    }
+    return;
+  }
+  const int bytes = dtype_bytes(t);
+  for (int64_t i = 0; i < n; ++i) {
+    const uint32_t bits = encode(DType::kFp32, load_element(t, data + i * bytes));
+    std::memcpy(out + i * 4, &bits, 4);
+  }
+}
+
+void check_storage_shape(const std::vector<int64_t>& shape, int64_t elements,
+                         const std::string& where) {
+  if (shape_elements(shape) != elements)
+    throw Error(where + ": shape " + shape_text(shape) + " has " +
+                std::to_string(shape_elements(shape)) + " elements, storage has " +
+                std::to_string(elements));
+}
+
+}  // namespace
+
+void write_npy(const std::string& path, const NpyArray& a) {
+  const std::string where = "npy file '" + path + "'";
+  const ElementType et = element_type_or_throw(a.descr, where);
+  const int64_t n = a.elements();
+  if (n < 0) throw Error(where + ": bad shape " + shape_text(a.shape));
+  if (uint64_t(a.data.size()) != uint64_t(n) * uint64_t(et.bytes))
+    throw Error(where + ": size mismatch: shape " + shape_text(a.shape) + " of " + a.descr +
+                " needs " + std::to_string(uint64_t(n) * uint64_t(et.bytes)) +
+                " bytes, array has " + std::to_string(a.data.size()));
+  const std::string descr =
+      std::string(1, et.bytes == 1 ? '|' : '<') + et.kind + std::to_string(et.bytes);
+  std::ofstream out = open_npy_for_data(path, where, descr, a.shape);
   out.write(reinterpret_cast<const char*>(a.data.data()), std::streamsize(a.data.size()));
+  if (!out) throw Error(where + ": write failed");
+}
+
+void write_storage_npy(const std::string& path, const uint8_t* data, int64_t elements, DType t,
+                       const std::vector<int64_t>& shape) {
+  const std::string where = "npy file '" + path + "'";
+  check_storage_shape(shape, elements, where);
+  std::ofstream out = open_npy_for_data(path, where, npy_descr_of(t), shape);
+  if (!widened_to_fp32(t)) {
+    out.write(reinterpret_cast<const char*>(data), std::streamsize(elements * dtype_bytes(t)));
+  } else {
+    constexpr int64_t kChunk = int64_t(1) << 16;  // elements widened per write
+    std::vector<uint8_t> chunk(size_t(std::min(elements, kChunk)) * 4);
+    for (int64_t first = 0; first < elements && out; first += kChunk) {
+      const int64_t n = std::min(kChunk, elements - first);
+      widen_to_fp32(data + first * dtype_bytes(t), n, t, chunk.data());
+      out.write(reinterpret_cast<const char*>(chunk.data()), std::streamsize(n * 4));
+    }
+  }
   if (!out) throw Error(where + ": write failed");
 }
 
@@ -399,42 +480,16 @@ std::vector<uint8_t> npy_to_storage(const NpyArray& a, DType t) {
 
 NpyArray storage_to_npy(const uint8_t* data, int64_t elements, DType t,
                         std::vector<int64_t> shape) {
+  check_storage_shape(shape, elements, "storage_to_npy");
   NpyArray a;
   a.shape = std::move(shape);
-  if (a.elements() != elements)
-    throw Error("storage_to_npy: shape " + shape_text(a.shape) + " has " +
-                std::to_string(a.elements()) + " elements, storage has " +
-                std::to_string(elements));
-  const int bytes = dtype_bytes(t);
-  switch (t) {
-    case DType::kFp32: a.descr = "<f4"; break;
-    case DType::kFp16: a.descr = "<f2"; break;
-    case DType::kInt8: a.descr = "|i1"; break;
-    case DType::kInt16: a.descr = "<i2"; break;
-    case DType::kInt32: a.descr = "<i4"; break;
-    case DType::kUint8: a.descr = "|u1"; break;
-    case DType::kUint16: a.descr = "<u2"; break;
-    case DType::kUint32: a.descr = "<u4"; break;
-    case DType::kBf16:
-    case DType::kFp8E4M3:
-    case DType::kFp8E5M2: {
-      a.descr = "<f4";
-      a.data.resize(size_t(elements) * 4);
-      if (t == DType::kBf16) {  // fp32 bits are the bf16 bits shifted up: one pass, no decode
-        for (int64_t i = 0; i < elements; ++i) {
-          const uint32_t bits = (uint32_t(data[i * 2]) | uint32_t(data[i * 2 + 1]) << 8) << 16;
-          for (int b = 0; b < 4; ++b) a.data[size_t(i) * 4 + b] = uint8_t(bits >> (8 * b));
-        }
-        return a;
-      }
-      for (int64_t i = 0; i < elements; ++i) {
-        const uint32_t bits = encode(DType::kFp32, load_element(t, data + i * bytes));
-        for (int b = 0; b < 4; ++b) a.data[size_t(i) * 4 + b] = uint8_t(bits >> (8 * b));
-      }
-      return a;
-    }
+  a.descr = npy_descr_of(t);
+  if (widened_to_fp32(t)) {
+    a.data.resize(size_t(elements) * 4);
+    widen_to_fp32(data, elements, t, a.data.data());
+  } else {
+    a.data.assign(data, data + elements * dtype_bytes(t));
   }
-  a.data.assign(data, data + elements * bytes);
   return a;
 }
 

@@ -48,5 +48,10 @@ std::vector<uint8_t> npy_to_storage(const NpyArray& a, DType t);
 // Throws trnsim::Error if the product of `shape` is not `elements`.
 NpyArray storage_to_npy(const uint8_t* data, int64_t elements, DType t,
                         std::vector<int64_t> shape);
+// Writes storage_to_npy(data, elements, t, shape) to `path` without holding the converted copy:
+// fp32/fp16/integer storage is written as it is, bf16/fp8 widened in fixed-size chunks. Throws
+// trnsim::Error like storage_to_npy and write_npy.
+void write_storage_npy(const std::string& path, const uint8_t* data, int64_t elements, DType t,
+                       const std::vector<int64_t>& shape);
 
 }  // namespace trnsim::isa

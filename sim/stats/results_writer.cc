@@ -122,8 +122,8 @@ void write_output_tensors(const std::string& dir_name, const isa::Program& prog,
     if (!made_dir) make_dirs(dir);
     made_dir = true;
     refuse_symlink(dir / npy_file_name(t.name));
-    isa::write_npy((dir / npy_file_name(t.name)).string(),
-                   isa::storage_to_npy(bytes.data(), t.elements(), t.dtype, t.shape));
+    isa::write_storage_npy((dir / npy_file_name(t.name)).string(), bytes.data(), t.elements(),
+                           t.dtype, t.shape);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <vector>
@@ -305,6 +306,44 @@ TEST_F(NpyTest, StorageToNpyKeepsExactValues) {
   EXPECT_EQ(i16.data, std::vector<uint8_t>(ints, ints + 4));
   EXPECT_EQ(storage_to_npy(ints, 4, DType::kUint8, {4}).descr, "|u1");
   EXPECT_EQ(storage_to_npy(ints, 1, DType::kUint32, {}).descr, "<u4");
+}
+
+// The streamed writer (no converted copy, bf16/fp8 widened in 65,536-element chunks) writes the
+// same file as write_npy(storage_to_npy(...)) for every dtype, at counts below, at and across
+// a chunk boundary; the widened values are checked independently (bf16 bits shifted up).
+TEST_F(NpyTest, StreamedStorageFileEqualsTheConvertedArraysFile) {
+  const auto file_bytes = [this](const std::string& name) {
+    std::ifstream in(path(name), std::ios::binary);
+    return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+  };
+  for (DType t : {DType::kFp32, DType::kFp16, DType::kBf16, DType::kFp8E4M3, DType::kFp8E5M2,
+                  DType::kInt8, DType::kInt16, DType::kInt32, DType::kUint8, DType::kUint16,
+                  DType::kUint32}) {
+    const int bytes = dtype_bytes(t);
+    for (int64_t n : {int64_t(0), int64_t(5), int64_t(65536), int64_t(2 * 65536 + 3)}) {
+      std::vector<uint8_t> storage(size_t(n * bytes));
+      for (size_t i = 0; i < storage.size(); ++i) storage[i] = uint8_t(i * 2654435761u >> 13);
+      const std::vector<int64_t> shape = {n};
+      write_npy(path("converted.npy"), storage_to_npy(storage.data(), n, t, shape));
+      write_storage_npy(path("streamed.npy"), storage.data(), n, t, shape);
+      const std::vector<uint8_t> streamed = file_bytes("streamed.npy");
+      ASSERT_EQ(streamed, file_bytes("converted.npy")) << dtype_name(t) << " x " << n;
+      if (t != DType::kBf16 || n == 0) continue;
+      const size_t data_at = streamed.size() - size_t(n) * 4;
+      for (int64_t i : {int64_t(0), n / 2, n - 1}) {
+        uint32_t bits;
+        std::memcpy(&bits, streamed.data() + data_at + size_t(i) * 4, 4);
+        const uint32_t want = uint32_t(storage[size_t(2 * i)] | storage[size_t(2 * i + 1)] << 8)
+                              << 16;
+        EXPECT_EQ(bits, want) << "bf16 element " << i << " of " << n;
+      }
+    }
+  }
+  const uint8_t storage[4] = {0, 0, 0, 0};
+  EXPECT_THROW(write_storage_npy(path("bad.npy"), storage, 4, DType::kBf16, {3}), Error);
+  EXPECT_THROW(write_storage_npy(path("no/dir.npy"), storage, 2, DType::kBf16,
+                                 {2}),
+               Error);
 }
 
 TEST_F(NpyTest, NpyToStorageRoundsToNearestEven) {
