@@ -12,8 +12,10 @@
 #include <iostream>
 
 #include "isa/error.h"
+#include "isa/semantics/cpu_level.h"
 #include "isa/trace_binary.h"
 #include "sim/bench/bench.h"
+#include "sim/bench/fma_peak.h"
 #include "sim/stats/text_table.h"
 
 namespace trnsim::sim {
@@ -200,7 +202,9 @@ std::string run_targets(const TargetsOptions& o) {
   line(strformat("        (timeline.json.gz: %.1f%% of a run, %.3f s)", 100 * gz_share,
                  with_gz.cpu_s));
 
-  // 3. bf16 GEMMs through the kernel library, values on, whole process; and vs Eigen alone.
+  // 3. bf16 GEMMs through the kernel library, values on, whole process; and vs Eigen alone,
+  // and the floor: the product alone at this core's multiply-add peak.
+  const double peak_gflops = measured_fma_peak_gflops(0.2);
   for (int64_t n : o.gemm_sizes) {
     const std::string trace = (dir / ("matmul_" + std::to_string(n) + ".json")).string();
     const std::string mnk = std::to_string(n);
@@ -213,6 +217,11 @@ std::string run_targets(const TargetsOptions& o) {
                    "%.3f s, peak %.1f MiB)",
                    (long long)n, limit, values.cpu_s, timing.cpu_s, values.max_rss_kib / 1024.0) +
          verdict(n <= 2048 && values.cpu_s <= limit));
+    const double gflop = 2.0 * double(n) * double(n) * double(n) / 1e9;
+    line(strformat("        (floor: its %.2f GFLOP alone at this core's measured fp32 multiply-add "
+                   "peak, %s, %.1f GFLOP/s: %.3f s)",
+                   gflop, std::string(isa::sem::cpu_level_name(isa::sem::cpu_level())).c_str(),
+                   peak_gflops, gflop / peak_gflops));
     if (n == o.gemm_sizes.back()) {
       const double eigen = eigen_gemm_cpu_s(n, o.repeat);
       const double ratio = values.cpu_s / eigen;

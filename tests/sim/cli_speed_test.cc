@@ -107,7 +107,7 @@ TEST_F(CliSpeed, BenchTargetsSmokeRunPrintsEveryTarget) {
   const Output o = trnsim("bench --targets --sizes 700,1400 --gemm-sizes 128 --repeat 1");
   ASSERT_EQ(o.status, 0) << o.text;
   for (const char* what : {"instr/s at the largest size", "slope", "B/instr", "timeline.json <",
-                           "timeline.json.gz", "bf16 GEMM 128^3", "of Eigen alone",
+                           "timeline.json.gz", "bf16 GEMM 128^3", "multiply-add peak", "of Eigen alone",
                            "largest size, json trace", "largest size, binary trace",
                            "read trace     1399 instr"})
     EXPECT_NE(o.text.find(what), std::string::npos) << what << "\n" << o.text;
