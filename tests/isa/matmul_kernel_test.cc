@@ -61,11 +61,13 @@ struct Shape {
   int64_t m, k, n;
 };
 
-// Shapes around every block edge: rows 1..9 and 127/128 (blocks of 6 and 8), columns around
-// 4, 8, 16, 32 and 64 lanes (vector strips, single vectors, scalar tail), K 1 and deep.
+// Shapes around every block edge: rows 1..9 and 127/128 (blocks of 6 and 8), rows whose
+// remainder is spread over blocks of 5 or 7 (11, 16, 20, 23, 127, 128), columns around 4, 8, 16,
+// 32 and 64 lanes (vector strips, single vectors, scalar tail), K 1 and deep.
 const Shape kShapes[] = {{128, 128, 512}, {7, 5, 37},  {1, 1, 1},    {5, 128, 16}, {4, 3, 15},
                          {127, 64, 33},   {8, 2, 32},  {9, 3, 31},   {6, 4, 17},   {13, 7, 65},
-                         {16, 1, 64},     {2, 9, 100}, {128, 1, 48}, {3, 128, 1},  {12, 11, 24}};
+                         {16, 1, 64},     {2, 9, 100}, {128, 1, 48}, {3, 128, 1},  {12, 11, 24},
+                         {20, 9, 40},     {23, 5, 17}, {11, 4, 16},  {57, 3, 24}};
 
 // Runs `level` into rows of `ld` floats (ld >= n) prefilled with `held`; returns the [M, ld] image.
 std::vector<float> run_kernel(CpuLevel level, const std::vector<float>& s,
