@@ -7,7 +7,6 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <filesystem>
 #include <iostream>
 
@@ -78,12 +77,6 @@ std::vector<ProcessCost> interleaved_medians(const std::vector<std::vector<std::
   std::vector<ProcessCost> medians;
   for (std::vector<ProcessCost>& r : runs) medians.push_back(median_of(std::move(r)));
   return medians;
-}
-
-double process_cpu_s() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
 }
 
 // CPU seconds of Eigen's fp32 product of two n x n matrices alone (the values-mode yardstick).

@@ -58,13 +58,13 @@ float chains_baseline(int64_t steps, float start, float m, float a) {
   return chains<BaselineShape::lanes, BaselineShape::chains>(steps, start, m, a);
 }
 
+}  // namespace
+
 double process_cpu_s() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
 }
-
-}  // namespace
 
 int64_t fma_flops_per_step(CpuLevel level) {
   switch (isa::sem::cpu_level_capped(level)) {

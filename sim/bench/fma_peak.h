@@ -22,6 +22,9 @@ int64_t fma_flops_per_step(isa::sem::CpuLevel level);
 // baseline level rounds the product and then the sum.
 float fma_chains(isa::sem::CpuLevel level, int64_t steps, float start, float m, float a);
 
+// CPU seconds (user + system) this process has used so far.
+double process_cpu_s();
+
 // The best of three measured rates, in GFLOP/s of CPU time, at the level nc_matmul runs at
 // (isa::sem::cpu_level()); each measurement runs for at least `seconds`.
 double measured_fma_peak_gflops(double seconds);
