@@ -1,14 +1,37 @@
 // trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore.
+#include <climits>
 #include <filesystem>
 #include <iostream>
 #include <new>
 #include <string>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "isa/error.h"
 #include "sim/cli/commands.h"
 #include "workloads/model_cli.h"
 
+namespace {
+
+// A trnsim process is one run: its memory grows to a peak and is released at exit. glibc's
+// defaults hand large freed blocks back to the kernel (munmap of mmap'd chunks, heap trimming)
+// and the next allocation faults the same amount in again, zero-filled, one fault per 4 KiB
+// page; on a 1M-instruction timing-only run that was 80k of its 334k page faults. Freed memory
+// is kept in the heap for reuse instead; the peak stays about where it was (that run: +0.5%
+// peak RSS). Only the allocation policy changes: no result depends on it.
+void keep_freed_memory_for_reuse() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_MAX, 0);  // every block from the heap (glibc still falls back to mmap if brk fails)
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);  // keep freed memory at the heap top
+#endif
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();
   CLI::App app{"trnsim: cycle-approximate simulator of the AWS Trainium NeuronCore"};
   app.set_version_flag("--version", std::string("trnsim ") + TRNSIM_VERSION);
   app.require_subcommand(1);
