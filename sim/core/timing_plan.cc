@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <unordered_map>
 
 #include "isa/error.h"
 
@@ -79,13 +80,39 @@ void index_queues(TimingPlan* plan) {
 
 namespace {
 
-// Adds a cost to the table and returns its index.
-int32_t add_cost(TimingPlan* plan, const Cost& c, double ghz, int64_t hbm_ps, int64_t bytes) {
-  plan->costs.push_back({cycles_to_ps(c.occupancy_cycles, ghz),
-                         cycles_to_ps(std::max(c.latency_cycles, c.occupancy_cycles), ghz),
-                         hbm_ps, bytes});
-  return static_cast<int32_t>(plan->costs.size() - 1);
-}
+// The plan's cost table, each distinct cost once: a program repeats a few instruction shapes
+// many times, and pieces index the table (TimingPlan::piece_cost).
+class CostTable {
+ public:
+  explicit CostTable(TimingPlan* plan) : plan_(plan) {}
+  // The index of cost `c` (cycles at `ghz`) with its HBM reservation and bytes, added if new.
+  int32_t add(const Cost& c, double ghz, int64_t hbm_ps, int64_t bytes) {
+    const TimingPlan::PieceCost cost{cycles_to_ps(c.occupancy_cycles, ghz),
+                                     cycles_to_ps(std::max(c.latency_cycles, c.occupancy_cycles), ghz),
+                                     hbm_ps, bytes};
+    const auto [it, added] = index_.try_emplace(cost, static_cast<int32_t>(plan_->costs.size()));
+    if (added) plan_->costs.push_back(cost);
+    return it->second;
+  }
+
+ private:
+  struct Hash {
+    size_t operator()(const TimingPlan::PieceCost& c) const {
+      uint64_t h = 0x9e3779b97f4a7c15ull;
+      for (int64_t v : {c.occupancy_ps, c.latency_ps, c.hbm_ps, c.bytes})
+        h = (h ^ static_cast<uint64_t>(v)) * 0xff51afd7ed558ccdull;
+      return static_cast<size_t>(h ^ (h >> 32));
+    }
+  };
+  struct Equal {
+    bool operator()(const TimingPlan::PieceCost& a, const TimingPlan::PieceCost& b) const {
+      return a.occupancy_ps == b.occupancy_ps && a.latency_ps == b.latency_ps &&
+             a.hbm_ps == b.hbm_ps && a.bytes == b.bytes;
+    }
+  };
+  TimingPlan* plan_;
+  std::unordered_map<TimingPlan::PieceCost, int32_t, Hash, Equal> index_;
+};
 
 void add_piece(TimingPlan* plan, int32_t instr, int32_t queue, int32_t cost) {
   plan->piece_instr.push_back(instr);
@@ -100,15 +127,14 @@ int64_t hbm_reservation_ps(int64_t hbm_bytes, const HwConfig& cfg) {
 
 // Adds the pieces of DMA instruction i (placed by place_dma) and returns its occupancy in ns
 // summed over its pieces.
-int64_t add_dma_pieces(TimingPlan* plan, const isa::Program& prog, int32_t i,
+int64_t add_dma_pieces(TimingPlan* plan, CostTable* costs, const isa::Program& prog, int32_t i,
                        const DmaPlacement& pl, const HwConfig& cfg) {
   const isa::Instruction& ins = prog.instructions[i];
   const double ghz = cfg.clocks.ghz(ins.engine);
   if (pl.pieces == 1) {
     const Cost c = instruction_cost(prog, ins, cfg);
     add_piece(plan, i, TimingPlan::dma_queue(pl.first_queue),
-              add_cost(plan, c, ghz, hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg),
-                       plan->bytes[i]));
+              costs->add(c, ghz, hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg), plan->bytes[i]));
     return c.occupancy_cycles;
   }
   const int64_t bytes_per_row = plan->bytes[i] / pl.rows;
@@ -123,7 +149,7 @@ int64_t add_dma_pieces(TimingPlan* plan, const isa::Program& prog, int32_t i,
       const int64_t piece_bytes = bytes_per_row * rows;
       c = dma_transfer_cost(cfg.dma, static_cast<double>(piece_bytes),
                             static_cast<double>(bytes_per_row), 1.0);
-      cost = add_cost(plan, c, ghz, hbm_reservation_ps(hbm_sides * piece_bytes, cfg), piece_bytes);
+      cost = costs->add(c, ghz, hbm_reservation_ps(hbm_sides * piece_bytes, cfg), piece_bytes);
     }
     add_piece(plan, i, TimingPlan::dma_queue((pl.first_queue + k) % cfg.dma.queues), cost);
     total += c.occupancy_cycles;
@@ -151,7 +177,7 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
   plan.piece_instr.reserve(pieces);
   plan.piece_queue.reserve(pieces);
   plan.piece_cost.reserve(pieces);
-  plan.costs.reserve(n);
+  CostTable costs(&plan);
   // Dependency-analysis keys: instructions with one key complete in program order, so the
   // analysis keeps only the latest producer per key. A compute queue is one key (it runs in
   // program order). DMA queues may serve pieces in ready order (sim/core/neuron_core.h), and
@@ -170,13 +196,13 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
       const DmaPlacement& pl = placement[i];
       plan.bytes[i] = dma_bytes(prog, ins);
       plan.queue_of[i] = TimingPlan::dma_queue(pl.first_queue);
-      plan.cycles[i] = add_dma_pieces(&plan, prog, i, pl, cfg);
+      plan.cycles[i] = add_dma_pieces(&plan, &costs, prog, i, pl, cfg);
       plan.in_program_order[i] = in_program_order(prog, ins) ? 1 : 0;
       order_key[i] = num_keys++;
     } else {
       plan.queue_of[i] = TimingPlan::compute_queue(ins.engine);
       const Cost c = instruction_cost(prog, ins, cfg);
-      add_piece(&plan, i, plan.queue_of[i], add_cost(&plan, c, cfg.clocks.ghz(ins.engine), 0, 0));
+      add_piece(&plan, i, plan.queue_of[i], costs.add(c, cfg.clocks.ghz(ins.engine), 0, 0));
       plan.cycles[i] = c.occupancy_cycles;
       plan.flops[i] = instruction_flops(prog, ins);
       order_key[i] = plan.queue_of[i];

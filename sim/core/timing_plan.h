@@ -40,8 +40,9 @@ struct TimingPlan {
   // suffices).
   std::vector<int64_t> dep_sync_ps;
   std::vector<uint8_t> dep_raw;  // per edge: Dependencies::raw (1 RAW, 0 anti/ordering)
-  // Per piece. The pieces of one transfer share at most two costs (row counts differ by at
-  // most one), so costs live in a table that pieces index.
+  // Per piece. Costs live in a table that pieces index, each distinct cost once (the pieces of
+  // one transfer share at most two: row counts differ by at most one; and a program repeats a
+  // few instruction shapes).
   struct PieceCost {
     int64_t occupancy_ps = 0;
     int64_t latency_ps = 0;  // >= occupancy_ps

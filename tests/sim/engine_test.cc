@@ -7,6 +7,7 @@
 
 #include "isa/error.h"
 #include "sim/core/timing_plan.h"
+#include "sim/cost/cost_model.h"
 #include "tests/sim/sim_test_util.h"
 
 namespace trnsim::sim {
@@ -273,6 +274,45 @@ TEST_F(EngineTest, DmaRoundRobinOverQueues) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(r.records[i].queue, i % 16);
   EXPECT_EQ(r.records[20].queue, 5);
   EXPECT_EQ(r.dma_pieces.size(), 21u);
+}
+
+TEST_F(EngineTest, PlanHoldsEachDistinctCostOnceAndPiecesReadTheirOwn) {
+  ProgramBuilder b("costs");
+  auto h = b.tensor("h", {128, 512});
+  auto a = b.tile("a", Memory::kSbuf, 128, {512});
+  auto t = b.tile("t", Memory::kSbuf, 128, {512});
+  auto u = b.tile("u", Memory::kSbuf, 128, {256});
+  b.copy(b.whole(t), b.whole(a));
+  b.act(b.whole(u), b.whole(u));
+  b.copy(b.whole(t), b.whole(a));  // same cost as instruction 0
+  b.dma(b.whole(a), b.whole(h));   // spread: two piece costs at most
+  b.dma(b.whole(t), b.whole(h));   // same shape as the transfer before
+  b.copy(b.whole(t), b.whole(a));
+  const isa::Program& p = b.build(cfg_);
+  const TimingPlan plan = build_plan(p, cfg_);
+  for (size_t x = 0; x < plan.costs.size(); ++x) {
+    for (size_t y = x + 1; y < plan.costs.size(); ++y) {
+      const TimingPlan::PieceCost &cx = plan.costs[x], &cy = plan.costs[y];
+      EXPECT_FALSE(cx.occupancy_ps == cy.occupancy_ps && cx.latency_ps == cy.latency_ps &&
+                   cx.hbm_ps == cy.hbm_ps && cx.bytes == cy.bytes)
+          << "costs " << x << " and " << y << " are the same";
+    }
+  }
+  EXPECT_LE(plan.costs.size(), 4u);  // copy, activation, the transfers' one or two
+  for (int32_t i : {0, 1, 2, 5}) {
+    const isa::Instruction& ins = p.instructions[i];
+    const Cost c = instruction_cost(p, ins, cfg_);
+    const int32_t k = plan.piece_begin[i];
+    EXPECT_EQ(plan.cost_of(k).occupancy_ps, cycles_to_ps(c.occupancy_cycles, cfg_.clocks.ghz(ins.engine)))
+        << "instruction " << i;
+  }
+  int64_t bytes = 0;
+  for (int32_t k = plan.piece_begin[3]; k < plan.piece_begin[4]; ++k) bytes += plan.cost_of(k).bytes;
+  EXPECT_EQ(bytes, 128 * 512 * 4);
+  EXPECT_EQ(plan.pieces_of(3), plan.pieces_of(4));
+  for (int32_t k = 0; k < plan.pieces_of(3); ++k) {
+    EXPECT_EQ(plan.piece_cost[plan.piece_begin[3] + k], plan.piece_cost[plan.piece_begin[4] + k]);
+  }
 }
 
 }  // namespace
