@@ -96,8 +96,8 @@ void NeuronCoreModel::queue_process(int q) {
 void NeuronCoreModel::run_queue(int q) {
   RunState& st = *state_;
   const TimingPlan& p = *st.plan;
-  for (int32_t k = p.queue_begin[q]; k < p.queue_begin[q + 1]; ++k) {
-    const int32_t piece = p.queue_pieces[k];
+  for (int32_t k = st.queue_begin[q]; k < st.queue_begin[q + 1]; ++k) {
+    const int32_t piece = st.queue_pieces[k];
     const int32_t i = p.piece_instr[piece];
     st.next[q] = k;
     for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
@@ -129,7 +129,7 @@ void NeuronCoreModel::run_queue(int q) {
     wait(sc_core::sc_time::from_value(static_cast<uint64_t>(busy_end - now)));
     if (st.abort) return;
   }
-  st.next[q] = p.queue_begin[q + 1];
+  st.next[q] = st.queue_begin[q + 1];
 }
 
 bool NeuronCoreModel::after_issue(int32_t i, int q) {
@@ -179,7 +179,7 @@ void NeuronCoreModel::execute_values(int32_t i) {
 void NeuronCoreModel::run_dma_queue(int q) {
   RunState& st = *state_;
   const TimingPlan& p = *st.plan;
-  const int32_t end = p.queue_begin[q + 1];
+  const int32_t end = st.queue_begin[q + 1];
   constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
   while (st.next[q] < end) {
     const int64_t now = now_ps();
@@ -204,7 +204,7 @@ void NeuronCoreModel::run_dma_queue(int q) {
     }
     st.pop_ready(q, piece);
     const int64_t busy_end = st.issue(piece, now);
-    while (st.next[q] < end && st.issued[p.queue_pieces[st.next[q]]]) ++st.next[q];
+    while (st.next[q] < end && st.issued[st.queue_pieces[st.next[q]]]) ++st.next[q];
     if (!after_issue(p.piece_instr[piece], q)) return;
     ++st.waits;
     wait(sc_core::sc_time::from_value(static_cast<uint64_t>(busy_end - now)));
@@ -232,8 +232,8 @@ void NeuronCoreModel::run(RunState& st) {
   const TimingPlan& p = *st.plan;
   std::string stuck;
   for (int q = 0; q < p.num_queues; ++q) {
-    if (st.next[q] >= p.queue_begin[q + 1]) continue;
-    const int32_t piece = p.queue_pieces[st.next[q]];
+    if (st.next[q] >= st.queue_begin[q + 1]) continue;
+    const int32_t piece = st.queue_pieces[st.next[q]];
     if (st.issued[piece]) continue;
     const int32_t i = p.piece_instr[piece];
     std::string waits;

@@ -67,17 +67,6 @@ int64_t cycles_to_ps(int64_t cycles, double ghz) {
   return checked_ps(static_cast<double>(cycles) * 1000.0 / ghz, "an instruction cost");
 }
 
-void index_queues(TimingPlan* plan) {
-  plan->queue_begin.assign(plan->num_queues + 1, 0);
-  for (int32_t q : plan->piece_queue) ++plan->queue_begin[q + 1];
-  for (int q = 0; q < plan->num_queues; ++q) plan->queue_begin[q + 1] += plan->queue_begin[q];
-  plan->queue_pieces.assign(plan->piece_queue.size(), 0);
-  std::vector<int32_t> fill(plan->queue_begin.begin(), plan->queue_begin.end() - 1);
-  for (int32_t k = 0; k < plan->num_pieces(); ++k) {
-    plan->queue_pieces[fill[plan->piece_queue[k]]++] = k;
-  }
-}
-
 namespace {
 
 // The plan's cost table, each distinct cost once: a program repeats a few instruction shapes
@@ -209,7 +198,6 @@ TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg) {
     }
     plan.piece_begin[i + 1] = plan.num_pieces();
   }
-  index_queues(&plan);
   const Dependencies deps = analyze_dependencies(prog, order_key, num_keys);
   const int64_t cross_ps = checked_ps(cfg.sync.cross_engine_ns * 1000.0, "sync.cross_engine_ns");
   const int64_t trigger_ps = checked_ps(cfg.sync.dma_trigger_ns * 1000.0, "sync.dma_trigger_ns");

@@ -1,6 +1,6 @@
 // The timing plan: everything the SystemC run needs, precomputed into flat arrays before
 // sc_start so that simulating an instruction allocates nothing and touches no strings:
-// queue assignment, per-queue work lists, costs in ps, shared ports, HBM reservations
+// queue assignment, costs in ps, shared ports, HBM reservations
 // and dependency edges with their synchronisation cost.
 // Queues: 0 tensor, 1 vector, 2 scalar, 3 gpsimd, 4.. DMA queues.
 // Pieces: the unit of queue work. A compute instruction is one piece; a DMA transfer spread
@@ -53,8 +53,6 @@ struct TimingPlan {
   std::vector<int32_t> piece_queue;   // the queue it runs on
   std::vector<int32_t> piece_cost;    // index into costs
   std::vector<PieceCost> costs;
-  std::vector<int32_t> queue_begin;   // size num_queues + 1, CSR into queue_pieces
-  std::vector<int32_t> queue_pieces;  // pieces of each queue, in program order
   // Record data, per instruction.
   std::vector<isa::Engine> engine;
   std::vector<int64_t> cycles;        // occupancy in engine cycles (DMA: ns, summed over pieces)
@@ -82,9 +80,6 @@ bool in_program_order(const isa::Program& prog, const isa::Instruction& ins);
 
 // Builds the plan of a validated program. Throws trnsim::Error for a bad DMA queue.
 TimingPlan build_plan(const isa::Program& prog, const HwConfig& cfg);
-
-// Rebuilds queue_begin/queue_pieces from piece_queue (for tests that edit a plan).
-void index_queues(TimingPlan* plan);
 
 // Converts engine cycles at `ghz` to ps, rounded to nearest.
 int64_t cycles_to_ps(int64_t cycles, double ghz);

@@ -21,7 +21,15 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   instr_end_ps.assign(n, 0);
   engine_free_ps.assign(p.num_queues, 0);
   last_end_ps.assign(p.num_queues, 0);
-  next.assign(p.queue_begin.begin(), p.queue_begin.end() - 1);
+  queue_begin.assign(p.num_queues + 1, 0);
+  for (int32_t q : p.piece_queue) ++queue_begin[q + 1];
+  for (int q = 0; q < p.num_queues; ++q) queue_begin[q + 1] += queue_begin[q];
+  queue_pieces.assign(pieces, 0);
+  next.assign(queue_begin.begin(), queue_begin.end() - 1);
+  for (int32_t k = 0; k < static_cast<int32_t>(pieces); ++k) {
+    queue_pieces[next[p.piece_queue[k]]++] = k;
+  }
+  next.assign(queue_begin.begin(), queue_begin.end() - 1);
   // Reverse edges to DMA consumers; DMA instructions without producers are ready at 0.
   consumer_begin.assign(n + 1, 0);
   unresolved.assign(n, 0);
@@ -46,7 +54,7 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   heap_size.assign(p.num_queues, 0);
   ordered_heap.assign(pieces, 0);
   ordered_size.assign(p.num_queues, 0);
-  ordered_next.assign(p.queue_begin.begin(), p.queue_begin.end() - 1);
+  ordered_next.assign(queue_begin.begin(), queue_begin.end() - 1);
   for (size_t i = 0; i < n; ++i) {
     if (p.engine[i] != isa::Engine::kDma || unresolved[i] != 0) continue;
     for (int32_t k = p.piece_begin[i]; k < p.piece_begin[i + 1]; ++k) push_ready(k);
@@ -68,6 +76,8 @@ void free_vector(std::vector<T>* v) {
 
 void RunState::release_scheduling() {
   free_vector(&issued);
+  free_vector(&queue_begin);
+  free_vector(&queue_pieces);
   free_vector(&consumer_begin);
   free_vector(&dma_consumer);
   free_vector(&unresolved);
@@ -99,29 +109,28 @@ int64_t RunState::resolved_ready_ps(int32_t i) const {
 void RunState::push_ready(int32_t k) {
   const int q = plan->piece_queue[k];
   if (ordered(k)) {
-    int32_t* heap = ordered_heap.data() + plan->queue_begin[q];
+    int32_t* heap = ordered_heap.data() + queue_begin[q];
     heap[ordered_size[q]++] = k;
     std::push_heap(heap, heap + ordered_size[q], std::greater<int32_t>());
     return;
   }
-  int32_t* heap = ready_heap.data() + plan->queue_begin[q];
+  int32_t* heap = ready_heap.data() + queue_begin[q];
   heap[heap_size[q]++] = k;
   std::push_heap(heap, heap + heap_size[q], [this](int32_t a, int32_t b) { return after(a, b); });
 }
 
 int32_t RunState::pick_ready(int q) {
-  const TimingPlan& p = *plan;
   int32_t& pos = ordered_next[q];
-  while (pos < p.queue_begin[q + 1] &&
-         (issued[p.queue_pieces[pos]] || !ordered(p.queue_pieces[pos]))) {
+  while (pos < queue_begin[q + 1] &&
+         (issued[queue_pieces[pos]] || !ordered(queue_pieces[pos]))) {
     ++pos;
   }
   int32_t in_order = -1, any_order = -1;
-  if (ordered_size[q] > 0 && pos < p.queue_begin[q + 1]) {
-    const int32_t top = ordered_heap[p.queue_begin[q]];
-    if (top == p.queue_pieces[pos]) in_order = top;
+  if (ordered_size[q] > 0 && pos < queue_begin[q + 1]) {
+    const int32_t top = ordered_heap[queue_begin[q]];
+    if (top == queue_pieces[pos]) in_order = top;
   }
-  if (heap_size[q] > 0) any_order = ready_heap[p.queue_begin[q]];
+  if (heap_size[q] > 0) any_order = ready_heap[queue_begin[q]];
   if (in_order < 0) return any_order;
   if (any_order < 0) return in_order;
   const int64_t free = engine_free_ps[q];
@@ -133,11 +142,11 @@ int32_t RunState::pick_ready(int q) {
 
 void RunState::pop_ready(int q, int32_t piece) {
   if (ordered(piece)) {
-    int32_t* heap = ordered_heap.data() + plan->queue_begin[q];
+    int32_t* heap = ordered_heap.data() + queue_begin[q];
     std::pop_heap(heap, heap + ordered_size[q]--, std::greater<int32_t>());
     return;
   }
-  int32_t* heap = ready_heap.data() + plan->queue_begin[q];
+  int32_t* heap = ready_heap.data() + queue_begin[q];
   std::pop_heap(heap, heap + heap_size[q]--, [this](int32_t a, int32_t b) { return after(a, b); });
 }
 

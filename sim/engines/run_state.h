@@ -61,6 +61,10 @@ struct RunState {
   std::vector<int64_t> engine_free_ps;  // end of the last occupancy
   std::vector<int64_t> last_end_ps;     // last result visible
   std::vector<int32_t> next;            // position in its piece list (DMA: first not issued)
+  // Each queue's pieces in program order (CSR: queue q's are queue_pieces[queue_begin[q] ..
+  // queue_begin[q + 1])), from the plan's piece_queue.
+  std::vector<int32_t> queue_begin;  // size num_queues + 1
+  std::vector<int32_t> queue_pieces;
   // DMA ready order. Reverse dependency edges to DMA consumers (CSR, built by reset so that
   // edited plans work), producers still pending and ready time per DMA instruction, and the
   // per-queue ready heaps.
@@ -79,7 +83,8 @@ struct RunState {
   std::exception_ptr error;
 
   void reset(const TimingPlan& p, const isa::Program* program, isa::MachineState* vals);
-  // Frees what only the run loop needs (ready heaps, reverse edges, issue flags), keeping the
+  // Frees what only the run loop needs (queue lists, ready heaps, reverse edges, issue flags),
+  // keeping the
   // per-piece and per-instruction times that results are collected from.
   void release_scheduling();
 

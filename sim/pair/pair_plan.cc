@@ -103,7 +103,6 @@ PairPlan build_pair_plan(const isa::Program& core0, const isa::Program& core1,
   append_core(t0, 0, hbm_scale, &p, &deps);
   pp.core1_begin = p.size();
   append_core(t1, 1, hbm_scale, &p, &deps);
-  index_queues(&p);
 
   const int32_t n = p.size();
   pp.partner.assign(n, -1);
