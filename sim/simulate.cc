@@ -89,6 +89,23 @@ DmaPieces collect_dma_pieces(const TimingPlan& plan, RunState* st, int32_t begin
                    std::move(busy_end), std::move(idle), std::move(bytes));
 }
 
+// Whether the edge producer -> consumer of instructions [begin, end_instr) joins two queues.
+// Edges from the other core of a pair are not this core's (the pair timeline has them).
+bool is_cross_engine_edge(const TimingPlan& plan, int32_t producer, int32_t consumer,
+                          int32_t begin, int32_t end_instr) {
+  return producer >= begin && producer < end_instr && !plan.same_queue(producer, consumer);
+}
+
+size_t cross_engine_edge_count(const TimingPlan& plan, int32_t begin, int32_t end_instr) {
+  size_t count = 0;
+  for (int32_t i = begin; i < end_instr; ++i) {
+    for (int32_t k = plan.dep_begin[i]; k < plan.dep_begin[i + 1]; ++k) {
+      count += is_cross_engine_edge(plan, plan.dep_producer[k], i, begin, end_instr) ? 1 : 0;
+    }
+  }
+  return count;
+}
+
 }  // namespace
 
 RunResult collect_core(const TimingPlan& plan, RunState* state, int32_t begin,
@@ -97,6 +114,7 @@ RunResult collect_core(const TimingPlan& plan, RunState* state, int32_t begin,
   RunResult r;
   const int32_t n = end_instr - begin;
   r.records.resize(n);
+  r.cross_engine_edges.reserve(cross_engine_edge_count(plan, begin, end_instr));
   int64_t last_ps = 0;
   for (int32_t i = begin; i < end_instr; ++i) {
     InstrRecord& rec = r.records[i - begin];
@@ -123,9 +141,7 @@ RunResult collect_core(const TimingPlan& plan, RunState* state, int32_t begin,
     last_ps = std::max(last_ps, end);
     for (int32_t k = plan.dep_begin[i]; k < plan.dep_begin[i + 1]; ++k) {
       const int32_t producer = plan.dep_producer[k];
-      // Edges from the other core of a pair are not this core's (the pair timeline has them).
-      if (producer < begin || producer >= end_instr) continue;
-      if (!plan.same_queue(producer, i)) {
+      if (is_cross_engine_edge(plan, producer, i, begin, end_instr)) {
         r.cross_engine_edges.push_back({producer - begin, i - begin});
       }
     }

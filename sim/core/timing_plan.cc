@@ -105,7 +105,7 @@ class CostTable {
 
 void add_piece(TimingPlan* plan, int32_t instr, int32_t queue, int32_t cost) {
   plan->piece_instr.push_back(instr);
-  plan->piece_queue.push_back(queue);
+  plan->piece_queue.push_back(static_cast<uint8_t>(queue));
   plan->piece_cost.push_back(cost);
 }
 

@@ -21,6 +21,7 @@ inline constexpr int kNumComputeQueues = 4;
 // Queues of one core; core c of a pair plan (sim/pair/) owns queues [c * kQueuesPerCore, ...).
 inline constexpr int kQueuesPerCore = kNumComputeQueues + kMaxDmaQueues;
 inline constexpr int kMaxCores = 2;
+static_assert(kMaxCores * kQueuesPerCore <= 256, "a queue number is one byte (piece_queue)");
 inline bool is_compute_queue(int q) { return q % kQueuesPerCore < kNumComputeQueues; }
 
 struct TimingPlan {
@@ -50,7 +51,7 @@ struct TimingPlan {
     int64_t bytes = 0;       // DMA bytes of the piece, else 0
   };
   std::vector<int32_t> piece_instr;   // the instruction it belongs to
-  std::vector<int32_t> piece_queue;   // the queue it runs on
+  std::vector<uint8_t> piece_queue;   // the queue it runs on
   std::vector<int32_t> piece_cost;    // index into costs
   std::vector<PieceCost> costs;
   // Record data, per instruction.

@@ -22,7 +22,7 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   engine_free_ps.assign(p.num_queues, 0);
   last_end_ps.assign(p.num_queues, 0);
   queue_begin.assign(p.num_queues + 1, 0);
-  for (int32_t q : p.piece_queue) ++queue_begin[q + 1];
+  for (const int q : p.piece_queue) ++queue_begin[q + 1];
   for (int q = 0; q < p.num_queues; ++q) queue_begin[q + 1] += queue_begin[q];
   queue_pieces.assign(pieces, 0);
   next.assign(queue_begin.begin(), queue_begin.end() - 1);

@@ -42,7 +42,7 @@ void append_core(const TimingPlan& t, int core, double hbm_scale, TimingPlan* ou
   }
   for (int32_t k = 0; k < t.num_pieces(); ++k) {
     out->piece_instr.push_back(t.piece_instr[k] + instr_base);
-    out->piece_queue.push_back(t.piece_queue[k] + queue_base);
+    out->piece_queue.push_back(static_cast<uint8_t>(t.piece_queue[k] + queue_base));
     out->piece_cost.push_back(t.piece_cost[k] + cost_base);
   }
   for (TimingPlan::PieceCost c : t.costs) {
