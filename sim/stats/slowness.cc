@@ -85,45 +85,53 @@ class PathBuilder {
   // Start order on each DMA queue, by piece (or by record when the result has no pieces).
   // Slots are bucketed by queue (stable), then each queue is sorted by start unless already
   // in start order (as in program-order issue): the order of a stable sort on (queue, start).
+  // A slot is a piece number (or an instruction index) whose fields are read from the result,
+  // so the buckets hold 4 bytes per piece.
   void add_dma_queue_order() {
-    struct Slot {
-      int32_t index;
-      int16_t queue;
-      double start, busy;
+    const DmaPieces& pieces = result_.dma_pieces;
+    const bool by_piece = !pieces.empty();
+    const auto queue_of = [&](int32_t s) {
+      return by_piece ? pieces.queue(s) : by_index_[s]->queue;
     };
-    // Queue q goes to bucket q + kOffset (queues are int16, possibly negative in hand-made
-    // results). Pieces are bucketed straight from the result (two passes, no copy of them all).
-    constexpr int kOffset = 1 << 15;
-    std::vector<int32_t> bucket_begin((1 << 16) + 1, 0);
-    const bool by_piece = !result_.dma_pieces.empty();
-    const auto for_each_slot = [&](auto&& visit) {
+    const auto start_of = [&](int32_t s) {
+      return by_piece ? static_cast<double>(pieces.start_ps(s)) / 1000.0 : by_index_[s]->start_ns;
+    };
+    const auto for_each_slot = [&](auto&& visit) {  // in result order
       if (by_piece) {
-        for (const DmaPieceRecord& p : result_.dma_pieces)
-          visit(Slot{p.index, p.queue, p.start_ns, p.busy_ns});
+        for (size_t k = 0; k < pieces.size(); ++k) visit(static_cast<int32_t>(k));
         return;
       }
       for (const InstrRecord* r : by_index_)
-        if (r && r->engine == isa::Engine::kDma)
-          visit(Slot{r->index, r->queue, r->start_ns, r->busy_ns});
+        if (r && r->engine == isa::Engine::kDma) visit(r->index);
     };
-    for_each_slot([&](const Slot& s) { ++bucket_begin[s.queue + kOffset + 1]; });
+    // Queue q goes to bucket q + kOffset (queues are int16, possibly negative in hand-made
+    // results).
+    constexpr int kOffset = 1 << 15;
+    std::vector<int32_t> bucket_begin((1 << 16) + 1, 0);
+    for_each_slot([&](int32_t s) { ++bucket_begin[queue_of(s) + kOffset + 1]; });
     for (size_t b = 1; b < bucket_begin.size(); ++b) bucket_begin[b] += bucket_begin[b - 1];
-    std::vector<Slot> by_queue(bucket_begin.back());
+    std::vector<int32_t> by_queue(bucket_begin.back());
     {
       std::vector<int32_t> fill(bucket_begin.begin(), bucket_begin.end() - 1);
-      for_each_slot([&](const Slot& s) { by_queue[fill[s.queue + kOffset]++] = s; });
+      for_each_slot([&](int32_t s) { by_queue[fill[queue_of(s) + kOffset]++] = s; });
     }
-    const auto by_start = [](const Slot& a, const Slot& b) { return a.start < b.start; };
+    const auto by_start = [&](int32_t x, int32_t y) { return start_of(x) < start_of(y); };
     for (size_t b = 0; b + 1 < bucket_begin.size(); ++b) {
       const auto first = by_queue.begin() + bucket_begin[b];
       const auto last = by_queue.begin() + bucket_begin[b + 1];
       if (last - first > 1 && !std::is_sorted(first, last, by_start))
         std::stable_sort(first, last, by_start);
     }
+    const auto index_of = [&](int32_t s) { return by_piece ? pieces.index(s) : s; };
+    const auto end_of_busy = [&](int32_t s) {
+      if (!by_piece) return by_index_[s]->start_ns + by_index_[s]->busy_ns;
+      const DmaPieceRecord p = pieces[s];
+      return p.start_ns + p.busy_ns;
+    };
     for (size_t k = 1; k < by_queue.size(); ++k) {
-      const Slot& prev = by_queue[k - 1];
-      if (prev.queue == by_queue[k].queue && prev.index != by_queue[k].index)
-        consider(by_queue[k].index, prev.index, prev.start + prev.busy);
+      const int32_t prev = by_queue[k - 1], cur = by_queue[k];
+      if (queue_of(prev) == queue_of(cur) && index_of(prev) != index_of(cur))
+        consider(index_of(cur), index_of(prev), end_of_busy(prev));
     }
   }
 
