@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "isa/dtype.h"
+#include "isa/label.h"
 #include "isa/opcodes.h"
 
 namespace trnsim::isa {
@@ -107,7 +108,7 @@ struct Instruction {
   Engine engine = Engine::kVector;
   std::vector<Operand> operands;  // slots as in info(op).operands
   std::vector<AttrValue> attrs;   // slots as in info(op).attrs
-  std::string label;              // free text shown in timelines (kernel name, source line)
+  Label label;                    // free text shown in timelines (kernel name, source line)
 
   // Accessors by role/attribute name; throw trnsim::Error if the table has no such name.
   const Operand& operand(std::string_view role) const;

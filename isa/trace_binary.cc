@@ -237,6 +237,7 @@ class ProgramReader {
     engines_.emplace(n);
     alus_.emplace(n);
     acts_.emplace(n);
+    labels_.assign(n, std::nullopt);
   }
 
   std::string_view str_view(std::string_view field) {
@@ -248,6 +249,13 @@ class ProgramReader {
     return strings_[last_id_];
   }
   std::string str(std::string_view field) { return std::string(str_view(field)); }
+  // A label string: interned once per string id.
+  Label label(std::string_view field) {
+    const std::string_view s = str_view(field);
+    std::optional<Label>& l = labels_[last_id_];
+    if (!l) l = Label(s);
+    return *l;
+  }
 
   std::vector<int64_t> shape(std::string_view field) {
     const size_t rank = d_.count(field);
@@ -411,7 +419,7 @@ class ProgramReader {
     const size_t engine_at = d_.pos();
     const std::string_view engine = str_view("engine");
     const size_t engine_id = last_id_;
-    ins.label = str("label");
+    ins.label = label("label");
     if (engine_id != 0) {  // string 0, "": the opcode's default engine
       if (!engines_->get(engine_id, engine, parse_engine, &ins.engine))
         throw d_.error_at(engine_at, "engine", "unknown engine '" + bounded(engine, 40) + "'");
@@ -563,6 +571,7 @@ class ProgramReader {
   std::optional<NameCache<Engine>> engines_;
   std::optional<NameCache<AluOp>> alus_;
   std::optional<NameCache<ActFunc>> acts_;
+  std::vector<std::optional<Label>> labels_;  // by string id, once read as a label
   std::set<std::string, std::less<>> names_;
   std::vector<FileBuffer> buffers_;  // tensors, then tiles
   std::unordered_map<std::string_view, size_t> buffer_by_name_;  // views into prog_'s names

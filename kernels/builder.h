@@ -61,7 +61,7 @@ class Builder {
            isa::DType dtype = isa::DType::kFp32);
 
   // ---- labels ----
-  void set_label(std::string label) { label_ = std::move(label); }
+  void set_label(std::string_view label) { label_ = label; }
   const std::string& label() const { return label_; }
 
   // ---- data movement ----
@@ -125,7 +125,7 @@ class Builder {
   Ref add_tile(const std::string& name, isa::Memory mem, int64_t partitions,
                std::vector<int64_t> free_shape, isa::DType dtype);
   isa::Program prog_;
-  std::string label_;
+  isa::Label label_;  // interned once per set_label, not per instruction
 };
 
 // Sets the builder's label for its lifetime, restoring the previous one after.

@@ -359,7 +359,7 @@ void write_slice_name(BufferedSink& os, const isa::Instruction& ins) {
   if (ins.label.empty()) {
     os << "\"" << isa::opcode_name(ins.op) << "\"";
   } else if (!needs_escape(ins.label)) {
-    os << "\"" << isa::opcode_name(ins.op) << " " << ins.label << "\"";
+    os << "\"" << isa::opcode_name(ins.op) << " " << ins.label.str() << "\"";
   } else {
     os << json_string(std::string(isa::opcode_name(ins.op)) + " " + ins.label);
   }
