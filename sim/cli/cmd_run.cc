@@ -122,7 +122,8 @@ void run(const RunArgs& a) {
                      timeline);
   bar.finish();
   if (a.json) {
-    std::cout << sim::stats_to_json(s.stats).dump(2) << "\n";
+    sim::write_stats_json(std::cout, s.stats);
+    std::cout << "\n";
   } else if (!a.quiet) {
     std::cout << prog.name << " on " << s.config.name << "\n" << sim::format_summary(s.stats)
               << "results: " << a.out << "\n"

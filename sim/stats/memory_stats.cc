@@ -99,21 +99,27 @@ std::vector<MemoryCounterPoint> memory_counter_track(const MemoryStats& m, isa::
   return track;
 }
 
-void add_memory_stats_json(const MemoryStats& m, nlohmann::json* stats) {
+nlohmann::json tile_use_json(const TileUse& t) {
+  return {{"name", t.name},
+          {"memory", std::string(isa::memory_name(t.memory))},
+          {"address", t.address},
+          {"bytes_per_partition", t.bytes_per_partition},
+          {"partitions", t.partitions},
+          {"first_instruction", t.first},
+          {"last_instruction", t.last},
+          {"start_ns", t.start_ns},
+          {"end_ns", t.end_ns}};
+}
+
+void add_memory_stats_json(const MemoryStats& m, nlohmann::json* stats, bool with_tiles) {
   using nlohmann::json;
-  json tiles = json::array();
-  for (const TileUse& t : m.tiles) {
-    tiles.push_back({{"name", t.name},
-                     {"memory", std::string(isa::memory_name(t.memory))},
-                     {"address", t.address},
-                     {"bytes_per_partition", t.bytes_per_partition},
-                     {"partitions", t.partitions},
-                     {"first_instruction", t.first},
-                     {"last_instruction", t.last},
-                     {"start_ns", t.start_ns},
-                     {"end_ns", t.end_ns}});
+  json memory = {{"sbuf", use_json(m.sbuf)}, {"psum", use_json(m.psum)}};
+  if (with_tiles) {
+    json tiles = json::array();
+    for (const TileUse& t : m.tiles) tiles.push_back(tile_use_json(t));
+    memory["tiles"] = std::move(tiles);
   }
-  (*stats)["memory"] = {{"sbuf", use_json(m.sbuf)}, {"psum", use_json(m.psum)}, {"tiles", tiles}};
+  (*stats)["memory"] = std::move(memory);
   (*stats)["spill"] = {{"spill_bytes", m.spill_bytes},
                        {"reload_bytes", m.reload_bytes},
                        {"spill_transfers", m.spill_transfers},

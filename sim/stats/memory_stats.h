@@ -58,7 +58,11 @@ MemoryStats compute_memory_stats(const isa::Program& prog, const RunResult& resu
 // In-use steps over simulated time for one memory, in time order (empty without records).
 std::vector<MemoryCounterPoint> memory_counter_track(const MemoryStats& m, isa::Memory memory);
 
-// The sections {"memory": ..., "spill": ..., "dependency_waits": ...} merged into `stats`.
-void add_memory_stats_json(const MemoryStats& m, nlohmann::json* stats);
+// One element of stats.json's memory.tiles.
+nlohmann::json tile_use_json(const TileUse& t);
+
+// The sections {"memory": ..., "spill": ..., "dependency_waits": ...} merged into `stats`;
+// memory.tiles only if `with_tiles` (write_stats_json writes the tiles one at a time).
+void add_memory_stats_json(const MemoryStats& m, nlohmann::json* stats, bool with_tiles = true);
 
 }  // namespace trnsim::sim

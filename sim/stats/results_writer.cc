@@ -21,12 +21,21 @@ void make_dirs(const fs::path& dir) {
                 (ec ? ": " + ec.message() : std::string()));
 }
 
-void write_json(const fs::path& path, const nlohmann::json& j) {
+// Writes the file at `path` with `write(os)`, then a newline.
+template <class Write>
+void write_text_file(const fs::path& path, Write&& write) {
   std::ofstream os(path, std::ios::binary);
   if (!os) throw Error("cannot open '" + path.string() + "' for writing");
-  os << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  write(os);
+  os << "\n";
   os.flush();
   if (!os) throw Error("error writing '" + path.string() + "'");
+}
+
+void write_json(const fs::path& path, const nlohmann::json& j) {
+  write_text_file(path, [&](std::ostream& os) {
+    os << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  });
 }
 
 // The names a run writes into a results folder (besides outputs/), cleared before a new run.
@@ -143,7 +152,7 @@ void write_results(const std::string& dir, const isa::Program& prog, const RunRe
                    bool all_tensors, const TimelineOptions& timeline) {
   const fs::path root(dir);
   prepare_results_folder(root);
-  write_json(root / "stats.json", stats_to_json(stats));
+  write_text_file(root / "stats.json", [&](std::ostream& os) { write_stats_json(os, stats); });
   write_json(root / "config.json", cfg.source);
   for (TimelineFormat f : {TimelineFormat::kJson, TimelineFormat::kJsonGz}) {
     const fs::path path = root / timeline_file_name(f);

@@ -202,7 +202,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   return s;
 }
 
-nlohmann::json stats_to_json(const Stats& s) {
+nlohmann::json stats_to_json(const Stats& s, bool with_tiles) {
   using nlohmann::json;
   json j;
   j["format"] = "trnsim-stats";
@@ -255,7 +255,7 @@ nlohmann::json stats_to_json(const Stats& s) {
                      {"busy_ns", s.engine(s.bottleneck).busy_ns},
                      {"utilisation", s.engine(s.bottleneck).utilisation}};
   j["why_slow"] = slowness_to_json(s.why);
-  add_memory_stats_json(s.memory, &j);
+  add_memory_stats_json(s.memory, &j, with_tiles);
   return j;
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "isa/error.h"
 #include "isa/npy.h"
@@ -55,6 +56,29 @@ TEST_F(ResultsWriter, WritesStatsTimelineAndConfig) {
   for (const json& e : t["traceEvents"]) slices += e["ph"] == "X";
   EXPECT_EQ(slices, 6);
   EXPECT_FALSE(fs::exists(dir / "outputs"));  // no values: no tensors
+}
+
+// The streamed text is dump(2) of the document, with no tile, one tile and many tiles (names
+// with quotes, a backslash, UTF-8 and an invalid byte, which both replace).
+TEST_F(ResultsWriter, StreamedStatsAreTheDocumentsText) {
+  Stats stats = compute_stats(prog, run, cfg);
+  ASSERT_FALSE(stats.memory.tiles.empty());
+  const TileUse tile = stats.memory.tiles[0];
+  for (size_t count : {size_t(0), size_t(1), size_t(1000)}) {
+    stats.memory.tiles.clear();
+    for (size_t k = 0; k < count; ++k) {
+      TileUse t = tile;
+      t.name = "t\"" + std::to_string(k) + "\\ \xc3\xbc" + (k % 7 == 3 ? "\xff" : "");
+      t.address = int64_t(k) * 256;
+      t.start_ns = 0.1 * double(k);
+      t.end_ns = 1e17 + double(k);
+      stats.memory.tiles.push_back(t);
+    }
+    std::ostringstream os;
+    write_stats_json(os, stats);
+    EXPECT_EQ(os.str(), stats_to_json(stats).dump(2, ' ', false, json::error_handler_t::replace))
+        << count << " tiles";
+  }
 }
 
 TEST_F(ResultsWriter, OutputTensorsAsNpy) {
