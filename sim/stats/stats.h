@@ -81,7 +81,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
 // memory.tiles is left out unless `with_tiles`.
 nlohmann::json stats_to_json(const Stats& s, bool with_tiles = true);
 // Writes the text of stats_to_json(s).dump(2) (invalid UTF-8 replaced) without holding
-// memory.tiles as one document: each tile is built and written in turn (a kernel allocates a
+// memory.tiles as a document: each tile is formatted and written in turn (a kernel allocates a
 // tile per loop iteration: 66,560 of them in the tiled matmul, whose document took ~130 MB).
 void write_stats_json(std::ostream& os, const Stats& s);
 

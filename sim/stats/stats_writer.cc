@@ -1,4 +1,5 @@
 // write_stats_json: stats.json's text, with memory.tiles written tile by tile.
+#include <charconv>
 #include <ostream>
 #include <string>
 
@@ -27,18 +28,90 @@ void write_nested(std::ostream& os, const json& j, int depth) {
   os.write(s.data() + from, static_cast<std::streamsize>(s.size() - from));
 }
 
+// `v` as dump writes it, appended to `out`: plain printable ASCII names directly, anything
+// that needs escaping or replacing through the library.
+void append_json_string(std::string* out, const std::string& v) {
+  for (const char c : v) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      *out += text(json(v), -1);
+      return;
+    }
+  }
+  *out += '"';
+  *out += v;
+  *out += '"';
+}
+
+void append_int(std::string* out, int64_t v) {
+  char digits[24];
+  const auto r = std::to_chars(digits, digits + sizeof digits, v);
+  out->append(digits, r.ptr);
+}
+
+// tile_use_json(t) as dump(2) writes it nested `depth` levels deep, appended to `out` (the
+// document of one tile costs ~15k instructions to build and as many to dump; a kernel has
+// tens of thousands of tiles). Keys in the document's (sorted) order; strings that need
+// escaping and doubles through the library's own formatting.
+// ResultsWriter.StreamedStatsAreTheDocumentsText holds the two to the same text.
+void append_tile(std::string* out, const TileUse& t, int depth) {
+  const std::string_view pad = "\n                                ";  // newline + 32 spaces
+  const std::string_view field_pad = pad.substr(0, 1 + 2 * static_cast<size_t>(depth + 1));
+  const auto key = [&](std::string_view k) {
+    *out += field_pad;
+    *out += '"';
+    *out += k;
+    *out += "\": ";
+  };
+  *out += '{';
+  key("address");
+  append_int(out, t.address);
+  *out += ',';
+  key("bytes_per_partition");
+  append_int(out, t.bytes_per_partition);
+  *out += ',';
+  key("end_ns");
+  *out += text(json(t.end_ns), -1);
+  *out += ',';
+  key("first_instruction");
+  append_int(out, t.first);
+  *out += ',';
+  key("last_instruction");
+  append_int(out, t.last);
+  *out += ',';
+  key("memory");
+  append_json_string(out, std::string(isa::memory_name(t.memory)));
+  *out += ',';
+  key("name");
+  append_json_string(out, t.name);
+  *out += ',';
+  key("partitions");
+  append_int(out, t.partitions);
+  *out += ',';
+  key("start_ns");
+  *out += text(json(t.start_ns), -1);
+  *out += pad.substr(0, 1 + 2 * static_cast<size_t>(depth));
+  *out += '}';
+}
+
 void write_tiles(std::ostream& os, const std::vector<TileUse>& tiles, int depth) {
   if (tiles.empty()) {
     os << "[]";
     return;
   }
-  const std::string pad(2 * static_cast<size_t>(depth + 1), ' ');
-  os << "[";
+  const std::string pad = "\n" + std::string(2 * static_cast<size_t>(depth + 1), ' ');
+  std::string buf = "[";
   for (size_t k = 0; k < tiles.size(); ++k) {
-    os << (k == 0 ? "\n" : ",\n") << pad;
-    write_nested(os, tile_use_json(tiles[k]), depth + 1);
+    if (k > 0) buf += ',';
+    buf += pad;
+    append_tile(&buf, tiles[k], depth + 1);
+    if (buf.size() >= (size_t{1} << 16)) {
+      os << buf;
+      buf.clear();
+    }
   }
-  os << "\n" << std::string(2 * static_cast<size_t>(depth), ' ') << "]";
+  buf += pad.substr(0, 1 + 2 * static_cast<size_t>(depth));
+  buf += ']';
+  os << buf;
 }
 
 // An object nested `depth` deep whose members are `members` plus, at its sorted place (keys

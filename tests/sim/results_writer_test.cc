@@ -58,8 +58,8 @@ TEST_F(ResultsWriter, WritesStatsTimelineAndConfig) {
   EXPECT_FALSE(fs::exists(dir / "outputs"));  // no values: no tensors
 }
 
-// The streamed text is dump(2) of the document, with no tile, one tile and many tiles (names
-// with quotes, a backslash, UTF-8 and an invalid byte, which both replace).
+// The streamed text is dump(2) of the document, with no tile, one tile and many tiles (plain
+// names, and names with quotes, a backslash, UTF-8 and an invalid byte, which both replace).
 TEST_F(ResultsWriter, StreamedStatsAreTheDocumentsText) {
   Stats stats = compute_stats(prog, run, cfg);
   ASSERT_FALSE(stats.memory.tiles.empty());
@@ -68,7 +68,8 @@ TEST_F(ResultsWriter, StreamedStatsAreTheDocumentsText) {
     stats.memory.tiles.clear();
     for (size_t k = 0; k < count; ++k) {
       TileUse t = tile;
-      t.name = "t\"" + std::to_string(k) + "\\ \xc3\xbc" + (k % 7 == 3 ? "\xff" : "");
+      t.name = k % 3 == 0 ? "tile_" + std::to_string(k)
+                          : "t\"" + std::to_string(k) + "\\ \xc3\xbc" + (k % 7 == 3 ? "\xff" : "");
       t.address = int64_t(k) * 256;
       t.start_ns = 0.1 * double(k);
       t.end_ns = 1e17 + double(k);
