@@ -4,6 +4,7 @@
 // allocated for it. Shape contracts and bounds stay the validator's job (isa/validate.h).
 #include <cstring>
 #include <set>
+#include <unordered_set>
 #include <unordered_map>
 
 #include "isa/checked.h"
@@ -58,18 +59,30 @@ class Decoder {
     where_ = std::move(where);
     ins_ = nullptr;
     at_index_ = false;
+    buffer_kind_ = nullptr;
+  }
+  // Errors name "`kind` `index`", or "`kind` '`name`'" once the name is known (built only when
+  // an error is thrown; `name` must outlive the next set_* call).
+  void set_buffer(const char* kind, size_t index, std::string_view name) {
+    buffer_kind_ = kind;
+    buffer_index_ = index;
+    buffer_name_ = name;
+    ins_ = nullptr;
+    at_index_ = false;
   }
   // Errors name "instruction `index`" (the text is built only when an error is thrown).
   void set_instruction_index(size_t index) {
     ins_index_ = index;
     ins_ = nullptr;
     at_index_ = true;
+    buffer_kind_ = nullptr;
   }
   // Errors name instruction `index` as the JSON reader does, from its op and label as read so
   // far (built only when an error is thrown).
   void set_instruction(size_t index, const Instruction* ins) {
     ins_index_ = index;
     ins_ = ins;
+    buffer_kind_ = nullptr;
   }
   size_t pos() const { return pos_; }
   size_t left() const { return b_.size() - pos_; }
@@ -127,6 +140,11 @@ class Decoder {
 
  private:
   std::string where() const {
+    if (buffer_kind_) {
+      return std::string(buffer_kind_) + (buffer_name_.empty()
+                                              ? " " + std::to_string(buffer_index_)
+                                              : " '" + bounded(buffer_name_) + "'");
+    }
     if (!ins_) return at_index_ ? "instruction " + std::to_string(ins_index_) : where_;
     return "instruction " + std::to_string(ins_index_) + " (" + std::string(opcode_name(ins_->op)) +
            ")" + (ins_->label.empty() ? "" : " '" + bounded(ins_->label) + "'");
@@ -142,6 +160,9 @@ class Decoder {
   const Instruction* ins_ = nullptr;
   bool at_index_ = false;  // where() is "instruction ins_index_" (ins_ not known yet)
   size_t ins_index_ = 0;
+  const char* buffer_kind_ = nullptr;  // set_buffer's context, when not null
+  size_t buffer_index_ = 0;
+  std::string_view buffer_name_;
   size_t pos_ = 0, field_start_ = 0;
 };
 
@@ -277,18 +298,18 @@ class ProgramReader {
   }
 
   // Buffer names follow the JSON reader's rules, unique over tensors and tiles.
-  std::string buffer_name(const std::string& kind, size_t index) {
-    d_.set_where(kind + " " + std::to_string(index));
-    std::string name = str("name");
+  std::string buffer_name(const char* kind, size_t index) {
+    d_.set_buffer(kind, index, {});
+    const std::string_view name = str_view("name");
     if (name.empty()) throw d_.error("name", "empty");
     if (name.find_first_of("[]:, \t\n") != std::string::npos)
       throw d_.error("name", "'" + bounded(name) + "' contains one of '[', ']', ':', ',' or space");
     if (name == "inf" || name == "-inf" || name == "nan")
-      throw d_.error("name", "'" + name + "' is reserved for numbers");
+      throw d_.error("name", "'" + std::string(name) + "' is reserved for numbers");
     if (!names_.insert(name).second)
       throw d_.error("name", "'" + bounded(name) + "': duplicate buffer name");
-    d_.set_where(kind + " '" + bounded(name) + "'");
-    return name;
+    d_.set_buffer(kind, index, name);
+    return std::string(name);
   }
 
   void read_tensors() {
@@ -572,7 +593,7 @@ class ProgramReader {
   std::optional<NameCache<AluOp>> alus_;
   std::optional<NameCache<ActFunc>> acts_;
   std::vector<std::optional<Label>> labels_;  // by string id, once read as a label
-  std::set<std::string, std::less<>> names_;
+  std::unordered_set<std::string_view> names_;  // views into the string table
   std::vector<FileBuffer> buffers_;  // tensors, then tiles
   std::unordered_map<std::string_view, size_t> buffer_by_name_;  // views into prog_'s names
   std::vector<FileOpcode> opcodes_;

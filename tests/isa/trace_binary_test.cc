@@ -205,6 +205,7 @@ struct Bytes {
 // tile t [128 x 8], one dma_copy t <- x[:, 2:8:3] with queue -1.
 struct HandFile {
   std::string tensor_name = "x", opcode = "dma_copy", src_role = "src", engine = "dma";
+  std::string tensor_role = "input", tile_memory = "sbuf";
   uint32_t version = 1;
   uint64_t src_buffer = 0;
   int64_t src_start = 2;
@@ -218,8 +219,8 @@ struct HandFile {
     f.b.assign("\x89TRNB\r\n\x1a", 8);
     f.u32(version).u32(0);
     const std::vector<std::string> strings{
-        "",    "k", "program_order", tensor_name, "float32", "input",  "t",
-        "sbuf", opcode, "dst",       src_role,    "queue",   engine,   "load"};
+        "",    "k", "program_order", tensor_name, "float32", tensor_role, "t",
+        tile_memory, opcode, "dst",  src_role,    "queue",   engine,   "load"};
     f.uvar(strings.size());
     for (const std::string& s : strings) f.text(s);
     f.uvar(1).uvar(2);                                                    // name, dma_issue
@@ -282,6 +283,12 @@ TEST(TraceBinary, BadFieldsNameFileByteAndField) {
   f = HandFile();
   f.tensor_name = "t";
   expect(f, "tile 0: field 'name': 't': duplicate buffer name");
+  f = HandFile();  // once a buffer's name is read, errors name the buffer by it
+  f.tensor_role = "weights";
+  expect(f, "tensor 'x': field 'role': unknown role 'weights'");
+  f = HandFile();
+  f.tile_memory = "dram";
+  expect(f, "tile 't': field 'memory': unknown on-chip memory 'dram' (sbuf or psum)");
   f = HandFile();
   f.opcode = "no_such_op";
   expect(f, "opcode table entry 0: field 'opcode': unknown opcode 'no_such_op'");
