@@ -10,6 +10,10 @@ system, median of --repeat) of
              (trace_binary.encode), or JSON (json.dumps) for a trace the binary writer
              leaves to the JSON reader,
 and the sum of trace + passes + emission. "instructions" is the length of the emitted trace.
+--simulate also times `trnsim run --timing-only --timeline none` on the handed-over trace (whole
+process, CPU time of the child, median of --repeat) with its peak RSS per instruction: real
+kernels' traces, unlike the synthetic program of `trnsim bench`, declare a tile per loop
+iteration and spread most instructions over 16 DMA queues.
 --floor also runs each kernel's own Python with every NKI object replaced by a stub whose calls,
 indexing and arithmetic do nothing (loops, index arithmetic, slicing and call overhead only):
 the rate no per-instruction tracer written in Python can beat ("n/a" where the kernel needs
@@ -18,7 +22,7 @@ Kernels: tensor_add over an SPMD grid (4 instructions per program instance; --bl
 the grid), the calibration set's four matmul schedules and LayerNorm pair at their full
 calibration shapes (--small: the calibration smoke-test shapes). Figures only, no assertion.
 Usage: scripts/bench_nki_trace.py [--kernel NAME ...] [--blocks N] [--small] [--repeat R]
-                                  [--floor]
+                                  [--floor] [--simulate]
 """
 import argparse
 import contextlib
@@ -27,7 +31,9 @@ import importlib.util
 import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import types
 
@@ -37,7 +43,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(REPO, "kernels", "nki", "examples")
 sys.path.insert(0, os.path.join(REPO, "kernels", "nki"))
 sys.path.insert(0, EXAMPLES)
-from trnsim_nki import compiler, trace_binary  # noqa: E402
+from trnsim_nki import compiler, runner, trace_binary  # noqa: E402
 from trnsim_nki.tracer import trace_kernel  # noqa: E402
 
 STAGES = ("trace", "passes", "emission", "handoff")
@@ -156,7 +162,8 @@ def floor_seconds(kernel, arrays, grid, repeat):
 
 
 def measure_once(kernel, arrays, grid):
-    """({stage: CPU seconds}, instructions emitted) of one trace + compile + handoff encoding."""
+    """({stage: CPU seconds}, instructions emitted, handed-over bytes, their file suffix) of one
+    trace + compile + handoff encoding."""
     func = getattr(kernel, "func", kernel)
     emission = []
     t0 = time.process_time()
@@ -166,17 +173,56 @@ def measure_once(kernel, arrays, grid):
         trace = tr.trace()
     t2 = time.process_time()
     try:
-        data = trace_binary.encode(trace)
+        data, suffix = trace_binary.encode(trace), ".trnb"
     except trace_binary.EncodeError:
-        data = json.dumps(trace)
+        data, suffix = json.dumps(trace), ".json"
     t3 = time.process_time()
-    del data
     return ({"trace": t1 - t0, "passes": t2 - t1 - emission[0], "emission": emission[0],
-             "handoff": t3 - t2}, len(trace["instructions"]))
+             "handoff": t3 - t2}, len(trace["instructions"]), data, suffix)
 
 
-def report(name, kernel, arrays, grid, repeat, floor=False):
+# Runs argv[1:] and prints "status cpu_seconds max_rss_kib" of it. A child's ru_maxrss counts
+# the memory of the process it was forked from (Linux keeps the high-water mark across exec),
+# so the run is started from this small interpreter, not from the bench process holding the
+# traced kernels.
+_MEASURE_CHILD = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = child.stderr.read()
+_, status, usage = os.wait4(child.pid, 0)
+sys.stderr.buffer.write(err)
+print(status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def simulate_seconds(data, suffix, repeat):
+    """(median CPU seconds, peak RSS in KiB) of `trnsim run --timing-only --timeline none` on
+    the trace `data`, whole child process."""
+    binary = runner.find_binary()
+    if binary is None:
+        raise SystemExit("--simulate: no trnsim binary (set TRNSIM_BIN or build)")
+    with tempfile.TemporaryDirectory(prefix="trnsim_bench_") as tmp:
+        path = os.path.join(tmp, "trace" + suffix)
+        with open(path, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+        times, peak = [], 0
+        for _ in range(repeat):
+            run = subprocess.run(["/usr/bin/python3", "-c", _MEASURE_CHILD, binary, "run",
+                                  "--timing-only", "--timeline", "none", "-q", "-o",
+                                  os.path.join(tmp, "results"), path],
+                                 capture_output=True, text=True)
+            status, cpu, rss = run.stdout.split() if run.returncode == 0 else ("-1", 0, 0)
+            if status != "0":
+                raise SystemExit("--simulate: trnsim run failed: " + run.stderr.strip())
+            times.append(float(cpu))
+            peak = max(peak, int(rss))
+    return statistics.median(times), peak
+
+
+def report(name, kernel, arrays, grid, repeat, floor=False, simulate=False):
     runs = [measure_once(kernel, arrays, grid) for _ in range(repeat)]
+    data, suffix = runs[0][2], runs[0][3]
+    runs = [r[:2] for r in runs]
     n = runs[0][1]
     med = {s: statistics.median(r[0][s] for r in runs) for s in STAGES}
     total = statistics.median(sum(r[0][s] for s in STAGES[:3]) for r in runs)
@@ -184,6 +230,11 @@ def report(name, kernel, arrays, grid, repeat, floor=False):
     cells = " ".join("%s %7.3f s %6.3f M/s" % (s, med[s], rate(med[s])) for s in STAGES)
     line = ("%-17s %7d instr | %s | trace+passes+emission %7.3f s %6.3f M instr/s"
             % (name, n, cells, total, rate(total)))
+    if simulate:
+        s, peak_kib = simulate_seconds(data, suffix, repeat)
+        line += (" | run --timing-only %7.3f s %6.3f M instr/s, peak %7.1f MiB (%d B/instr)"
+                 % (s, rate(s), peak_kib / 1024, peak_kib * 1024 // max(1, n)))
+    del data
     if floor:
         f = floor_seconds(kernel, arrays, grid, repeat)
         line += (" | floor %s" % f if isinstance(f, str) else
@@ -201,6 +252,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--floor", action="store_true",
                     help="also time the kernels' own Python with no-op NKI stubs")
+    ap.add_argument("--simulate", action="store_true",
+                    help="also time `trnsim run --timing-only` on each handed-over trace")
     a = ap.parse_args()
     if a.repeat < 1 or a.blocks < 1:
         ap.error("--repeat and --blocks must be >= 1")
@@ -213,7 +266,7 @@ def main():
     print("NKI front end, CPU seconds and M instructions/s per stage (median of %d)" % a.repeat)
     for name, (kernel, arrays, grid) in cases.items():
         if not a.kernel or name in a.kernel:
-            report(name, kernel, arrays, grid, a.repeat, a.floor)
+            report(name, kernel, arrays, grid, a.repeat, a.floor, a.simulate)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""scripts/bench_nki_trace.py, every mode: per-stage figures for the chosen kernels (default
-and --floor), and the errors for a bad --kernel, --repeat or --blocks."""
+"""scripts/bench_nki_trace.py, every mode: per-stage figures for the chosen kernels (default,
+--floor and --simulate), and the errors for a bad --kernel, --repeat or --blocks."""
 import os
+import re
 import subprocess
 import unittest
 
@@ -38,6 +39,29 @@ class BenchNkiTrace(unittest.TestCase):
         self.assertRegex(tiled, r"^matmul_tiled +832 instr .* \| floor +[0-9.]+ s +"
                          r"([0-9.]+|inf) M instr/s$")
         self.assertRegex(layernorm, r"\| floor n/a \(.+\)$")  # needs more NKI than the stub
+
+    def test_simulate_mode_adds_the_run_of_the_handed_over_trace(self):
+        run = bench("--small", "--repeat", "2", "--kernel", "matmul_tiled", "--simulate")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        tiled = run.stdout.splitlines()[1]
+        m = re.search(r"\| run --timing-only +([0-9.]+) s +([0-9.]+|inf) M instr/s, peak +"
+                      r"([0-9.]+) MiB \(([0-9]+) B/instr\)$", tiled)
+        self.assertIsNotNone(m, tiled)
+        self.assertGreater(float(m.group(1)), 0)  # a process ran: it used CPU time
+        self.assertGreater(float(m.group(3)), 1)  # and memory
+        # bytes per instruction are the peak over the trace's 832 instructions (MiB printed
+        # to 0.1)
+        self.assertLessEqual(abs(int(m.group(4)) - float(m.group(3)) * 2 ** 20 / 832),
+                             0.05 * 2 ** 20 / 832 + 1)
+
+    def test_simulate_names_a_failing_binary(self):
+        env = dict(os.environ, TRNSIM_BIN="/bin/false")
+        run = subprocess.run(["/usr/bin/python3", SCRIPT, "--small", "--repeat", "1", "--kernel",
+                              "tensor_add", "--blocks", "1", "--simulate"], capture_output=True,
+                             text=True, timeout=300, env=env)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("--simulate: trnsim run failed", run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
 
     def test_bad_arguments_are_named(self):
         for args, what in ((["--kernel", "nope"], "unknown --kernel nope"),
