@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "isa/error.h"
+#include "sim/stats/radix_sort.h"
 #include "sim/stats/text_table.h"
 
 namespace trnsim::sim {
@@ -116,11 +117,15 @@ class PathBuilder {
       for_each_slot([&](int32_t s) { by_queue[fill[queue_of(s) + kOffset]++] = s; });
     }
     const auto by_start = [&](int32_t x, int32_t y) { return start_of(x) < start_of(y); };
+    // In the order of start_of: by ps for pieces (distinct ps give distinct ns = ps / 1000).
+    const auto start_key = [&](int32_t s) {
+      return by_piece ? order_key(pieces.start_ps(s)) : order_key(by_index_[s]->start_ns);
+    };
     for (size_t b = 0; b + 1 < bucket_begin.size(); ++b) {
       const auto first = by_queue.begin() + bucket_begin[b];
       const auto last = by_queue.begin() + bucket_begin[b + 1];
       if (last - first > 1 && !std::is_sorted(first, last, by_start))
-        std::stable_sort(first, last, by_start);
+        radix_sort_stable(&*first, static_cast<size_t>(last - first), start_key);
     }
     const auto index_of = [&](int32_t s) { return by_piece ? pieces.index(s) : s; };
     const auto end_of_busy = [&](int32_t s) {
