@@ -23,7 +23,7 @@ namespace {
 // peak RSS). Only the allocation policy changes: no result depends on it.
 void keep_freed_memory_for_reuse() {
 #if defined(__GLIBC__)
-  mallopt(M_MMAP_MAX, 0);  // every block from the heap (glibc still falls back to mmap if brk fails)
+  mallopt(M_MMAP_MAX, 0);  // every block from the heap (glibc falls back to mmap if brk fails)
   mallopt(M_TRIM_THRESHOLD, INT_MAX);  // keep freed memory at the heap top
 #endif
 }

@@ -76,9 +76,9 @@ class CostTable {
   explicit CostTable(TimingPlan* plan) : plan_(plan) {}
   // The index of cost `c` (cycles at `ghz`) with its HBM reservation and bytes, added if new.
   int32_t add(const Cost& c, double ghz, int64_t hbm_ps, int64_t bytes) {
+    const int64_t latency_cycles = std::max(c.latency_cycles, c.occupancy_cycles);
     const TimingPlan::PieceCost cost{cycles_to_ps(c.occupancy_cycles, ghz),
-                                     cycles_to_ps(std::max(c.latency_cycles, c.occupancy_cycles), ghz),
-                                     hbm_ps, bytes};
+                                     cycles_to_ps(latency_cycles, ghz), hbm_ps, bytes};
     const auto [it, added] = index_.try_emplace(cost, static_cast<int32_t>(plan_->costs.size()));
     if (added) plan_->costs.push_back(cost);
     return it->second;
@@ -123,7 +123,8 @@ int64_t add_dma_pieces(TimingPlan* plan, CostTable* costs, const isa::Program& p
   if (pl.pieces == 1) {
     const Cost c = instruction_cost(prog, ins, cfg);
     add_piece(plan, i, TimingPlan::dma_queue(pl.first_queue),
-              costs->add(c, ghz, hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg), plan->bytes[i]));
+              costs->add(c, ghz, hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg),
+                         plan->bytes[i]));
     return c.occupancy_cycles;
   }
   const int64_t bytes_per_row = plan->bytes[i] / pl.rows;

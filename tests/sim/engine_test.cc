@@ -303,11 +303,14 @@ TEST_F(EngineTest, PlanHoldsEachDistinctCostOnceAndPiecesReadTheirOwn) {
     const isa::Instruction& ins = p.instructions[i];
     const Cost c = instruction_cost(p, ins, cfg_);
     const int32_t k = plan.piece_begin[i];
-    EXPECT_EQ(plan.cost_of(k).occupancy_ps, cycles_to_ps(c.occupancy_cycles, cfg_.clocks.ghz(ins.engine)))
+    EXPECT_EQ(plan.cost_of(k).occupancy_ps,
+              cycles_to_ps(c.occupancy_cycles, cfg_.clocks.ghz(ins.engine)))
         << "instruction " << i;
   }
   int64_t bytes = 0;
-  for (int32_t k = plan.piece_begin[3]; k < plan.piece_begin[4]; ++k) bytes += plan.cost_of(k).bytes;
+  for (int32_t k = plan.piece_begin[3]; k < plan.piece_begin[4]; ++k) {
+    bytes += plan.cost_of(k).bytes;
+  }
   EXPECT_EQ(bytes, 128 * 512 * 4);
   EXPECT_EQ(plan.pieces_of(3), plan.pieces_of(4));
   for (int32_t k = 0; k < plan.pieces_of(3); ++k) {
