@@ -1,5 +1,6 @@
 // write_stats_json: stats.json's text, with memory.tiles written tile by tile.
 #include <charconv>
+#include <cmath>
 #include <ostream>
 #include <string>
 
@@ -48,10 +49,22 @@ void append_int(std::string* out, int64_t v) {
   out->append(digits, r.ptr);
 }
 
+// `v` as dump writes a double: nlohmann's own shortest round-trip digits (the function its
+// serializer calls), "null" for NaN and infinities.
+void append_double(std::string* out, double v) {
+  if (!std::isfinite(v)) {
+    *out += "null";
+    return;
+  }
+  char digits[64];
+  const char* end = nlohmann::detail::to_chars(digits, digits + sizeof digits, v);
+  out->append(digits, static_cast<size_t>(end - digits));
+}
+
 // tile_use_json(t) as dump(2) writes it nested `depth` levels deep, appended to `out` (the
 // document of one tile costs ~15k instructions to build and as many to dump; a kernel has
 // tens of thousands of tiles). Keys in the document's (sorted) order; strings that need
-// escaping and doubles through the library's own formatting.
+// escaping through the library, doubles by its number formatting.
 // ResultsWriter.StreamedStatsAreTheDocumentsText holds the two to the same text.
 void append_tile(std::string* out, const TileUse& t, int depth) {
   const std::string_view pad = "\n                                ";  // newline + 32 spaces
@@ -70,7 +83,7 @@ void append_tile(std::string* out, const TileUse& t, int depth) {
   append_int(out, t.bytes_per_partition);
   *out += ',';
   key("end_ns");
-  *out += text(json(t.end_ns), -1);
+  append_double(out, t.end_ns);
   *out += ',';
   key("first_instruction");
   append_int(out, t.first);
@@ -88,7 +101,7 @@ void append_tile(std::string* out, const TileUse& t, int depth) {
   append_int(out, t.partitions);
   *out += ',';
   key("start_ns");
-  *out += text(json(t.start_ns), -1);
+  append_double(out, t.start_ns);
   *out += pad.substr(0, 1 + 2 * static_cast<size_t>(depth));
   *out += '}';
 }

@@ -5,7 +5,9 @@
 
 #include <cstring>
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "isa/error.h"
@@ -72,7 +74,8 @@ TEST_F(ResultsWriter, StreamedStatsAreTheDocumentsText) {
                           : "t\"" + std::to_string(k) + "\\ \xc3\xbc" + (k % 7 == 3 ? "\xff" : "");
       t.address = int64_t(k) * 256;
       t.start_ns = 0.1 * double(k);
-      t.end_ns = 1e17 + double(k);
+      t.end_ns = k == 5 ? std::nan("") : k == 6 ? -std::numeric_limits<double>::infinity()
+                                                 : 1e17 + double(k);
       stats.memory.tiles.push_back(t);
     }
     std::ostringstream os;
