@@ -69,7 +69,10 @@ void append_double(std::string* out, double v) {
 void append_tile(std::string* out, const TileUse& t, int depth) {
   const std::string_view pad = "\n                                ";  // newline + 32 spaces
   const std::string_view field_pad = pad.substr(0, 1 + 2 * static_cast<size_t>(depth + 1));
-  const auto key = [&](std::string_view k) {
+  bool first = true;
+  const auto key = [&](std::string_view k) {  // the separator, indentation and key
+    if (!first) *out += ',';
+    first = false;
     *out += field_pad;
     *out += '"';
     *out += k;
@@ -78,28 +81,20 @@ void append_tile(std::string* out, const TileUse& t, int depth) {
   *out += '{';
   key("address");
   append_int(out, t.address);
-  *out += ',';
   key("bytes_per_partition");
   append_int(out, t.bytes_per_partition);
-  *out += ',';
   key("end_ns");
   append_double(out, t.end_ns);
-  *out += ',';
   key("first_instruction");
   append_int(out, t.first);
-  *out += ',';
   key("last_instruction");
   append_int(out, t.last);
-  *out += ',';
   key("memory");
   append_json_string(out, std::string(isa::memory_name(t.memory)));
-  *out += ',';
   key("name");
   append_json_string(out, t.name);
-  *out += ',';
   key("partitions");
   append_int(out, t.partitions);
-  *out += ',';
   key("start_ns");
   append_double(out, t.start_ns);
   *out += pad.substr(0, 1 + 2 * static_cast<size_t>(depth));
