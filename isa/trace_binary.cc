@@ -2,7 +2,6 @@
 // are resolved against this build's tables, buffers are checked like the JSON reader checks
 // them, and every count read from the file is bounded by the bytes left before anything is
 // allocated for it. Shape contracts and bounds stay the validator's job (isa/validate.h).
-#include <cstring>
 #include <set>
 #include <unordered_set>
 #include <unordered_map>
@@ -10,6 +9,7 @@
 #include "isa/checked.h"
 #include "isa/error.h"
 #include "isa/trace_binary.h"
+#include "isa/trace_binary_decoder.h"
 #include "isa/trace_binary_internal.h"
 
 namespace trnsim::isa {
@@ -42,129 +42,6 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
 }
-
-class Decoder {
- public:
-  Decoder(std::string_view bytes, const std::string& source) : b_(bytes), source_(source) {}
-
-  // "SOURCE: byte N: WHERE: field 'F': WHY" for the field that starts at byte `at`.
-  Error error_at(size_t at, std::string_view field, const std::string& why) const {
-    return Error(source_ + ": byte " + std::to_string(at) + ": " + where() + ": field '" +
-                 std::string(field) + "': " + why);
-  }
-  Error error(std::string_view field, const std::string& why) const {
-    return error_at(field_start_, field, why);
-  }
-  void set_where(std::string where) {
-    where_ = std::move(where);
-    ins_ = nullptr;
-    at_index_ = false;
-    buffer_kind_ = nullptr;
-  }
-  // Errors name "`kind` `index`", or "`kind` '`name`'" once the name is known (built only when
-  // an error is thrown; `name` must outlive the next set_* call).
-  void set_buffer(const char* kind, size_t index, std::string_view name) {
-    buffer_kind_ = kind;
-    buffer_index_ = index;
-    buffer_name_ = name;
-    ins_ = nullptr;
-    at_index_ = false;
-  }
-  // Errors name "instruction `index`" (the text is built only when an error is thrown).
-  void set_instruction_index(size_t index) {
-    ins_index_ = index;
-    ins_ = nullptr;
-    at_index_ = true;
-    buffer_kind_ = nullptr;
-  }
-  // Errors name instruction `index` as the JSON reader does, from its op and label as read so
-  // far (built only when an error is thrown).
-  void set_instruction(size_t index, const Instruction* ins) {
-    ins_index_ = index;
-    ins_ = ins;
-    buffer_kind_ = nullptr;
-  }
-  size_t pos() const { return pos_; }
-  size_t left() const { return b_.size() - pos_; }
-
-  uint8_t u8(std::string_view field) {
-    field_start_ = pos_;
-    need(1, field);
-    return uint8_t(b_[pos_++]);
-  }
-  uint32_t u32(std::string_view field) {
-    field_start_ = pos_;
-    need(4, field);
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t(uint8_t(b_[pos_ + i])) << (8 * i);
-    pos_ += 4;
-    return v;
-  }
-  uint64_t uvar(std::string_view field) {
-    field_start_ = pos_;
-    uint64_t v = 0;
-    for (int shift = 0;; shift += 7) {
-      if (pos_ >= b_.size()) throw error(field, "the file ends inside a number");
-      const uint8_t byte = uint8_t(b_[pos_++]);
-      if (shift == 63 && byte > 1)
-        throw error(field, "varint does not fit 64 bits");
-      v |= uint64_t(byte & 0x7F) << shift;
-      if (!(byte & 0x80)) return v;
-    }
-  }
-  int64_t svar(std::string_view field) { return unzigzag(uvar(field)); }
-  double f64(std::string_view field) {
-    field_start_ = pos_;
-    need(8, field);
-    uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i) bits |= uint64_t(uint8_t(b_[pos_ + i])) << (8 * i);
-    pos_ += 8;
-    double v = 0;
-    std::memcpy(&v, &bits, sizeof v);
-    return v;
-  }
-  // A count of items of at least `min_bytes` each: no more than the bytes left can hold.
-  size_t count(std::string_view field, size_t min_bytes = 1) {
-    const uint64_t n = uvar(field);
-    if (n > left() / min_bytes)
-      throw error(field, "count " + std::to_string(n) + " exceeds what the " +
-                             std::to_string(left()) + " bytes left can hold");
-    return size_t(n);
-  }
-  std::string_view bytes(size_t n, std::string_view field) {
-    need(n, field);
-    const std::string_view s = b_.substr(pos_, n);
-    pos_ += n;
-    return s;
-  }
-
- private:
-  std::string where() const {
-    if (buffer_kind_) {
-      return std::string(buffer_kind_) + (buffer_name_.empty()
-                                              ? " " + std::to_string(buffer_index_)
-                                              : " '" + bounded(buffer_name_) + "'");
-    }
-    if (!ins_) return at_index_ ? "instruction " + std::to_string(ins_index_) : where_;
-    return "instruction " + std::to_string(ins_index_) + " (" + std::string(opcode_name(ins_->op)) +
-           ")" + (ins_->label.empty() ? "" : " '" + bounded(ins_->label) + "'");
-  }
-  void need(size_t n, std::string_view field) const {
-    if (left() < n)
-      throw error(field, "the file ends " + std::to_string(n - left()) + " bytes early");
-  }
-
-  std::string_view b_;
-  const std::string& source_;
-  std::string where_ = "header";
-  const Instruction* ins_ = nullptr;
-  bool at_index_ = false;  // where() is "instruction ins_index_" (ins_ not known yet)
-  size_t ins_index_ = 0;
-  const char* buffer_kind_ = nullptr;  // set_buffer's context, when not null
-  size_t buffer_index_ = 0;
-  std::string_view buffer_name_;
-  size_t pos_ = 0, field_start_ = 0;
-};
 
 // Enum names of the file's string table resolved once per string id.
 template <typename T>
