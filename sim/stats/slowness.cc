@@ -94,8 +94,10 @@ class PathBuilder {
     const auto queue_of = [&](int32_t s) {
       return by_piece ? pieces.queue(s) : by_index_[s]->queue;
     };
-    const auto start_of = [&](int32_t s) {
-      return by_piece ? static_cast<double>(pieces.start_ps(s)) / 1000.0 : by_index_[s]->start_ns;
+    // A slot's start as an ordered key: ps for pieces (distinct ps give distinct ns = ps /
+    // 1000, so the order is that of the ns start), the record's ns start otherwise.
+    const auto start_key = [&](int32_t s) {
+      return by_piece ? order_key(pieces.start_ps(s)) : order_key(by_index_[s]->start_ns);
     };
     const auto for_each_slot = [&](auto&& visit) {  // in result order
       if (by_piece) {
@@ -116,11 +118,7 @@ class PathBuilder {
       std::vector<int32_t> fill(bucket_begin.begin(), bucket_begin.end() - 1);
       for_each_slot([&](int32_t s) { by_queue[fill[queue_of(s) + kOffset]++] = s; });
     }
-    const auto by_start = [&](int32_t x, int32_t y) { return start_of(x) < start_of(y); };
-    // In the order of start_of: by ps for pieces (distinct ps give distinct ns = ps / 1000).
-    const auto start_key = [&](int32_t s) {
-      return by_piece ? order_key(pieces.start_ps(s)) : order_key(by_index_[s]->start_ns);
-    };
+    const auto by_start = [&](int32_t x, int32_t y) { return start_key(x) < start_key(y); };
     for (size_t b = 0; b + 1 < bucket_begin.size(); ++b) {
       const auto first = by_queue.begin() + bucket_begin[b];
       const auto last = by_queue.begin() + bucket_begin[b + 1];
