@@ -122,8 +122,9 @@ void write_tiles(std::ostream& os, const std::vector<TileUse>& tiles, int depth)
   os << buf;
 }
 
-// An object nested `depth` deep whose members are `members` plus, at its sorted place (keys
-// are in std::map order, as dump writes them), the key `extra` written by `write_extra`.
+// The object `members` nested `depth` deep, with the member `extra` written by `write_extra`
+// at its sorted place (keys are in std::map order, as dump writes them): in place of the
+// document's member of that name, or added if there is none.
 template <class WriteExtra>
 void write_object_with(std::ostream& os, const json& members, const std::string& extra,
                        int depth, WriteExtra&& write_extra) {
@@ -135,6 +136,7 @@ void write_object_with(std::ostream& os, const json& members, const std::string&
   };
   os << "{";
   for (const auto& [k, v] : members.items()) {
+    if (k == extra) continue;
     if (!extra_done && extra < k) {
       key(extra);
       write_extra(depth + 1);
@@ -154,9 +156,7 @@ void write_object_with(std::ostream& os, const json& members, const std::string&
 
 void write_stats_json(std::ostream& os, const Stats& s) {
   const json j = stats_to_json(s, false);
-  json rest = j;
-  rest.erase("memory");
-  write_object_with(os, rest, "memory", 0, [&](int depth) {
+  write_object_with(os, j, "memory", 0, [&](int depth) {
     write_object_with(os, j.at("memory"), "tiles", depth,
                       [&](int d) { write_tiles(os, s.memory.tiles, d); });
   });
