@@ -31,9 +31,6 @@ class Label {
   friend bool operator!=(Label a, std::string_view b) { return *a.text_ != b; }
   friend std::string operator+(std::string a, Label b) { return a += *b.text_; }
   friend std::string operator+(const char* a, Label b) { return std::string(a) + *b.text_; }
-  friend std::string operator+(Label a, std::string_view b) {
-    return *a.text_ + std::string(b);
-  }
 
  private:
   const std::string* text_;

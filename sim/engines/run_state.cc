@@ -26,10 +26,12 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   for (int q = 0; q < p.num_queues; ++q) queue_begin[q + 1] += queue_begin[q];
   queue_pieces.assign(pieces, 0);
   next.assign(queue_begin.begin(), queue_begin.end() - 1);
-  for (int32_t k = 0; k < static_cast<int32_t>(pieces); ++k) {
-    queue_pieces[next[p.piece_queue[k]]++] = k;
+  {
+    std::vector<int32_t> fill = next;
+    for (int32_t k = 0; k < static_cast<int32_t>(pieces); ++k) {
+      queue_pieces[fill[p.piece_queue[k]]++] = k;
+    }
   }
-  next.assign(queue_begin.begin(), queue_begin.end() - 1);
   // Reverse edges to DMA consumers; DMA instructions without producers are ready at 0.
   consumer_begin.assign(n + 1, 0);
   unresolved.assign(n, 0);
