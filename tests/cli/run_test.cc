@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "isa/npy.h"
 #include "tests/cli/cli_util.h"
@@ -89,6 +91,23 @@ TEST(CliRun, TimingOnlyGivesTheSameTimeAndNoOutputs) {
   EXPECT_TRUE(timing.at("timed").get<bool>());
   EXPECT_EQ(timing.at("total_ns").get<double>(), both.at("total_ns").get<double>());
   EXPECT_FALSE(exists(d / "timing/outputs"));
+}
+
+// --json prints the stats.json the run writes, byte for byte (both are streamed, the tiles one
+// at a time), on every small shipped trace.
+TEST(CliRun, JsonPrintsTheStatsFileItWrote) {
+  for (const std::string& trace : small_traces()) {
+    TempDir d;
+    const CommandResult r = trnsim_in(d, "run " + trace + " --timing-only --out r --json");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::ifstream file(d / "r/stats.json", std::ios::binary);
+    const std::string written((std::istreambuf_iterator<char>(file)),
+                              std::istreambuf_iterator<char>());
+    EXPECT_EQ(r.output, written) << trace;
+    const nlohmann::json s = nlohmann::json::parse(r.output);
+    EXPECT_TRUE(s.at("timed").get<bool>()) << trace;
+    EXPECT_FALSE(s.at("memory").at("tiles").empty()) << trace;
+  }
 }
 
 TEST(CliRun, TimingOnlyRejectsInputs) {
