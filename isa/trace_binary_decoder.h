@@ -60,14 +60,7 @@ class Decoder {
     need(1, field);
     return uint8_t(b_[pos_++]);
   }
-  uint32_t u32(std::string_view field) {
-    field_start_ = pos_;
-    need(4, field);
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t(uint8_t(b_[pos_ + i])) << (8 * i);
-    pos_ += 4;
-    return v;
-  }
+  uint32_t u32(std::string_view field) { return uint32_t(little_endian(4, field)); }
   uint64_t uvar(std::string_view field) {
     field_start_ = pos_;
     uint64_t v = 0;
@@ -82,11 +75,7 @@ class Decoder {
   }
   int64_t svar(std::string_view field) { return unzigzag(uvar(field)); }
   double f64(std::string_view field) {
-    field_start_ = pos_;
-    need(8, field);
-    uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i) bits |= uint64_t(uint8_t(b_[pos_ + i])) << (8 * i);
-    pos_ += 8;
+    const uint64_t bits = little_endian(8, field);
     double v = 0;
     std::memcpy(&v, &bits, sizeof v);
     return v;
@@ -125,6 +114,15 @@ class Decoder {
                (ins_->label.empty() ? "" : " '" + bounded(ins_->label) + "'");
     }
     return where_;
+  }
+  // The next `n` (<= 8) bytes as a little-endian unsigned number.
+  uint64_t little_endian(int n, std::string_view field) {
+    field_start_ = pos_;
+    need(size_t(n), field);
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v |= uint64_t(uint8_t(b_[pos_ + i])) << (8 * i);
+    pos_ += size_t(n);
+    return v;
   }
   void need(size_t n, std::string_view field) const {
     if (left() < n)
