@@ -16,13 +16,12 @@ options (overriding the kernel's own). `python3 -m trnsim_nki --coverage [--writ
 import argparse
 import importlib.util
 import inspect
-import json
 import os
 import sys
 
 import numpy as np
 
-from . import device_print, dtypes, dump, kernel_checks
+from . import device_print, dtypes, dump, json_text, kernel_checks
 from .compiler.config import parse_compile_config
 from .errors import NkiError, TrnsimRunError
 from .runner import RunOptions, run_trace
@@ -94,7 +93,9 @@ def load_input(item):
                 name, tail, ", ".join(d.name for d in dtypes.ALL)))
         path = head
     try:
-        arr = np.load(path)
+        # mapped, not read: tracing needs shapes and dtypes only, so a --timing-only or
+        # --trace-only run of a large input reads none of its data
+        arr = np.load(path, mmap_mode="r")
     except (OSError, ValueError) as e:
         raise UsageError("--input %s=%s: cannot read .npy: %s" % (name, path, e))
     if dt is None:
@@ -182,10 +183,8 @@ def run_command(a):
         kernel_checks.issue(tr.warnings, func.__code__.co_filename)
     os.makedirs(out, exist_ok=True)
     trace = tr.trace()
-    with open(os.path.join(out, "trace.json"), "w") as f:
-        json.dump(trace, f, indent=1)
-    with open(os.path.join(out, "compile.json"), "w") as f:
-        json.dump(tr.report.to_json(), f, indent=1)
+    json_text.write(trace, os.path.join(out, "trace.json"))
+    json_text.write(tr.report.to_json(), os.path.join(out, "compile.json"))
     if not a.trace_only:
         res = run_trace(trace, tr.inputs, out_dir=out, options=run_options(a), echo=not a.quiet)
         if not a.timing_only:

@@ -16,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-from . import trace_binary
+from . import json_text, trace_binary
 from .errors import TrnsimRunError
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -167,8 +167,7 @@ def _write_handoff(trace, work):
         data = trace_binary.encode(trace)
     except trace_binary.EncodeError:
         path = os.path.join(work, "trace.json")
-        with open(path, "w") as f:
-            json.dump(trace, f, indent=1)
+        json_text.write(trace, path)
         return path
     path = os.path.join(work, "trace.trnb")
     with open(path, "wb") as f:
@@ -191,6 +190,5 @@ def _keep_trace(trace, trace_path, out_dir):
             if f.endswith(".npy") or f.endswith(".trnb"):
                 os.remove(os.path.join(work, f))
     if kept != trace_path:
-        with open(kept, "w") as f:
-            json.dump(trace, f, indent=1)
+        json_text.write(trace, kept)
     return kept
