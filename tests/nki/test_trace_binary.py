@@ -81,12 +81,31 @@ class EncodeTest(unittest.TestCase):
                     {"version": 2}, {"extra": 1},
                     {"tensors": [{"name": "x", "shape": [4.0], "dtype": "float32",
                                   "role": "input"}]},
-                    {"name": "\ud800"}):
+                    {"name": "\ud800"}) + self.after_a_good_one():
             with self.subTest(bad=bad):
                 t = dict(base)
                 t.update(bad)
                 with self.assertRaises(trace_binary.EncodeError):
                     trace_binary.encode(t)
+
+
+    @staticmethod
+    def after_a_good_one():
+        """Bad tiles and instructions that follow a good one like them: the writer encodes the
+        records of alike tiles and the heads of alike instructions once, and must still
+        check each."""
+        tile = {"name": "t0", "memory": "sbuf", "partitions": 128, "shape": [8],
+                "dtype": "float32", "address": 0}
+        out = []
+        for key, value in (("shape", [8.0]), ("partitions", True), ("memory", ["sbuf"]),
+                           ("dtype", None), ("address", 0.0), ("address", None),
+                           ("shape", (8,))):
+            out.append({"tiles": [tile, dict(tile, name="t1", **{key: value})]})
+        ins = {"op": "dma_copy", "dst": "x", "src": "x", "label": "k.py:3"}
+        for key, value in (("label", None), ("label", ["k.py:3"]), ("engine", ""),
+                           ("engine", {"e": 1}), ("op", ["dma_copy"])):
+            out.append({"instructions": [ins, dict(ins, **{key: value})]})
+        return tuple(out)
 
 
 @unittest.skipIf(STATE != "ok", "needs the trnsim binary")

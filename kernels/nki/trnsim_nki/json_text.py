@@ -5,6 +5,8 @@ encoder costs (json.dump with indent= goes through the pure-Python encoder: 4x s
 100k-instruction trace)."""
 import json
 
+from .gc_pause import gc_paused
+
 _COMPACT = json.JSONEncoder(check_circular=False)
 # CPython's C encoder of one value to a list of text chunks (None where _json is missing).
 _C_ENCODE = None if json.encoder.c_make_encoder is None else json.encoder.c_make_encoder(
@@ -21,12 +23,13 @@ def _compact(value):
 def dumps(obj):
     """The text of JSON object `obj` (a dict) in the layout of the module docstring."""
     lines = []
-    for key, value in obj.items():
-        head = _compact(key) + ": "
-        if isinstance(value, list) and value:
-            lines.append(head + "[\n" + ",\n".join(map(_compact, value)) + "\n]")
-        else:
-            lines.append(head + _compact(value))
+    with gc_paused():
+        for key, value in obj.items():
+            head = _compact(key) + ": "
+            if isinstance(value, list) and value:
+                lines.append(head + "[\n" + ",\n".join(map(_compact, value)) + "\n]")
+            else:
+                lines.append(head + _compact(value))
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 

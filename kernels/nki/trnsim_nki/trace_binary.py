@@ -10,6 +10,8 @@ import math
 import re
 import struct
 
+from .gc_pause import gc_paused
+
 MAGIC = b"\x89TRNB\r\n\x1a"
 VERSION = 1
 NULL, VIEW, NUMBER, INTEGER, FALSE, TRUE, NAME, INT_LIST = range(8)
@@ -21,6 +23,8 @@ _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _F64 = struct.Struct("<d")
 _TENSOR_KEYS = frozenset(("name", "shape", "dtype", "role", "comment"))
 _TILE_KEYS = frozenset(("name", "memory", "partitions", "shape", "dtype", "address", "comment"))
+_INT_TYPES = frozenset((int,))
+_ABSENT = object()
 
 
 class EncodeError(ValueError):
@@ -237,8 +241,30 @@ class _Encoder:
             self.str(t.get("role"))
             self.buffers[name] = (len(self.buffers), tuple(t["shape"]))
         _uvar(self.body, len(tiles))
+        # Tiles allocated per loop iteration differ in name only (and in the address, among a
+        # few): their records after the name are encoded once.
+        records = {}
+        ints = _INT_TYPES
         for t in tiles:
             name = self.buffer_name(t, _TILE_KEYS)
+            memory, dtype = t.get("memory"), t.get("dtype")
+            shape, partitions = t.get("shape"), t.get("partitions")
+            address = t.get("address", _ABSENT)
+            if type(memory) is not str or type(dtype) is not str or type(shape) is not list \
+                    or type(partitions) is not int or not ints.issuperset(map(type, shape)) \
+                    or not (address is _ABSENT or type(address) is int):
+                self.tile_record(t)  # raises EncodeError naming what is wrong
+            key = (memory, partitions, tuple(shape), dtype, address)
+            record = records.get(key)
+            if record is None:
+                record = records[key] = self.tile_record(t)
+            self.body += record
+            self.buffers[name] = (len(self.buffers), (partitions,) + key[2])
+
+    def tile_record(self, t):
+        """The encoding of tile `t` after its name."""
+        head, self.body = self.body, bytearray()
+        try:
             self.str(t.get("memory"))
             partitions = t.get("partitions")
             if type(partitions) is not int:
@@ -254,7 +280,29 @@ class _Encoder:
                 _svar(self.body, address)
             else:
                 raise EncodeError("address %r" % (address,))
-            self.buffers[name] = (len(self.buffers), (partitions,) + tuple(t["shape"]))
+            return bytes(self.body)
+        finally:
+            self.body = head
+
+    def instruction_head(self, ins, keys):
+        """The encoded opcode table entry, engine and label of instruction `ins`."""
+        if not isinstance(ins.get("op"), str):
+            raise EncodeError("instruction %r" % (ins,))
+        entries = self.entries
+        entry = entries.get((ins["op"], keys))
+        if entry is None:
+            entry = entries[(ins["op"], keys)] = len(entries)
+        engine = ins.get("engine")
+        if engine == "" or (engine is not None and not isinstance(engine, str)):
+            raise EncodeError("engine %r" % (engine,))
+        head, self.body = self.body, bytearray()
+        try:
+            _uvar(self.body, entry)
+            self.str(engine or "")
+            self.str(ins.get("label", ""))
+            return bytes(self.body)
+        finally:
+            self.body = head
 
     def instructions(self):
         """The opcode table and the instructions, encoded into a buffer of their own first
@@ -263,22 +311,34 @@ class _Encoder:
         if not isinstance(instructions, list):
             raise EncodeError("instructions")
         head, self.body = self.body, bytearray()
-        entries = self.entries
+        body, entries, views = self.body, self.entries, self.views
+        fields_of = {}  # the instruction's keys: its field names (all but _NOT_FIELDS)
+        heads = {}      # (op, field names, engine, label): the encoded entry, engine, label
         for ins in instructions:
-            if not isinstance(ins, dict) or not isinstance(ins.get("op"), str):
+            if not isinstance(ins, dict):
                 raise EncodeError("instruction %r" % (ins,))
-            keys = tuple(k for k in ins if k not in _NOT_FIELDS)
-            entry = entries.get((ins["op"], keys))
-            if entry is None:
-                entry = entries[(ins["op"], keys)] = len(entries)
-            _uvar(self.body, entry)
-            engine = ins.get("engine")
-            if engine == "" or (engine is not None and not isinstance(engine, str)):
-                raise EncodeError("engine %r" % (engine,))
-            self.str(engine or "")
-            self.str(ins.get("label", ""))
+            order = tuple(ins)
+            keys = fields_of.get(order)
+            if keys is None:
+                keys = fields_of[order] = tuple(k for k in order if k not in _NOT_FIELDS)
+            op, engine, label = ins.get("op"), ins.get("engine"), ins.get("label", "")
+            if type(op) is str and type(label) is str and (engine is None or
+                                                           type(engine) is str):
+                key = (op, keys, engine, label)
+                encoded = heads.get(key)
+                if encoded is None:
+                    encoded = heads[key] = self.instruction_head(ins, keys)
+            else:
+                encoded = self.instruction_head(ins, keys)  # raises EncodeError
+            body += encoded
             for k in keys:
-                self.value(ins[k])
+                v = ins[k]
+                if type(v) is str:
+                    view = views.get(v)
+                    if view is not None:
+                        body += view
+                        continue
+                self.value(v)
         table = bytearray()
         _uvar(table, len(entries))
         for op, keys in entries:
@@ -294,9 +354,10 @@ class _Encoder:
 def encode(trace):
     """The binary trace (bytes) of trace dict `trace`. Raises EncodeError (see the module)."""
     e = _Encoder(trace)
-    e.header_fields()
-    e.tensors_and_tiles()
-    rest = e.instructions()
+    with gc_paused():
+        e.header_fields()
+        e.tensors_and_tiles()
+        rest = e.instructions()
     out = bytearray(MAGIC)
     out += struct.pack("<II", VERSION, 0)
     out += e.strings.encode()

@@ -8,8 +8,6 @@ nl.shared_hbm and returns become outputs. An SPMD grid (kernel[2, 2](...)) trace
 once per program id; APPROX: all instances run one after another on one NeuronCore, except
 on a grid with an nl.nc dimension, whose programs run on the two cores of an LNC pair (lnc.py).
 """
-import contextlib
-import gc
 import inspect
 import itertools
 import linecache
@@ -22,6 +20,7 @@ import numpy as np
 from . import core, device_print, dtypes, dump, hbm_alias, kernel_checks, lnc
 from .core import NkiTensor
 from .errors import NkiError, internal_error
+from .gc_pause import gc_paused
 from .compiler import compile_program
 from .compiler.config import CompileConfig
 from .runner import Results, RunOptions, run_trace
@@ -35,20 +34,6 @@ class Typed:
                                 else None)
         self.dtype = dtypes.to_dtype(dtype)
         self.shape = self.array.shape
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Tracing and compiling allocate many small objects that all stay alive (instructions,
-    tiles, live ranges); the cyclic collector would rescan them over and over for nothing
-    (about a third of the tracing time of a large kernel). Reference counting still frees."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def as_dtype(array, dtype):
@@ -79,7 +64,7 @@ class TraceResult:
     def trace(self):
         """The compiled program as trace JSON (compiled once)."""
         if self._trace is None:
-            with _gc_paused():
+            with gc_paused():
                 self._trace, self.report = compile_program(self.program, self.compile_config,
                                                            self.target)
         return self._trace
@@ -93,7 +78,7 @@ def trace_kernel(func, args, kwargs=None, grid=(), target="trn2", compile_config
     dumps: --dump requests "NAME@FILE.py:LINE" (trnsim_nki.dump), kept as .dumps; the kernel
     warnings (trnsim_nki.kernel_checks) are in .warnings, not yet issued."""
     specs = dump.parse_specs(dumps)
-    with _gc_paused():
+    with gc_paused():
         tr = _trace_kernel(func, args, kwargs, grid, target, compile_config, pids, specs)
     tr.dumps = specs
     return tr
