@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import unittest
 import warnings
+from unittest import mock
 
 import numpy as np
 
@@ -66,6 +67,46 @@ def carried(a):
         else:
             acc[...] = nl.subtract(t, acc)  # @CARRIED
         nl.store(out[:, i * 128:(i + 1) * 128], value=acc)
+    return out
+
+
+@nki.jit
+def nested_carried(a):
+    out = nl.ndarray((128, 128), dtype=a.dtype, buffer=nl.shared_hbm)
+    acc = nl.ndarray((128, 128), dtype=nl.float32, buffer=nl.sbuf)
+    for i in nl.affine_range(3):
+        t = nl.load(a[:, 0:128])
+        if i == 0:
+            acc[...] = nl.copy(t)
+        else:
+            acc[...] = nl.subtract(t, acc)  # @NESTED
+        for j in nl.affine_range(70):  # more iteration starts than the checks look at
+            pass
+    nl.store(out, value=acc)
+    return out
+
+
+@nki.jit
+def inner_carried(a):
+    out = nl.ndarray((128, 128), dtype=a.dtype, buffer=nl.shared_hbm)
+    acc = nl.ndarray((128, 128), dtype=nl.float32, buffer=nl.sbuf)
+    acc[...] = nl.load(a[:, 0:128])
+    for i in nl.affine_range(2):
+        for j in nl.affine_range(4):
+            t = nl.load(a[:, j * 128:(j + 1) * 128])
+            acc[...] = nl.subtract(t, acc)  # @INNER
+    nl.store(out, value=acc)
+    return out
+
+
+@nki.jit
+def hoisted(a):
+    out = nl.ndarray((128, 512), dtype=a.dtype, buffer=nl.shared_hbm)
+    w = nl.load(a[:, 0:128])
+    for i in nl.affine_range(4):
+        for j in nl.affine_range(3):
+            t = nl.load(a[:, i * 128:(i + 1) * 128])
+            nl.store(out[:, i * 128:(i + 1) * 128], value=nl.subtract(t, w))
     return out
 
 
@@ -148,6 +189,32 @@ class KernelWarnings(unittest.TestCase):
         self.assertIn("earlier iteration of the nl.affine_range loop at dbg.py:", message)
         self.assertIn("nl.sequential_range", message)
         self.assertIn("(3 times)", message)  # iterations 1, 2, 3
+
+    def test_carried_reads_in_and_around_nested_loops(self):
+        nested = found_warnings(self.mod.nested_carried, A)
+        self.assertEqual([(label, message.endswith("(2 times)")) for label, message in nested],
+                         [("dbg.py:%d" % line_of("NESTED"), True)])
+        inner = found_warnings(self.mod.inner_carried, A)
+        self.assertEqual([label for label, _ in inner], ["dbg.py:%d" % line_of("INNER")])
+        # 3 of each inner loop's 4 iterations, and the first read of outer iteration 1
+        self.assertTrue(inner[0][1].endswith("(7 times)"), inner)
+        self.assertEqual(found_warnings(self.mod.hoisted, A), [])
+
+    def test_candidate_filter_keeps_every_finding(self):
+        """kernel_checks looks only at the reads that could be carried; looking at all of them
+        finds the same."""
+        def keep_all(loops, by_segment, accesses):
+            segments = sorted(k for k in by_segment if k is not None)
+            return {i: accesses[i] for seg in segments for i in by_segment[seg]}, segments
+
+        b = np.ones((128, 512), np.float32)
+        for kernel, args in ((self.mod.carried, (A,)), (self.mod.nested_carried, (A,)),
+                             (self.mod.inner_carried, (A,)), (self.mod.hoisted, (A,)),
+                             (self.mod.reductions, (A, b)), (self.mod.per_block, (A,))):
+            with self.subTest(kernel=kernel.func.__name__):
+                filtered = found_warnings(kernel, *args)
+                with mock.patch.object(kernel_checks, "_carried_candidates", keep_all):
+                    self.assertEqual(found_warnings(kernel, *args), filtered)
 
     def test_sequential_range_may_carry(self):
         self.assertEqual(found_warnings(load("dbg_seq", "sequential_range").carried, A), [])

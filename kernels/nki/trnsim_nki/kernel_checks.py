@@ -15,6 +15,7 @@ of the reading instruction, once per (kind, line) with the number of occurrences
 APPROX: regions are the boxes of the emitted views (one slice per buffer dimension); a read
 counts as covered when one earlier write of the current iteration contains it.
 """
+import bisect
 import math
 import os
 import re
@@ -220,10 +221,62 @@ def _by_segment(program):
     return out
 
 
+_SCAN_LIMIT = 64  # iteration starts looked at per read before it is kept unexamined
+
+
+def _carried_candidates(loops, by_segment, accesses):
+    """The part of `accesses` a loop-carried read can involve, with the segments that hold it:
+    ({instruction index: (reads, writes)}, [segment, ...] in order). A read in segment s of
+    buffer B is carried only if a write of B lies in an earlier iteration of a loop whose
+    iteration holding s began at boundary b: then (first segment writing B) <= b < s <= (end
+    of that loop), which is the test here. Writes are kept for the buffers of the reads kept.
+    Dropping the rest changes no finding: most tiles of an unrolled kernel are written and
+    read within one iteration."""
+    loop_end = {}  # start of an iteration k >= 1 -> last segment of its loop
+    for lp in loops:
+        end = lp.end if lp.end is not None else lp.starts[-1]
+        for b in lp.starts[1:]:
+            loop_end[b] = end
+    starts = sorted(loop_end)
+    order, first_write = [], {}  # [(instruction index, segment)] in segment order
+    reads_kept, carried_bufs = {}, set()
+    for seg in sorted(k for k in by_segment if k is not None):
+        for i in by_segment[seg]:
+            order.append((i, seg))
+            reads, writes = accesses[i]
+            for read in reads:
+                w = first_write.get(read[1][0])
+                if w is None or w >= seg:
+                    continue
+                k = bisect.bisect_left(starts, w)
+                stop = min(bisect.bisect_left(starts, seg, k), k + _SCAN_LIMIT)
+                if stop > k and (stop - k == _SCAN_LIMIT or
+                                 any(loop_end[b] >= seg for b in starts[k:stop])):
+                    reads_kept.setdefault(i, []).append(read)
+                    carried_bufs.add(read[1][0])
+            for _, (buf, _) in writes:
+                if buf not in first_write:
+                    first_write[buf] = seg
+    if not carried_bufs:
+        return {}, []
+    kept, segments = {}, []
+    for i, seg in order:
+        writes = [w for w in accesses[i][1] if w[1][0] in carried_bufs]
+        reads = reads_kept.get(i, ())
+        if reads or writes:
+            kept[i] = (reads, writes)
+            if not segments or segments[-1] != seg:
+                segments.append(seg)
+    return kept, segments
+
+
 def _loop_carried(program, accesses, findings):
     instructions = program.instructions
     loops = [lp for lp in getattr(program, "affine_loops", []) if len(lp.starts) >= 2]
-    by_segment = _by_segment(program) if loops else {}
+    if not loops:
+        return
+    by_segment = _by_segment(program)
+    accesses, kept_segments = _carried_candidates(loops, by_segment, accesses)
     for loop in loops:
         bounds = loop.starts + [loop.end if loop.end is not None else loop.starts[-1]]
         # buffer -> {view text: box} written by an earlier iteration / by this one. The same
@@ -231,10 +284,15 @@ def _loop_carried(program, accesses, findings):
         earlier = {}
         for it in range(len(loop.starts)):
             current = {}
-            for seg in range(bounds[it] + 1, bounds[it + 1] + 1):
-                for i in by_segment.get(seg, ()):
+            lo = bisect.bisect_right(kept_segments, bounds[it])
+            hi = bisect.bisect_right(kept_segments, bounds[it + 1])
+            for seg in kept_segments[lo:hi]:
+                for i in by_segment[seg]:
+                    found = accesses.get(i)
+                    if found is None:
+                        continue
                     ins = instructions[i]
-                    reads, writes = accesses[i]
+                    reads, writes = found
                     for field, (buf, box) in reads:
                         if buf not in earlier or _associative(ins):
                             continue
