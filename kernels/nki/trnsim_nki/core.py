@@ -35,6 +35,10 @@ class _Ctx:
         self.pid = ()
         self.shared = {}  # shared_hbm allocation site -> (program id, HbmTensor)
         self.assigned_names = {}  # (path, line) -> assigned_name's variable name or None
+        # (site, shape, dtype, memory, name) of a plain on-chip allocation with int dims ->
+        # (partitions, free dims, name hint, source text): a kernel line allocating in a loop
+        # is parsed once
+        self.tile_sites = {}
 
 
 _ctx = None
@@ -109,6 +113,9 @@ class Par:
         return self.n
 
 
+_INT_TYPES = frozenset((int,))
+
+
 def _site_key(memory, shape, dtype, site):
     path, line = site_location(site)
     return (path, line, memory, tuple(shape), dtype.name)
@@ -157,21 +164,40 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
         shape = int_shape("nl.ndarray", shape)
     shape = list(shape)
     site = kernel_site()
-    hint = name or assigned_name("t", site)
     if memory == "hbm":
-        shape = int_shape("nl.ndarray", shape)
-        if any(s <= 0 for s in shape):
-            raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
-        key = _site_key(memory, shape, dtype, site)
-        prev = c.shared.get(key)
-        if role == "output" and prev is not None and prev[0] != c.pid:
-            t = prev[1]  # one shared_hbm tensor for all SPMD program instances
-        else:
-            t = c.program.add_tensor(hint, shape, dtype, role)
-            t.shared_hbm = role in ("input", "output")  # kept when tracing rewrites the role
-            c.shared[key] = (c.pid, t)
-        buf = Buffer("hbm", t, dtype, t.name)
-        return NkiTensor(buf, [(0, s, 1) for s in shape], list(range(len(shape))))
+        return _alloc_hbm(c, shape, dtype, name or assigned_name("t", site), role, site)
+    if placement is None and _INT_TYPES.issuperset(map(type, shape)):
+        key = (site, tuple(shape), dtype, memory, name)
+        made = c.tile_sites.get(key)
+        if made is None:
+            blocks, parts, free = _split_shape(shape)  # no blocks: int dims have no par_dim
+            if parts > 128:
+                return _alloc_on_chip(shape, dtype, memory, name, placement, site)  # raises
+            made = c.tile_sites[key] = (parts, free, name or assigned_name("t", site),
+                                        site_text(site))
+        parts, free, hint, source = made
+        return new_logical_tile(parts, free, dtype, memory, hint, source=source)
+    return _alloc_on_chip(shape, dtype, memory, name, placement, site)
+
+
+def _alloc_hbm(c, shape, dtype, hint, role, site):
+    shape = int_shape("nl.ndarray", shape)
+    if any(s <= 0 for s in shape):
+        raise NkiError("nl.ndarray", "shape %s has a non-positive dimension" % shape)
+    key = _site_key("hbm", shape, dtype, site)
+    prev = c.shared.get(key)
+    if role == "output" and prev is not None and prev[0] != c.pid:
+        t = prev[1]  # one shared_hbm tensor for all SPMD program instances
+    else:
+        t = c.program.add_tensor(hint, shape, dtype, role)
+        t.shared_hbm = role in ("input", "output")  # kept when tracing rewrites the role
+        c.shared[key] = (c.pid, t)
+    buf = Buffer("hbm", t, dtype, t.name)
+    return NkiTensor(buf, [(0, s, 1) for s in shape], list(range(len(shape))))
+
+
+def _alloc_on_chip(shape, dtype, memory, name, placement, site):
+    hint = name or assigned_name("t", site)
     blocks, parts, free = _split_shape(shape)
     if parts > 128:
         raise NkiError("nl.ndarray", "partition dimension %d of tile shape %s exceeds 128"
@@ -181,16 +207,19 @@ def alloc(shape, dtype, memory, name=None, role="scratch", placement=None):
     return new_logical_tile(parts, free, dtype, memory, hint, placement, (), site)
 
 
-def new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=(), site=None):
+def new_logical_tile(parts, free, dtype, memory, hint, placement=None, block=(), site=None,
+                     source=None):
     """One logical (P, F) tile as an NkiTensor; a 1-D tile (no free dims) hides its physical
-    free dim [1]. `site`: kernel_site() of the allocating line if known."""
+    free dim [1]. `site`: kernel_site() of the allocating line if known; `source`: its text
+    (site_text) if known."""
     c = ctx()
     logical = [0] + [i + 1 for i in range(len(free))]
     free = list(free) or [1]
     address = None
     if placement is not None:
         address = placement(block, parts, dtype.itemsize * math.prod(map(int, free)))
-    source = location_text() if site is None else site_text(site)
+    if source is None:
+        source = location_text() if site is None else site_text(site)
     phys = c.program.add_tile(hint, memory, parts, free, dtype, source, address)
     buf = Buffer(memory, phys, dtype, phys.name)
     return NkiTensor(buf, [(0, parts, 1)] + [(0, s, 1) for s in free], logical)
@@ -369,7 +398,6 @@ class NkiTensor(TensorOperators):
         return self._index(idx)
 
     def __setitem__(self, idx, value):
-        from . import language
         dst = self._index(idx, "tensor[...] = value")
         if isinstance(value, NkiTensor) and value.same_view(dst):
             return  # `t[i] += x` already updated t[i] in place
@@ -377,7 +405,6 @@ class NkiTensor(TensorOperators):
         language.assign(dst, value, refs)
 
     def __iadd__(self, other):
-        from . import language
         refs = sys.getrefcount(other)
         return language.accumulate(self, other, refs)
 
@@ -593,3 +620,4 @@ TEMP_REFS_SETITEM, TEMP_REFS_IADD = _probe_refcounts()
 
 
 from .tile_array import TileArray  # noqa: E402  (tile_array uses this module)
+from . import language  # noqa: E402  (language uses this module; t[...] = v and t += v call it)

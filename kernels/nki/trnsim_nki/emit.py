@@ -80,7 +80,9 @@ def emit(opcode_, mask=None, engine=None, **fields):
     c = core.ctx()
     keys = []
     for k, v in fields.items():
-        if isinstance(v, NkiTensor):
+        if type(v) is NkiTensor:
+            keys.append(k)
+        elif isinstance(v, NkiTensor):
             if isinstance(v, SplitView):
                 return emit_pieces(emit, opcode_, mask, engine, fields)
             keys.append(k)
@@ -101,7 +103,7 @@ def emit(opcode_, mask=None, engine=None, **fields):
             if oob:
                 raise NkiError("nki." + opcode_, "operand %s %s" % (k, oob))
             boxes[text] = v.box()
-        if not v.is_monotonic():
+        if len(v.dims) > 1 and not v.is_monotonic():
             raise NkiUnsupportedError("nki." + opcode_, "operand %s is a transposed (permuted) "
                                       "view; use a transpose instruction" % k)
         if k in OUT_ROLES:
@@ -110,7 +112,7 @@ def emit(opcode_, mask=None, engine=None, **fields):
             v.buf.read = True
     if engine is not None:
         fields["engine"] = engine
-    return c.program.emit(opcode_, location_text(), **fields)
+    return c.program.emit(opcode_, location_text(), fields)
 
 
 def on_chip(call, t, what="operand"):

@@ -26,7 +26,6 @@ _REQ = object()
 def _bind(call, args, kwargs, old, new, old_leading):
     """Returns (is_new, params) for a call in either API generation. `old`/`new` are lists
     of (name, default) with _REQ for required parameters."""
-    from .isa_dynamic import DynamicView
     lead = 0
     for a in args:
         if isinstance(a, (NkiTensor, DynamicView)):
@@ -441,7 +440,6 @@ def dma_copy(*args, **kwargs):
     new = [("dst", _REQ), ("src", _REQ), ("dst_rmw_op", None), ("oob_mode", None),
            ("dge_mode", None), ("name", None)]
     _, p = _bind(call, args, kwargs, old, new, 2)
-    from .isa_dynamic import is_runtime_view, runtime_dma
     if is_runtime_view(p["dst"]) or is_runtime_view(p["src"]):
         acc = p["dst_rmw_op"] is not None and alu_name(call, p["dst_rmw_op"]) == "add"
         if p["dst_rmw_op"] is not None and not acc:
@@ -493,8 +491,9 @@ from .isa_index import affine_select, iota  # noqa: E402,F401
 from .isa_gpsimd import local_gather, sequence_bounds  # noqa: E402,F401
 from .isa_dma_transpose import dma_transpose  # noqa: E402,F401
 from .isa_collective import core_barrier, sendrecv  # noqa: E402,F401
-from .isa_dynamic import (nc_n_gather, nonzero_with_count,  # noqa: E402,F401
-                          tensor_copy_dynamic_dst, tensor_copy_dynamic_src)
+from .isa_dynamic import (DynamicView, is_runtime_view, nc_n_gather,  # noqa: E402,F401
+                          nonzero_with_count, runtime_dma, tensor_copy_dynamic_dst,
+                          tensor_copy_dynamic_src)
 from .isa_register import (VirtualRegister, register_alloc, register_load,  # noqa: E402,F401
                            register_move, register_store)
 from .isa_composite import (dma_compute, exponential, nc_stream_shuffle,  # noqa: E402,F401

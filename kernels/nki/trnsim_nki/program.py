@@ -101,8 +101,9 @@ class Program:
         self.tiles.append(t)
         return t
 
-    def emit(self, opcode_, label, **fields):
-        """Appends an instruction; fields with value None are left out."""
+    def emit(self, opcode_, label, fields):
+        """Appends the instruction `opcode_` with `fields` {name: value} (value None: left
+        out) and `label`; returns it."""
         ins = {"op": opcode_}
         for k, v in fields.items():
             if v is None:
