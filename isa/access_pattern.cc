@@ -92,18 +92,14 @@ Footprint footprint(const Program& prog, const View& v) {
   const int64_t p_step = v.dims.empty() ? 1 : v.dims[0].step;
   Footprint f;
   f.memory = v.buf.memory;
-  int64_t offset = first;  // element offset of the first element
+  int64_t offset = first;  // element offset of the first element within its row
+  f.p_lo = p_start;
+  f.p_hi = p_start + (partitions - 1) * p_step + 1;
   if (hbm) {
-    const int64_t row = rank == 0 ? 0 : stride;  // elements per dim-0 index
     f.tensor = v.buf.index;
-    f.p_lo = 0;
-    f.p_hi = 1;
-    offset += p_start * row;
-    span += (partitions - 1) * row * p_step;
+    f.row_bytes = (rank == 0 ? 1 : stride) * esize;  // a scalar tensor is one 1-element row
   } else {
     f.tensor = -1;
-    f.p_lo = p_start;
-    f.p_hi = p_start + (partitions - 1) * p_step + 1;
     offset += tile->address / esize;
   }
   f.lo = offset * esize;

@@ -30,18 +30,23 @@ struct AccessPattern {
 
 AccessPattern lower(const Program& prog, const View& v);
 
-// Conservative byte box touched by an access: partitions [p_lo, p_hi) and bytes [lo, hi)
-// within each partition (on chip), or the flat byte range [lo, hi) of a tensor (HBM; p_lo/p_hi
-// are then 0/1).
+// Conservative box touched by an access: rows [p_lo, p_hi) and bytes [lo, hi) within each row.
+// On chip a row is a partition (bytes count from the partition's byte 0); in HBM it is an index
+// of the tensor's dim 0 (bytes count from the start of that index's row_bytes-byte row). Two
+// accesses that share a byte have overlapping boxes.
 struct Footprint {
   Memory memory = Memory::kHbm;
   int32_t tensor = -1;  // HBM tensor index; -1 on chip (SBUF/PSUM are one address space each)
   int64_t p_lo = 0, p_hi = 0;
   int64_t lo = 0, hi = 0;
+  int64_t row_bytes = 0;  // HBM: bytes per dim-0 index of the tensor; 0 on chip
   bool overlaps(const Footprint& o) const {
     return memory == o.memory && tensor == o.tensor && p_lo < o.p_hi && o.p_lo < p_hi &&
            lo < o.hi && o.lo < hi;
   }
+  // HBM: the flat byte range of the tensor the box lies in; on chip [lo, hi).
+  int64_t flat_lo() const { return p_lo * row_bytes + lo; }
+  int64_t flat_hi() const { return (p_hi - 1) * row_bytes + hi; }
 };
 
 Footprint footprint(const Program& prog, const View& v);

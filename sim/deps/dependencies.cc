@@ -88,9 +88,9 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
       fps.push_back(f);
       fp_write.push_back(in.operands[k].kind == isa::OperandKind::kOut);
       const int space = space_of(f);
-      extent[space] = std::max(extent[space], f.hi);
+      extent[space] = std::max(extent[space], f.flat_hi());
       ++count[space];
-      total_len[space] += f.hi - f.lo;
+      total_len[space] += f.flat_hi() - f.flat_lo();
     }
     fp_begin[i + 1] = static_cast<int32_t>(fps.size());
   }
@@ -117,7 +117,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
       const isa::Footprint& box = fps[f];
       const bool write = fp_write[f];
       Space& sp = spaces[space_of(box)];
-      for (int64_t b = sp.first(box.lo); b <= sp.last(box.hi); ++b) {
+      for (int64_t b = sp.first(box.flat_lo()); b <= sp.last(box.flat_hi()); ++b) {
         std::vector<int32_t>& ids = sp.buckets[b];
         size_t keep = 0;
         for (size_t k = 0; k < ids.size(); ++k) {
@@ -163,7 +163,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
     deps.begin[i + 1] = static_cast<int32_t>(deps.producers.size());
     for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
       Space& sp = spaces[space_of(fps[f])];
-      const int64_t first = sp.first(fps[f].lo), last = sp.last(fps[f].hi);
+      const int64_t first = sp.first(fps[f].flat_lo()), last = sp.last(fps[f].flat_hi());
       const Access a{fps[f], i, my_queue, static_cast<int32_t>(last - first + 1),
                      fp_write[f] != 0, false, my_dma};
       int32_t id;

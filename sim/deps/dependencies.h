@@ -1,17 +1,18 @@
 // Dependency analysis: which earlier instructions each instruction must wait for, derived from
 // the byte footprints of its operands in program order, as the Neuron compiler does for NKI:
 // RAW (reads what an earlier one wrote), WAR (writes what an earlier one read), WAW (writes
-// what an earlier one wrote), on SBUF, PSUM and per-tensor HBM byte ranges.
-// APPROX: footprints are conservative boxes (isa::footprint), so strided views that
-// interleave without touching the same bytes still count as overlapping.
+// what an earlier one wrote), on SBUF and PSUM boxes (partitions x bytes in the partition) and
+// HBM boxes (dim-0 indices x bytes in that row of the tensor), so column blocks of a tensor
+// are independent. APPROX: footprints are conservative boxes (isa::footprint), so strided
+// views that interleave without touching the same bytes still count as overlapping.
 //
 // Output is reduced to at most one producer per order key (the latest one): the caller keys
 // instructions so that those with one key complete in program order (a compute queue; each DMA
 // transfer is its own key, since DMA queues serve transfers in ready order), so waiting for the
 // latest overlapping producer of a key implies waiting for the earlier ones.
 //
-// Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into address buckets, about one
-// per access to the space (64 to 65,536, never narrower than the mean access); an access only
+// Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into address buckets (bytes in
+// the partition on chip, flat bytes of the tensor in HBM), about one per access to the space (64 to 65,536, never narrower than the mean access); an access only
 // scans the live records of the buckets it touches. A write retires every
 // record it covers (later accesses that overlap them also overlap the write), and a read
 // retires covered reads of its own key; a DMA read also retires covered reads of other DMAs

@@ -16,30 +16,32 @@ using testing::slice;
 
 isa::Footprint reference(const isa::Program& prog, const isa::View& v) {
   const isa::AccessPattern ap = isa::lower(prog, v);
+  const bool hbm = ap.memory == Memory::kHbm;
   const int64_t esize = isa::dtype_bytes(ap.dtype);
+  // HBM: offsets within the row (dim-0 index): lower() strides by row elements x dim-0 step
+  const int64_t row_elems = hbm ? ap.partition_stride_elems / ap.partition_step : 0;
+  const int64_t row_start = ap.partition_start * row_elems;
   int64_t lo = INT64_MAX, hi = INT64_MIN;
-  std::vector<int64_t> idx(ap.free.size(), 0);
   const int64_t per_partition = ap.elems_per_partition();
   for (int64_t p = 0; p < ap.partitions; ++p) {
     for (int64_t e = 0; e < per_partition; ++e) {
-      int64_t rest = e, off = ap.offset_elems;
+      int64_t rest = e, off = ap.offset_elems - row_start;
       for (size_t d = ap.free.size(); d-- > 0;) {
         off += (rest % ap.free[d].second) * ap.free[d].first;
         rest /= ap.free[d].second;
       }
-      if (ap.memory == Memory::kHbm) off += p * ap.partition_stride_elems;
       lo = std::min(lo, off);
       hi = std::max(hi, off + 1);
     }
   }
   isa::Footprint f;
   f.memory = ap.memory;
-  f.tensor = ap.memory == Memory::kHbm ? ap.tensor : -1;
-  f.p_lo = ap.memory == Memory::kHbm ? 0 : ap.partition_start;
-  f.p_hi = ap.memory == Memory::kHbm ? 1 : ap.partition_start +
-                                               (ap.partitions - 1) * ap.partition_step + 1;
+  f.tensor = hbm ? ap.tensor : -1;
+  f.p_lo = ap.partition_start;
+  f.p_hi = ap.partition_start + (ap.partitions - 1) * ap.partition_step + 1;
   f.lo = lo * esize;
   f.hi = hi * esize;
+  f.row_bytes = row_elems * esize;
   return f;
 }
 
@@ -67,6 +69,7 @@ TEST(FootprintTest, MatchesTheLoweredAccessPattern) {
     EXPECT_EQ(got.p_hi, want.p_hi) << k;
     EXPECT_EQ(got.lo, want.lo) << k;
     EXPECT_EQ(got.hi, want.hi) << k;
+    EXPECT_EQ(got.row_bytes, want.row_bytes) << k;
   }
   EXPECT_GT(isa::footprint(p, b.whole(t)).lo, 0);
 }
