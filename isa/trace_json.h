@@ -43,6 +43,7 @@ void write_trace_file(const Program& prog, const std::string& path);
 // View text <-> View (the text form used in traces and error messages).
 View parse_view(const Program& prog, std::string_view text);  // throws trnsim::Error
 std::string view_to_string(const Program& prog, const View& v);
+void append_view_text(std::string* out, const Program& prog, const View& v);  // the same, appended
 
 // The schema reference printed by `trnsim schema`.
 std::string trace_schema_text();

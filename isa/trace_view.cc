@@ -81,16 +81,29 @@ Slice parse_slice(std::string_view part, int64_t dim_size, size_t dim, std::stri
   return s;
 }
 
-std::string slice_to_string(const Slice& s, int64_t dim_size) {
-  if (s.start == 0 && s.stop == dim_size && s.step == 1) return ":";
+void append_int(std::string* out, int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out->append(buf, size_t(end - buf));
+}
+
+// One dim's slice text: ":" for the whole dim, "i" for one index, else "a:b" or "a:b:s".
+void append_slice(std::string* out, const Slice& s, int64_t dim_size) {
+  if (s.start == 0 && s.stop == dim_size && s.step == 1) {
+    *out += ':';
+    return;
+  }
   // A single index prints as one number. Checked: a wild start (INT64_MAX) has no successor,
   // and formatting (used in messages about bad views) must not overflow or throw.
   int64_t next = 0;
-  if (s.step == 1 && !__builtin_add_overflow(s.start, 1, &next) && s.stop == next)
-    return std::to_string(s.start);
-  std::string out = std::to_string(s.start) + ":" + std::to_string(s.stop);
-  if (s.step != 1) out += ":" + std::to_string(s.step);
-  return out;
+  append_int(out, s.start);
+  if (s.step == 1 && !__builtin_add_overflow(s.start, 1, &next) && s.stop == next) return;
+  *out += ':';
+  append_int(out, s.stop);
+  if (s.step != 1) {
+    *out += ':';
+    append_int(out, s.step);
+  }
 }
 
 // The whole buffer, without the temporary shape of Program::whole.
@@ -173,23 +186,47 @@ View parse_view(const Program& prog, const BufferIndex& buffers, std::string_vie
 
 }  // namespace trace_internal
 
-std::string view_to_string(const Program& prog, const View& v) {
+void append_view_text(std::string* out, const Program& prog, const View& v) {
+  const bool hbm = v.buf.memory == Memory::kHbm;
   const bool valid_buf =
-      v.buf.index >= 0 && size_t(v.buf.index) < (v.buf.memory == Memory::kHbm ? prog.tensors.size()
-                                                                              : prog.tiles.size());
-  if (!valid_buf) return "<invalid buffer " + std::to_string(v.buf.index) + ">";
-  const std::vector<int64_t> shape = prog.shape_of(v.buf);
-  std::vector<std::string> parts;
-  for (size_t d = 0; d < v.dims.size(); ++d)
-    parts.push_back(slice_to_string(v.dims[d], d < shape.size() ? shape[d] : -1));
+      v.buf.index >= 0 && size_t(v.buf.index) < (hbm ? prog.tensors.size() : prog.tiles.size());
+  if (!valid_buf) {
+    *out += "<invalid buffer ";
+    append_int(out, v.buf.index);
+    *out += '>';
+    return;
+  }
+  const Tile* tile = hbm ? nullptr : &prog.tiles[size_t(v.buf.index)];
+  const size_t rank = hbm ? prog.tensors[size_t(v.buf.index)].shape.size()
+                          : tile->free_shape.size() + 1;
+  const auto dim_size = [&](size_t d) -> int64_t {
+    if (d >= rank) return -1;
+    if (hbm) return prog.tensors[size_t(v.buf.index)].shape[d];
+    return d == 0 ? tile->partitions : tile->free_shape[d - 1];
+  };
   // Trailing whole dims are implied, unless the view has a different rank than its buffer.
-  if (v.dims.size() == shape.size())
-    while (!parts.empty() && parts.back() == ":") parts.pop_back();
-  std::string out = prog.name_of(v.buf);
-  if (parts.empty() && v.dims.size() == shape.size()) return out;
-  out += "[";
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
-  return out + "]";
+  size_t parts = v.dims.size();
+  if (parts == rank) {
+    while (parts > 0) {
+      const Slice& s = v.dims[parts - 1];
+      if (!(s.start == 0 && s.stop == dim_size(parts - 1) && s.step == 1)) break;
+      --parts;
+    }
+  }
+  *out += prog.name_of(v.buf);
+  if (parts == 0 && v.dims.size() == rank) return;
+  *out += '[';
+  for (size_t d = 0; d < parts; ++d) {
+    if (d > 0) *out += ", ";
+    append_slice(out, v.dims[d], dim_size(d));
+  }
+  *out += ']';
+}
+
+std::string view_to_string(const Program& prog, const View& v) {
+  std::string out;
+  append_view_text(&out, prog, v);
+  return out;
 }
 
 namespace trace_internal {

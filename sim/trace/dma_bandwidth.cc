@@ -108,33 +108,55 @@ class EarliestOf {
 std::vector<BandwidthPoint> dma_bandwidth_track(const RunResult& result, double fixed_ns) {
   const SpansByQueue by_queue = spans_by_queue(result, fixed_ns);
   struct Stream {
-    const Span* spans;            // the queue's, in piece order
+    const Span* spans;                   // the queue's, in piece order
     size_t size;
-    std::vector<int32_t> sorted;  // positions in time order, when piece order is not
-    bool ends;                    // begins (+rate) or ends (-rate)
+    const std::vector<int32_t>* sorted;  // positions in time order, when piece order is not
+    bool ends;                           // begins (+rate) or ends (-rate)
     size_t next;
-    const Span& at(size_t k) const { return spans[sorted.empty() ? k : size_t(sorted[k])]; }
+    const Span& at(size_t k) const { return spans[sorted ? size_t((*sorted)[k]) : k]; }
     double time(size_t k) const { return ends ? at(k).end : at(k).begin; }
   };
+  const size_t queues = by_queue.begin.size();
+  std::vector<std::vector<int32_t>> orders(2 * queues);  // per queue: by begin, by end
   std::vector<Stream> streams;
-  for (size_t q = 0; q < by_queue.begin.size(); ++q) {
+  for (size_t q = 0; q < queues; ++q) {
     const Span* spans = by_queue.spans.data() + by_queue.begin[q];
     const size_t size = by_queue.end[q] - by_queue.begin[q];
     if (size == 0) continue;
-    for (const bool ends : {false, true}) {
-      const auto earlier = [&](const Span& a, const Span& b) {
-        return ends ? a.end < b.end : a.begin < b.begin;
-      };
-      Stream st{spans, size, {}, ends, 0};
-      if (!std::is_sorted(spans, spans + size, earlier)) {
-        st.sorted.resize(size);
-        for (size_t k = 0; k < size; ++k) st.sorted[k] = int32_t(k);
-        std::stable_sort(st.sorted.begin(), st.sorted.end(), [&](int32_t a, int32_t b) {
-          return earlier(spans[size_t(a)], spans[size_t(b)]);
-        });
-      }
-      streams.push_back(std::move(st));
+    const auto sort_by = [&](std::vector<int32_t>* order, bool ends) {
+      order->resize(size);
+      for (size_t k = 0; k < size; ++k) (*order)[k] = int32_t(k);
+      std::stable_sort(order->begin(), order->end(), [&](int32_t a, int32_t b) {
+        const Span &x = spans[size_t(a)], &y = spans[size_t(b)];
+        return ends ? x.end < y.end : x.begin < y.begin;
+      });
+    };
+    const auto by_begin = [](const Span& a, const Span& b) { return a.begin < b.begin; };
+    const auto by_end = [](const Span& a, const Span& b) { return a.end < b.end; };
+    const std::vector<int32_t>* begin_order = nullptr;
+    if (!std::is_sorted(spans, spans + size, by_begin)) {
+      sort_by(&orders[2 * q], false);
+      begin_order = &orders[2 * q];
     }
+    // A queue serves one piece at a time, so in begin order the ends usually rise strictly:
+    // then that order is also the (unique) end order.
+    const std::vector<int32_t>* end_order = begin_order;
+    if (begin_order == nullptr) {
+      if (!std::is_sorted(spans, spans + size, by_end)) {
+        sort_by(&orders[2 * q + 1], true);
+        end_order = &orders[2 * q + 1];
+      }
+    } else {
+      for (size_t k = 1; k < size; ++k) {
+        if (!(spans[size_t((*begin_order)[k - 1])].end < spans[size_t((*begin_order)[k])].end)) {
+          sort_by(&orders[2 * q + 1], true);
+          end_order = &orders[2 * q + 1];
+          break;
+        }
+      }
+    }
+    streams.push_back({spans, size, begin_order, false, 0});
+    streams.push_back({spans, size, end_order, true, 0});
   }
   // Each step takes the stream with the earliest next time (the lowest stream on ties).
   const auto next_time = [&](size_t i) {

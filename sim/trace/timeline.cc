@@ -50,6 +50,11 @@ UsOfPs ps_as_us(int64_t ps) { return {ps}; }
 // Whole picoseconds of a ns time (sim/trace/json_number.h).
 int64_t to_ps(double ns) { return whole_ps(ns); }
 
+void append_integer(std::string* out, int64_t v) {
+  char buf[24];
+  out->append(buf, integer_text(v, buf));
+}
+
 std::string number_text(double v) {
   char buf[kNumberTextRoom];
   return std::string(buf, json_number(v, buf));
@@ -302,22 +307,36 @@ class OperandArgsWriter {
       const Entry& e = entries_[size_t(slots_[at])];
       if (e.hash == hash && e.role == role && e.buf == v.buf && e.dims == v.dims) return e.text;
     }
-    std::string text = keys.view + json_string(isa::view_to_string(prog_, v)) + keys.shape;
+    // Built in reused buffers: most views of an unrolled kernel name a tile of their own.
+    view_text_.clear();
+    isa::append_view_text(&view_text_, prog_, v);
+    std::string& text = uncached_;
+    text.clear();
+    text += keys.view;
+    if (needs_escape(view_text_)) {
+      text += json_string(view_text_);
+    } else {
+      text += '"';
+      text += view_text_;
+      text += '"';
+    }
+    text += keys.shape;
     int64_t elements = 1;
     for (size_t d = 0; d < v.dims.size(); ++d) {
       if (d > 0) text += ',';
-      text += std::to_string(v.dims[d].count());
+      append_integer(&text, v.dims[d].count());
       elements *= v.dims[d].count();  // a validated view's element count fits (its buffer's does)
     }
     const isa::DType dtype = prog_.dtype_of(v.buf);
-    text += "]" + keys.dtype + std::string(isa::dtype_name(dtype)) + "\"" + keys.bytes +
-            std::to_string(elements * isa::dtype_bytes(dtype));
-    if (entries_.size() >= kMaxCachedOperands) {
-      uncached_ = std::move(text);
-      return uncached_;
-    }
+    text += ']';
+    text += keys.dtype;
+    text += isa::dtype_name(dtype);
+    text += '"';
+    text += keys.bytes;
+    append_integer(&text, elements * isa::dtype_bytes(dtype));
+    if (entries_.size() >= kMaxCachedOperands) return uncached_;
     slots_[at] = int32_t(entries_.size());
-    entries_.push_back({hash, role, v.buf, v.dims, std::move(text)});
+    entries_.push_back({hash, role, v.buf, v.dims, text});
     if (2 * entries_.size() > slots_.size()) rehash(2 * slots_.size());
     return entries_.back().text;
   }
@@ -351,7 +370,8 @@ class OperandArgsWriter {
   std::vector<std::vector<RoleKeys>> keys_;  // per opcode, per operand slot
   std::vector<Entry> entries_;
   std::vector<int32_t> slots_ = std::vector<int32_t>(1024, -1);  // entry number, -1: empty
-  std::string uncached_;  // the text of an operand looked up once the cache is full
+  std::string uncached_;   // the text being built, and that of a miss once the cache is full
+  std::string view_text_;  // the view text being built
 };
 
 // The slice name "opcode label" as a JSON string literal (no allocation unless it needs escapes).
