@@ -14,6 +14,9 @@ and the sum of trace + passes + emission. "instructions" is the length of the em
 process, CPU time of the child, median of --repeat) with its peak RSS per instruction: real
 kernels' traces, unlike the synthetic program of `trnsim bench`, declare a tile per loop
 iteration and spread most instructions over 16 DMA queues.
+--cli also times the whole command an author runs, `trnsim nki FILE.py::KERNEL -i NAME=FILE.npy
+--timing-only` (default timeline; the inputs saved as .npy files first): wall and CPU seconds of
+the process and the `trnsim run` it starts, median of --repeat, and their peak RSS.
 --floor also runs each kernel's own Python with every NKI object replaced by a stub whose calls,
 indexing and arithmetic do nothing (loops, index arithmetic, slicing and call overhead only):
 the rate no per-instruction tracer written in Python can beat ("n/a" where the kernel needs
@@ -22,12 +25,13 @@ Kernels: tensor_add over an SPMD grid (4 instructions per program instance; --bl
 the grid), the calibration set's four matmul schedules and LayerNorm pair at their full
 calibration shapes (--small: the calibration smoke-test shapes). Figures only, no assertion.
 Usage: scripts/bench_nki_trace.py [--kernel NAME ...] [--blocks N] [--small] [--repeat R]
-                                  [--floor] [--simulate]
+                                  [--floor] [--simulate] [--cli]
 """
 import argparse
 import contextlib
 import importlib
 import importlib.util
+import inspect
 import json
 import os
 import statistics
@@ -181,18 +185,31 @@ def measure_once(kernel, arrays, grid):
              "handoff": t3 - t2}, len(trace["instructions"]), data, suffix)
 
 
-# Runs argv[1:] and prints "status cpu_seconds max_rss_kib" of it. A child's ru_maxrss counts
+# Runs argv[1:] and prints "status cpu_seconds max_rss_kib wall_seconds" of it (CPU and peak
+# include the children it waited for). A child's ru_maxrss counts
 # the memory of the process it was forked from (Linux keeps the high-water mark across exec),
 # so the run is started from this small interpreter, not from the bench process holding the
 # traced kernels.
 _MEASURE_CHILD = """
-import os, subprocess, sys
+import os, subprocess, sys, time
+t0 = time.perf_counter()
 child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 err = child.stderr.read()
 _, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - t0
 sys.stderr.buffer.write(err)
-print(status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+print(status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, wall)
 """
+
+
+def _measured(argv, what):
+    """(CPU seconds, peak RSS KiB, wall seconds) of one whole-process run of argv."""
+    run = subprocess.run(["/usr/bin/python3", "-c", _MEASURE_CHILD] + argv,
+                         capture_output=True, text=True)
+    status, cpu, rss, wall = run.stdout.split() if run.returncode == 0 else ("-1", 0, 0, 0)
+    if status != "0":
+        raise SystemExit("%s failed: %s" % (what, run.stderr.strip()))
+    return float(cpu), int(rss), float(wall)
 
 
 def simulate_seconds(data, suffix, repeat):
@@ -205,21 +222,35 @@ def simulate_seconds(data, suffix, repeat):
         path = os.path.join(tmp, "trace" + suffix)
         with open(path, "wb" if isinstance(data, bytes) else "w") as f:
             f.write(data)
-        times, peak = [], 0
-        for _ in range(repeat):
-            run = subprocess.run(["/usr/bin/python3", "-c", _MEASURE_CHILD, binary, "run",
-                                  "--timing-only", "--timeline", "none", "-q", "-o",
-                                  os.path.join(tmp, "results"), path],
-                                 capture_output=True, text=True)
-            status, cpu, rss = run.stdout.split() if run.returncode == 0 else ("-1", 0, 0)
-            if status != "0":
-                raise SystemExit("--simulate: trnsim run failed: " + run.stderr.strip())
-            times.append(float(cpu))
-            peak = max(peak, int(rss))
-    return statistics.median(times), peak
+        runs = [_measured([binary, "run", "--timing-only", "--timeline", "none", "-q", "-o",
+                           os.path.join(tmp, "results"), path], "--simulate: trnsim run")
+                for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def report(name, kernel, arrays, grid, repeat, floor=False, simulate=False):
+def cli_seconds(kernel, arrays, grid, repeat):
+    """(median wall seconds, median CPU seconds, peak RSS in KiB) of `trnsim nki FILE::KERNEL
+    -i ... --timing-only` on the kernel's inputs."""
+    binary = runner.find_binary()
+    if binary is None:
+        raise SystemExit("--cli: no trnsim binary (set TRNSIM_BIN or build)")
+    func = getattr(kernel, "func", kernel)
+    with tempfile.TemporaryDirectory(prefix="trnsim_bench_") as tmp:
+        argv = [binary, "nki", "%s::%s" % (func.__code__.co_filename, func.__name__),
+                "--timing-only", "-q", "-o", os.path.join(tmp, "out")]
+        for name, a in zip(inspect.signature(func).parameters, arrays):
+            path = os.path.join(tmp, name + ".npy")
+            np.save(path, getattr(a, "array", a))
+            typed = ":" + a.dtype.name if hasattr(a, "array") else ""  # trnsim_nki.as_dtype
+            argv += ["-i", "%s=%s%s" % (name, path, typed)]
+        if grid:
+            argv += ["--grid", ",".join(str(g) for g in grid)]
+        runs = [_measured(argv, "--cli: trnsim nki") for _ in range(repeat)]
+    return (statistics.median(r[2] for r in runs), statistics.median(r[0] for r in runs),
+            max(r[1] for r in runs))
+
+
+def report(name, kernel, arrays, grid, repeat, floor=False, simulate=False, cli=False):
     runs = [measure_once(kernel, arrays, grid) for _ in range(repeat)]
     data, suffix = runs[0][2], runs[0][3]
     runs = [r[:2] for r in runs]
@@ -235,6 +266,10 @@ def report(name, kernel, arrays, grid, repeat, floor=False, simulate=False):
         line += (" | run --timing-only %7.3f s %6.3f M instr/s, peak %7.1f MiB (%d B/instr)"
                  % (s, rate(s), peak_kib / 1024, peak_kib * 1024 // max(1, n)))
     del data
+    if cli:
+        wall, cpu, peak_kib = cli_seconds(kernel, arrays, grid, repeat)
+        line += (" | trnsim nki --timing-only %7.3f s wall, %7.3f s CPU, peak %7.1f MiB"
+                 % (wall, cpu, peak_kib / 1024))
     if floor:
         f = floor_seconds(kernel, arrays, grid, repeat)
         line += (" | floor %s" % f if isinstance(f, str) else
@@ -254,6 +289,8 @@ def main():
                     help="also time the kernels' own Python with no-op NKI stubs")
     ap.add_argument("--simulate", action="store_true",
                     help="also time `trnsim run --timing-only` on each handed-over trace")
+    ap.add_argument("--cli", action="store_true",
+                    help="also time the whole `trnsim nki ... --timing-only` command")
     a = ap.parse_args()
     if a.repeat < 1 or a.blocks < 1:
         ap.error("--repeat and --blocks must be >= 1")
@@ -266,7 +303,7 @@ def main():
     print("NKI front end, CPU seconds and M instructions/s per stage (median of %d)" % a.repeat)
     for name, (kernel, arrays, grid) in cases.items():
         if not a.kernel or name in a.kernel:
-            report(name, kernel, arrays, grid, a.repeat, a.floor, a.simulate)
+            report(name, kernel, arrays, grid, a.repeat, a.floor, a.simulate, a.cli)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """scripts/bench_nki_trace.py, every mode: per-stage figures for the chosen kernels (default,
---floor and --simulate), and the errors for a bad --kernel, --repeat or --blocks."""
+--floor, --simulate and --cli), and the errors for a bad --kernel, --repeat or --blocks."""
 import os
 import re
 import subprocess
@@ -53,6 +53,27 @@ class BenchNkiTrace(unittest.TestCase):
         # to 0.1)
         self.assertLessEqual(abs(int(m.group(4)) - float(m.group(3)) * 2 ** 20 / 832),
                              0.05 * 2 ** 20 / 832 + 1)
+
+    def test_cli_mode_adds_the_whole_command(self):
+        run = bench("--small", "--repeat", "1", "--kernel", "tensor_add", "--blocks", "2",
+                    "--kernel", "matmul_tiled", "--cli")
+        self.assertEqual(run.returncode, 0, run.stderr)
+        for line in run.stdout.splitlines()[1:]:  # an SPMD grid and bf16 inputs
+            m = re.search(r"\| trnsim nki --timing-only +([0-9.]+) s wall, +([0-9.]+) s CPU, "
+                          r"peak +([0-9.]+) MiB$", line)
+            self.assertIsNotNone(m, line)
+            self.assertGreater(float(m.group(1)), 0.05)  # a Python process and its child ran
+            self.assertGreater(float(m.group(2)), 0.05)
+            self.assertGreater(float(m.group(3)), 10)
+
+    def test_cli_names_a_failing_command(self):
+        env = dict(os.environ, TRNSIM_BIN="/bin/false")
+        run = subprocess.run(["/usr/bin/python3", SCRIPT, "--small", "--repeat", "1", "--kernel",
+                              "tensor_add", "--blocks", "1", "--cli"], capture_output=True,
+                             text=True, timeout=300, env=env)
+        self.assertEqual(run.returncode, 1)
+        self.assertIn("--cli: trnsim nki failed", run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
 
     def test_simulate_names_a_failing_binary(self):
         env = dict(os.environ, TRNSIM_BIN="/bin/false")

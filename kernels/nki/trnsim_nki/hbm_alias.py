@@ -74,9 +74,12 @@ def _error(a, message):
 def finish(program, inputs, written_names):
     """After tracing: give input aliases their values, let output aliases stand for their
     tensors. Returns {source name: (alias name, source shape)} for the output aliases."""
+    found = aliases()
+    if not found:
+        return {}
     used = _referenced(program)
     replaced = {}
-    for a in aliases():
+    for a in found:
         src, al = a.source, a.alias
         if a.from_input:
             if (src.name in written_names or al.name in written_names) and src.name in used:
