@@ -149,9 +149,9 @@ class HandoffTest(unittest.TestCase):
         handed = []
         real = runner._invoke
 
-        def spy(cmd, binary, echo):
+        def spy(cmd, binary, echo, while_running=None):
             handed.append(cmd[2])
-            return real(cmd, binary, echo)
+            return real(cmd, binary, echo, while_running)
 
         runner._invoke = spy
         try:
@@ -174,6 +174,21 @@ class HandoffTest(unittest.TestCase):
         for name, arr in outputs.items():
             ref = np.load(self.path("res/outputs/%s.npy" % name)).reshape(arr.shape)
             self.assertEqual(ref.tobytes(), arr.tobytes())
+
+    def test_work_given_to_run_is_done_once_while_the_binary_runs(self):
+        mod = u.load_example("rmsnorm.py")
+        tr = trace_kernel(mod.rmsnorm.func, (r(200, 256), r(256)))
+        calls = []
+        outputs, stats = runner.run_trace(tr.trace(), tr.inputs,
+                                          while_running=lambda: calls.append(len(calls)))
+        self.assertEqual(calls, [0])
+        self.assertGreater(stats["total_ns"], 0)
+
+        def fails():
+            raise OSError("disk full")
+
+        with self.assertRaisesRegex(OSError, "disk full"):  # the binary is waited for first
+            runner.run_trace(tr.trace(), tr.inputs, while_running=fails)
 
     def test_failed_binary_run_keeps_a_json_trace_named_in_the_error(self):
         trace = {"format": "trnsim-trace", "version": 1, "name": "bad",

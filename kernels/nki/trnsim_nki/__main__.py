@@ -184,10 +184,16 @@ def run_command(a):
         kernel_checks.issue(tr.warnings, func.__code__.co_filename)
     os.makedirs(out, exist_ok=True)
     trace = tr.trace()
-    json_text.write(trace, os.path.join(out, "trace.json"))
-    json_text.write(tr.report.to_json(), os.path.join(out, "compile.json"))
-    if not a.trace_only:
-        res = run_trace(trace, tr.inputs, out_dir=out, options=run_options(a), echo=not a.quiet)
+
+    def write_trace_files():
+        json_text.write(trace, os.path.join(out, "trace.json"))
+        json_text.write(tr.report.to_json(), os.path.join(out, "compile.json"))
+
+    if a.trace_only:
+        write_trace_files()
+    else:  # the files are written while the simulator runs
+        res = run_trace(trace, tr.inputs, out_dir=out, options=run_options(a), echo=not a.quiet,
+                        while_running=write_trace_files)
         if not a.timing_only:
             if not a.quiet:
                 device_print.report(tr.program, res.outputs, out)

@@ -105,28 +105,34 @@ def _read_stats(out_dir):
         return json.load(f)
 
 
-def _invoke(cmd, binary, echo):
+def _invoke(cmd, binary, echo, while_running=None):
     """Runs the binary; returns its diagnostic on failure, else None. echo: copy its stdout
-    (the summary table) to sys.stdout."""
+    (the summary table) to sys.stdout. while_running: called once the binary has started (the
+    binary waits on a full output pipe until it returns, then finishes)."""
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError as e:
         raise TrnsimRunError("cannot run trnsim binary %s: %s" % (binary, e))
+    try:
+        if while_running is not None:
+            while_running()
+    finally:
+        stdout, stderr = proc.communicate()
     if echo and proc.returncode == 0:
-        sys.stdout.write(proc.stdout)
+        sys.stdout.write(stdout)
         sys.stdout.flush()
     if proc.returncode != 0:
-        out = proc.stdout.strip() if proc.stdout else ""
-        return proc.stderr.strip() or out or "exit code %d" % proc.returncode
+        out = stdout.strip() if stdout else ""
+        return stderr.strip() or out or "exit code %d" % proc.returncode
     return None
 
 
 def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=(), options=None,
-              echo=False):
+              echo=False, while_running=None):
     """Runs `trace` (dict) with `inputs` {tensor name: ndarray}. Returns Results (unpacks as
     (outputs, stats)). options: RunOptions (its target wins over `target`); echo: let the
-    binary print its summary table to stdout. Raises TrnsimRunError with the binary's
-    diagnostic."""
+    binary print its summary table to stdout; while_running: work to do while the binary runs
+    (called once it has started). Raises TrnsimRunError with the binary's diagnostic."""
     binary = find_binary()
     if binary is None:
         raise TrnsimRunError("no trnsim binary: set TRNSIM_BIN, put trnsim on PATH or build "
@@ -147,7 +153,7 @@ def run_trace(trace, inputs, out_dir=None, target="trn2", extra_args=(), options
             cmd += ["--input", "%s=%s" % (name, p)]
         cmd += ["--out", run_dir] + ([] if echo else ["--quiet"])
         cmd += options.args() + list(extra_args)
-        error = _invoke(cmd, binary, echo)
+        error = _invoke(cmd, binary, echo, while_running)
         if error is not None:
             kept = _keep_trace(trace, trace_path, out_dir)
             raise TrnsimRunError("%s (trace kept in %s)" % (error.replace(trace_path, kept), kept))
