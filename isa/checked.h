@@ -43,12 +43,11 @@ inline int64_t checked_product(const std::vector<int64_t>& v, std::string_view w
   return n;
 }
 
-// `text` cut to at most `limit` characters with "..." appended when cut: how messages echo
-// labels, names, views and JSON values taken from input.
-inline std::string bounded(std::string_view text, size_t limit = 200) {
-  if (text.size() <= limit) return std::string(text);
-  return std::string(text.substr(0, limit)) + "...";
-}
+// `text` as messages echo labels, names, views and JSON values taken from input: cut to at most
+// `limit` bytes (at a character boundary) with "..." appended when cut, and with control bytes
+// and bytes that are not UTF-8 written as \xNN, so a message stays printable text whatever the
+// input held.
+std::string bounded(std::string_view text, size_t limit = 200);
 
 // A JSON value's text as messages echo it: invalid UTF-8 in strings (a --set value, a file
 // name) is replaced instead of making dump() throw, and the text is bounded.

@@ -186,6 +186,16 @@ TEST(HostileInput, CheckedHelpersThrowNamingTheField) {
   EXPECT_EQ(bounded("short"), "short");
 }
 
+TEST(HostileInput, EchoedTextIsPrintableUtf8) {
+  EXPECT_EQ(bounded("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");  // UTF-8 kept
+  EXPECT_EQ(bounded("a\x8a\tb\x7f"), "a\\x8a\\x09b\\x7f");  // stray, control and DEL bytes
+  EXPECT_EQ(bounded("\xc3"), "\\xc3");                       // a cut sequence
+  EXPECT_EQ(bounded("\xed\xa0\x80"), "\\xed\\xa0\\x80");      // a surrogate's encoding
+  EXPECT_EQ(bounded("\xc0\xaf"), "\\xc0\\xaf");                // an overlong '/'
+  EXPECT_EQ(bounded("ab\xc3\xa9", 3), "ab...");  // never cut inside a character
+  EXPECT_EQ(bounded("ab\xc3\xa9", 4), "ab\xc3\xa9");
+}
+
 TEST(HostileInput, ElementCountOverflowThrowsInsteadOfWrapping) {
   HbmTensor t;
   t.name = "big";

@@ -381,6 +381,21 @@ TEST(TraceBinary, FilesOfEitherFormatAreReadByTheirFirstBytes) {
   b.read(head.data(), 8);
   EXPECT_TRUE(is_binary_trace(head));
   EXPECT_EQ(j.get(), '{');
+  std::string damaged = program_to_binary(p);  // a .trnb file whose magic lost a byte
+  damaged[0] = char(0x8a);
+  {
+    std::ofstream out(dir / "damaged.trnb", std::ios::binary);
+    out << damaged;
+  }
+  try {
+    read_any_trace_file(dir / "damaged.trnb");
+    ADD_FAILURE() << "no error for a damaged magic";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged.trnb: not a binary trace: it does not start "
+                                         "with the 8 bytes"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("first bytes are '\\x8aTRNB\\x0d\\x0a\\x1a'"),
+              std::string::npos) << e.what();
+  }
   try {
     read_any_trace_file(dir / "missing.trnb");
     ADD_FAILURE() << "no error for a missing file";
