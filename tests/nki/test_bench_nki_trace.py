@@ -66,23 +66,17 @@ class BenchNkiTrace(unittest.TestCase):
             self.assertGreater(float(m.group(2)), 0.05)
             self.assertGreater(float(m.group(3)), 10)
 
-    def test_cli_names_a_failing_command(self):
+    def test_simulate_and_cli_name_a_failing_binary(self):
         env = dict(os.environ, TRNSIM_BIN="/bin/false")
-        run = subprocess.run(["/usr/bin/python3", SCRIPT, "--small", "--repeat", "1", "--kernel",
-                              "tensor_add", "--blocks", "1", "--cli"], capture_output=True,
-                             text=True, timeout=300, env=env)
-        self.assertEqual(run.returncode, 1)
-        self.assertIn("--cli: trnsim nki failed", run.stderr)
-        self.assertNotIn("Traceback", run.stderr)
-
-    def test_simulate_names_a_failing_binary(self):
-        env = dict(os.environ, TRNSIM_BIN="/bin/false")
-        run = subprocess.run(["/usr/bin/python3", SCRIPT, "--small", "--repeat", "1", "--kernel",
-                              "tensor_add", "--blocks", "1", "--simulate"], capture_output=True,
-                             text=True, timeout=300, env=env)
-        self.assertEqual(run.returncode, 1)
-        self.assertIn("--simulate: trnsim run failed", run.stderr)
-        self.assertNotIn("Traceback", run.stderr)
+        for mode, what in (("--simulate", "--simulate: trnsim run failed"),
+                           ("--cli", "--cli: trnsim nki failed")):
+            with self.subTest(mode=mode):
+                run = subprocess.run(["/usr/bin/python3", SCRIPT, "--small", "--repeat", "1",
+                                      "--kernel", "tensor_add", "--blocks", "1", mode],
+                                     capture_output=True, text=True, timeout=300, env=env)
+                self.assertEqual(run.returncode, 1)
+                self.assertIn(what, run.stderr)
+                self.assertNotIn("Traceback", run.stderr)
 
     def test_bad_arguments_are_named(self):
         for args, what in ((["--kernel", "nope"], "unknown --kernel nope"),
