@@ -53,9 +53,20 @@ def site_location(site):
     return (site[0][0], site[1]) if site else ("?", 0)
 
 
+# (base name, line) -> "base.py:LINE": one label string per kernel line, however many
+# instructions it emits
+_SITE_TEXTS = {}
+
+
 def site_text(site):
     """location_text() of a kernel_site() result."""
-    return "%s:%d" % (site[0][1], site[1]) if site else "?:0"
+    if not site:
+        return "?:0"
+    key = (site[0][1], site[1])
+    text = _SITE_TEXTS.get(key)
+    if text is None:
+        text = _SITE_TEXTS[key] = "%s:%d" % key
+    return text
 
 
 def kernel_location(depth_limit=64):
@@ -66,8 +77,7 @@ def kernel_location(depth_limit=64):
 
 def location_text():
     """"file.py:LINE" of the kernel line being traced (used as instruction label)."""
-    found = _kernel_frame(64)
-    return "%s:%d" % (found[0][1], found[1]) if found else "?:0"
+    return site_text(_kernel_frame(64))
 
 
 class NkiError(Exception):
