@@ -46,6 +46,10 @@ TEST_F(InstalledTrnsim, InstallsBinaryConfigsTracesModelsAndPythonPackage) {
                           "kernels/nki/examples/tensor_add.py"})
     EXPECT_TRUE(exists(share(rel))) << rel;
   EXPECT_TRUE(exists(*root_ / "moved/bin/trnsim"));
+  // with the front end's bytecode, for users who cannot write the install tree
+  const CommandResult pyc = run_shell("ls '" + share("kernels/nki/trnsim_nki/__pycache__") +
+                                      "' | grep -c '^tracer\\..*\\.pyc$'");
+  EXPECT_EQ(pyc.output, "1\n") << pyc.output;
 }
 
 TEST_F(InstalledTrnsim, RunsTheDefaultSampleAndTheTourFromAnotherFolder) {
