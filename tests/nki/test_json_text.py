@@ -1,6 +1,6 @@
 """The layout of the JSON files the front end writes (trnsim_nki/json_text.py): the same value
 as json.dumps, a line per top-level key and per element of a top-level list, and the same text
-without CPython's C encoder. Also: `--input` arrays are mapped, not read."""
+without CPython's C encoder. Also: `--input` arrays are mapped, not read, when they can be."""
 import json
 import math
 import os
@@ -11,7 +11,7 @@ from unittest import mock
 import numpy as np
 
 from trnsim_nki import json_text
-from trnsim_nki.__main__ import load_input
+from trnsim_nki.__main__ import UsageError, load_input
 
 DOC = {
     "format": "trnsim-trace", "version": 1, "name": "k\u00e9rnel \"q\"",
@@ -70,6 +70,33 @@ class MappedInputTest(unittest.TestCase):
             self.assertIsInstance(arr, np.memmap)
             np.testing.assert_array_equal(arr, values)
             del arr
+
+    def test_input_that_cannot_be_mapped_is_read(self):
+        real_load = np.load
+
+        def no_mmap(path, mmap_mode=None, **kwargs):
+            if mmap_mode is not None:
+                raise OSError("mmap not supported here")
+            return real_load(path, **kwargs)
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.npy")
+            np.save(path, np.ones((2, 3), np.float32))
+            with mock.patch.object(np, "load", no_mmap):
+                _, arr = load_input("x=" + path)
+            self.assertNotIsInstance(arr, np.memmap)
+            np.testing.assert_array_equal(arr, np.ones((2, 3), np.float32))
+
+    def test_truncated_input_names_the_file_and_what_it_holds(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.npy")
+            np.save(path, np.zeros((128, 512), np.float32))
+            with open(path, "r+b") as f:
+                f.truncate(os.path.getsize(path) // 2)
+            with self.assertRaises(UsageError) as cm:
+                load_input("x=" + path)
+            self.assertIn("--input x=%s: cannot read .npy: cannot reshape array of size" % path,
+                          str(cm.exception))
 
 
 if __name__ == "__main__":

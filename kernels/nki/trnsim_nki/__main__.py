@@ -79,6 +79,17 @@ def _fp8_value(b, name):
     return sign * (1 + m / float(1 << mbits)) * 2.0 ** (e - bias)
 
 
+def _load_npy(path):
+    """The array of .npy file `path`, mapped when it can be (tracing needs shapes and dtypes
+    only, so a --timing-only or --trace-only run of a large input reads none of its data), else
+    read: a file system without mmap, or a damaged file, whose error is then numpy's reading
+    one (a truncated file: the element count it holds) rather than the mapping's."""
+    try:
+        return np.load(path, mmap_mode="r")
+    except (OSError, ValueError):
+        return np.load(path)
+
+
 def load_input(item):
     """(name, array or Typed) from NAME=FILE.npy[:DTYPE]."""
     if "=" not in item:
@@ -94,9 +105,7 @@ def load_input(item):
                 name, tail, ", ".join(d.name for d in dtypes.ALL)))
         path = head
     try:
-        # mapped, not read: tracing needs shapes and dtypes only, so a --timing-only or
-        # --trace-only run of a large input reads none of its data
-        arr = np.load(path, mmap_mode="r")
+        arr = _load_npy(path)
     except (OSError, ValueError) as e:
         raise UsageError("--input %s=%s: cannot read .npy: %s" % (name, path, e))
     if dt is None:
