@@ -44,6 +44,7 @@ void write_trace_file(const Program& prog, const std::string& path);
 View parse_view(const Program& prog, std::string_view text);  // throws trnsim::Error
 std::string view_to_string(const Program& prog, const View& v);
 void append_view_text(std::string* out, const Program& prog, const View& v);  // the same, appended
+void append_int(std::string* out, int64_t v);  // decimal digits (std::to_chars's), appended
 
 // The schema reference printed by `trnsim schema`.
 std::string trace_schema_text();

@@ -81,12 +81,6 @@ Slice parse_slice(std::string_view part, int64_t dim_size, size_t dim, std::stri
   return s;
 }
 
-void append_int(std::string* out, int64_t v) {
-  char buf[24];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  out->append(buf, size_t(end - buf));
-}
-
 // One dim's slice text: ":" for the whole dim, "i" for one index, else "a:b" or "a:b:s".
 void append_slice(std::string* out, const Slice& s, int64_t dim_size) {
   if (s.start == 0 && s.stop == dim_size && s.step == 1) {
@@ -185,6 +179,12 @@ View parse_view(const Program& prog, const BufferIndex& buffers, std::string_vie
 }
 
 }  // namespace trace_internal
+
+void append_int(std::string* out, int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out->append(buf, size_t(end - buf));
+}
 
 void append_view_text(std::string* out, const Program& prog, const View& v) {
   const bool hbm = v.buf.memory == Memory::kHbm;

@@ -1,9 +1,9 @@
 // write_stats_json: stats.json's text, with memory.tiles written tile by tile.
-#include <charconv>
 #include <cmath>
 #include <ostream>
 #include <string>
 
+#include "isa/trace_json.h"
 #include "sim/stats/stats.h"
 
 namespace trnsim::sim {
@@ -43,12 +43,6 @@ void append_json_string(std::string* out, const std::string& v) {
   *out += '"';
 }
 
-void append_int(std::string* out, int64_t v) {
-  char digits[24];
-  const auto r = std::to_chars(digits, digits + sizeof digits, v);
-  out->append(digits, r.ptr);
-}
-
 // `v` as dump writes a double: nlohmann's own shortest round-trip digits (the function its
 // serializer calls), "null" for NaN and infinities.
 void append_double(std::string* out, double v) {
@@ -80,21 +74,21 @@ void append_tile(std::string* out, const TileUse& t, int depth) {
   };
   *out += '{';
   key("address");
-  append_int(out, t.address);
+  isa::append_int(out, t.address);
   key("bytes_per_partition");
-  append_int(out, t.bytes_per_partition);
+  isa::append_int(out, t.bytes_per_partition);
   key("end_ns");
   append_double(out, t.end_ns);
   key("first_instruction");
-  append_int(out, t.first);
+  isa::append_int(out, t.first);
   key("last_instruction");
-  append_int(out, t.last);
+  isa::append_int(out, t.last);
   key("memory");
   append_json_string(out, std::string(isa::memory_name(t.memory)));
   key("name");
   append_json_string(out, t.name);
   key("partitions");
-  append_int(out, t.partitions);
+  isa::append_int(out, t.partitions);
   key("start_ns");
   append_double(out, t.start_ns);
   *out += pad.substr(0, 1 + 2 * static_cast<size_t>(depth));

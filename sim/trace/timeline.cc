@@ -50,11 +50,6 @@ UsOfPs ps_as_us(int64_t ps) { return {ps}; }
 // Whole picoseconds of a ns time (sim/trace/json_number.h).
 int64_t to_ps(double ns) { return whole_ps(ns); }
 
-void append_integer(std::string* out, int64_t v) {
-  char buf[24];
-  out->append(buf, integer_text(v, buf));
-}
-
 std::string number_text(double v) {
   char buf[kNumberTextRoom];
   return std::string(buf, json_number(v, buf));
@@ -324,7 +319,7 @@ class OperandArgsWriter {
     int64_t elements = 1;
     for (size_t d = 0; d < v.dims.size(); ++d) {
       if (d > 0) text += ',';
-      append_integer(&text, v.dims[d].count());
+      isa::append_int(&text, v.dims[d].count());
       elements *= v.dims[d].count();  // a validated view's element count fits (its buffer's does)
     }
     const isa::DType dtype = prog_.dtype_of(v.buf);
@@ -333,7 +328,7 @@ class OperandArgsWriter {
     text += isa::dtype_name(dtype);
     text += '"';
     text += keys.bytes;
-    append_integer(&text, elements * isa::dtype_bytes(dtype));
+    isa::append_int(&text, elements * isa::dtype_bytes(dtype));
     if (entries_.size() >= kMaxCachedOperands) return uncached_;
     slots_[at] = int32_t(entries_.size());
     entries_.push_back({hash, role, v.buf, v.dims, text});
