@@ -123,38 +123,31 @@ std::vector<BandwidthPoint> dma_bandwidth_track(const RunResult& result, double 
     const Span* spans = by_queue.spans.data() + by_queue.begin[q];
     const size_t size = by_queue.end[q] - by_queue.begin[q];
     if (size == 0) continue;
-    const auto sort_by = [&](std::vector<int32_t>* order, bool ends) {
+    const auto by_begin = [](const Span& a, const Span& b) { return a.begin < b.begin; };
+    const auto by_end = [](const Span& a, const Span& b) { return a.end < b.end; };
+    // Positions 0..size-1 stably sorted by `earlier`, into `order`; returns it.
+    const auto sorted_by = [&](std::vector<int32_t>* order, auto earlier) {
       order->resize(size);
       for (size_t k = 0; k < size; ++k) (*order)[k] = int32_t(k);
       std::stable_sort(order->begin(), order->end(), [&](int32_t a, int32_t b) {
-        const Span &x = spans[size_t(a)], &y = spans[size_t(b)];
-        return ends ? x.end < y.end : x.begin < y.begin;
+        return earlier(spans[size_t(a)], spans[size_t(b)]);
       });
+      return order;
     };
-    const auto by_begin = [](const Span& a, const Span& b) { return a.begin < b.begin; };
-    const auto by_end = [](const Span& a, const Span& b) { return a.end < b.end; };
-    const std::vector<int32_t>* begin_order = nullptr;
-    if (!std::is_sorted(spans, spans + size, by_begin)) {
-      sort_by(&orders[2 * q], false);
-      begin_order = &orders[2 * q];
-    }
+    const bool begins_in_order = std::is_sorted(spans, spans + size, by_begin);
+    const std::vector<int32_t>* begin_order =
+        begins_in_order ? nullptr : sorted_by(&orders[2 * q], by_begin);
     // A queue serves one piece at a time, so in begin order the ends usually rise strictly:
     // then that order is also the (unique) end order.
-    const std::vector<int32_t>* end_order = begin_order;
-    if (begin_order == nullptr) {
-      if (!std::is_sorted(spans, spans + size, by_end)) {
-        sort_by(&orders[2 * q + 1], true);
-        end_order = &orders[2 * q + 1];
-      }
-    } else {
-      for (size_t k = 1; k < size; ++k) {
-        if (!(spans[size_t((*begin_order)[k - 1])].end < spans[size_t((*begin_order)[k])].end)) {
-          sort_by(&orders[2 * q + 1], true);
-          end_order = &orders[2 * q + 1];
-          break;
-        }
-      }
-    }
+    const bool ends_in_begin_order =
+        begins_in_order
+            ? std::is_sorted(spans, spans + size, by_end)
+            : std::adjacent_find(begin_order->begin(), begin_order->end(),
+                                 [&](int32_t a, int32_t b) {
+                                   return !by_end(spans[size_t(a)], spans[size_t(b)]);
+                                 }) == begin_order->end();
+    const std::vector<int32_t>* end_order =
+        ends_in_begin_order ? begin_order : sorted_by(&orders[2 * q + 1], by_end);
     streams.push_back({spans, size, begin_order, false, 0});
     streams.push_back({spans, size, end_order, true, 0});
   }
