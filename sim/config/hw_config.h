@@ -16,8 +16,8 @@
 
 namespace trnsim::sim {
 
-// The timing model creates this many DMA queue processes once per process (SystemC cannot add
-// processes after the first sc_start); a config may use up to this many queues.
+// The most DMA queues a config may have (the timing model sizes its per-queue state by it once
+// per process: SystemC cannot add processes after the first sc_start).
 inline constexpr int kMaxDmaQueues = 32;
 
 struct ClockSpec {

@@ -14,6 +14,8 @@
 namespace trnsim::sim {
 namespace {
 
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
 std::string queue_name(int q) {
   static const char* kCompute[kNumComputeQueues] = {"tensor", "vector", "scalar", "gpsimd"};
   const std::string core = q >= kQueuesPerCore ? "core 1 " : "";
@@ -54,9 +56,12 @@ NeuronCoreModel::NeuronCoreModel(const sc_core::sc_module_name& name) : sc_modul
   // The functional plane (Eigen) runs inside these processes: give them a real stack.
   opts.set_stack_size(1 << 20);
   for (int q = 0; q < kMaxQueues; ++q) {
+    if (!is_compute_queue(q)) continue;
     sc_core::sc_spawn(sc_bind(&NeuronCoreModel::queue_process, this, q),
                       sc_core::sc_gen_unique_name("queue"), &opts);
   }
+  sc_core::sc_spawn(sc_bind(&NeuronCoreModel::queue_process, this, kDmaProcess),
+                    sc_core::sc_gen_unique_name("dma"), &opts);
 }
 
 int64_t NeuronCoreModel::now_ps() const {
@@ -65,6 +70,7 @@ int64_t NeuronCoreModel::now_ps() const {
 
 void NeuronCoreModel::wake_all() {
   for (sc_core::sc_event& e : wake_event_) e.notify();
+  dma_wake_event_.notify();
 }
 
 void NeuronCoreModel::wake_waiters(int q) {
@@ -84,11 +90,11 @@ void NeuronCoreModel::wake_waiters(int q) {
 void NeuronCoreModel::queue_process(int q) {
   for (;;) {
     wait(start_event_);
-    if (state_ == nullptr || q >= state_->plan->num_queues) continue;
-    if (is_compute_queue(q)) {
+    if (state_ == nullptr) continue;
+    if (q == kDmaProcess) {
+      run_dma_queues();
+    } else if (q < state_->plan->num_queues) {
       run_queue(q);
-    } else {
-      run_dma_queue(q);
     }
   }
 }
@@ -153,10 +159,10 @@ bool NeuronCoreModel::after_issue(int32_t i, int q) {
         return false;
       }
     }
-    st.release(i, [this](int dma_q, int64_t ready_ps) {
-      if (ready_ps < dma_sleep_until_ps_[dma_q]) {
-        dma_sleep_until_ps_[dma_q] = -1;  // notified once; it re-arms when it sleeps again
-        wake_event_[dma_q].notify();
+    st.release(i, [this](int, int64_t ready_ps) {
+      if (ready_ps < dma_sleep_until_ps_) {
+        dma_sleep_until_ps_ = -1;  // notified once; it re-arms when it sleeps again
+        dma_wake_event_.notify();
       }
     });
   }
@@ -176,38 +182,59 @@ void NeuronCoreModel::execute_values(int32_t i) {
   isa::execute(st.instruction(i), i < st.core1_begin ? *st.values : *st.values1);
 }
 
-void NeuronCoreModel::run_dma_queue(int q) {
+int64_t NeuronCoreModel::dma_queue_next(int q, int64_t now, bool* unfinished) {
   RunState& st = *state_;
-  const TimingPlan& p = *st.plan;
+  if (st.next[q] >= st.queue_begin[q + 1]) return kNever;
+  *unfinished = true;
+  if (st.engine_free_ps[q] > now) return st.engine_free_ps[q];
+  const int32_t piece = st.pick_ready(q);
+  if (piece < 0) return kNever;
+  const int64_t ready = std::max(st.piece_ready_ps(piece), st.engine_free_ps[q]);
+  if (ready <= now) dma_startable_.push_back(piece);
+  return ready;
+}
+
+bool NeuronCoreModel::issue_dma_piece(int32_t piece, int64_t now) {
+  RunState& st = *state_;
+  const int q = st.plan->piece_queue[piece];
+  st.pop_ready(q, piece);
+  st.issue(piece, now);
   const int32_t end = st.queue_begin[q + 1];
-  constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
-  while (st.next[q] < end) {
+  while (st.next[q] < end && st.issued[st.queue_pieces[st.next[q]]]) ++st.next[q];
+  return after_issue(st.plan->piece_instr[piece], q);
+}
+
+void NeuronCoreModel::run_dma_queues() {
+  RunState& st = *state_;
+  const int num_queues = st.plan->num_queues;
+  for (;;) {
     const int64_t now = now_ps();
-    const int32_t piece = st.pick_ready(q);
-    if (piece < 0) {
-      dma_sleep_until_ps_[q] = kNever;
-      ++st.waits;
-      wait(wake_event_[q]);
-      dma_sleep_until_ps_[q] = -1;
-      if (st.abort) return;
+    dma_startable_.clear();
+    int64_t wake = kNever;
+    bool unfinished = false;
+    for (int q = 0; q < num_queues; ++q) {
+      if (!is_compute_queue(q)) wake = std::min(wake, dma_queue_next(q, now, &unfinished));
+    }
+    if (!unfinished) return;
+    if (!dma_startable_.empty()) {
+      // Pieces that start at one time book HBM in program order.
+      std::sort(dma_startable_.begin(), dma_startable_.end());
+      for (const int32_t piece : dma_startable_) {
+        if (!issue_dma_piece(piece, now)) return;
+      }
+      // Their queues are busy now (or free again at once: no occupancy), and DMA consumers they
+      // readied are in their queues' heaps: the next pass sees both.
       continue;
     }
-    const int64_t ready = std::max(st.piece_ready_ps(piece), st.engine_free_ps[q]);
-    if (ready > now) {
-      // Sleep until it is ready; a piece that becomes ready sooner wakes the queue early.
-      dma_sleep_until_ps_[q] = ready;
-      ++st.waits;
-      wait(sc_core::sc_time::from_value(static_cast<uint64_t>(ready - now)), wake_event_[q]);
-      dma_sleep_until_ps_[q] = -1;
-      if (st.abort) return;
-      continue;
-    }
-    st.pop_ready(q, piece);
-    const int64_t busy_end = st.issue(piece, now);
-    while (st.next[q] < end && st.issued[st.queue_pieces[st.next[q]]]) ++st.next[q];
-    if (!after_issue(p.piece_instr[piece], q)) return;
+    // Sleep until the earliest queue can act; a piece that becomes ready sooner wakes it early.
+    dma_sleep_until_ps_ = wake;
     ++st.waits;
-    wait(sc_core::sc_time::from_value(static_cast<uint64_t>(busy_end - now)));
+    if (wake == kNever) {
+      wait(dma_wake_event_);
+    } else {
+      wait(sc_core::sc_time::from_value(static_cast<uint64_t>(wake - now)), dma_wake_event_);
+    }
+    dma_sleep_until_ps_ = -1;
     if (st.abort) return;
   }
 }
@@ -215,7 +242,7 @@ void NeuronCoreModel::run_dma_queue(int q) {
 void NeuronCoreModel::run(RunState& st) {
   state_ = &st;
   for (uint64_t& w : waiters_) w = 0;
-  for (int64_t& t : dma_sleep_until_ps_) t = -1;
+  dma_sleep_until_ps_ = -1;
   if (!initialized_) {
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // processes reach their start wait
     asan_on_thread_stack();
@@ -248,6 +275,7 @@ void NeuronCoreModel::run(RunState& st) {
   if (!stuck.empty()) {
     st.abort = true;
     for (sc_core::sc_event& e : wake_event_) e.notify(sc_core::SC_ZERO_TIME);
+    dma_wake_event_.notify(sc_core::SC_ZERO_TIME);
     sc_core::sc_start();  // stuck processes see abort and return to their start wait
     asan_on_thread_stack();
     state_ = nullptr;

@@ -1,9 +1,14 @@
-// The SystemC top of the timing plane: one SC_THREAD per engine queue (tensor, vector, scalar,
-// gpsimd) and per DMA queue. Each process calls wait() once per piece (sim/core/timing_plan.h:
-// a compute instruction, or one queue's share of a spread DMA) for its occupancy; a piece that
-// must first idle for a dependency and needs a shared port or HBM bandwidth waits once more, so
-// that shared resources are granted in simulated-time order. No sc_clock, no sc_signal:
-// producers publish their result time in a RunState.
+// The SystemC top of the timing plane: one SC_THREAD per compute engine queue (tensor, vector,
+// scalar, gpsimd) and one for all DMA queues. A compute process calls wait() once per piece
+// (sim/core/timing_plan.h: a compute instruction) for its occupancy; a piece that must first
+// idle for a dependency and needs a shared port waits once more, so that shared ports are
+// granted in simulated-time order. The DMA process wakes at each time one of its queues can
+// act (a queue frees, a picked piece becomes ready, or a producer readies a piece sooner), starts
+// there every piece that may start, in program order (so simultaneous pieces book HBM in program
+// order), and sleeps until the next such time: the pieces of a spread transfer (one per queue,
+// sim/dma/dma_queues.h) start and end together, so this is one wake-up where a process per queue
+// would need sixteen. No sc_clock, no sc_signal: producers publish their result time in a
+// RunState.
 // Compute queues walk their pieces in program order. A compute process waits while a producer
 // on another queue is not done (for a spread producer: on the queue of its first piece not
 // issued yet); that queue wakes exactly the processes waiting for it (no spurious wake-ups).
@@ -30,11 +35,12 @@
 // NKI scheduling would also reorder compute (see the deep dive above).
 //
 // Pair runs (sim/pair/): one plan holds both cores' queues (core 1's from kQueuesPerCore on);
-// the processes do not tell the cores apart except for running the right core's semantics.
+// the processes do not tell the cores apart except for running the right core's semantics (the
+// DMA process serves both cores' DMA queues).
 //
 // Reuse (SystemC 2.3.4 cannot restart its kernel or elaborate new modules after the first
 // sc_start, and sc_stop is final): the model is created once per process, on first use, with
-// kNumComputeQueues + kMaxDmaQueues persistent processes. Every run re-arms them: run() resets
+// a persistent process per compute queue of each core and the DMA process. Every run re-arms them: run() resets
 // the RunState, notifies a start event and calls sc_start(), which returns when no events are
 // left (starvation), i.e. when every process is back waiting for the next start. Simulated time
 // keeps growing across runs; each run measures time from its own start. Runs must be made from
@@ -49,6 +55,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 #ifndef SC_INCLUDE_DYNAMIC_PROCESSES
 #define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn: one process per queue, created in a loop
 #endif
@@ -78,7 +85,16 @@ class NeuronCoreModel : public sc_core::sc_module {
   void queue_process(int q);
   // Walks queue q of the current run; returns early if the run is aborted.
   void run_queue(int q);
-  void run_dma_queue(int q);
+  // Serves every DMA queue of the current run in one process: the pieces of a spread transfer
+  // start and end together on their queues, so one wake-up serves them all. Returns when every
+  // DMA piece issued, or early if the run is aborted.
+  void run_dma_queues();
+  // DMA queue q at `now`: the time it next needs serving (INT64_MAX: it waits for a piece to be
+  // readied, or has none left); appends its piece to dma_startable_ if one may start now, and
+  // sets *unfinished while it has pieces left.
+  int64_t dma_queue_next(int q, int64_t now, bool* unfinished);
+  // Issues DMA piece `piece` (picked by dma_queue_next) at `now`; false if the run aborted.
+  bool issue_dma_piece(int32_t piece, int64_t now);
   // Runs the semantics of instruction i (done); a pair instruction runs with its partner,
   // when the later of the two is done.
   void execute_values(int32_t i);
@@ -92,12 +108,17 @@ class NeuronCoreModel : public sc_core::sc_module {
   void wake_waiters(int q);
 
   sc_core::sc_event start_event_;
-  sc_core::sc_event wake_event_[kMaxQueues];     // one per waiting queue process
+  // queue_process's argument for the DMA process (compute processes get their queue).
+  static constexpr int kDmaProcess = -1;
+
+  sc_core::sc_event wake_event_[kMaxQueues];     // one per waiting compute queue process
+  sc_core::sc_event dma_wake_event_;
   uint64_t waiters_[kMaxQueues] = {};            // per producer queue: bit w = queue w waits
   int32_t waiting_for_[kMaxQueues] = {};         // per waiting queue: the piece it waits for
-  // Per DMA queue: the process sleeps until this time (kNever: nothing ready; -1: busy, not
-  // waiting for ready pieces). A newly ready piece wakes it only if it is ready sooner.
-  int64_t dma_sleep_until_ps_[kMaxQueues] = {};
+  // The DMA process sleeps until this time (INT64_MAX: nothing ready; -1: running). A newly
+  // ready piece wakes it only if it is ready sooner.
+  int64_t dma_sleep_until_ps_ = -1;
+  std::vector<int32_t> dma_startable_;  // pieces that may start at the current time
   RunState* state_ = nullptr;
   uint64_t run_origin_ps_ = 0;
   bool initialized_ = false;

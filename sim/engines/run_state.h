@@ -1,4 +1,4 @@
-// Per-run bookkeeping shared by the engine and DMA queue processes: what each queue has
+// Per-run bookkeeping shared by the compute queue and DMA processes: what each queue has
 // issued, when results become visible, and the booking of shared resources. Pure data and
 // arithmetic in ps relative to the start of the run; the SystemC processes (sim/core/) decide
 // when to call it.
