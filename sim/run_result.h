@@ -48,6 +48,8 @@ struct DmaPieceRecord {
 // most of a run's results: 16 per transfer by default). Reading piece k gives a DmaPieceRecord
 // by value, with times converted to ns as ps / 1000; a record pushed in has its times rounded
 // to the nearest ps.
+// Start order: the pieces by start time, ties in program order. A timing run supplies it (its
+// DMA process issues pieces in time order); for pieces pushed in it is sorted when asked for.
 class DmaPieces {
  public:
   class Iterator {
@@ -64,9 +66,12 @@ class DmaPieces {
   DmaPieces() = default;
   DmaPieces(std::initializer_list<DmaPieceRecord> pieces);
   // Columns of equal length; busy_end_ps[k] is when piece k's queue occupancy ends.
+  // `start_order`, if not empty, holds every position once (checked), in any order: it is put in
+  // start order here (a timing run passes its issue order, already nearly so).
   DmaPieces(std::vector<int32_t> index, std::vector<int16_t> queue, std::vector<int64_t> start_ps,
             std::vector<int64_t> end_ps, std::vector<int64_t> busy_end_ps,
-            std::vector<int64_t> idle_ps, std::vector<int64_t> bytes);
+            std::vector<int64_t> idle_ps, std::vector<int64_t> bytes,
+            std::vector<int32_t> start_order = {});
 
   size_t size() const { return index_.size(); }
   bool empty() const { return index_.empty(); }
@@ -84,12 +89,25 @@ class DmaPieces {
   Iterator end() const { return {this, size()}; }
   void push_back(const DmaPieceRecord& p);
   void clear() { *this = DmaPieces(); }
+  // Calls visit(k) for every position k in start order.
+  template <class Visit>
+  void for_each_by_start(Visit&& visit) const {
+    if (start_order_.size() == size()) {
+      for (const int32_t k : start_order_) visit(static_cast<size_t>(k));
+      return;
+    }
+    for (const int32_t k : sorted_start_order()) visit(static_cast<size_t>(k));
+  }
 
  private:
   static double ns(int64_t ps) { return static_cast<double>(ps) / 1000.0; }
+  // The start order computed from start_ps_ (pieces pushed in).
+  std::vector<int32_t> sorted_start_order() const;
+  bool starts_before(int32_t a, int32_t b) const;  // (start, position) order
   std::vector<int32_t> index_;
   std::vector<int16_t> queue_;
   std::vector<int64_t> start_ps_, end_ps_, busy_end_ps_, idle_ps_, bytes_;
+  std::vector<int32_t> start_order_;  // empty for pieces pushed in
 };
 
 // A cross-engine dependency edge the timing model honoured (for timeline flow arrows).

@@ -60,9 +60,14 @@ DmaPieces collect_dma_pieces(const TimingPlan& plan, RunState* st, int32_t begin
     idle = copy(st->idle_ps);
     offset = first;
   }
-  size_t count = 0;
-  for (int32_t i = begin; i < end_instr; ++i)
-    if (plan.engine[i] == isa::Engine::kDma) count += static_cast<size_t>(plan.pieces_of(i));
+  // dma_before[i - begin]: the DMA pieces of instructions [begin, i), i.e. the position the
+  // first piece of DMA instruction i gets.
+  std::vector<int32_t> dma_before(static_cast<size_t>(end_instr - begin) + 1, 0);
+  for (int32_t i = begin; i < end_instr; ++i) {
+    const bool dma = plan.engine[i] == isa::Engine::kDma;
+    dma_before[i - begin + 1] = dma_before[i - begin] + (dma ? plan.pieces_of(i) : 0);
+  }
+  const size_t count = static_cast<size_t>(dma_before.back());
   std::vector<int32_t> index;
   std::vector<int16_t> queue;
   std::vector<int64_t> bytes;
@@ -85,8 +90,20 @@ DmaPieces collect_dma_pieces(const TimingPlan& plan, RunState* st, int32_t begin
     ++w;
   }
   for (std::vector<int64_t>* v : {&start, &end, &busy_end, &idle}) v->resize(w);
+  // The issue order (start order, but for pieces that started at one time in separate passes of
+  // the DMA process) mapped to positions in place; DmaPieces puts ties in program order.
+  std::vector<int32_t> start_order = times == PieceTimes::kMove
+                                         ? std::move(st->dma_issue_order)
+                                         : st->dma_issue_order;
+  size_t n = 0;
+  for (const int32_t k : start_order) {
+    if (k < first || k >= last) continue;  // the other core's (pair runs)
+    const int32_t i = plan.piece_instr[k];
+    start_order[n++] = dma_before[i - begin] + (k - plan.piece_begin[i]);
+  }
+  start_order.resize(n);
   return DmaPieces(std::move(index), std::move(queue), std::move(start), std::move(end),
-                   std::move(busy_end), std::move(idle), std::move(bytes));
+                   std::move(busy_end), std::move(idle), std::move(bytes), std::move(start_order));
 }
 
 // Whether the edge producer -> consumer of instructions [begin, end_instr) joins two queues.

@@ -199,6 +199,7 @@ bool NeuronCoreModel::issue_dma_piece(int32_t piece, int64_t now) {
   const int q = st.plan->piece_queue[piece];
   st.pop_ready(q, piece);
   st.issue(piece, now);
+  st.dma_issue_order.push_back(piece);
   const int32_t end = st.queue_begin[q + 1];
   while (st.next[q] < end && st.issued[st.queue_pieces[st.next[q]]]) ++st.next[q];
   return after_issue(st.plan->piece_instr[piece], q);

@@ -19,6 +19,13 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   pieces_left.resize(n);
   for (size_t i = 0; i < n; ++i) pieces_left[i] = p.piece_begin[i + 1] - p.piece_begin[i];
   instr_end_ps.assign(n, 0);
+  dma_issue_order.clear();
+  {
+    size_t dma_pieces = 0;
+    for (size_t i = 0; i < n; ++i)
+      if (p.engine[i] == isa::Engine::kDma) dma_pieces += size_t(p.pieces_of(int32_t(i)));
+    dma_issue_order.reserve(dma_pieces);
+  }
   engine_free_ps.assign(p.num_queues, 0);
   last_end_ps.assign(p.num_queues, 0);
   queue_begin.assign(p.num_queues + 1, 0);

@@ -5,7 +5,6 @@
 #include <unordered_map>
 
 #include "isa/error.h"
-#include "sim/stats/radix_sort.h"
 #include "sim/stats/text_table.h"
 
 namespace trnsim::sim {
@@ -83,58 +82,35 @@ class PathBuilder {
     }
   }
 
-  // Start order on each DMA queue, by piece (or by record when the result has no pieces).
-  // Slots are bucketed by queue (stable), then each queue is sorted by start unless already
-  // in start order (as in program-order issue): the order of a stable sort on (queue, start).
-  // A slot is a piece number (or an instruction index) whose fields are read from the result,
-  // so the buckets hold 4 bytes per piece.
+  // Start order on each DMA queue, by piece (or by record when the result has no pieces): each
+  // piece is gated by the previous one to start on its queue (ties: program order).
   void add_dma_queue_order() {
     const DmaPieces& pieces = result_.dma_pieces;
-    const bool by_piece = !pieces.empty();
-    const auto queue_of = [&](int32_t s) {
-      return by_piece ? pieces.queue(s) : by_index_[s]->queue;
-    };
-    // A slot's start as an ordered key: ps for pieces (distinct ps give distinct ns = ps /
-    // 1000, so the order is that of the ns start), the record's ns start otherwise.
-    const auto start_key = [&](int32_t s) {
-      return by_piece ? order_key(pieces.start_ps(s)) : order_key(by_index_[s]->start_ns);
-    };
-    const auto for_each_slot = [&](auto&& visit) {  // in result order
-      if (by_piece) {
-        for (size_t k = 0; k < pieces.size(); ++k) visit(static_cast<int32_t>(k));
-        return;
-      }
-      for (const InstrRecord* r : by_index_)
-        if (r && r->engine == isa::Engine::kDma) visit(r->index);
-    };
-    // Queue q goes to bucket q + kOffset (queues are int16, possibly negative in hand-made
-    // results).
+    // The last piece (or record index) to start on each queue so far; queues are int16, possibly
+    // negative in hand-made results, so queue q is at q + kOffset.
     constexpr int kOffset = 1 << 15;
-    std::vector<int32_t> bucket_begin((1 << 16) + 1, 0);
-    for_each_slot([&](int32_t s) { ++bucket_begin[queue_of(s) + kOffset + 1]; });
-    for (size_t b = 1; b < bucket_begin.size(); ++b) bucket_begin[b] += bucket_begin[b - 1];
-    std::vector<int32_t> by_queue(bucket_begin.back());
-    {
-      std::vector<int32_t> fill(bucket_begin.begin(), bucket_begin.end() - 1);
-      for_each_slot([&](int32_t s) { by_queue[fill[queue_of(s) + kOffset]++] = s; });
+    std::vector<int32_t> last(1 << 16, -1);
+    if (!pieces.empty()) {
+      pieces.for_each_by_start([&](size_t k) {
+        int32_t& prev = last[pieces.queue(k) + kOffset];
+        if (prev >= 0 && pieces.index(prev) != pieces.index(k)) {
+          const DmaPieceRecord p = pieces[prev];
+          consider(pieces.index(k), p.index, p.start_ns + p.busy_ns);
+        }
+        prev = static_cast<int32_t>(k);
+      });
+      return;
     }
-    const auto by_start = [&](int32_t x, int32_t y) { return start_key(x) < start_key(y); };
-    for (size_t b = 0; b + 1 < bucket_begin.size(); ++b) {
-      const auto first = by_queue.begin() + bucket_begin[b];
-      const auto last = by_queue.begin() + bucket_begin[b + 1];
-      if (last - first > 1 && !std::is_sorted(first, last, by_start))
-        radix_sort_stable(&*first, static_cast<size_t>(last - first), start_key);
-    }
-    const auto index_of = [&](int32_t s) { return by_piece ? pieces.index(s) : s; };
-    const auto end_of_busy = [&](int32_t s) {
-      if (!by_piece) return by_index_[s]->start_ns + by_index_[s]->busy_ns;
-      const DmaPieceRecord p = pieces[s];
-      return p.start_ns + p.busy_ns;
-    };
-    for (size_t k = 1; k < by_queue.size(); ++k) {
-      const int32_t prev = by_queue[k - 1], cur = by_queue[k];
-      if (queue_of(prev) == queue_of(cur) && index_of(prev) != index_of(cur))
-        consider(index_of(cur), index_of(prev), end_of_busy(prev));
+    std::vector<const InstrRecord*> dma;
+    for (const InstrRecord* r : by_index_)
+      if (r && r->engine == isa::Engine::kDma) dma.push_back(r);
+    std::stable_sort(dma.begin(), dma.end(), [](const InstrRecord* a, const InstrRecord* b) {
+      return a->start_ns < b->start_ns;
+    });
+    for (const InstrRecord* r : dma) {
+      int32_t& prev = last[r->queue + kOffset];
+      if (prev >= 0) consider(r->index, prev, record(prev)->start_ns + record(prev)->busy_ns);
+      prev = r->index;
     }
   }
 

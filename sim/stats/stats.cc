@@ -32,57 +32,54 @@ void check_record(const isa::Program& prog, size_t i, const InstrRecord& r, int 
                 std::to_string(r.busy_ns) + ", dep wait " + std::to_string(r.dep_wait_ns) + ")");
 }
 
-using Segments = std::vector<std::pair<double, double>>;
+// Length of the union of [start, start + busy) intervals visited in start order: the sum of the
+// maximal segments they form (an interval that starts after the current segment's end begins
+// a new one, else it extends it: touching intervals join).
+class UnionLength {
+ public:
+  void add(double start, double busy) {
+    const double end = start + busy;
+    if (!open_ || start > seg_end_) {
+      close();
+      open_ = true;
+      seg_start_ = start;
+      seg_end_ = end;
+    } else {
+      seg_end_ = std::max(seg_end_, end);
+    }
+  }
+  double total() {
+    close();
+    return total_;
+  }
 
-// Folds `segment` into the sorted list `out` of maximal segments: one that starts after the last
-// segment's end begins a new one, else it extends the last (touching segments join).
-void add_segment(Segments* out, const std::pair<double, double>& segment) {
-  if (out->empty() || segment.first > out->back().second) {
-    out->push_back(segment);
-  } else {
-    out->back().second = std::max(out->back().second, segment.second);
+ private:
+  void close() {
+    if (open_ && seg_end_ > seg_start_) total_ += seg_end_ - seg_start_;
+    open_ = false;
   }
-}
+  bool open_ = false;
+  double seg_start_ = 0, seg_end_ = 0, total_ = 0;
+};
 
-// The union of two lists of maximal segments in start order, as such a list.
-Segments union_of(const Segments& a, const Segments& b) {
-  Segments out;
-  out.reserve(std::max(a.size(), b.size()));
-  size_t i = 0, j = 0;
-  while (i < a.size() || j < b.size()) {
-    const bool take_a = j == b.size() || (i < a.size() && a[i].first <= b[j].first);
-    add_segment(&out, take_a ? a[i++] : b[j++]);
+// The time at least one DMA queue was active: the union of the pieces' queue occupancies (of
+// the DMA records' when the result has no pieces).
+double dma_active_ns(const RunResult& result) {
+  UnionLength u;
+  const DmaPieces& pieces = result.dma_pieces;
+  if (!pieces.empty()) {
+    pieces.for_each_by_start([&](size_t k) {
+      const DmaPieceRecord p = pieces[k];
+      u.add(p.start_ns, p.busy_ns);
+    });
+    return u.total();
   }
-  return out;
-}
-
-// Length of the union of [start, end) intervals (end >= start >= 0), `intervals[q]` holding
-// those of DMA queue q. Each queue's list is sorted (it usually is: a queue starts its pieces
-// one after another) and folded into maximal segments; the lists are then joined pairwise, each
-// join folding again, so concurrent queues' overlapping pieces shrink the lists as they merge.
-// The maximal segments of the whole set, and their sum in start order, do not depend on the
-// order of the joins: the result is that of one sweep over all intervals in start order.
-double union_length(std::vector<Segments>& intervals) {
-  std::vector<Segments> lists;
-  for (Segments& list : intervals) {
-    if (list.empty()) continue;
-    if (!std::is_sorted(list.begin(), list.end())) std::sort(list.begin(), list.end());
-    Segments folded;
-    for (const auto& segment : list) add_segment(&folded, segment);
-    Segments().swap(list);
-    lists.push_back(std::move(folded));
-  }
-  while (lists.size() > 1) {
-    std::vector<Segments> joined;
-    for (size_t k = 0; k + 1 < lists.size(); k += 2) joined.push_back(union_of(lists[k], lists[k + 1]));
-    if (lists.size() % 2 == 1) joined.push_back(std::move(lists.back()));
-    lists.swap(joined);
-  }
-  double total = 0;
-  if (!lists.empty())
-    for (const auto& [start, end] : lists[0])
-      if (end > start) total += end - start;
-  return total;
+  std::vector<std::pair<double, double>> spans;
+  for (const InstrRecord& r : result.records)
+    if (r.engine == isa::Engine::kDma) spans.emplace_back(r.start_ns, r.busy_ns);
+  std::sort(spans.begin(), spans.end());
+  for (const auto& [start, busy] : spans) u.add(start, busy);
+  return u.total();
 }
 
 }  // namespace
@@ -118,22 +115,13 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   const int queues = std::max(cfg.dma.queues, 0);
   s.dma_queues.resize(queues);
   for (int q = 0; q < queues; ++q) s.dma_queues[q].queue = q;
-  std::vector<std::vector<std::pair<double, double>>> dma_intervals(queues);  // by queue
-  {
-    std::vector<size_t> per_queue(queues, 0);
-    for (const DmaPieceRecord& piece : result.dma_pieces)
-      if (piece.queue >= 0 && piece.queue < queues) ++per_queue[piece.queue];
-    for (int q = 0; q < queues; ++q) dma_intervals[q].reserve(per_queue[q]);
-  }
   // Per-queue DMA figures come from the transfer pieces (a DMA spread over k queues is k).
-  const auto add_piece = [&](int queue, double start_ns, double busy_ns, double dep_wait_ns,
-                             int64_t bytes) {
+  const auto add_piece = [&](int queue, double busy_ns, double dep_wait_ns, int64_t bytes) {
     DmaQueueStats& qs = s.dma_queues[queue];
     qs.busy_ns += busy_ns;
     ++qs.transfers;
     qs.bytes += bytes;
     qs.dep_wait_ns += dep_wait_ns;
-    dma_intervals[queue].emplace_back(start_ns, start_ns + busy_ns);
   };
   for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
     const DmaPieceRecord& piece = result.dma_pieces[i];
@@ -141,7 +129,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
         size_t(piece.index) >= prog.instructions.size() || !(piece.busy_ns >= 0))
       throw Error("DMA piece record " + std::to_string(i) + " (instruction " +
                   std::to_string(piece.index) + "): queue, index or busy time out of range");
-    add_piece(piece.queue, piece.start_ns, piece.busy_ns, piece.dep_wait_ns, piece.bytes);
+    add_piece(piece.queue, piece.busy_ns, piece.dep_wait_ns, piece.bytes);
   }
   for (size_t i = 0; i < result.records.size(); ++i) {
     const InstrRecord& r = result.records[i];
@@ -153,7 +141,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
     if (r.engine == isa::Engine::kDma) {
       s.dma_bytes += r.bytes;
       if (result.dma_pieces.empty()) {  // hand-made result: each DMA record is one piece
-        add_piece(r.queue, r.start_ns, r.busy_ns, r.dep_wait_ns, r.bytes);
+        add_piece(r.queue, r.busy_ns, r.dep_wait_ns, r.bytes);
       }
     } else {
       es.busy_ns += r.busy_ns;  // one queue per compute engine: occupancies do not overlap
@@ -172,7 +160,7 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
   double queue_wait_ns = 0;
   for (const DmaQueueStats& qs : s.dma_queues) queue_wait_ns += qs.dep_wait_ns;
   s.engines[static_cast<int>(isa::Engine::kDma)].dep_wait_ns = ratio(queue_wait_ns, double(queues));
-  s.dma_active_ns = union_length(dma_intervals);
+  s.dma_active_ns = dma_active_ns(result);
 
   for (EngineStats& es : s.engines) es.utilisation = ratio(es.busy_ns, s.total_ns);
   for (DmaQueueStats& qs : s.dma_queues) qs.utilisation = ratio(qs.busy_ns, s.total_ns);

@@ -1,6 +1,8 @@
 // RunResult's DMA piece columns (sim/run_result.h): times held in ps, read back as ns.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "isa/error.h"
 #include "sim/run_result.h"
 
@@ -37,6 +39,34 @@ TEST(DmaPieces, PushedRecordsAreRoundedToWholePs) {
 
 TEST(DmaPieces, ColumnsOfDifferentLengthsAreAnError) {
   EXPECT_THROW(DmaPieces({1, 2}, {0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}, {0, 0}), Error);
+}
+
+// Visits positions in start order; ties in position (program) order.
+std::vector<size_t> by_start(const DmaPieces& p) {
+  std::vector<size_t> out;
+  p.for_each_by_start([&](size_t k) { out.push_back(k); });
+  return out;
+}
+
+TEST(DmaPieces, PushedPiecesAreVisitedInStartOrderTiesInProgramOrder) {
+  DmaPieces p;
+  p.push_back({0, 0, 30, 31, 1, 0, 8});
+  p.push_back({1, 1, 10, 11, 1, 0, 8});
+  p.push_back({2, 2, 30, 31, 1, 0, 8});
+  p.push_back({3, 3, 20, 21, 1, 0, 8});
+  EXPECT_EQ(by_start(p), (std::vector<size_t>{1, 3, 0, 2}));
+}
+
+TEST(DmaPieces, AGivenStartOrderIsSortedAndChecked) {
+  const std::vector<int64_t> start = {30, 10, 30, 20}, zero(4, 0);
+  const auto pieces = [&](std::vector<int32_t> order) {
+    return DmaPieces({0, 1, 2, 3}, {0, 1, 2, 3}, start, start, start, zero, zero, order);
+  };
+  EXPECT_EQ(by_start(pieces({1, 3, 0, 2})), (std::vector<size_t>{1, 3, 0, 2}));
+  EXPECT_EQ(by_start(pieces({1, 3, 2, 0})), (std::vector<size_t>{1, 3, 0, 2}));  // tie fixed
+  EXPECT_THROW(pieces({1, 3, 0, 0}), Error);  // piece 0 twice, 2 missing
+  EXPECT_THROW(pieces({1, 3, 0, 4}), Error);  // out of range
+  EXPECT_THROW(pieces({1, 3, 0}), Error);     // not every piece
 }
 
 }  // namespace
