@@ -18,11 +18,9 @@ constexpr double kPsPerNs = 1000.0;
 
 double ns(int64_t ps) { return static_cast<double>(ps) / kPsPerNs; }
 
-// The part of piece k's idle time spent waiting for an anti-dependency: up to the binding
-// dependency edge (the latest producer end + sync), if that edge is not RAW.
-int64_t anti_wait_ps(const TimingPlan& plan, const RunState& st, int32_t k) {
-  if (st.idle_ps[k] <= 0) return 0;
-  const int32_t i = plan.piece_instr[k];
+// The binding dependency edge of instruction i: the latest producer end + sync (RAW on ties),
+// or -1 if the edge is RAW (or i has none), when no idle time is spent on an anti-dependency.
+int64_t anti_binding_ps(const TimingPlan& plan, const RunState& st, int32_t i) {
   int64_t binding = -1;
   bool raw = true;
   for (int32_t d = plan.dep_begin[i]; d < plan.dep_begin[i + 1]; ++d) {
@@ -33,7 +31,13 @@ int64_t anti_wait_ps(const TimingPlan& plan, const RunState& st, int32_t k) {
       raw = edge_raw;
     }
   }
-  if (raw) return 0;
+  return raw ? -1 : binding;
+}
+
+// The part of piece k's idle time spent waiting for an anti-dependency: up to `binding`
+// (anti_binding_ps of its instruction).
+int64_t anti_wait_ps(const RunState& st, int32_t k, int64_t binding) {
+  if (st.idle_ps[k] <= 0 || binding < 0) return 0;
   const int64_t idle_from = st.start_ps[k] - st.idle_ps[k];
   return std::clamp<int64_t>(binding - idle_from, 0, st.idle_ps[k]);
 }
@@ -140,12 +144,13 @@ RunResult collect_core(const TimingPlan& plan, RunState* state, int32_t begin,
     rec.engine = plan.engine[i];
     rec.queue = static_cast<int16_t>(q >= kNumComputeQueues ? q - kNumComputeQueues : -1);
     int64_t start = INT64_MAX, end = 0, busy_end = 0, idle = 0, anti = 0;
+    const int64_t anti_binding = anti_binding_ps(plan, st, i);
     for (int32_t k = plan.piece_begin[i]; k < plan.piece_begin[i + 1]; ++k) {
       start = std::min(start, st.start_ps[k]);
       end = std::max(end, st.end_ps[k]);
       busy_end = std::max(busy_end, st.busy_end_ps[k]);
       idle += st.idle_ps[k];
-      anti += anti_wait_ps(plan, st, k);
+      anti += anti_wait_ps(st, k, anti_binding);
     }
     rec.start_ns = ns(start);
     rec.end_ns = ns(end);
