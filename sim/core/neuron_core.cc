@@ -128,12 +128,9 @@ void NeuronCoreModel::run_queue(int q) {
       if (st.abort) return;
       now = ready;
     }
-    // Without shared resources the start is known now: issue ahead (one wait per piece).
-    const int64_t busy_end = st.issue(piece, std::max(now, ready));
+    // Without shared resources the start is known now: issue ahead.
+    st.issue(piece, std::max(now, ready));
     if (!after_issue(i, q)) return;
-    ++st.waits;
-    wait(sc_core::sc_time::from_value(static_cast<uint64_t>(busy_end - now)));
-    if (st.abort) return;
   }
   st.next[q] = st.queue_begin[q + 1];
 }

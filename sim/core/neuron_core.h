@@ -1,14 +1,16 @@
 // The SystemC top of the timing plane: one SC_THREAD per compute engine queue (tensor, vector,
-// scalar, gpsimd) and one for all DMA queues. A compute process calls wait() once per piece
-// (sim/core/timing_plan.h: a compute instruction) for its occupancy; a piece that must first
-// idle for a dependency and needs a shared port waits once more, so that shared ports are
-// granted in simulated-time order. The DMA process wakes at each time one of its queues can
-// act (a queue frees, a picked piece becomes ready, or a producer readies a piece sooner), starts
-// there every piece that may start, in program order (so simultaneous pieces book HBM in program
-// order), and sleeps until the next such time: the pieces of a spread transfer (one per queue,
-// sim/dma/dma_queues.h) start and end together, so this is one wake-up where a process per queue
-// would need sixteen. No sc_clock, no sc_signal: producers publish their result time in a
-// RunState.
+// scalar, gpsimd) and one for all DMA queues. No sc_clock, no sc_signal: producers publish
+// their result time in a RunState.
+// A compute process issues its pieces (sim/core/timing_plan.h: a compute instruction) as soon
+// as their producers are done: start and end follow from the producers' end times and its
+// engine's free time, so it need not wait out its own occupancy. It waits only for a producer
+// not done yet, and until a piece's start when the piece needs a shared port, so that shared
+// ports are granted in simulated-time order.
+// The DMA process wakes at each time one of its queues can act (a queue frees, a picked piece
+// becomes ready, or a producer readies a piece sooner), starts there every piece that may
+// start, in program order (so simultaneous pieces book HBM in program order), and sleeps until
+// the next such time: the pieces of a spread transfer (one per queue, sim/dma/dma_queues.h)
+// start and end together, so this is one wake-up where a process per queue would need sixteen.
 // Compute queues walk their pieces in program order. A compute process waits while a producer
 // on another queue is not done (for a spread producer: on the queue of its first piece not
 // issued yet); that queue wakes exactly the processes waiting for it (no spurious wake-ups).
