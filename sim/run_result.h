@@ -123,6 +123,10 @@ struct RunResult {
   // piece on records[i].queue.
   DmaPieces dma_pieces;
   double total_ns = 0;
+  // wait() calls the timing processes made (a performance counter of the simulator itself,
+  // printed by `trnsim bench`; a pair run's two results both hold the whole run's; 0 for
+  // hand-made results).
+  int64_t systemc_waits = 0;
 };
 
 }  // namespace trnsim::sim

@@ -178,7 +178,9 @@ RunResult run_plan(const TimingPlan& plan, const isa::Program& prog, isa::Machin
   st.reset(plan, &prog, values);
   NeuronCoreModel::instance().run(st);
   st.release_scheduling();  // collect_core() needs the times only: lower the peak
-  return collect_core(plan, &st, 0, plan.size(), 0, PieceTimes::kMove);
+  RunResult r = collect_core(plan, &st, 0, plan.size(), 0, PieceTimes::kMove);
+  r.systemc_waits = st.waits;
+  return r;
 }
 
 RunResult simulate(const isa::Program& prog, const HwConfig& cfg, Mode mode,

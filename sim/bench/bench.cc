@@ -133,6 +133,7 @@ BenchFigures run_bench(const HwConfig& cfg, int64_t instructions, int64_t values
   f.run_s = seconds_since(t0);
   f.timing_only_s = f.plan_s + f.run_s;
   f.simulated_ns = timing.total_ns;
+  f.systemc_waits = timing.systemc_waits;
 
   if (values_instructions > 0) {
     isa::Program small = make_bench_program(values_instructions, free_elems);
@@ -157,6 +158,8 @@ std::string format_bench(const BenchFigures& f) {
   out += strformat("  of which:   plan %.3f s (%.2f M instructions/s), run %.3f s (%.2f M/s)\n",
                    f.plan_s, f.instructions / f.plan_s / 1e6, f.run_s,
                    f.instructions / f.run_s / 1e6);
+  out += strformat("  SystemC:    %lld wait() calls, %.2f per instruction\n",
+                   (long long)f.systemc_waits, double(f.systemc_waits) / double(f.instructions));
   if (f.values_instructions > 0)
     out += strformat("with values:  %lld instructions in %.3f s wall, %.3f M instructions/s\n",
                      (long long)f.values_instructions, f.values_s,

@@ -26,6 +26,7 @@ struct BenchFigures {
   double values_s = 0;           // simulate() with values (0 if skipped)
   int64_t values_instructions = 0;
   double simulated_ns = 0;
+  int64_t systemc_waits = 0;     // of the timing-only run
   int64_t peak_rss_kib = 0;
 };
 

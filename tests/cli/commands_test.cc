@@ -189,6 +189,7 @@ TEST(CliBench, MeasuresTheSimulator) {
   const CommandResult r = trnsim_in(d, "bench -n 2000 --values-instructions 200");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   expect_has(r, "instructions/s");
+  expect_has(r, "wait() calls");
   expect_has(r, "peak memory");
 }
 

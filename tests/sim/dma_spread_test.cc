@@ -116,6 +116,21 @@ TEST_F(DmaSpreadTest, SimultaneousTransfersBookHbmInProgramOrder) {
   EXPECT_NEAR(r.records[1].busy_ns, 2 * 4096, kEps);  // behind it
 }
 
+// The DMA process serves all queues (sim/core/neuron_core.h): two spread transfers back to back
+// on the same 16 queues cost it one wait, until the first transfer's pieces end together.
+TEST_F(DmaSpreadTest, BackToBackSpreadTransfersCostTheDmaProcessOneWait) {
+  ProgramBuilder b("waits");
+  auto h = b.tensor("h", {256, 1024});
+  auto s0 = b.tile("s0", Memory::kSbuf, 128, {1024});
+  auto s1 = b.tile("s1", Memory::kSbuf, 128, {1024});
+  b.dma(b.whole(s0), testing::slice(b.whole(h), 0, 0, 128));
+  b.dma(b.whole(s1), testing::slice(b.whole(h), 0, 128, 256));
+  const RunResult r = testing::time_only(b.build(cfg_), cfg_);
+  ASSERT_EQ(r.dma_pieces.size(), 32u);
+  EXPECT_NEAR(r.records[1].start_ns, r.records[0].start_ns + r.records[0].busy_ns, kEps);
+  EXPECT_EQ(r.systemc_waits, 1);
+}
+
 TEST_F(DmaSpreadTest, SpreadProducersAreAllWaitedFor) {
   // Two spread loads into halves of one tile; a copy of the whole tile waits for both, and a
   // store after a spread load of the same tile waits for the load's last piece + DMA trigger.
