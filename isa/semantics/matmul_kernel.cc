@@ -1,5 +1,6 @@
 #include "isa/semantics/matmul_kernel.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -117,18 +118,24 @@ __attribute__((always_inline)) inline void product(const float* s, const float* 
 // Whether every product of two of these values (x[i] of one operand, y of the other, both
 // passing) is exact and normal in fp32, so that a fused multiply-add rounds like the product
 // then the sum: each value is zero, or has at most 12 significant bits (bf16, fp16 and fp8 values
-// do) and a magnitude in [2^-63, 2^64). Infinities, NaNs and subnormals fail. Branch-free over
-// vectors of kLanes (inlined into the target-specific kernels); the tail is padded with zeros.
+// do) and a magnitude in [2^-63, 2^64). Infinities, NaNs and subnormals fail. Over vectors of
+// kLanes (inlined into the target-specific kernels; the tail is padded with zeros) it keeps three
+// running lane-wise values, the OR of the low bits, the largest magnitude and the smallest
+// nonzero magnitude (as magnitude - 1, where a zero wraps to the largest value), so the loop is
+// and, or, add, min and max only: comparisons materialised as vectors compiled to per-lane code.
 template <int kLanes>
 __attribute__((always_inline)) inline bool products_exact(const float* x, int64_t count) {
   constexpr uint32_t kLowBits = (1u << 12) - 1;  // of the 23 stored: 11 stay, 12 significant
   constexpr uint32_t kLowest = (127u - 63) << 23;  // magnitude bits of 2^-63
-  constexpr uint32_t kSpan = 127u << 23;           // from 2^-63 up to 2^64
+  constexpr uint32_t kPastHighest = (127u + 64) << 23;  // magnitude bits of 2^64
   typedef uint32_t Bits __attribute__((vector_size(kLanes * sizeof(uint32_t))));
-  Bits failed{};
-  const auto check = [&failed](const Bits& b) {
+  Bits low{}, max_mag{}, min_mag_minus_1 = ~Bits{};
+  const auto check = [&](const Bits& b) {
     const Bits mag = b & 0x7FFFFFFFu;
-    failed |= Bits((mag != 0) & (((b & kLowBits) != 0) | ((mag - kLowest) >= kSpan)));
+    low |= b & kLowBits;  // a zero has none
+    max_mag = mag > max_mag ? mag : max_mag;
+    const Bits m1 = mag - 1u;
+    min_mag_minus_1 = m1 < min_mag_minus_1 ? m1 : min_mag_minus_1;
   };
   int64_t i = 0;
   for (; i + kLanes <= count; i += kLanes) {
@@ -141,10 +148,17 @@ __attribute__((always_inline)) inline bool products_exact(const float* x, int64_
     std::memcpy(&tail, x + i, size_t(count - i) * sizeof(float));
     check(tail);
   }
-  uint32_t lanes[kLanes], any = 0;
-  std::memcpy(lanes, &failed, sizeof lanes);
-  for (uint32_t lane : lanes) any |= lane;
-  return any == 0;
+  uint32_t lanes_low[kLanes], lanes_max[kLanes], lanes_min[kLanes];
+  std::memcpy(lanes_low, &low, sizeof lanes_low);
+  std::memcpy(lanes_max, &max_mag, sizeof lanes_max);
+  std::memcpy(lanes_min, &min_mag_minus_1, sizeof lanes_min);
+  uint32_t any_low = 0, highest = 0, lowest_minus_1 = ~0u;
+  for (int k = 0; k < kLanes; ++k) {
+    any_low |= lanes_low[k];
+    highest = std::max(highest, lanes_max[k]);
+    lowest_minus_1 = std::min(lowest_minus_1, lanes_min[k]);
+  }
+  return any_low == 0 && highest < kPastHighest && lowest_minus_1 >= kLowest - 1;
 }
 
 template <int kLanes>
