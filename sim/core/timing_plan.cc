@@ -123,12 +123,12 @@ int64_t add_dma_pieces(TimingPlan* plan, CostTable* costs, const isa::Program& p
   if (pl.pieces == 1) {
     const Cost c = instruction_cost(prog, ins, cfg);
     add_piece(plan, i, TimingPlan::dma_queue(pl.first_queue),
-              costs->add(c, ghz, hbm_reservation_ps(dma_hbm_bytes(prog, ins), cfg),
+              costs->add(c, ghz, hbm_reservation_ps(dma_hbm_sides(ins) * plan->bytes[i], cfg),
                          plan->bytes[i]));
     return c.occupancy_cycles;
   }
   const int64_t bytes_per_row = plan->bytes[i] / pl.rows;
-  const int64_t hbm_sides = dma_hbm_bytes(prog, ins) / std::max<int64_t>(1, plan->bytes[i]);
+  const int64_t hbm_sides = dma_hbm_sides(ins);
   // Pieces of (rows / pieces + 1) rows first, then pieces of rows / pieces rows.
   int64_t total = 0;
   int32_t cost = -1;

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "isa/error.h"
-#include "sim/cost/cost_model.h"
 
 namespace trnsim::sim {
 namespace {
@@ -53,11 +52,11 @@ std::vector<DmaPlacement> place_dma(const isa::Program& prog, const HwConfig& cf
   return out;
 }
 
-int64_t dma_hbm_bytes(const isa::Program& prog, const isa::Instruction& ins) {
+int dma_hbm_sides(const isa::Instruction& ins) {
   int sides = 0;
   if (ins.operand("dst").view.buf.memory == isa::Memory::kHbm) ++sides;
   if (ins.operand("src").view.buf.memory == isa::Memory::kHbm) ++sides;
-  return sides * dma_bytes(prog, ins);
+  return sides;
 }
 
 }  // namespace trnsim::sim

@@ -45,7 +45,7 @@ inline int64_t piece_rows(int64_t rows, int32_t pieces, int32_t k) {
   return rows / pieces + (k < rows % pieces ? 1 : 0);
 }
 
-// Bytes a DMA moves through HBM (once per side that is in HBM).
-int64_t dma_hbm_bytes(const isa::Program& prog, const isa::Instruction& ins);
+// The sides of a DMA that are in HBM (0, 1 or 2): it moves its bytes through HBM once per side.
+int dma_hbm_sides(const isa::Instruction& ins);
 
 }  // namespace trnsim::sim
