@@ -56,8 +56,8 @@ bool DmaPieces::starts_before(int32_t a, int32_t b) const {
 std::vector<int32_t> DmaPieces::sorted_start_order() const {
   std::vector<int32_t> order(size());
   for (size_t k = 0; k < size(); ++k) order[k] = static_cast<int32_t>(k);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int32_t a, int32_t b) { return start_ps_[a] < start_ps_[b]; });
+  std::sort(order.begin(), order.end(),
+            [this](int32_t a, int32_t b) { return starts_before(a, b); });
   return order;
 }
 

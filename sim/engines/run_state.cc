@@ -19,13 +19,6 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   pieces_left.resize(n);
   for (size_t i = 0; i < n; ++i) pieces_left[i] = p.piece_begin[i + 1] - p.piece_begin[i];
   instr_end_ps.assign(n, 0);
-  dma_issue_order.clear();
-  {
-    size_t dma_pieces = 0;
-    for (size_t i = 0; i < n; ++i)
-      if (p.engine[i] == isa::Engine::kDma) dma_pieces += size_t(p.pieces_of(int32_t(i)));
-    dma_issue_order.reserve(dma_pieces);
-  }
   engine_free_ps.assign(p.num_queues, 0);
   last_end_ps.assign(p.num_queues, 0);
   queue_begin.assign(p.num_queues + 1, 0);
@@ -42,14 +35,18 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
   // Reverse edges to DMA consumers; DMA instructions without producers are ready at 0.
   consumer_begin.assign(n + 1, 0);
   unresolved.assign(n, 0);
+  size_t dma_pieces = 0;
   for (size_t i = 0; i < n; ++i) {
     if (p.engine[i] != isa::Engine::kDma) continue;
+    dma_pieces += size_t(p.pieces_of(int32_t(i)));
     unresolved[i] = p.dep_begin[i + 1] - p.dep_begin[i];
     for (int32_t d = p.dep_begin[i]; d < p.dep_begin[i + 1]; ++d) {
       ++consumer_begin[p.dep_producer[d] + 1];
     }
   }
   for (size_t i = 0; i < n; ++i) consumer_begin[i + 1] += consumer_begin[i];
+  dma_issue_order.clear();
+  dma_issue_order.reserve(dma_pieces);  // every DMA piece issues once
   dma_consumer.assign(consumer_begin[n], 0);
   std::vector<int32_t> fill(consumer_begin.begin(), consumer_begin.end() - 1);
   for (size_t i = 0; i < n; ++i) {

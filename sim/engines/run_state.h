@@ -54,10 +54,10 @@ struct RunState {
   std::vector<int64_t> end_ps;       // result of the piece visible
   std::vector<int64_t> busy_end_ps;  // end of its queue occupancy (HBM stretch included)
   std::vector<int64_t> idle_ps;      // queue idle before it (deps, sync, ports)
+  // The DMA pieces in the order they issued: by start time (the DMA process runs in time order).
+  std::vector<int32_t> dma_issue_order;
   // Per instruction.
   std::vector<int32_t> pieces_left;  // pieces not issued yet; 0 = instruction end known
-  // DMA pieces in the order they issued: by start time (the DMA process runs in time order).
-  std::vector<int32_t> dma_issue_order;
   std::vector<int64_t> instr_end_ps;  // latest end of its issued pieces
   // Per queue.
   std::vector<int64_t> engine_free_ps;  // end of the last occupancy
