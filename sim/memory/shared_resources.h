@@ -2,9 +2,10 @@
 // time (ps, relative to the start of the run).
 // Models: VectorE and GpSimd share one SBUF port (they cannot access SBUF at the same time);
 // VectorE and ScalarE share PSUM access; all DMA queues of a core share its HBM bandwidth.
-// Requests are granted first come, first served in simulated-time order. Ties: DMA pieces that
-// start at one time book HBM in program order (sim/core/neuron_core.h); compute processes that
-// request a port at one time are served in SystemC process order (deterministic).
+// Requests are granted first come, first served in simulated-time order.
+// APPROX: ties (how the hardware arbitrates simultaneous requests is not documented): DMA pieces
+// that start at one time book HBM in program order (sim/core/neuron_core.h); compute processes
+// that request a port at one time are served in SystemC process order (deterministic).
 // APPROX: an instruction holds a shared port for its whole occupancy, not per access burst.
 // APPROX: HBM bandwidth is a single server: a transfer reserves bytes / hbm_bytes_per_ns of it,
 // starting when the server is free; the transfer ends no earlier than its reservation.
