@@ -15,11 +15,11 @@ struct Span {
 };
 
 // The piece's span; false if it moves no data.
-bool span_of(double start_ns, double busy_ns, int64_t bytes, double fixed_ns, Span* s) {
-  if (bytes <= 0 || !(busy_ns > 0)) return false;
+bool span_of(double start_ns, double busy_ns, double bytes, double fixed_ns, Span* s) {
+  if (!(bytes > 0) || !(busy_ns > 0)) return false;
   s->begin = busy_ns > fixed_ns ? start_ns + fixed_ns : start_ns;
   s->end = start_ns + busy_ns;
-  s->rate = double(bytes) / (s->end - s->begin);
+  s->rate = bytes / (s->end - s->begin);
   return true;
 }
 
@@ -30,8 +30,23 @@ struct SpansByQueue {
   std::vector<Span> spans;
 };
 
+// Pieces [k, end) with end the return value: the pieces from k on of one transfer that start
+// and end with piece k (a spread transfer's pieces usually do). They move data over one span,
+// so they become one span, on piece k's queue, at their summed rate: the merge below then takes
+// one step per transfer instead of one per piece.
+size_t same_span_end(const DmaPieces& pieces, size_t k) {
+  size_t end = k + 1;
+  while (end < pieces.size() && pieces.index(end) == pieces.index(k) &&
+         pieces.start_ps(end) == pieces.start_ps(k) &&
+         pieces.busy_end_ps(end) == pieces.busy_end_ps(k)) {
+    ++end;
+  }
+  return end;
+}
+
 // Two sequential passes over the result's columns: queue slots are counted from the queue
 // column alone (so a queue's slice may have unused slots at its end), then the spans filled.
+// With pieces, each pass steps over groups of pieces sharing a span (same_span_end).
 SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
   const DmaPieces& pieces = result.dma_pieces;
   const bool by_piece = !pieces.empty();
@@ -39,9 +54,10 @@ SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
   const auto queue_of = [&](size_t k) {
     return size_t(std::max(0, by_piece ? int(pieces.queue(k)) : int(result.records[k].queue)));
   };
+  const auto next = [&](size_t k) { return by_piece ? same_span_end(pieces, k) : k + 1; };
   SpansByQueue out;
   std::vector<size_t>& count = out.end;  // slots per queue, then the fill position
-  for (size_t k = 0; k < n; ++k) {
+  for (size_t k = 0; k < n; k = next(k)) {
     if (!by_piece && result.records[k].engine != isa::Engine::kDma) continue;
     const size_t q = queue_of(k);
     if (q >= count.size()) count.resize(q + 1, 0);
@@ -56,15 +72,18 @@ SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
   }
   out.spans.resize(slots);
   Span s;
-  for (size_t k = 0; k < n; ++k) {
+  for (size_t k = 0, end = 0; k < n; k = end) {
+    end = next(k);
     bool moves = false;
     if (by_piece) {  // the times as DmaPieces::operator[] gives them
       const double start_ns = double(pieces.start_ps(k)) / 1000.0;
       const double busy_ns = double(pieces.busy_end_ps(k) - pieces.start_ps(k)) / 1000.0;
-      moves = span_of(start_ns, busy_ns, pieces.bytes(k), fixed_ns, &s);
+      double bytes = 0;  // pieces moving no bytes add nothing
+      for (size_t j = k; j < end; ++j) bytes += double(std::max<int64_t>(0, pieces.bytes(j)));
+      moves = span_of(start_ns, busy_ns, bytes, fixed_ns, &s);
     } else {
       const InstrRecord& r = result.records[k];
-      moves = r.engine == isa::Engine::kDma && span_of(r.start_ns, r.busy_ns, r.bytes, fixed_ns, &s);
+      moves = r.engine == isa::Engine::kDma && span_of(r.start_ns, r.busy_ns, double(r.bytes), fixed_ns, &s);
     }
     if (moves) out.spans[out.end[queue_of(k)]++] = s;
   }

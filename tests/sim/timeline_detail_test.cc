@@ -130,6 +130,25 @@ TEST_F(TimelineDetail, BandwidthTrackUsesPiecesWhenTheRunHasThem) {
   EXPECT_TRUE(dma_bandwidth_track(RunResult{}, 0).empty());
 }
 
+// The pieces of a spread transfer usually share one span; each still adds its own bytes, and
+// a piece of the transfer that ends earlier, or one of the next transfer starting at the same
+// time, is its own step.
+TEST_F(TimelineDetail, BandwidthTrackAddsEveryPieceOfATransferSharingOneSpan) {
+  run.dma_pieces = {{0, 0, 0, 100, 100, 0, 1000}, {0, 1, 0, 100, 100, 0, 3000},
+                    {0, 2, 0, 100, 100, 0, 0},    {0, 3, 0, 60, 60, 0, 600},
+                    {1, 4, 0, 100, 100, 0, 500},  {2, 0, 100, 300, 200, 0, 4000},
+                    {2, 1, 100, 300, 200, 0, 4000}};
+  const std::vector<BandwidthPoint> track = dma_bandwidth_track(run, 0);
+  const std::vector<std::pair<double, double>> expected = {
+      {0, (1000 + 3000 + 500) / 100.0 + 600 / 60.0}, {60, (1000 + 3000 + 500) / 100.0},
+      {100, 8000 / 200.0}, {300, 0}};
+  ASSERT_EQ(track.size(), expected.size());
+  for (size_t k = 0; k < track.size(); ++k) {
+    EXPECT_DOUBLE_EQ(track[k].time_ns, expected[k].first) << k;
+    EXPECT_NEAR(track[k].bytes_per_ns, expected[k].second, 1e-9) << k;
+  }
+}
+
 // Overlapping pieces on one queue, out of time order (hand-made results may have them), some
 // moving no bytes, against the rate summed over every piece at sample times in float64.
 TEST_F(TimelineDetail, BandwidthTrackMatchesTheSumOfPieceRatesForAnyPieceOrder) {
