@@ -56,10 +56,11 @@ void RunState::reset(const TimingPlan& p, const isa::Program* program, isa::Mach
     }
   }
   ready_ps.assign(n, 0);
+  ready_fifo.assign(pieces, 0);
+  fifo_head.assign(p.num_queues, 0);
+  fifo_tail.assign(p.num_queues, 0);
   ready_heap.assign(pieces, 0);
   heap_size.assign(p.num_queues, 0);
-  ordered_heap.assign(pieces, 0);
-  ordered_size.assign(p.num_queues, 0);
   ordered_next.assign(queue_begin.begin(), queue_begin.end() - 1);
   for (size_t i = 0; i < n; ++i) {
     if (p.engine[i] != isa::Engine::kDma || unresolved[i] != 0) continue;
@@ -88,10 +89,11 @@ void RunState::release_scheduling() {
   free_vector(&dma_consumer);
   free_vector(&unresolved);
   free_vector(&ready_ps);
+  free_vector(&ready_fifo);
+  free_vector(&fifo_head);
+  free_vector(&fifo_tail);
   free_vector(&ready_heap);
   free_vector(&heap_size);
-  free_vector(&ordered_heap);
-  free_vector(&ordered_size);
   free_vector(&ordered_next);
 }
 
@@ -113,16 +115,25 @@ int64_t RunState::resolved_ready_ps(int32_t i) const {
 }
 
 void RunState::push_ready(int32_t k) {
+  if (ordered(k)) return;  // found by pick_ready at its queue position once resolved
   const int q = plan->piece_queue[k];
-  if (ordered(k)) {
-    int32_t* heap = ordered_heap.data() + queue_begin[q];
-    heap[ordered_size[q]++] = k;
-    std::push_heap(heap, heap + ordered_size[q], std::greater<int32_t>());
+  int32_t* fifo = ready_fifo.data() + queue_begin[q];
+  if (fifo_head[q] == fifo_tail[q] || after(k, fifo[fifo_tail[q] - 1])) {
+    fifo[fifo_tail[q]++] = k;
     return;
   }
   int32_t* heap = ready_heap.data() + queue_begin[q];
   heap[heap_size[q]++] = k;
   std::push_heap(heap, heap + heap_size[q], [this](int32_t a, int32_t b) { return after(a, b); });
+}
+
+int32_t RunState::first_ready(int q) const {
+  const bool in_fifo = fifo_head[q] < fifo_tail[q], in_heap = heap_size[q] > 0;
+  const int32_t from_fifo = in_fifo ? ready_fifo[queue_begin[q] + fifo_head[q]] : -1;
+  const int32_t from_heap = in_heap ? ready_heap[queue_begin[q]] : -1;
+  if (!in_heap) return from_fifo;
+  if (!in_fifo) return from_heap;
+  return after(from_fifo, from_heap) ? from_heap : from_fifo;
 }
 
 int32_t RunState::pick_ready(int q) {
@@ -131,12 +142,10 @@ int32_t RunState::pick_ready(int q) {
          (issued[queue_pieces[pos]] || !ordered(queue_pieces[pos]))) {
     ++pos;
   }
-  int32_t in_order = -1, any_order = -1;
-  if (ordered_size[q] > 0 && pos < queue_begin[q + 1]) {
-    const int32_t top = ordered_heap[queue_begin[q]];
-    if (top == queue_pieces[pos]) in_order = top;
-  }
-  if (heap_size[q] > 0) any_order = ready_heap[queue_begin[q]];
+  int32_t in_order = -1;
+  if (pos < queue_begin[q + 1] && unresolved[plan->piece_instr[queue_pieces[pos]]] == 0)
+    in_order = queue_pieces[pos];
+  const int32_t any_order = first_ready(q);
   if (in_order < 0) return any_order;
   if (any_order < 0) return in_order;
   const int64_t free = engine_free_ps[q];
@@ -147,9 +156,9 @@ int32_t RunState::pick_ready(int q) {
 }
 
 void RunState::pop_ready(int q, int32_t piece) {
-  if (ordered(piece)) {
-    int32_t* heap = ordered_heap.data() + queue_begin[q];
-    std::pop_heap(heap, heap + ordered_size[q]--, std::greater<int32_t>());
+  if (ordered(piece)) return;  // in neither
+  if (fifo_head[q] < fifo_tail[q] && ready_fifo[queue_begin[q] + fifo_head[q]] == piece) {
+    ++fifo_head[q];
     return;
   }
   int32_t* heap = ready_heap.data() + queue_begin[q];

@@ -11,14 +11,16 @@
 // APPROX: a dependency waits for the producer's whole latency (no partial forwarding), plus a
 // constant sync cost when producer and consumer are on different queues.
 // DMA queues: a DMA instruction is resolved when its last producer is done; its ready time is
-// then max(producer end + sync) and each of its pieces enters a heap of its queue. Pieces of
-// instructions in program order (TimingPlan::in_program_order) enter the ordered heap (min on
-// piece index) and may start only when they are the queue's first unissued in-order piece;
-// the others enter the ready heap (min on (ready_ps, piece index)) and may start whenever the
-// queue is free. pick_ready chooses, of the two candidates, the one that can start first
-// (ties: lower piece index = program order).
-// Heaps live in preallocated arrays (a queue's heap is its slice [queue_begin[q], ...)), so
-// the run loop allocates nothing.
+// then max(producer end + sync). Pieces of instructions in program order
+// (TimingPlan::in_program_order) may start only when they are the queue's first unissued
+// in-order piece (ordered_next) and resolved; the others join the queue's ready set when
+// resolved and may start whenever the queue is free, first the one of least (ready_ps, piece
+// index). pick_ready chooses, of the two candidates, the one that can start first (ties: lower
+// piece index = program order).
+// The ready set is a FIFO of pieces that arrived in rising (ready_ps, index) order, as those
+// resolved at the start and most released later do, and a heap of the rest: its least piece is
+// the least of the FIFO's head and the heap's top. Both live in preallocated arrays (a queue's
+// is its slice [queue_begin[q], ...)), so the run loop allocates nothing.
 #pragma once
 
 #include <cstdint>
@@ -69,15 +71,15 @@ struct RunState {
   std::vector<int32_t> queue_pieces;
   // DMA ready order. Reverse dependency edges to DMA consumers (CSR, built by reset so that
   // edited plans work), producers still pending and ready time per DMA instruction, and the
-  // per-queue ready heaps.
+  // per-queue ready sets (FIFO and heap, see above).
   std::vector<int32_t> consumer_begin;  // size n + 1
   std::vector<int32_t> dma_consumer;
   std::vector<int32_t> unresolved;      // per instruction: producers not done (DMA only)
   std::vector<int64_t> ready_ps;        // per instruction: when its dependencies are satisfied
+  std::vector<int32_t> ready_fifo;      // per piece slot, sliced by queue
+  std::vector<int32_t> fifo_head, fifo_tail;  // per queue: positions in its slice
   std::vector<int32_t> ready_heap;      // per piece slot, sliced by queue
   std::vector<int32_t> heap_size;       // per queue
-  std::vector<int32_t> ordered_heap;    // per piece slot, sliced by queue
-  std::vector<int32_t> ordered_size;    // per queue
   std::vector<int32_t> ordered_next;    // per queue: position of its first unissued in-order piece
   SharedResources shared;
   int64_t waits = 0;  // wait() calls of all queue processes (performance counter)
@@ -106,7 +108,8 @@ struct RunState {
 
   // DMA queue q: the resolved piece that may start first (see above), or -1 if none may.
   int32_t pick_ready(int q);
-  // Removes `piece`, the result of pick_ready(q), from its heap.
+  // Removes `piece`, the result of pick_ready(q), from its queue's ready set (an in-order piece
+  // is in none).
   void pop_ready(int q, int32_t piece);
   // Called once instruction i is done: counts it off its DMA consumers; each consumer whose
   // producers are now all done gets its pieces pushed to their ready heaps, and
@@ -128,9 +131,12 @@ struct RunState {
  private:
   // max(producer end + sync) over the dependencies of instruction i (all done).
   int64_t resolved_ready_ps(int32_t i) const;
-  // Pushes piece k of a resolved instruction (ready_ps set) to its queue's heap.
+  // Adds piece k of a resolved instruction (ready_ps set) to its queue's ready set, unless it
+  // is an in-order piece.
   void push_ready(int32_t k);
-  // Heap order: true if piece a comes after piece b.
+  // Queue q's least piece of its ready set, or -1 if it is empty.
+  int32_t first_ready(int q) const;
+  // Ready-set order: true if piece a comes after piece b.
   bool after(int32_t a, int32_t b) const {
     const int64_t ra = piece_ready_ps(a), rb = piece_ready_ps(b);
     return ra != rb ? ra > rb : a > b;
