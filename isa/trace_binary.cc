@@ -3,7 +3,6 @@
 // them, and every count read from the file is bounded by the bytes left before anything is
 // allocated for it. Shape contracts and bounds stay the validator's job (isa/validate.h).
 #include <set>
-#include <unordered_set>
 #include <unordered_map>
 
 #include "isa/checked.h"
@@ -183,7 +182,7 @@ class ProgramReader {
       throw d_.error("name", "'" + bounded(name) + "' contains one of '[', ']', ':', ',' or space");
     if (name == "inf" || name == "-inf" || name == "nan")
       throw d_.error("name", "'" + std::string(name) + "' is reserved for numbers");
-    if (!names_.insert(name).second)
+    if (!buffer_by_name_.emplace(name, buffer_by_name_.size()).second)
       throw d_.error("name", "'" + bounded(name) + "': duplicate buffer name");
     d_.set_buffer(kind, index, name);
     return std::string(name);
@@ -193,6 +192,7 @@ class ProgramReader {
     d_.set_where("tensors");
     const size_t n = d_.count("count", 4);
     prog_.tensors.reserve(n);
+    buffer_by_name_.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       HbmTensor t;
       t.name = buffer_name("tensor", i);
@@ -210,6 +210,7 @@ class ProgramReader {
     d_.set_where("tiles");
     const size_t n = d_.count("count", 6);
     prog_.tiles.reserve(n);
+    buffer_by_name_.reserve(buffer_by_name_.size() + n);
     for (size_t i = 0; i < n; ++i) {
       Tile t;
       t.name = buffer_name("tile", i);
@@ -244,10 +245,7 @@ class ProgramReader {
     for (size_t i = 0; i < prog_.tiles.size(); ++i)
       buffers_.push_back({BufferRef{prog_.tiles[i].memory, int32_t(i)},
                           prog_.tiles[i].free_shape.size() + 1, {}});
-    for (size_t i = 0; i < buffers_.size(); ++i) {
-      buffers_[i].whole = prog_.whole(buffers_[i].ref);
-      buffer_by_name_.emplace(prog_.name_of(buffers_[i].ref), i);
-    }
+    for (FileBuffer& b : buffers_) b.whole = prog_.whole(b.ref);
   }
 
   // Each entry names an opcode and the fields its instructions carry (the keys of a JSON
@@ -470,9 +468,10 @@ class ProgramReader {
   std::optional<NameCache<AluOp>> alus_;
   std::optional<NameCache<ActFunc>> acts_;
   std::vector<std::optional<Label>> labels_;  // by string id, once read as a label
-  std::unordered_set<std::string_view> names_;  // views into the string table
   std::vector<FileBuffer> buffers_;  // tensors, then tiles
-  std::unordered_map<std::string_view, size_t> buffer_by_name_;  // views into prog_'s names
+  // Buffer names (views into the string table) -> positions in buffers_, filled as the names
+  // are read (tensors first, so the numbering is that of buffers_).
+  std::unordered_map<std::string_view, size_t> buffer_by_name_;
   std::vector<FileOpcode> opcodes_;
 };
 

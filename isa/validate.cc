@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "isa/checked.h"
 #include "isa/trace_json.h"
@@ -254,41 +255,42 @@ void check_common(const InstrChecker& c) {
 namespace {
 
 void check_declarations(const Program& prog, const CoreLimits& limits) {
-  std::set<std::string, std::less<>> names;
-  auto check_name = [&](const std::string& kind, const std::string& name) {
-    if (name.empty()) throw Error(kind + " with an empty name");
+  std::unordered_set<std::string_view> names;  // views into prog's names
+  names.reserve(prog.tensors.size() + prog.tiles.size());
+  auto check_name = [&](const char* kind, const std::string& name) {
+    if (name.empty()) throw Error(std::string(kind) + " with an empty name");
     if (!names.insert(name).second)
-      throw Error(kind + " '" + bounded(name) + "': duplicate buffer name");
+      throw Error(std::string(kind) + " '" + bounded(name) + "': duplicate buffer name");
   };
   // Positive dims whose product (times `leading`, the partitions of a tile) stays within
-  // kMaxElements, so every size, offset and stride derived from the shape fits int64.
-  auto check_shape = [](const std::string& what, const std::vector<int64_t>& shape,
-                        int64_t leading) {
-    if (shape.empty()) throw Error(what + ": shape has no dims");
+  // kMaxElements, so every size, offset and stride derived from the shape fits int64. `what`
+  // names the buffer in a message (built only for one).
+  auto check_shape = [](const auto& what, const std::vector<int64_t>& shape, int64_t leading) {
+    if (shape.empty()) throw Error(what() + ": shape has no dims");
     int64_t elements = std::max<int64_t>(leading, 1);
     for (int64_t n : shape) {
       if (n <= 0)
-        throw Error(what + ": shape " + bounded(shape_to_text(shape)) + " has a non-positive dim");
+        throw Error(what() + ": shape " + bounded(shape_to_text(shape)) + " has a non-positive dim");
       if (__builtin_mul_overflow(elements, n, &elements) || elements > kMaxElements)
-        throw Error(what + ": shape " + bounded(shape_to_text(shape)) +
+        throw Error(what() + ": shape " + bounded(shape_to_text(shape)) +
                     " has more than 2^48 elements (limit " + std::to_string(kMaxElements) + ")");
     }
   };
   for (const HbmTensor& t : prog.tensors) {
-    const std::string what = "tensor '" + bounded(t.name) + "'";
+    const auto what = [&t] { return "tensor '" + bounded(t.name) + "'"; };
     check_name("tensor", t.name);
     check_shape(what, t.shape, 1);
     if (limits.hbm_bytes > 0 && t.bytes() > limits.hbm_bytes)
-      throw Error(what + ": " + std::to_string(t.bytes()) + " bytes, more than the " +
+      throw Error(what() + ": " + std::to_string(t.bytes()) + " bytes, more than the " +
                   std::to_string(limits.hbm_bytes) + " bytes of device HBM");
   }
   for (const Tile& t : prog.tiles) {
-    const std::string what = "tile '" + bounded(t.name) + "'";
+    const auto what = [&t] { return "tile '" + bounded(t.name) + "'"; };
     check_name("tile", t.name);
     check_shape(what, t.free_shape, 1);
-    if (t.memory == Memory::kHbm) throw Error(what + ": memory must be sbuf or psum");
+    if (t.memory == Memory::kHbm) throw Error(what() + ": memory must be sbuf or psum");
     if (t.partitions <= 0 || t.partitions > limits.partitions)
-      throw Error(what + ": " + std::to_string(t.partitions) + " partitions, limit " +
+      throw Error(what() + ": " + std::to_string(t.partitions) + " partitions, limit " +
                   std::to_string(limits.partitions));
   }
 }
