@@ -3,10 +3,10 @@
 // them, and every count read from the file is bounded by the bytes left before anything is
 // allocated for it. Shape contracts and bounds stay the validator's job (isa/validate.h).
 #include <set>
-#include <unordered_map>
 
 #include "isa/checked.h"
 #include "isa/error.h"
+#include "isa/name_index.h"
 #include "isa/trace_binary.h"
 #include "isa/trace_binary_decoder.h"
 #include "isa/trace_binary_internal.h"
@@ -182,7 +182,7 @@ class ProgramReader {
       throw d_.error("name", "'" + bounded(name) + "' contains one of '[', ']', ':', ',' or space");
     if (name == "inf" || name == "-inf" || name == "nan")
       throw d_.error("name", "'" + std::string(name) + "' is reserved for numbers");
-    if (!buffer_by_name_.emplace(name, buffer_by_name_.size()).second)
+    if (!buffer_by_name_.insert(name))
       throw d_.error("name", "'" + bounded(name) + "': duplicate buffer name");
     d_.set_buffer(kind, index, name);
     return std::string(name);
@@ -357,10 +357,9 @@ class ProgramReader {
       o->kind = Operand::Kind::kView;
     } else if (tag == kName) {  // a buffer name: the whole buffer
       const std::string_view name = str_view(role);
-      const auto it = buffer_by_name_.find(name);
-      if (it == buffer_by_name_.end())
-        throw d_.error(role, "unknown buffer '" + bounded(name, 80) + "'");
-      o->view = buffers_[it->second].whole;
+      const int64_t b = buffer_by_name_.find(name);
+      if (b < 0) throw d_.error(role, "unknown buffer '" + bounded(name, 80) + "'");
+      o->view = buffers_[size_t(b)].whole;
       o->kind = Operand::Kind::kView;
     } else if (imm_ok && tag == kNumber) {
       o->kind = Operand::Kind::kImm;
@@ -471,7 +470,7 @@ class ProgramReader {
   std::vector<FileBuffer> buffers_;  // tensors, then tiles
   // Buffer names (views into the string table) -> positions in buffers_, filled as the names
   // are read (tensors first, so the numbering is that of buffers_).
-  std::unordered_map<std::string_view, size_t> buffer_by_name_;
+  NameIndex buffer_by_name_;
   std::vector<FileOpcode> opcodes_;
 };
 

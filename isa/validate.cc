@@ -4,10 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string_view>
-#include <unordered_set>
 
 #include "isa/checked.h"
+#include "isa/name_index.h"
 #include "isa/trace_json.h"
 #include "isa/trace_json_internal.h"
 #include "isa/validate_internal.h"
@@ -255,11 +254,11 @@ void check_common(const InstrChecker& c) {
 namespace {
 
 void check_declarations(const Program& prog, const CoreLimits& limits) {
-  std::unordered_set<std::string_view> names;  // views into prog's names
+  NameIndex names;  // views into prog's names
   names.reserve(prog.tensors.size() + prog.tiles.size());
   auto check_name = [&](const char* kind, const std::string& name) {
     if (name.empty()) throw Error(std::string(kind) + " with an empty name");
-    if (!names.insert(name).second)
+    if (!names.insert(name))
       throw Error(std::string(kind) + " '" + bounded(name) + "': duplicate buffer name");
   };
   // Positive dims whose product (times `leading`, the partitions of a tile) stays within
