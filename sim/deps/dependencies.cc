@@ -13,17 +13,20 @@ constexpr int64_t kMinBucketBytes = 64;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Bucket size of a space of `extent` bytes with `count` accesses of `total_len` bytes in all.
-// About one bucket per access (at least kMinBuckets, at most kMaxBuckets), so bucket lists stay
-// short on long streaming kernels and bucket memory is linear in the accesses; never smaller
-// than the mean access length, so an access touches about two buckets on average and the
-// bucket visits stay linear too.
-int64_t bucket_bytes_for(int64_t extent, int64_t count, int64_t total_len, int64_t fixed) {
-  if (fixed > 0) return std::max(kMinBucketBytes, ceil_div(extent, fixed));
-  const int64_t target = std::clamp(count, kMinBuckets, kMaxBuckets);
-  const int64_t mean_len = count > 0 ? ceil_div(total_len, count) : 0;
-  return std::max({kMinBucketBytes, ceil_div(extent, target), mean_len});
-}
+// What the accesses to one space span: rows (partitions on chip, dim-0 indices in HBM) and
+// bytes within a row.
+struct SpaceExtent {
+  int64_t rows = 0, bytes = 0;          // past the last row / byte accessed
+  int64_t count = 0;                    // accesses
+  int64_t sum_rows = 0, sum_bytes = 0;  // of their row and byte spans
+  void add(const isa::Footprint& f) {
+    rows = std::max(rows, f.p_hi);
+    bytes = std::max(bytes, f.hi);
+    ++count;
+    sum_rows += f.p_hi - f.p_lo;
+    sum_bytes += f.hi - f.lo;
+  }
+};
 
 struct Access {
   isa::Footprint box;
@@ -52,14 +55,45 @@ int space_of(const isa::Footprint& f) {
   return 0;
 }
 
+// A space cut into a grid of buckets: bands of band_rows rows by columns of bucket_bytes bytes,
+// band-major. Two boxes that overlap share a bucket (their intersection lies in one).
 struct Space {
-  int64_t bucket_bytes = kMinBucketBytes;
+  int64_t band_rows = 1, bucket_bytes = kMinBucketBytes;
+  int64_t bands = 0, columns = 0;
   std::vector<std::vector<int32_t>> buckets;  // access ids
-  int64_t first(int64_t lo) const {
-    return std::min<int64_t>(int64_t(buckets.size()) - 1, lo / bucket_bytes);
+
+  // Cells about the size of a mean access (so an access touches about four buckets and bucket
+  // visits stay linear), grown until there are at most about one per access (at least
+  // kMinBuckets, at most kMaxBuckets), so bucket lists stay short on long streaming kernels and
+  // bucket memory is linear in the accesses; `fixed` > 0: at most that many buckets, from
+  // cells of one row by kMinBucketBytes.
+  void size_for(const SpaceExtent& e, int64_t fixed) {
+    if (e.count == 0) return;
+    const int64_t target = fixed > 0 ? fixed : std::clamp(e.count, kMinBuckets, kMaxBuckets);
+    band_rows = fixed > 0 ? 1 : std::max<int64_t>(1, e.sum_rows / e.count);
+    bucket_bytes = fixed > 0 ? kMinBucketBytes
+                             : std::max(kMinBucketBytes, ceil_div(e.sum_bytes, e.count));
+    for (;;) {
+      bands = ceil_div(e.rows, band_rows);
+      columns = ceil_div(e.bytes, bucket_bytes);
+      if (bands * columns <= target) break;
+      if (bands >= columns)
+        band_rows *= 2;
+      else
+        bucket_bytes *= 2;
+    }
+    buckets.resize(size_t(bands * columns));
   }
-  int64_t last(int64_t hi) const {
-    return std::min<int64_t>(int64_t(buckets.size()) - 1, (hi - 1) / bucket_bytes);
+  // Calls visit(bucket) for every bucket the box touches; returns how many.
+  template <class Visit>
+  int32_t for_each_bucket(const isa::Footprint& f, Visit&& visit) {
+    const int64_t b0 = std::min(bands - 1, f.p_lo / band_rows);
+    const int64_t b1 = std::min(bands - 1, (f.p_hi - 1) / band_rows);
+    const int64_t c0 = std::min(columns - 1, f.lo / bucket_bytes);
+    const int64_t c1 = std::min(columns - 1, (f.hi - 1) / bucket_bytes);
+    for (int64_t band = b0; band <= b1; ++band)
+      for (int64_t c = c0; c <= c1; ++c) visit(buckets[size_t(band * columns + c)]);
+    return static_cast<int32_t>((b1 - b0 + 1) * (c1 - c0 + 1));
   }
 };
 
@@ -68,7 +102,7 @@ struct Space {
 Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<int32_t>& order_key,
                                   int num_keys, int64_t fixed_buckets) {
   const int32_t n = static_cast<int32_t>(prog.instructions.size());
-  // Footprints of every operand, flat, and the extent of every space.
+  // Footprints of every operand, flat, and what the accesses to every space span.
   std::vector<int32_t> fp_begin(n + 1, 0);
   std::vector<isa::Footprint> fps;
   std::vector<uint8_t> fp_write;
@@ -76,8 +110,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
   for (const isa::Instruction& ins : prog.instructions) operand_count += ins.operands.size();
   fps.reserve(operand_count);
   fp_write.reserve(operand_count);
-  std::vector<int64_t> extent(2 + prog.tensors.size(), 0);
-  std::vector<int64_t> count(extent.size(), 0), total_len(extent.size(), 0);  // accesses, bytes
+  std::vector<SpaceExtent> extent(2 + prog.tensors.size());
   for (int32_t i = 0; i < n; ++i) {
     const isa::Instruction& ins = prog.instructions[i];
     const isa::InstrInfo& in = isa::info(ins.op);
@@ -87,19 +120,12 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
       if (f.hi <= f.lo || f.p_hi <= f.p_lo) continue;
       fps.push_back(f);
       fp_write.push_back(in.operands[k].kind == isa::OperandKind::kOut);
-      const int space = space_of(f);
-      extent[space] = std::max(extent[space], f.flat_hi());
-      ++count[space];
-      total_len[space] += f.flat_hi() - f.flat_lo();
+      extent[space_of(f)].add(f);
     }
     fp_begin[i + 1] = static_cast<int32_t>(fps.size());
   }
   std::vector<Space> spaces(extent.size());
-  for (size_t s = 0; s < spaces.size(); ++s) {
-    spaces[s].bucket_bytes = bucket_bytes_for(extent[s], count[s], total_len[s], fixed_buckets);
-    const int64_t buckets = extent[s] == 0 ? 0 : (extent[s] - 1) / spaces[s].bucket_bytes + 1;
-    spaces[s].buckets.resize(buckets);
-  }
+  for (size_t s = 0; s < spaces.size(); ++s) spaces[s].size_for(extent[s], fixed_buckets);
 
   Dependencies deps;
   deps.begin.assign(n + 1, 0);
@@ -116,9 +142,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
     for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
       const isa::Footprint& box = fps[f];
       const bool write = fp_write[f];
-      Space& sp = spaces[space_of(box)];
-      for (int64_t b = sp.first(box.flat_lo()); b <= sp.last(box.flat_hi()); ++b) {
-        std::vector<int32_t>& ids = sp.buckets[b];
+      spaces[space_of(box)].for_each_bucket(box, [&](std::vector<int32_t>& ids) {
         size_t keep = 0;
         for (size_t k = 0; k < ids.size(); ++k) {
           Access& a = accesses[ids[k]];
@@ -149,7 +173,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
           ids[keep++] = ids[k];
         }
         ids.resize(keep);
-      }
+      });
     }
     std::sort(touched.begin(), touched.end(),
               [&](int32_t a, int32_t b) { return latest[a] < latest[b]; });
@@ -162,10 +186,7 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
     touched.clear();
     deps.begin[i + 1] = static_cast<int32_t>(deps.producers.size());
     for (int32_t f = fp_begin[i]; f < fp_begin[i + 1]; ++f) {
-      Space& sp = spaces[space_of(fps[f])];
-      const int64_t first = sp.first(fps[f].flat_lo()), last = sp.last(fps[f].flat_hi());
-      const Access a{fps[f], i, my_queue, static_cast<int32_t>(last - first + 1),
-                     fp_write[f] != 0, false, my_dma};
+      const Access a{fps[f], i, my_queue, 0, fp_write[f] != 0, false, my_dma};
       int32_t id;
       if (free_ids.empty()) {
         id = static_cast<int32_t>(accesses.size());
@@ -175,7 +196,8 @@ Dependencies analyze_dependencies(const isa::Program& prog, const std::vector<in
         free_ids.pop_back();
         accesses[id] = a;
       }
-      for (int64_t b = first; b <= last; ++b) sp.buckets[b].push_back(id);
+      accesses[id].refs = spaces[space_of(fps[f])].for_each_bucket(
+          fps[f], [id](std::vector<int32_t>& ids) { ids.push_back(id); });
     }
   }
   return deps;

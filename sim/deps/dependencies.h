@@ -11,8 +11,10 @@
 // transfer is its own key, since DMA queues serve transfers in ready order), so waiting for the
 // latest overlapping producer of a key implies waiting for the earlier ones.
 //
-// Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into address buckets (bytes in
-// the partition on chip, flat bytes of the tensor in HBM), about one per access to the space (64 to 65,536, never narrower than the mean access); an access only
+// Cost: each memory space (SBUF, PSUM, each HBM tensor) is cut into a grid of buckets over its
+// boxes' two coordinates (partitions x bytes in the partition on chip, dim-0 indices x bytes in
+// the row in HBM, so the column tiles of a tensor fall in buckets of their own), about one per
+// access to the space (64 to 65,536), cells never smaller than the mean access; an access only
 // scans the live records of the buckets it touches. A write retires every
 // record it covers (later accesses that overlap them also overlap the write), and a read
 // retires covered reads of its own key; a DMA read also retires covered reads of other DMAs

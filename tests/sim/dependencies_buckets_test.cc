@@ -2,6 +2,7 @@
 // bucket sizes (scaled to the accesses) against one bucket per space and the former fixed 64.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "sim/bench/bench.h"
@@ -75,6 +76,34 @@ TEST(DependencyBuckets, RandomSlicesGiveTheSameEdges) {
         const isa::View dst = slice(slice(b.whole(tiles[rng() % 4]), 0, 0, 64), 1, 0, 64);
         b.dma(dst, b.whole(g));
         break;
+      }
+    }
+  }
+  expect_same_edges_for_all_bucketings(b.raw());
+}
+
+// Loads like a tiled matmul's: [128 x 128] tiles of a tensor by row band and column (columns
+// 80 apart, so tiles overlap and straddle bucket edges), read again for each output block into
+// tiles that are rewritten, and some written back shifted by half a tile (the automatic grid
+// has many bands and columns here).
+TEST(DependencyBuckets, ColumnTiledLoadsGiveTheSameEdges) {
+  testing::ProgramBuilder b("tiled");
+  const auto h = b.tensor("h", {1024, 1024}, DType::kBf16);
+  const auto out = b.tensor("out", {1024, 128}, DType::kBf16, isa::TensorRole::kOutput);
+  std::vector<isa::BufferRef> tiles;
+  for (int t = 0; t < 3; ++t)
+    tiles.push_back(b.tile("t" + std::to_string(t), Memory::kSbuf, 128, {128}, DType::kBf16));
+  int next = 0;
+  for (int block = 0; block < 3; ++block) {
+    for (int64_t r = 0; r < 1024; r += 128) {
+      for (int64_t c = 0; c + 128 <= 1024; c += 80) {
+        const isa::View tile = b.whole(tiles[next++ % 3]);
+        b.dma(tile, slice(slice(b.whole(h), 0, r, r + 128), 1, c, c + 128));
+        if (c == 0) b.dma(slice(b.whole(out), 0, r, r + 128), tile);
+        if (next % 5 == 0 && c + 168 <= 1024) {  // written back shifted: later loads read it
+          const int64_t wr = std::min<int64_t>(r + 64, 1024 - 128);
+          b.dma(slice(slice(b.whole(h), 0, wr, wr + 128), 1, c + 40, c + 168), tile);
+        }
       }
     }
   }
