@@ -42,72 +42,37 @@ int64_t anti_wait_ps(const RunState& st, int32_t k, int64_t binding) {
   return std::clamp<int64_t>(binding - idle_from, 0, st.idle_ps[k]);
 }
 
-// The DMA pieces of instructions [begin, end_instr): their times are moved out of st (kMove)
-// or copied (kCopy) and compacted in place to the DMA pieces, which keep program order.
-DmaPieces collect_dma_pieces(const TimingPlan& plan, RunState* st, int32_t begin,
-                             int32_t end_instr, int queue_base, PieceTimes times) {
-  const int32_t first = plan.piece_begin[begin], last = plan.piece_begin[end_instr];
-  std::vector<int64_t> start, end, busy_end, idle;
-  int32_t offset = 0;  // position in the time columns of piece `first`, minus first
-  if (times == PieceTimes::kMove) {
-    start = std::move(st->start_ps);
-    end = std::move(st->end_ps);
-    busy_end = std::move(st->busy_end_ps);
-    idle = std::move(st->idle_ps);
-  } else {
-    const auto copy = [&](const std::vector<int64_t>& v) {
-      return std::vector<int64_t>(v.begin() + first, v.begin() + last);
-    };
-    start = copy(st->start_ps);
-    end = copy(st->end_ps);
-    busy_end = copy(st->busy_end_ps);
-    idle = copy(st->idle_ps);
-    offset = first;
-  }
-  // dma_before[i - begin]: the DMA pieces of instructions [begin, i), i.e. the position the
-  // first piece of DMA instruction i gets.
-  std::vector<int32_t> dma_before(static_cast<size_t>(end_instr - begin) + 1, 0);
-  for (int32_t i = begin; i < end_instr; ++i) {
-    const bool dma = plan.engine[i] == isa::Engine::kDma;
-    dma_before[i - begin + 1] = dma_before[i - begin] + (dma ? plan.pieces_of(i) : 0);
-  }
-  const size_t count = static_cast<size_t>(dma_before.back());
-  std::vector<int32_t> index;
-  std::vector<int16_t> queue;
-  std::vector<int64_t> bytes;
-  index.reserve(count);
-  queue.reserve(count);
-  bytes.reserve(count);
+// The DMA pieces of instructions [begin, end_instr), in program order, with their start order
+// from the DMA process's issue order.
+DmaPieces collect_dma_pieces(const TimingPlan& plan, const RunState& st, int32_t begin,
+                             int32_t end_instr, int queue_base) {
+  DmaPieces pieces;
   const int dma_base = queue_base + kNumComputeQueues;
-  size_t w = 0;  // next DMA piece; w <= k - offset, so compacting in place reads before it writes
-  for (int32_t k = first; k < last; ++k) {
-    const int32_t i = plan.piece_instr[k];
-    if (plan.engine[i] != isa::Engine::kDma) continue;
-    const size_t from = static_cast<size_t>(k - offset);
-    start[w] = start[from];
-    end[w] = end[from];
-    busy_end[w] = busy_end[from];
-    idle[w] = idle[from];
-    index.push_back(i - begin);
-    queue.push_back(static_cast<int16_t>(plan.piece_queue[k] - dma_base));
-    bytes.push_back(plan.cost_of(k).bytes);
-    ++w;
+  // Per instruction: its first run (DMA instructions with pieces), for mapping issue order.
+  std::vector<int32_t> first_run(static_cast<size_t>(end_instr - begin), -1);
+  for (int32_t i = begin; i < end_instr; ++i) {
+    if (plan.engine[i] != isa::Engine::kDma || plan.pieces_of(i) == 0) continue;
+    first_run[i - begin] = static_cast<int32_t>(pieces.runs());
+    for (int32_t k = plan.piece_begin[i]; k < plan.piece_begin[i + 1]; ++k) {
+      pieces.append_ps(i - begin, static_cast<int16_t>(plan.piece_queue[k] - dma_base),
+                       st.start_ps[k], st.end_ps[k], st.busy_end_ps[k], st.idle_ps[k],
+                       plan.cost_of(k).bytes);
+    }
   }
-  for (std::vector<int64_t>* v : {&start, &end, &busy_end, &idle}) v->resize(w);
   // The issue order (start order, but for pieces that started at one time in separate passes of
-  // the DMA process) mapped to positions in place; DmaPieces puts ties in program order.
-  std::vector<int32_t> start_order = times == PieceTimes::kMove
-                                         ? std::move(st->dma_issue_order)
-                                         : st->dma_issue_order;
-  size_t n = 0;
-  for (const int32_t k : start_order) {
-    if (k < first || k >= last) continue;  // the other core's (pair runs)
+  // the DMA process), as runs: piece k of instruction i lies in one of i's runs.
+  std::vector<int32_t> runs;
+  runs.reserve(pieces.runs());
+  for (const int32_t k : st.dma_issue_order) {
     const int32_t i = plan.piece_instr[k];
-    start_order[n++] = dma_before[i - begin] + (k - plan.piece_begin[i]);
+    if (i < begin || i >= end_instr) continue;  // the other core's (pair runs)
+    size_t r = size_t(first_run[i - begin]);
+    const size_t position = pieces.run_begin(r) + size_t(k - plan.piece_begin[i]);
+    while (position >= pieces.run_begin(r) + pieces.run_size(r)) ++r;
+    if (runs.empty() || runs.back() != int32_t(r)) runs.push_back(int32_t(r));
   }
-  start_order.resize(n);
-  return DmaPieces(std::move(index), std::move(queue), std::move(start), std::move(end),
-                   std::move(busy_end), std::move(idle), std::move(bytes), std::move(start_order));
+  if (!pieces.empty()) pieces.set_run_order(std::move(runs));
+  return pieces;
 }
 
 // Whether the edge producer -> consumer of instructions [begin, end_instr) joins two queues.
@@ -129,9 +94,8 @@ size_t cross_engine_edge_count(const TimingPlan& plan, int32_t begin, int32_t en
 
 }  // namespace
 
-RunResult collect_core(const TimingPlan& plan, RunState* state, int32_t begin,
-                       int32_t end_instr, int queue_base, PieceTimes times) {
-  const RunState& st = *state;
+RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin,
+                       int32_t end_instr, int queue_base) {
   RunResult r;
   const int32_t n = end_instr - begin;
   r.records.resize(n);
@@ -169,7 +133,7 @@ RunResult collect_core(const TimingPlan& plan, RunState* state, int32_t begin,
     }
   }
   r.total_ns = ns(last_ps);
-  r.dma_pieces = collect_dma_pieces(plan, state, begin, end_instr, queue_base, times);
+  r.dma_pieces = collect_dma_pieces(plan, st, begin, end_instr, queue_base);
   return r;
 }
 
@@ -178,7 +142,7 @@ RunResult run_plan(const TimingPlan& plan, const isa::Program& prog, isa::Machin
   st.reset(plan, &prog, values);
   NeuronCoreModel::instance().run(st);
   st.release_scheduling();  // collect_core() needs the times only: lower the peak
-  RunResult r = collect_core(plan, &st, 0, plan.size(), 0, PieceTimes::kMove);
+  RunResult r = collect_core(plan, st, 0, plan.size(), 0);
   r.systemc_waits = st.waits;
   return r;
 }

@@ -32,12 +32,9 @@ RunResult simulate(const isa::Program& prog, const HwConfig& cfg, Mode mode,
 RunResult run_plan(const TimingPlan& plan, const isa::Program& prog, isa::MachineState* values);
 
 struct RunState;
-// Whether collect_core moves the per-piece times out of the run state (which must then not be
-// collected from again) or copies the ones it needs.
-enum class PieceTimes { kMove, kCopy };
 // The records of instructions [begin, end) of a finished run, indexed from `begin`, with queue
 // numbers relative to `queue_base` (one core of a pair plan, sim/pair/; the whole plan: 0, n, 0).
-RunResult collect_core(const TimingPlan& plan, RunState* st, int32_t begin, int32_t end,
-                       int queue_base, PieceTimes times);
+RunResult collect_core(const TimingPlan& plan, const RunState& st, int32_t begin, int32_t end,
+                       int queue_base);
 
 }  // namespace trnsim::sim

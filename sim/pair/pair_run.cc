@@ -36,10 +36,8 @@ std::array<RunResult, 2> run_pair(const isa::Program& core0, const isa::Program&
                                      i < b ? i : i - b});
       }
   }
-  // Core 0 first: moving the times out for core 1 compacts them over core 0's.
-  RunResult first = collect_core(pp.plan, &st, 0, pp.core1_begin, 0, PieceTimes::kCopy);
-  RunResult second = collect_core(pp.plan, &st, pp.core1_begin, pp.plan.size(), kQueuesPerCore,
-                                  PieceTimes::kMove);
+  RunResult first = collect_core(pp.plan, st, 0, pp.core1_begin, 0);
+  RunResult second = collect_core(pp.plan, st, pp.core1_begin, pp.plan.size(), kQueuesPerCore);
   first.systemc_waits = second.systemc_waits = st.waits;  // one run served both cores
   return {std::move(first), std::move(second)};
 }

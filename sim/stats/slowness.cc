@@ -90,14 +90,17 @@ class PathBuilder {
     // negative in hand-made results, so queue q is at q + kOffset.
     constexpr int kOffset = 1 << 15;
     std::vector<int32_t> last(1 << 16, -1);
-    if (!pieces.empty()) {
-      pieces.for_each_by_start([&](size_t k) {
-        int32_t& prev = last[pieces.queue(k) + kOffset];
-        if (prev >= 0 && pieces.index(prev) != pieces.index(k)) {
-          const DmaPieceRecord p = pieces[prev];
-          consider(pieces.index(k), p.index, p.start_ns + p.busy_ns);
+    if (!pieces.empty()) {  // by run: `last` holds runs, whose pieces share their times
+      pieces.for_each_run_by_start([&](size_t r) {
+        const int32_t index = pieces.run_index(r);
+        for (size_t j = 0; j < pieces.run_size(r); ++j) {
+          int32_t& prev = last[pieces.run_queue(r) + int(j) + kOffset];
+          if (prev >= 0 && pieces.run_index(size_t(prev)) != index) {
+            const DmaPieceRecord p = pieces.piece_of_run(size_t(prev), 0);
+            consider(index, p.index, p.start_ns + p.busy_ns);
+          }
+          prev = static_cast<int32_t>(r);
         }
-        prev = static_cast<int32_t>(k);
       });
       return;
     }

@@ -68,8 +68,8 @@ double dma_active_ns(const RunResult& result) {
   UnionLength u;
   const DmaPieces& pieces = result.dma_pieces;
   if (!pieces.empty()) {
-    pieces.for_each_by_start([&](size_t k) {
-      const DmaPieceRecord p = pieces[k];
+    pieces.for_each_run_by_start([&](size_t r) {  // a run's pieces share one occupancy
+      const DmaPieceRecord p = pieces.piece_of_run(r, 0);
       u.add(p.start_ns, p.busy_ns);
     });
     return u.total();
@@ -123,13 +123,17 @@ Stats compute_stats(const isa::Program& prog, const RunResult& result, const HwC
     qs.bytes += bytes;
     qs.dep_wait_ns += dep_wait_ns;
   };
-  for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
-    const DmaPieceRecord& piece = result.dma_pieces[i];
-    if (piece.queue < 0 || piece.queue >= queues || piece.index < 0 ||
-        size_t(piece.index) >= prog.instructions.size() || !(piece.busy_ns >= 0))
-      throw Error("DMA piece record " + std::to_string(i) + " (instruction " +
-                  std::to_string(piece.index) + "): queue, index or busy time out of range");
-    add_piece(piece.queue, piece.busy_ns, piece.dep_wait_ns, piece.bytes);
+  const DmaPieces& pieces = result.dma_pieces;
+  for (size_t r = 0; r < pieces.runs(); ++r) {
+    for (size_t j = 0; j < pieces.run_size(r); ++j) {
+      const DmaPieceRecord piece = pieces.piece_of_run(r, j);
+      if (piece.queue < 0 || piece.queue >= queues || piece.index < 0 ||
+          size_t(piece.index) >= prog.instructions.size() || !(piece.busy_ns >= 0))
+        throw Error("DMA piece record " + std::to_string(pieces.run_begin(r) + j) +
+                    " (instruction " + std::to_string(piece.index) +
+                    "): queue, index or busy time out of range");
+      add_piece(piece.queue, piece.busy_ns, piece.dep_wait_ns, piece.bytes);
+    }
   }
   for (size_t i = 0; i < result.records.size(); ++i) {
     const InstrRecord& r = result.records[i];

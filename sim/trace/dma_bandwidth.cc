@@ -30,15 +30,16 @@ struct SpansByQueue {
   std::vector<Span> spans;
 };
 
-// Pieces [k, end) with end the return value: the pieces from k on of one transfer that start
-// and end with piece k (a spread transfer's pieces usually do). They move data over one span,
-// so they become one span, on piece k's queue, at their summed rate: the merge below then takes
-// one step per transfer instead of one per piece.
-size_t same_span_end(const DmaPieces& pieces, size_t k) {
-  size_t end = k + 1;
-  while (end < pieces.size() && pieces.index(end) == pieces.index(k) &&
-         pieces.start_ps(end) == pieces.start_ps(k) &&
-         pieces.busy_end_ps(end) == pieces.busy_end_ps(k)) {
+// Runs [r, end) with end the return value: the runs from r on of one transfer that start and
+// end with run r (a spread transfer's pieces usually form one run; pieces that differ only in
+// their bytes or end time of visibility form several). They move data over one span, so they
+// become one span, on run r's first queue, at their summed rate: the merge below then takes one
+// step per transfer instead of one per piece.
+size_t same_span_end(const DmaPieces& pieces, size_t r) {
+  size_t end = r + 1;
+  while (end < pieces.runs() && pieces.run_index(end) == pieces.run_index(r) &&
+         pieces.run_start_ps(end) == pieces.run_start_ps(r) &&
+         pieces.run_busy_end_ps(end) == pieces.run_busy_end_ps(r)) {
     ++end;
   }
   return end;
@@ -46,13 +47,13 @@ size_t same_span_end(const DmaPieces& pieces, size_t k) {
 
 // Two sequential passes over the result's columns: queue slots are counted from the queue
 // column alone (so a queue's slice may have unused slots at its end), then the spans filled.
-// With pieces, each pass steps over groups of pieces sharing a span (same_span_end).
+// With pieces, each pass steps over groups of runs sharing a span (same_span_end).
 SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
   const DmaPieces& pieces = result.dma_pieces;
   const bool by_piece = !pieces.empty();
-  const size_t n = by_piece ? pieces.size() : result.records.size();
+  const size_t n = by_piece ? pieces.runs() : result.records.size();
   const auto queue_of = [&](size_t k) {
-    return size_t(std::max(0, by_piece ? int(pieces.queue(k)) : int(result.records[k].queue)));
+    return size_t(std::max(0, by_piece ? int(pieces.run_queue(k)) : int(result.records[k].queue)));
   };
   const auto next = [&](size_t k) { return by_piece ? same_span_end(pieces, k) : k + 1; };
   SpansByQueue out;
@@ -76,10 +77,12 @@ SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
     end = next(k);
     bool moves = false;
     if (by_piece) {  // the times as DmaPieces::operator[] gives them
-      const double start_ns = double(pieces.start_ps(k)) / 1000.0;
-      const double busy_ns = double(pieces.busy_end_ps(k) - pieces.start_ps(k)) / 1000.0;
+      const double start_ns = double(pieces.run_start_ps(k)) / 1000.0;
+      const double busy_ns = double(pieces.run_busy_end_ps(k) - pieces.run_start_ps(k)) / 1000.0;
       double bytes = 0;  // pieces moving no bytes add nothing
-      for (size_t j = k; j < end; ++j) bytes += double(std::max<int64_t>(0, pieces.bytes(j)));
+      for (size_t r = k; r < end; ++r)
+        for (size_t j = 0; j < pieces.run_size(r); ++j)
+          bytes += double(std::max<int64_t>(0, pieces.run_bytes(r)));
       moves = span_of(start_ns, busy_ns, bytes, fixed_ns, &s);
     } else {
       const InstrRecord& r = result.records[k];

@@ -285,16 +285,20 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   // of a DMA then bind to its first piece.
   const bool by_piece = options.dma_pieces && !result.dma_pieces.empty();
   std::vector<int64_t> first_piece(by_piece ? prog.instructions.size() : 0, -1);  // piece number
-  for (size_t i = 0; i < result.dma_pieces.size(); ++i) {
-    const int32_t index = result.dma_pieces.index(i);
-    const int queue = result.dma_pieces.queue(i);
-    if (index < 0 || size_t(index) >= prog.instructions.size() || queue < 0)
-      throw Error("timeline: DMA piece record " + std::to_string(i) + " names instruction " +
-                  std::to_string(index) + " or queue " + std::to_string(queue) +
-                  ", out of range");
-    if (!by_piece) continue;
-    if (first_piece[index] < 0) first_piece[index] = int64_t(i);
-    dma_queues.insert(queue);
+  const DmaPieces& dma_pieces = result.dma_pieces;
+  for (size_t run = 0; run < dma_pieces.runs(); ++run) {
+    const int32_t index = dma_pieces.run_index(run);
+    for (size_t j = 0; j < dma_pieces.run_size(run); ++j) {
+      const size_t i = dma_pieces.run_begin(run) + j;
+      const int queue = dma_pieces.run_queue(run) + int(j);
+      if (index < 0 || size_t(index) >= prog.instructions.size() || queue < 0)
+        throw Error("timeline: DMA piece record " + std::to_string(i) + " names instruction " +
+                    std::to_string(index) + " or queue " + std::to_string(queue) +
+                    ", out of range");
+      if (!by_piece) continue;
+      if (first_piece[index] < 0) first_piece[index] = int64_t(i);
+      dma_queues.insert(queue);
+    }
   }
   for (size_t i = 0; i < result.records.size(); ++i) {
     const InstrRecord& r = result.records[i];
@@ -331,35 +335,34 @@ void write_timeline_to(BlockWriter& out, const isa::Program& prog, const RunResu
   // Per instruction: the drawn start of its slice if clipped, else kNotClipped.
   constexpr int64_t kNotClipped = INT64_MIN;
   std::vector<int64_t> clipped_start_ps(prog.instructions.size(), kNotClipped);
-  size_t next_piece = 0;  // pieces are in program order, like the records
+  size_t next_run = 0;  // pieces are in program order, like the records
   for (const InstrRecord& r : result.records) {
     const isa::Instruction& ins = prog.instructions[r.index];
     const bool dma = r.engine == isa::Engine::kDma;
     int64_t pieces = 0;
     if (dma) {
-      while (next_piece < result.dma_pieces.size() &&
-             result.dma_pieces.index(next_piece) < r.index) {
-        ++next_piece;
-      }
-      for (; next_piece < result.dma_pieces.size() &&
-             result.dma_pieces.index(next_piece) == r.index;
-           ++next_piece, ++pieces) {
+      while (next_run < dma_pieces.runs() && dma_pieces.run_index(next_run) < r.index) ++next_run;
+      for (; next_run < dma_pieces.runs() && dma_pieces.run_index(next_run) == r.index;
+           ++next_run) {
+        pieces += int64_t(dma_pieces.run_size(next_run));
         if (!by_piece) continue;
-        const DmaPieceRecord& piece = result.dma_pieces[next_piece];
-        const int64_t piece_ts_ps = to_ps(piece.start_ns);
-        const int64_t piece_dur_ps = to_ps(piece.start_ns + piece.busy_ns) - piece_ts_ps;
-        os << "{\"name\":";
-        write_slice_name(os, ins);
-        os << ",\"cat\":\"dma\",\"ph\":\"X\",\"pid\":"
-           << kTimelinePid << ",\"tid\":" << timeline_tid(isa::Engine::kDma, piece.queue)
-           << ",\"ts\":" << ps_as_us(piece_ts_ps) << ",\"dur\":" << ps_as_us(piece_dur_ps)
-           << ",\"args\":{\"index\":" << r.index;
-        operand_args.write(os, ins);
-        os << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
-           << ",\"end_ns\":" << number(piece.end_ns) << ",\"bytes\":" << piece.bytes
-           << ",\"transfer_bytes\":" << r.bytes << "}},\n";
-        fixed_slices.write(os, timeline_tid(isa::Engine::kDma, piece.queue), piece_ts_ps,
-                           piece_ts_ps + piece_dur_ps, r.index);
+        for (size_t j = 0; j < dma_pieces.run_size(next_run); ++j) {
+          const DmaPieceRecord piece = dma_pieces.piece_of_run(next_run, j);
+          const int64_t piece_ts_ps = to_ps(piece.start_ns);
+          const int64_t piece_dur_ps = to_ps(piece.start_ns + piece.busy_ns) - piece_ts_ps;
+          os << "{\"name\":";
+          write_slice_name(os, ins);
+          os << ",\"cat\":\"dma\",\"ph\":\"X\",\"pid\":"
+             << kTimelinePid << ",\"tid\":" << timeline_tid(isa::Engine::kDma, piece.queue)
+             << ",\"ts\":" << ps_as_us(piece_ts_ps) << ",\"dur\":" << ps_as_us(piece_dur_ps)
+             << ",\"args\":{\"index\":" << r.index;
+          operand_args.write(os, ins);
+          os << ",\"dep_wait_ns\":" << number(piece.dep_wait_ns)
+             << ",\"end_ns\":" << number(piece.end_ns) << ",\"bytes\":" << piece.bytes
+             << ",\"transfer_bytes\":" << r.bytes << "}},\n";
+          fixed_slices.write(os, timeline_tid(isa::Engine::kDma, piece.queue), piece_ts_ps,
+                             piece_ts_ps + piece_dur_ps, r.index);
+        }
       }
       if (by_piece) continue;
     }
