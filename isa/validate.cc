@@ -269,7 +269,8 @@ void check_declarations(const Program& prog, const CoreLimits& limits) {
     int64_t elements = std::max<int64_t>(leading, 1);
     for (int64_t n : shape) {
       if (n <= 0)
-        throw Error(what() + ": shape " + bounded(shape_to_text(shape)) + " has a non-positive dim");
+        throw Error(what() + ": shape " + bounded(shape_to_text(shape)) +
+                    " has a non-positive dim");
       if (__builtin_mul_overflow(elements, n, &elements) || elements > kMaxElements)
         throw Error(what() + ": shape " + bounded(shape_to_text(shape)) +
                     " has more than 2^48 elements (limit " + std::to_string(kMaxElements) + ")");

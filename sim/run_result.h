@@ -44,8 +44,9 @@ struct DmaPieceRecord {
 };
 
 // The DMA pieces of a run, with times in ps (the simulation's resolution); they are most of a
-// run's results (16 per transfer by default). Reading piece k gives a DmaPieceRecord by value, with
-// times converted to ns as ps / 1000; a record pushed in has its times rounded to the nearest ps.
+// run's results (16 per transfer by default). Reading piece k gives a DmaPieceRecord by value,
+// with times converted to ns as ps / 1000; a record pushed in has its times rounded to the
+// nearest ps.
 // Runs: consecutive pieces of one instruction on consecutive queues (q, q + 1, ...) with the
 // same times and bytes, as a spread transfer's pieces usually are, are held once, as a run.
 // Passes over many pieces should walk the runs; piece k is found by a binary search.

@@ -53,7 +53,8 @@ SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
   const bool by_piece = !pieces.empty();
   const size_t n = by_piece ? pieces.runs() : result.records.size();
   const auto queue_of = [&](size_t k) {
-    return size_t(std::max(0, by_piece ? int(pieces.run_queue(k)) : int(result.records[k].queue)));
+    return size_t(
+        std::max(0, by_piece ? int(pieces.run_queue(k)) : int(result.records[k].queue)));
   };
   const auto next = [&](size_t k) { return by_piece ? same_span_end(pieces, k) : k + 1; };
   SpansByQueue out;
@@ -86,7 +87,8 @@ SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
       moves = span_of(start_ns, busy_ns, bytes, fixed_ns, &s);
     } else {
       const InstrRecord& r = result.records[k];
-      moves = r.engine == isa::Engine::kDma && span_of(r.start_ns, r.busy_ns, double(r.bytes), fixed_ns, &s);
+      moves = r.engine == isa::Engine::kDma &&
+              span_of(r.start_ns, r.busy_ns, double(r.bytes), fixed_ns, &s);
     }
     if (moves) out.spans[out.end[queue_of(k)]++] = s;
   }
