@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <optional>
+#include <vector>
 
+#include "isa/name_index.h"
 #include "isa/opcodes.h"
 #include "isa/program.h"
 
@@ -21,7 +23,15 @@ inline bool is_reserved_instruction_key(std::string_view key) {
 
 // Buffer names to buffers. The keys view the names in the program, which must outlive the
 // index and not change while it is used.
-using BufferIndex = std::unordered_map<std::string_view, BufferRef>;
+struct BufferIndex {
+  NameIndex names;
+  std::vector<BufferRef> refs;  // per name, in the order names were added
+  std::optional<BufferRef> find(std::string_view name) const {
+    const int64_t k = names.find(name);
+    if (k < 0) return std::nullopt;
+    return refs[size_t(k)];
+  }
+};
 // Requires unique names (as the reader checks); with repeated names the first tensor, else the
 // first tile of the name wins, as in Program::find.
 BufferIndex index_buffers(const Program& prog);

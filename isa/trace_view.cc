@@ -159,22 +159,21 @@ namespace trace_internal {
 
 BufferIndex index_buffers(const Program& prog) {
   BufferIndex index;
-  index.reserve(prog.tensors.size() + prog.tiles.size());
+  index.names.reserve(prog.tensors.size() + prog.tiles.size());
+  const auto add = [&](const std::string& name, BufferRef ref) {
+    if (index.names.insert(name)) index.refs.push_back(ref);  // the first of a name wins
+  };
   for (size_t i = 0; i < prog.tensors.size(); ++i)
-    index.emplace(prog.tensors[i].name, BufferRef{Memory::kHbm, int32_t(i)});
+    add(prog.tensors[i].name, BufferRef{Memory::kHbm, int32_t(i)});
   for (size_t i = 0; i < prog.tiles.size(); ++i)
-    index.emplace(prog.tiles[i].name, BufferRef{prog.tiles[i].memory, int32_t(i)});
+    add(prog.tiles[i].name, BufferRef{prog.tiles[i].memory, int32_t(i)});
   return index;
 }
 
 View parse_view(const Program& prog, const BufferIndex& buffers, std::string_view text) {
   return parse_view_with(
       prog,
-      [&](std::string_view name) -> std::optional<BufferRef> {
-        const auto it = buffers.find(name);
-        if (it == buffers.end()) return std::nullopt;
-        return it->second;
-      },
+      [&](std::string_view name) { return buffers.find(name); },
       text);
 }
 
