@@ -156,7 +156,7 @@ bool NeuronCoreModel::after_issue(int32_t i, int q) {
         return false;
       }
     }
-    st.release(i, [this](int, int64_t ready_ps) {
+    st.release(i, [this](int64_t ready_ps) {
       if (ready_ps < dma_sleep_until_ps_) {
         dma_sleep_until_ps_ = -1;  // notified once; it re-arms when it sleeps again
         dma_wake_event_.notify();

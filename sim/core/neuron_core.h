@@ -42,12 +42,12 @@
 //
 // Reuse (SystemC 2.3.4 cannot restart its kernel or elaborate new modules after the first
 // sc_start, and sc_stop is final): the model is created once per process, on first use, with
-// a persistent process per compute queue of each core and the DMA process. Every run re-arms them: run() resets
-// the RunState, notifies a start event and calls sc_start(), which returns when no events are
-// left (starvation), i.e. when every process is back waiting for the next start. Simulated time
-// keeps growing across runs; each run measures time from its own start. Runs must be made from
-// one thread, one at a time (never two simulations on two threads); sweeps that want
-// parallelism fork processes. Queues beyond a config's queue count stay idle.
+// a persistent process per compute queue of each core and the DMA process. Every run re-arms
+// them: run() resets the RunState, notifies a start event and calls sc_start(), which returns
+// when no events are left (starvation), i.e. when every process is back waiting for the next
+// start. Simulated time keeps growing across runs; each run measures time from its own start.
+// Runs must be made from one thread, one at a time (never two simulations on two threads);
+// sweeps that want parallelism fork processes. Queues beyond a config's queue count stay idle.
 //
 // Deadlock: if sc_start() returns with instructions not issued, some dependency can never be
 // satisfied. run() then reports the stuck queues, sets RunState::abort, wakes the stuck

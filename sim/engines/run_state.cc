@@ -1,7 +1,6 @@
 #include "sim/engines/run_state.h"
 
 #include <algorithm>
-#include <functional>
 
 namespace trnsim::sim {
 

@@ -112,18 +112,17 @@ struct RunState {
   // is in none).
   void pop_ready(int q, int32_t piece);
   // Called once instruction i is done: counts it off its DMA consumers; each consumer whose
-  // producers are now all done gets its pieces pushed to their ready heaps, and
-  // on_ready(queue, ready_ps) is called per pushed piece.
+  // producers are now all done is resolved (its pieces join their queues' ready sets), and
+  // on_ready(ready_ps) is called for it.
   template <class OnReady>
   void release(int32_t i, OnReady&& on_ready) {
     for (int32_t c = consumer_begin[i]; c < consumer_begin[i + 1]; ++c) {
       const int32_t consumer = dma_consumer[c];
       if (--unresolved[consumer] == 0) {
         const int64_t ready = ready_ps[consumer] = resolved_ready_ps(consumer);
-        for (int32_t k = plan->piece_begin[consumer]; k < plan->piece_begin[consumer + 1]; ++k) {
+        for (int32_t k = plan->piece_begin[consumer]; k < plan->piece_begin[consumer + 1]; ++k)
           push_ready(k);
-          on_ready(plan->piece_queue[k], ready);
-        }
+        on_ready(ready);
       }
     }
   }

@@ -80,7 +80,7 @@ SpansByQueue spans_by_queue(const RunResult& result, double fixed_ns) {
     if (by_piece) {  // the times as DmaPieces::operator[] gives them
       const double start_ns = double(pieces.run_start_ps(k)) / 1000.0;
       const double busy_ns = double(pieces.run_busy_end_ps(k) - pieces.run_start_ps(k)) / 1000.0;
-      double bytes = 0;  // pieces moving no bytes add nothing
+      double bytes = 0;  // piece by piece, in piece order; pieces moving no bytes add nothing
       for (size_t r = k; r < end; ++r)
         for (size_t j = 0; j < pieces.run_size(r); ++j)
           bytes += double(std::max<int64_t>(0, pieces.run_bytes(r)));

@@ -54,7 +54,7 @@ std::vector<int32_t> start_order(const std::vector<int>& finish_order,
   for (const int j : finish_order) {
     st.instr_end_ps[j] = end_ps[j];
     st.pieces_left[j] = 0;
-    st.release(j, [](int, int64_t) {});
+    st.release(j, [](int64_t) {});
   }
   std::vector<int32_t> order;
   for (int32_t k; (k = st.pick_ready(kQueue)) >= 0;) {
@@ -83,7 +83,7 @@ TEST(ReadySet, PiecesResolvedWhileOthersWaitJoinInTheirPlace) {
   const auto finish = [&](int j, int64_t end) {
     st.instr_end_ps[j] = end;
     st.pieces_left[j] = 0;
-    st.release(j, [](int, int64_t) {});
+    st.release(j, [](int64_t) {});
   };
   finish(0, 100);
   finish(1, 700);
